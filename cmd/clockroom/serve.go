@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/clockroom/clockroom/handlers"
+	"github.com/clockroom/clockroom/models"
+)
+
+// serve runs the web server until ctx is cancelled, then lets in-flight
+// requests finish before it stops.
+func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	in, err := setup(ctx, getenv, stdout, true)
+	if err != nil {
+		return err
+	}
+	defer in.close()
+	store := &models.Store{DB: in.db}
+	if in.cfg.SeedDemo {
+		if err := loadDemo(ctx, in, store); err != nil {
+			return err
+		}
+	}
+	app, err := handlers.New(handlers.Deps{Config: in.cfg, Store: store, Log: in.log})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	ln, err := net.Listen("tcp", in.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on ADDR %s: %w", in.cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           app.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	announce(in, ln.Addr().(*net.TCPAddr), stdout)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	in.log.Info("shutting down: finishing requests in flight")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	in.log.Info("stopped")
+	return nil
+}
+
+// loadDemo loads demo data on first start and, in development, keeps a demo
+// night under way so the door and billing can be tried at once.
+func loadDemo(ctx context.Context, in *infra, store *models.Store) error {
+	loaded, err := store.SeedDemo(ctx, in.cfg.DemoPassword, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	if loaded {
+		in.log.Info("loaded demo data")
+	}
+	if in.cfg.Dev() {
+		return store.EnsureOpenNowEvent(ctx, time.Now())
+	}
+	return nil
+}
+
+// announce says where the server is and, with demo data, how to sign in.
+func announce(in *infra, addr *net.TCPAddr, w io.Writer) {
+	url := in.cfg.BaseURL.String()
+	if in.cfg.Dev() {
+		url = fmt.Sprintf("http://localhost:%d", addr.Port)
+	}
+	in.log.Info("Clockroom is running", "url", url, "addr", addr.String(), "env", in.cfg.Env)
+	fmt.Fprintf(w, "\n  Clockroom is running at %s\n", url)
+	if in.cfg.StripeTestMode() {
+		fmt.Fprintln(w, "  Stripe: local stripe-mock (test mode — no real charges)")
+	}
+	if in.cfg.SeedDemo {
+		fmt.Fprintf(w, "  Demo sign-ins (password %q):\n", in.cfg.DemoPassword)
+		for _, a := range models.DemoAccounts {
+			fmt.Fprintf(w, "    %-22s %s\n", a.Email, a.Role)
+		}
+	}
+	fmt.Fprintln(w, "  Press Ctrl-C to stop.")
+	fmt.Fprintln(w)
+}

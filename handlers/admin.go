@@ -1,0 +1,55 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// adminUsersPage lists accounts with their roles.
+type adminUsersPage struct {
+	Users []models.User
+	Roles []models.Role
+}
+
+// adminUsers lists every account so the admin can grant roles.
+func (a *App) adminUsers(c echo.Context) error {
+	users, err := a.store.Users(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, "admin_users", page{Title: "People and roles", Data: adminUsersPage{Users: users, Roles: models.Roles}})
+}
+
+// adminSetRole changes one account's role. Admins cannot demote themselves,
+// so a venue never loses its last way in.
+func (a *App) adminSetRole(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	role, ok := models.ParseRole(c.FormValue("role"))
+	if !ok {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose one of the listed roles.")
+	}
+	me := currentUser(c)
+	if id == me.ID && role != models.RoleAdmin {
+		return a.seeOther(c, "/admin/users", "You cannot remove your own admin role. Ask another admin.")
+	}
+	err = a.store.SetRole(c.Request().Context(), me.ID, id, role)
+	if errors.Is(err, models.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	u, err := a.store.UserByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return a.seeOther(c, "/admin/users", u.Name+" is now "+string(role)+".")
+}

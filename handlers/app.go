@@ -1,0 +1,67 @@
+// Package handlers is Clockroom's HTTP layer: routes, middleware, forms and
+// pages. Business rules live in models; handlers parse, validate, call one
+// model method and render.
+package handlers
+
+import (
+	"html/template"
+	"log/slog"
+	"time"
+
+	"github.com/alexedwards/scs/postgresstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+
+	"github.com/clockroom/clockroom/internal/config"
+	"github.com/clockroom/clockroom/models"
+)
+
+// App holds what every handler needs. Handlers are its methods.
+type App struct {
+	cfg       config.Config
+	store     *models.Store
+	log       *slog.Logger
+	sessions  *scs.SessionManager
+	sessStore *postgresstore.PostgresStore
+	pages     map[string]*template.Template
+	now       func() time.Time
+	echo      *echo.Echo
+}
+
+// Deps are what New needs from main.
+type Deps struct {
+	Config config.Config
+	Store  *models.Store
+	Log    *slog.Logger
+	Now    func() time.Time // nil means time.Now
+}
+
+// New builds the app: parses every template (a missing or broken one fails
+// here, not in a request), sets up sessions and the routes.
+func New(d Deps) (*App, error) {
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	a := &App{cfg: d.Config, store: d.Store, log: d.Log, pages: pages, now: d.Now}
+	a.sessStore = postgresstore.NewWithCleanupInterval(d.Store.DB.DB, 30*time.Minute)
+	a.sessions = scs.New()
+	a.sessions.Store = a.sessStore
+	a.sessions.Lifetime = 30 * 24 * time.Hour
+	a.sessions.IdleTimeout = 14 * 24 * time.Hour
+	a.sessions.Cookie.Name = "clockroom_session"
+	a.sessions.Cookie.HttpOnly = true
+	a.sessions.Cookie.SameSite = 2 // http.SameSiteLaxMode
+	a.sessions.Cookie.Secure = d.Config.SecureCookies()
+	a.echo = a.routes()
+	return a, nil
+}
+
+// Handler is the app's HTTP handler.
+func (a *App) Handler() *echo.Echo { return a.echo }
+
+// Close stops the app's background work.
+func (a *App) Close() { a.sessStore.StopCleanup() }

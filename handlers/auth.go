@@ -1,0 +1,133 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// signupForm is what the sign-up form posts.
+type signupForm struct {
+	Name     string `form:"name"`
+	Email    string `form:"email"`
+	Password string `form:"password"`
+	Next     string `form:"next"`
+}
+
+// loginForm is what the sign-in form posts.
+type loginForm struct {
+	Email    string `form:"email"`
+	Password string `form:"password"`
+	Next     string `form:"next"`
+}
+
+// signupPage shows the sign-up form.
+func (a *App) signupPage(c echo.Context) error {
+	if currentUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	return a.render(c, http.StatusOK, "signup", page{Title: "Sign up", Form: signupForm{Next: c.QueryParam("next")}})
+}
+
+// signup creates an attendee account and signs the new user in.
+func (a *App) signup(c echo.Context) error {
+	var f signupForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	f.Name, f.Email = strings.TrimSpace(f.Name), models.NormalizeEmail(f.Email)
+	errs := fieldErrors{}
+	errs.check(notBlank(f.Name), "name", "Enter your name.")
+	errs.check(maxChars(f.Name, models.MaxNameLength), "name", "Keep your name under 100 characters.")
+	errs.check(notBlank(f.Email), "email", "Enter your email address.")
+	errs.check(len(f.Email) <= models.MaxEmailLength && validEmail(f.Email), "email", "Enter an email address like name@example.com.")
+	errs.check(len(f.Password) >= models.MinPasswordLength, "password", "Use at least 10 characters for your password.")
+	errs.check(len(f.Password) <= models.MaxPasswordBytes, "password", "Use at most 72 characters for your password.")
+	if !errs.valid() {
+		return a.signupInvalid(c, f, errs)
+	}
+	u, err := a.store.CreateUser(c.Request().Context(), models.NewUser{Email: f.Email, Name: f.Name, Password: f.Password})
+	if errors.Is(err, models.ErrDuplicateEmail) {
+		return a.signupInvalid(c, f, fieldErrors{"email": "An account with this email already exists. Sign in instead."})
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.signIn(c, u.ID); err != nil {
+		return err
+	}
+	return a.seeOther(c, safeNext(f.Next, "/"), "Welcome to Clockroom, "+u.Name+". You are signed in.")
+}
+
+func (a *App) signupInvalid(c echo.Context, f signupForm, errs fieldErrors) error {
+	f.Password = ""
+	return a.render(c, http.StatusUnprocessableEntity, "signup", page{Title: "Sign up", Form: f, Errors: errs})
+}
+
+// loginPage shows the sign-in form.
+func (a *App) loginPage(c echo.Context) error {
+	if currentUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next"), "/"))
+	}
+	return a.render(c, http.StatusOK, "login", page{Title: "Sign in", Form: loginForm{Next: c.QueryParam("next")}})
+}
+
+// login signs a user in. A wrong email and a wrong password get the same
+// message; too many failures for the account or the address get 429.
+func (a *App) login(c echo.Context) error {
+	var f loginForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	f.Email = models.NormalizeEmail(f.Email)
+	errs := fieldErrors{}
+	errs.check(notBlank(f.Email), "email", "Enter your email address.")
+	errs.check(f.Password != "", "password", "Enter your password.")
+	if !errs.valid() {
+		return a.loginInvalid(c, http.StatusUnprocessableEntity, f, errs)
+	}
+	u, err := a.store.Authenticate(c.Request().Context(), f.Email, f.Password, c.RealIP(), a.now())
+	var throttled *models.ThrottledError
+	switch {
+	case errors.As(err, &throttled):
+		return a.loginInvalid(c, http.StatusTooManyRequests, f, fieldErrors{"form": "Too many failed attempts. " + strings.ToUpper(throttled.Error()[:1]) + throttled.Error()[1:] + "."})
+	case errors.Is(err, models.ErrInvalidCredentials):
+		return a.loginInvalid(c, http.StatusUnprocessableEntity, f, fieldErrors{"form": "Email or password is wrong."})
+	case err != nil:
+		return err
+	}
+	if err := a.signIn(c, u.ID); err != nil {
+		return err
+	}
+	return a.seeOther(c, safeNext(f.Next, "/"), "Signed in as "+u.Name+".")
+}
+
+func (a *App) loginInvalid(c echo.Context, status int, f loginForm, errs fieldErrors) error {
+	f.Password = ""
+	return a.render(c, status, "login", page{Title: "Sign in", Form: f, Errors: errs})
+}
+
+// logout ends the session.
+func (a *App) logout(c echo.Context) error {
+	ctx := c.Request().Context()
+	if err := a.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	a.sessions.Remove(ctx, sessionUserID)
+	return a.seeOther(c, "/", "You are signed out.")
+}
+
+// signIn renews the session token (against session fixation) and remembers
+// the user.
+func (a *App) signIn(c echo.Context, userID int64) error {
+	ctx := c.Request().Context()
+	if err := a.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	a.sessions.Put(ctx, sessionUserID, userID)
+	return nil
+}

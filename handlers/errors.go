@@ -1,0 +1,66 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// friendly are the words people see for each status when a handler gave none.
+var friendly = map[int]string{
+	http.StatusBadRequest:            "That request did not make sense to us.",
+	http.StatusUnauthorized:          "Sign in to continue.",
+	http.StatusForbidden:             "Your account cannot do that.",
+	http.StatusNotFound:              "There is nothing here. The link may be old, or the night may have been removed.",
+	http.StatusMethodNotAllowed:      "That page cannot be used this way.",
+	http.StatusRequestEntityTooLarge: "That was more than we can take in one go.",
+	http.StatusTooManyRequests:       "Too many attempts. Wait a little and try again.",
+	http.StatusInternalServerError:   "Something went wrong on our side. It has been logged; please try again.",
+	http.StatusServiceUnavailable:    "Clockroom is not ready just now. Please try again in a moment.",
+}
+
+// handleError is Echo's one error handler. Expected errors (echo.HTTPError
+// below 500) show their message; anything else is logged once with the
+// request id and shown as a generic page that carries that id.
+func (a *App) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, msg := http.StatusInternalServerError, ""
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		status = he.Code
+		if m, ok := he.Message.(string); ok && status < 500 {
+			msg = m
+		}
+	}
+	if msg == "" || msg == http.StatusText(status) {
+		msg = friendly[status]
+		if msg == "" {
+			msg = http.StatusText(status)
+		}
+	}
+	if status >= 500 {
+		a.log.Error("request failed", "id", requestID(c), "method", c.Request().Method,
+			"route", c.Path(), "uri", c.Request().RequestURI, "error", err)
+	}
+	var werr error
+	switch {
+	case c.Request().Method == http.MethodHead:
+		werr = c.NoContent(status)
+	case isAPI(c):
+		werr = c.JSON(status, map[string]string{"error": msg, "request_id": requestID(c)})
+	default:
+		werr = a.render(c, status, "error", page{Title: http.StatusText(status), Data: errorPage{Status: status, Message: msg}})
+	}
+	if werr != nil {
+		a.log.Error("write error page", "id", requestID(c), "error", werr)
+		_ = c.String(status, msg+" (request "+requestID(c)+")")
+	}
+}
+
+type errorPage struct {
+	Status  int
+	Message string
+}

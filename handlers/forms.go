@@ -1,0 +1,45 @@
+package handlers
+
+import (
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+)
+
+// fieldErrors collects a message per form field, in the order checked.
+type fieldErrors map[string]string
+
+// check records msg for field unless ok, keeping the first message per field.
+func (fe fieldErrors) check(ok bool, field, msg string) {
+	if !ok {
+		if _, seen := fe[field]; !seen {
+			fe[field] = msg
+		}
+	}
+}
+
+// valid reports whether no field failed.
+func (fe fieldErrors) valid() bool { return len(fe) == 0 }
+
+func notBlank(s string) bool { return strings.TrimSpace(s) != "" }
+
+func maxChars(s string, n int) bool { return utf8.RuneCountInString(s) <= n }
+
+// validEmail accepts a plain address (no display name) with a dotted domain.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && strings.Contains(s[at+1:], ".")
+}
+
+// safeNext returns next if it is a path on this site, else fallback; it keeps
+// the "next" parameter from sending people to other sites.
+func safeNext(next, fallback string) string {
+	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") {
+		return next
+	}
+	return fallback
+}

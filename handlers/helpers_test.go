@@ -1,0 +1,163 @@
+package handlers
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clockroom/clockroom/internal/config"
+	"github.com/clockroom/clockroom/internal/testdb"
+	"github.com/clockroom/clockroom/models"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+// testApp is the real router on a fresh database.
+type testApp struct {
+	*App
+	srv   *httptest.Server
+	store *models.Store
+	logs  *strings.Builder
+}
+
+func newTestApp(t *testing.T, env map[string]string) *testApp {
+	t.Helper()
+	store := &models.Store{DB: testdb.New(t), BcryptCost: 4}
+	if env == nil {
+		env = map[string]string{}
+	}
+	env["SECRET_KEY"] = strings.Repeat("t", 40)
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &strings.Builder{}
+	app, err := New(Deps{Config: cfg, Store: store, Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Close)
+	srv := httptest.NewServer(app.Handler())
+	t.Cleanup(srv.Close)
+	return &testApp{App: app, srv: srv, store: store, logs: logs}
+}
+
+// user creates an account with role.
+func (ta *testApp) user(t *testing.T, email string, role models.Role) models.User {
+	t.Helper()
+	u, err := ta.store.CreateUser(t.Context(), models.NewUser{Email: email, Name: strings.Split(email, "@")[0], Password: "password-123", Role: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// client is a browser stand-in: cookies, no redirects followed, and the last
+// CSRF token seen on a page.
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+	csrf string
+}
+
+func (ta *testApp) client(t *testing.T) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: ta.srv.URL, http: &http.Client{
+		Jar:           jar,
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+type response struct {
+	*http.Response
+	body string
+}
+
+func (c *client) do(req *http.Request) response {
+	c.t.Helper()
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if m := csrfField.FindStringSubmatch(string(b)); m != nil {
+		c.csrf = m[1]
+	}
+	return response{res, string(b)}
+}
+
+func (c *client) get(path string) response {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
+	return c.do(req)
+}
+
+// post submits a form with the CSRF token from the last page, fetching
+// the sign-in page first if none was seen yet.
+func (c *client) post(path string, form url.Values) response {
+	c.t.Helper()
+	if c.csrf == "" {
+		c.get("/login")
+	}
+	if form == nil {
+		form = url.Values{}
+	}
+	if form.Get("_csrf") == "" {
+		form.Set("_csrf", c.csrf)
+	}
+	return c.postRaw(path, form)
+}
+
+func (c *client) postRaw(path string, form url.Values) response {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+// login signs in and fails the test if it does not work.
+func (c *client) login(email string) {
+	c.t.Helper()
+	res := c.post("/login", url.Values{"email": {email}, "password": {"password-123"}})
+	if res.StatusCode != http.StatusSeeOther {
+		c.t.Fatalf("login %s: %d\n%s", email, res.StatusCode, res.body)
+	}
+}
+
+func (c *client) cookie(name string) *http.Cookie {
+	u, _ := url.Parse(c.base)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck
+		}
+	}
+	return nil
+}
+
+func wantStatus(t *testing.T, res response, want int) {
+	t.Helper()
+	if res.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d\n%s", res.Request.Method, res.Request.URL.Path, res.StatusCode, want, res.body)
+	}
+}
+
+func wantBody(t *testing.T, res response, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(res.body, p) {
+			t.Fatalf("%s %s: body lacks %q\n%s", res.Request.Method, res.Request.URL.Path, p, res.body)
+		}
+	}
+}

@@ -1,0 +1,32 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestHealthz(t *testing.T) {
+	ta := newTestApp(t, nil)
+	c := ta.client(t)
+	res := c.get("/healthz")
+	wantStatus(t, res, http.StatusOK)
+	var body map[string]string
+	if err := json.Unmarshal([]byte(res.body), &body); err != nil || body["status"] != "ok" {
+		t.Fatalf("healthz body %s", res.body)
+	}
+	ta.store.DB.Close()
+	wantStatus(t, c.get("/healthz"), http.StatusServiceUnavailable)
+}
+
+func TestHomeListsDemoNights(t *testing.T) {
+	ta := newTestApp(t, nil)
+	now := time.Now()
+	if _, err := ta.store.SeedDemo(t.Context(), "clockroom-demo", now); err != nil {
+		t.Fatal(err)
+	}
+	res := ta.client(t).get("/")
+	wantStatus(t, res, http.StatusOK)
+	wantBody(t, res, "Upcoming nights", "Happening now", "Small Table", "5 spots left", "Hosted by Omar Okafor", "Test mode — no real charges")
+}

@@ -1,0 +1,193 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+const (
+	ctxUser       = "user"
+	ctxSession    = "session" // set when the request carries an scs session
+	sessionUserID = "user_id"
+	sessionFlash  = "flash"
+)
+
+// accessLog writes one structured line per request.
+func (a *App) accessLog() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogMethod: true, LogURI: true, LogLatency: true, LogRequestID: true,
+		LogRemoteIP: true, LogError: true, HandleError: true,
+		Skipper: func(c echo.Context) bool { return c.Path() == "/static/*" || c.Path() == "/healthz" },
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelInfo
+			if v.Status >= 500 {
+				level = slog.LevelError
+			}
+			attrs := []slog.Attr{
+				slog.String("id", v.RequestID), slog.String("method", v.Method), slog.String("uri", v.URI),
+				slog.Int("status", v.Status), slog.Duration("latency", v.Latency), slog.String("ip", v.RemoteIP),
+			}
+			if v.Error != nil && v.Status >= 500 {
+				attrs = append(attrs, slog.String("route", c.Path()), slog.String("error", v.Error.Error()))
+			}
+			a.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
+			return nil
+		},
+	})
+}
+
+// recoverPanics turns a panic into a 500 error for the error handler, and
+// logs the stack once.
+func (a *App) recoverPanics() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) (err error) {
+			defer func() {
+				r := recover()
+				if r == nil || r == http.ErrAbortHandler {
+					if r != nil {
+						panic(r)
+					}
+					return
+				}
+				stack := make([]byte, 8<<10)
+				stack = stack[:runtime.Stack(stack, false)]
+				a.log.Error("panic", "id", requestID(c), "panic", fmt.Sprint(r), "stack", string(stack))
+				err = fmt.Errorf("panic: %v", r)
+			}()
+			return next(c)
+		}
+	}
+}
+
+// secureHeaders sets the browser security headers on every response.
+func (a *App) secureHeaders() echo.MiddlewareFunc {
+	cfg := middleware.SecureConfig{
+		XSSProtection:         "0",
+		ContentTypeNosniff:    "nosniff",
+		XFrameOptions:         "DENY",
+		ReferrerPolicy:        "same-origin",
+		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+	}
+	if a.cfg.SecureCookies() {
+		cfg.HSTSMaxAge = 365 * 24 * 3600
+	}
+	return middleware.SecureWithConfig(cfg)
+}
+
+// loadSession loads the scs session for the request and saves it just before
+// the response is written, whether the handler succeeded or returned an error
+// that the error handler renders: exactly one session cookie either way.
+// (echo.WrapMiddleware(scs.LoadAndSave) writes two when a handler fails.)
+func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		var token string
+		if ck, err := r.Cookie(a.sessions.Cookie.Name); err == nil {
+			token = ck.Value
+		}
+		ctx, err := a.sessions.Load(r.Context(), token)
+		if err != nil {
+			return fmt.Errorf("load session: %w", err)
+		}
+		c.SetRequest(r.WithContext(ctx))
+		c.Set(ctxSession, true)
+		res := c.Response()
+		res.Header().Add("Vary", "Cookie")
+		res.Before(func() {
+			switch a.sessions.Status(ctx) {
+			case scs.Modified:
+				token, expiry, err := a.sessions.Commit(ctx)
+				if err != nil {
+					a.log.Error("save session", "id", requestID(c), "error", err)
+					return
+				}
+				a.sessions.WriteSessionCookie(ctx, res, token, expiry)
+			case scs.Destroyed:
+				a.sessions.WriteSessionCookie(ctx, res, "", time.Time{})
+			}
+		})
+		return next(c)
+	}
+}
+
+// csrf requires the token from the _csrf form field (or the X-CSRF-Token
+// header, for the JSON API) on every unsafe request.
+func (a *App) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+		CookieName:     "clockroom_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   a.cfg.SecureCookies(),
+		CookieSameSite: http.SameSiteLaxMode,
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden, "This form has expired or did not come from Clockroom. Go back, reload the page and try again.")
+		},
+	})
+}
+
+// loadUser puts the signed-in user, if any, on the context.
+func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		id := a.sessions.GetInt64(ctx, sessionUserID)
+		if id == 0 {
+			return next(c)
+		}
+		u, err := a.store.UserByID(ctx, id)
+		if errors.Is(err, models.ErrNotFound) {
+			a.sessions.Remove(ctx, sessionUserID) // the account is gone
+			return next(c)
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(ctxUser, &u)
+		return next(c)
+	}
+}
+
+// requireRole lets through only signed-in users with at least role. Others
+// are sent to sign in (pages) or get 401 (API); the wrong role gets 403.
+func (a *App) requireRole(role models.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			u := currentUser(c)
+			switch {
+			case u == nil && isAPI(c):
+				return echo.NewHTTPError(http.StatusUnauthorized, "Sign in first.")
+			case u == nil:
+				return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+			case !u.Role.AtLeast(role):
+				return echo.NewHTTPError(http.StatusForbidden, "Your account cannot open this page.")
+			}
+			return next(c)
+		}
+	}
+}
+
+// currentUser is the signed-in user, or nil.
+func currentUser(c echo.Context) *models.User {
+	u, _ := c.Get(ctxUser).(*models.User)
+	return u
+}
+
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// flash keeps a one-time message for the next page the user sees.
+func (a *App) flash(c echo.Context, msg string) {
+	a.sessions.Put(c.Request().Context(), sessionFlash, msg)
+}

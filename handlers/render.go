@@ -1,0 +1,113 @@
+package handlers
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/clockroom/clockroom/models"
+	"github.com/clockroom/clockroom/templates"
+)
+
+// page is what every template gets: the layout's needs plus the page's own.
+type page struct {
+	Title     string
+	User      *models.User
+	Flash     string
+	CSRF      string
+	TestMode  bool
+	RequestID string
+	Path      string
+	Form      any               // what the user typed, to re-show it
+	Errors    map[string]string // field name → message
+	Data      any               // the page's own data
+}
+
+// funcs is fixed at start-up; it never changes per request.
+var funcs = template.FuncMap{
+	"datetime": func(t time.Time, loc *time.Location) string { return t.In(loc).Format("Mon 2 Jan, 15:04") },
+	"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	},
+	"add": func(a, b int) int { return a + b },
+	"field": func(name, label, typ, value, autocomplete string, errs map[string]string) fieldView {
+		return fieldView{Name: name, Label: label, Type: typ, Value: value, Autocomplete: autocomplete, Error: errs[name]}
+	},
+}
+
+// fieldView is one labelled form input with its error, for partials/input.
+type fieldView struct {
+	Name, Label, Type, Value, Autocomplete, Error string
+}
+
+// parsePages parses one template set per page: the layout, the partials and
+// the page itself.
+func parsePages() (map[string]*template.Template, error) {
+	names, err := fs.Glob(templates.FS, "pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := make(map[string]*template.Template, len(names))
+	for _, name := range names {
+		t, err := template.New(path.Base(name)).Funcs(funcs).ParseFS(templates.FS, "layouts/*.html", "partials/*.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		}
+		pages[strings.TrimSuffix(path.Base(name), ".html")] = t
+	}
+	for _, required := range []string{"error", "home", "login", "signup"} {
+		if pages[required] == nil {
+			return nil, fmt.Errorf("template pages/%s.html is missing", required)
+		}
+	}
+	return pages, nil
+}
+
+// render writes the named page with status. It renders into a buffer first so
+// a template error becomes a clean 500, not half a page.
+func (a *App) render(c echo.Context, status int, name string, p page) error {
+	t, ok := a.pages[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	a.fillPage(c, &p)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// fillPage adds what the layout needs: user, flash, CSRF token, banner.
+func (a *App) fillPage(c echo.Context, p *page) {
+	p.User = currentUser(c)
+	p.TestMode = a.cfg.StripeTestMode()
+	p.RequestID = requestID(c)
+	p.Path = c.Request().URL.Path
+	if tok, ok := c.Get("csrf").(string); ok {
+		p.CSRF = tok
+	}
+	if c.Get(ctxSession) != nil {
+		p.Flash = a.sessions.PopString(c.Request().Context(), sessionFlash)
+	}
+}
+
+// seeOther redirects after a successful POST, with a flash message.
+func (a *App) seeOther(c echo.Context, to, flash string) error {
+	if flash != "" {
+		a.flash(c, flash)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}

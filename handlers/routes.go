@@ -1,0 +1,50 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// routes is the whole HTTP surface of Clockroom, with its middleware.
+func (a *App) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = a.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	if a.cfg.TrustProxyHeaders {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
+
+	e.Use(middleware.RequestID())
+	e.Use(a.accessLog())
+	e.Use(a.recoverPanics())
+	e.Use(a.secureHeaders())
+	e.Use(middleware.BodyLimit("1M"))
+
+	e.GET("/healthz", a.healthz)
+	e.GET("/static/*", a.staticFiles())
+
+	// Everything below has a session, a CSRF token and the signed-in user.
+	s := e.Group("", a.loadSession, a.csrf(), a.loadUser)
+	s.GET("/", a.home)
+	s.GET("/signup", a.signupPage)
+	s.POST("/signup", a.signup)
+	s.GET("/login", a.loginPage)
+	s.POST("/login", a.login)
+	s.POST("/logout", a.logout)
+
+	admin := s.Group("/admin", a.requireRole(models.RoleAdmin))
+	admin.GET("", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/admin/users") })
+	admin.GET("/users", a.adminUsers)
+	admin.POST("/users/:id/role", a.adminSetRole)
+
+	return e
+}
+
+// isAPI reports whether the request is for the JSON API.
+func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }

@@ -1,0 +1,18 @@
+package handlers
+
+import (
+	"io"
+	"sync"
+)
+
+// lockedWriter lets the logger be written from many request goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

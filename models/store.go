@@ -1,0 +1,91 @@
+// Package models owns Clockroom's types, SQL, transactions and business rules.
+// Exported Store methods are transaction boundaries; it never imports HTTP.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/clockroom/clockroom/migrations"
+)
+
+// Errors the handlers map to messages.
+var (
+	ErrNotFound           = errors.New("not found")
+	ErrDuplicateEmail     = errors.New("an account with this email already exists")
+	ErrInvalidCredentials = errors.New("email or password is wrong")
+)
+
+// Store is the database and the rules that guard it.
+type Store struct {
+	DB         *sqlx.DB
+	BcryptCost int // 0 means DefaultBcryptCost
+}
+
+// Open connects to PostgreSQL and checks the connection.
+func Open(ctx context.Context, url string) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", url)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(25)
+	db.SetMaxIdleConns(25)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to the database: %w", err)
+	}
+	return db, nil
+}
+
+// Migrate applies every pending migration under a PostgreSQL advisory lock, so
+// servers that start together take turns. It returns how many it applied.
+func Migrate(ctx context.Context, db *sql.DB) (int, error) {
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return 0, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithSessionLocker(locker))
+	if err != nil {
+		return 0, err
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migrate: %w", err)
+	}
+	return len(results), nil
+}
+
+// inTx runs fn in one transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// isUniqueViolation reports whether err is PostgreSQL's unique_violation on
+// the named constraint (any constraint when name is empty).
+func isUniqueViolation(err error, name string) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && pe.Code == "23505" && (name == "" || pe.Constraint == name)
+}
+
+// audit records who did what to which record.
+func audit(ctx context.Context, tx sqlx.ExtContext, actorID int64, action, subject string, detail any) error {
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO audit_log (actor_id, action, subject, detail) VALUES (NULLIF($1, 0), $2, $3, $4)`,
+		actorID, action, subject, jsonDetail(detail))
+	return err
+}

@@ -1,0 +1,242 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Role is what a user may do. Each role includes the ones before it.
+type Role string
+
+// The roles, weakest first.
+const (
+	RoleAttendee Role = "attendee"
+	RoleHost     Role = "host"
+	RoleStaff    Role = "staff"
+	RoleAdmin    Role = "admin"
+)
+
+// Roles lists every role, weakest first.
+var Roles = []Role{RoleAttendee, RoleHost, RoleStaff, RoleAdmin}
+
+// ParseRole turns s into a Role.
+func ParseRole(s string) (Role, bool) {
+	for _, r := range Roles {
+		if string(r) == s {
+			return r, true
+		}
+	}
+	return "", false
+}
+
+func (r Role) rank() int {
+	for i, x := range Roles {
+		if x == r {
+			return i
+		}
+	}
+	return -1
+}
+
+// AtLeast reports whether r includes min (staff is at least host).
+func (r Role) AtLeast(min Role) bool { return r.rank() >= min.rank() && r.rank() >= 0 }
+
+// DefaultBcryptCost is the password hashing cost outside tests.
+const DefaultBcryptCost = 12
+
+// Login limits: failures within LoginWindow before sign-in is refused.
+const (
+	LoginWindow          = 15 * time.Minute
+	MaxFailuresPerEmail  = 5
+	MaxFailuresPerIP     = 30
+	MinPasswordLength    = 10
+	MaxPasswordBytes     = 72 // bcrypt's limit
+	MaxNameLength        = 100
+	MaxEmailLength       = 254
+)
+
+// ThrottledError means too many failed sign-ins; try again after RetryAfter.
+type ThrottledError struct{ RetryAfter time.Duration }
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("too many failed sign-in attempts; try again in %d minutes", int(e.RetryAfter.Minutes())+1)
+}
+
+// User is a person with an account.
+type User struct {
+	ID           int64     `db:"id"`
+	Email        string    `db:"email"`
+	Name         string    `db:"name"`
+	Role         Role      `db:"role"`
+	PasswordHash string    `db:"password_hash"`
+	CreatedAt    time.Time `db:"created_at"`
+}
+
+// NewUser is what it takes to create an account.
+type NewUser struct {
+	Email    string
+	Name     string
+	Password string
+	Role     Role
+}
+
+// NormalizeEmail is the form emails are stored and compared in.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+const userColumns = `id, email, name, role, password_hash, created_at`
+
+// CreateUser creates an account; ErrDuplicateEmail if the email is taken.
+func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
+	if nu.Role == "" {
+		nu.Role = RoleAttendee
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(nu.Password), s.cost())
+	if err != nil {
+		return User{}, fmt.Errorf("hash password: %w", err)
+	}
+	var u User
+	err = s.DB.GetContext(ctx, &u,
+		`INSERT INTO users (email, name, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING `+userColumns,
+		NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), string(hash), nu.Role)
+	if isUniqueViolation(err, "users_email_key") {
+		return User{}, ErrDuplicateEmail
+	}
+	return u, err
+}
+
+// UserByID returns the user with id, or ErrNotFound.
+func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
+	var u User
+	err := s.DB.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, ErrNotFound
+	}
+	return u, err
+}
+
+// UserByEmail returns the user with email, or ErrNotFound.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	var u User
+	err := s.DB.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE email = $1`, NormalizeEmail(email))
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, ErrNotFound
+	}
+	return u, err
+}
+
+// Users lists every account, newest first.
+func (s *Store) Users(ctx context.Context) ([]User, error) {
+	var us []User
+	err := s.DB.SelectContext(ctx, &us, `SELECT `+userColumns+` FROM users ORDER BY created_at DESC, id DESC`)
+	return us, err
+}
+
+// SetRole changes a user's role and records who did it.
+func (s *Store) SetRole(ctx context.Context, actorID, userID int64, role Role) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var old Role
+		err := tx.GetContext(ctx, &old, `SELECT role FROM users WHERE id = $1 FOR UPDATE`, userID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil || old == role {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = $2, updated_at = now() WHERE id = $1`, userID, role); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actorID, "user.role", fmt.Sprintf("user:%d", userID), map[string]Role{"from": old, "to": role})
+	})
+}
+
+// dummyHash is compared against when the email is unknown, so a wrong email
+// and a wrong password take the same time.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("clockroom-timing-equaliser"), bcrypt.MinCost)
+
+// Authenticate checks an email and password. Too many recent failures for the
+// email or the address give a *ThrottledError before the password is looked
+// at; a wrong email and a wrong password both give ErrInvalidCredentials.
+func (s *Store) Authenticate(ctx context.Context, email, password, ip string, now time.Time) (User, error) {
+	email = NormalizeEmail(email)
+	if err := s.checkThrottle(ctx, email, ip, now); err != nil {
+		return User{}, err
+	}
+	u, err := s.UserByEmail(ctx, email)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+	case err != nil:
+		return User{}, err
+	case bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil:
+		_, err := s.DB.ExecContext(ctx, `DELETE FROM login_failures WHERE email = $1`, email)
+		return u, err
+	}
+	if _, err := s.DB.ExecContext(ctx, `INSERT INTO login_failures (email, ip, failed_at) VALUES ($1, $2, $3)`, email, ip, now); err != nil {
+		return User{}, err
+	}
+	return User{}, ErrInvalidCredentials
+}
+
+func (s *Store) checkThrottle(ctx context.Context, email, ip string, now time.Time) error {
+	var c struct {
+		ByEmail     int        `db:"by_email"`
+		ByIP        int        `db:"by_ip"`
+		OldestEmail *time.Time `db:"oldest_email"`
+		OldestIP    *time.Time `db:"oldest_ip"`
+	}
+	err := s.DB.GetContext(ctx, &c, `
+		SELECT count(*) FILTER (WHERE email = $1) AS by_email,
+		       count(*) FILTER (WHERE ip = $2)    AS by_ip,
+		       min(failed_at) FILTER (WHERE email = $1) AS oldest_email,
+		       min(failed_at) FILTER (WHERE ip = $2)    AS oldest_ip
+		FROM login_failures
+		WHERE (email = $1 OR ip = $2) AND failed_at > $3`, email, ip, now.Add(-LoginWindow))
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.ByEmail >= MaxFailuresPerEmail:
+		return &ThrottledError{RetryAfter: c.OldestEmail.Add(LoginWindow).Sub(now)}
+	case c.ByIP >= MaxFailuresPerIP:
+		return &ThrottledError{RetryAfter: c.OldestIP.Add(LoginWindow).Sub(now)}
+	}
+	return nil
+}
+
+// PruneLoginFailures forgets failures older than the login window.
+func (s *Store) PruneLoginFailures(ctx context.Context, now time.Time) error {
+	_, err := s.DB.ExecContext(ctx, `DELETE FROM login_failures WHERE failed_at < $1`, now.Add(-LoginWindow))
+	return err
+}
+
+func (s *Store) cost() int {
+	if s.BcryptCost == 0 {
+		return DefaultBcryptCost
+	}
+	return s.BcryptCost
+}
+
+func jsonDetail(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return []byte("{}")
+	}
+	return b
+}
+
+// IsHost reports whether the user may host nights (host, staff or admin).
+func (u User) IsHost() bool { return u.Role.AtLeast(RoleHost) }
+
+// IsStaff reports whether the user is venue staff or admin.
+func (u User) IsStaff() bool { return u.Role.AtLeast(RoleStaff) }
+
+// IsAdmin reports whether the user owns the venue.
+func (u User) IsAdmin() bool { return u.Role == RoleAdmin }

@@ -1,0 +1,168 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+func TestCreateUserNormalisesAndRejectsDuplicates(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	u, err := s.CreateUser(ctx, models.NewUser{Email: "  Ada@Example.COM ", Name: " Ada ", Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Email != "ada@example.com" || u.Name != "Ada" || u.Role != models.RoleAttendee || u.PasswordHash == "correct horse" {
+		t.Fatalf("stored user wrong: %+v", u)
+	}
+	_, err = s.CreateUser(ctx, models.NewUser{Email: "ADA@example.com", Name: "Other", Password: "another password"})
+	if !errors.Is(err, models.ErrDuplicateEmail) {
+		t.Fatalf("duplicate email: got %v", err)
+	}
+}
+
+func TestAuthenticate(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password"}); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := s.Authenticate(ctx, "GUS@example.com", "right password", "10.0.0.1", t0); err != nil || u.Name != "Gus" {
+		t.Fatalf("right password: %v", err)
+	}
+	_, wrongPassword := s.Authenticate(ctx, "gus@example.com", "wrong password", "10.0.0.1", t0)
+	_, unknownEmail := s.Authenticate(ctx, "nobody@example.com", "wrong password", "10.0.0.1", t0)
+	if !errors.Is(wrongPassword, models.ErrInvalidCredentials) || !errors.Is(unknownEmail, models.ErrInvalidCredentials) {
+		t.Fatalf("wrong password and unknown email must give the same error: %v / %v", wrongPassword, unknownEmail)
+	}
+}
+
+func TestLoginLimitPerAccountAndPerAddress(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range models.MaxFailuresPerEmail {
+		_, err := s.Authenticate(ctx, "gus@example.com", "wrong", "10.0.0.1", t0.Add(time.Duration(i)*time.Second))
+		if !errors.Is(err, models.ErrInvalidCredentials) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	var throttled *models.ThrottledError
+	_, err := s.Authenticate(ctx, "gus@example.com", "right password", "10.0.0.2", t0.Add(time.Minute))
+	if !errors.As(err, &throttled) {
+		t.Fatalf("the account must be locked even with the right password from elsewhere: %v", err)
+	}
+	if throttled.RetryAfter <= 0 || throttled.RetryAfter > models.LoginWindow {
+		t.Fatalf("retry after %v", throttled.RetryAfter)
+	}
+	if _, err := s.Authenticate(ctx, "gus@example.com", "right password", "10.0.0.2", t0.Add(models.LoginWindow+time.Minute)); err != nil {
+		t.Fatalf("after the window the account opens again: %v", err)
+	}
+
+	// One address trying many accounts is stopped too.
+	for i := range models.MaxFailuresPerIP {
+		email := "guess" + string(rune('a'+i%26)) + "@example.com"
+		if _, err := s.Authenticate(ctx, email, "x", "10.9.9.9", t0.Add(time.Duration(i)*time.Second)); errors.As(err, &throttled) {
+			t.Fatalf("throttled too early, at attempt %d", i)
+		}
+	}
+	if _, err := s.Authenticate(ctx, "fresh@example.com", "x", "10.9.9.9", t0.Add(time.Minute)); !errors.As(err, &throttled) {
+		t.Fatalf("the address must be throttled: %v", err)
+	}
+}
+
+func TestSetRoleIsAudited(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	admin, _ := s.CreateUser(ctx, models.NewUser{Email: "a@example.com", Name: "A", Password: "password123", Role: models.RoleAdmin})
+	u, _ := s.CreateUser(ctx, models.NewUser{Email: "h@example.com", Name: "H", Password: "password123"})
+	if err := s.SetRole(ctx, admin.ID, u.ID, models.RoleHost); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.UserByID(ctx, u.ID)
+	if got.Role != models.RoleHost {
+		t.Fatalf("role %s", got.Role)
+	}
+	var n int
+	if err := s.DB.Get(&n, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'user.role' AND detail->>'to' = 'host'`, admin.ID); err != nil || n != 1 {
+		t.Fatalf("audit rows %d, %v", n, err)
+	}
+	if err := s.SetRole(ctx, admin.ID, 99999, models.RoleHost); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
+}
+
+func TestRoleOrder(t *testing.T) {
+	cases := []struct {
+		r, min models.Role
+		want   bool
+	}{
+		{models.RoleAttendee, models.RoleAttendee, true},
+		{models.RoleAttendee, models.RoleHost, false},
+		{models.RoleHost, models.RoleHost, true},
+		{models.RoleHost, models.RoleStaff, false},
+		{models.RoleStaff, models.RoleHost, true},
+		{models.RoleAdmin, models.RoleStaff, true},
+		{models.Role("root"), models.RoleAttendee, false},
+	}
+	for _, c := range cases {
+		if got := c.r.AtLeast(c.min); got != c.want {
+			t.Errorf("%s.AtLeast(%s) = %v", c.r, c.min, got)
+		}
+	}
+}
+
+func TestSeedDemoOnceAndOpenNowEvent(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	loaded, err := s.SeedDemo(ctx, "clockroom-demo", t0)
+	if err != nil || !loaded {
+		t.Fatalf("first seed: %v %v", loaded, err)
+	}
+	if again, err := s.SeedDemo(ctx, "clockroom-demo", t0); err != nil || again {
+		t.Fatalf("second seed must do nothing: %v %v", again, err)
+	}
+	events, err := s.UpcomingEvents(ctx, t0, 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, small, openNow := map[int64]bool{}, false, 0
+	for _, e := range events {
+		hosts[e.HostID] = true
+		small = small || e.Capacity <= 5
+		if e.HappeningAt(t0) && e.EndsAt.Sub(t0) >= 2*time.Hour {
+			openNow++
+		}
+	}
+	if len(events) < 6 || len(hosts) < 3 || !small || openNow != 1 {
+		t.Fatalf("demo events: %d events, %d hosts, small %v, open now %d", len(events), len(hosts), small, openNow)
+	}
+	for _, a := range models.DemoAccounts {
+		if _, err := s.Authenticate(ctx, a.Email, "clockroom-demo", "127.0.0.1", t0); err != nil {
+			t.Fatalf("demo login %s: %v", a.Email, err)
+		}
+	}
+	// A day later the old open-now event has ended: a new one appears, once.
+	later := t0.Add(24 * time.Hour)
+	for range 2 {
+		if err := s.EnsureOpenNowEvent(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	events, _ = s.UpcomingEvents(ctx, later, 100, 0)
+	openNow = 0
+	for _, e := range events {
+		if e.Title == models.OpenNowTitle && e.HappeningAt(later) {
+			openNow++
+		}
+	}
+	if openNow != 1 {
+		t.Fatalf("want exactly one open-now event a day later, got %d", openNow)
+	}
+}

@@ -1,0 +1,58 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Venue is the time café. One per install for now; events carry venue_id so
+// more can come.
+type Venue struct {
+	ID           int64  `db:"id"`
+	Name         string `db:"name"`
+	TimeZone     string `db:"time_zone"`
+	Currency     string `db:"currency"`
+	RoomCapacity int    `db:"room_capacity"`
+	Tariff
+}
+
+// Tariff is a price list in integer minor units of the venue's currency.
+// MinimumCharge and DailyCap are optional.
+type Tariff struct {
+	PerMinute     int64  `db:"per_minute"`
+	MinimumCharge *int64 `db:"minimum_charge"`
+	DailyCap      *int64 `db:"daily_cap"`
+	GraceMinutes  int    `db:"grace_minutes"`
+}
+
+// Location is the venue's time zone, UTC if it is unknown to this machine.
+func (v Venue) Location() *time.Location {
+	loc, err := time.LoadLocation(v.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+const venueColumns = `id, name, time_zone, currency, room_capacity, per_minute, minimum_charge, daily_cap, grace_minutes`
+
+// Venue returns the install's venue, or ErrNotFound before one is set up.
+func (s *Store) Venue(ctx context.Context) (Venue, error) {
+	var v Venue
+	err := s.DB.GetContext(ctx, &v, `SELECT `+venueColumns+` FROM venues ORDER BY id LIMIT 1`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Venue{}, ErrNotFound
+	}
+	return v, err
+}
+
+// CreateVenue adds a venue and returns it with its id.
+func (s *Store) CreateVenue(ctx context.Context, v Venue) (Venue, error) {
+	err := s.DB.GetContext(ctx, &v.ID, `
+		INSERT INTO venues (name, time_zone, currency, room_capacity, per_minute, minimum_charge, daily_cap, grace_minutes)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		v.Name, v.TimeZone, v.Currency, v.RoomCapacity, v.PerMinute, v.MinimumCharge, v.DailyCap, v.GraceMinutes)
+	return v, err
+}
