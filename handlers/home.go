@@ -15,12 +15,12 @@ const eventsPerPage = 20
 
 // homePage is the listing of upcoming nights.
 type homePage struct {
-	Events   []models.Event
-	Loc      *time.Location
-	Now      time.Time
-	Page     int
-	HasMore  bool
-	Venue    models.Venue
+	Events  []models.Event
+	Loc     *time.Location
+	Now     time.Time
+	Page    int
+	HasMore bool
+	Venue   models.Venue
 }
 
 // home lists published events that have not ended, soonest first.

@@ -54,13 +54,13 @@ const DefaultBcryptCost = 12
 
 // Login limits: failures within LoginWindow before sign-in is refused.
 const (
-	LoginWindow          = 15 * time.Minute
-	MaxFailuresPerEmail  = 5
-	MaxFailuresPerIP     = 30
-	MinPasswordLength    = 10
-	MaxPasswordBytes     = 72 // bcrypt's limit
-	MaxNameLength        = 100
-	MaxEmailLength       = 254
+	LoginWindow         = 15 * time.Minute
+	MaxFailuresPerEmail = 5
+	MaxFailuresPerIP    = 30
+	MinPasswordLength   = 10
+	MaxPasswordBytes    = 72 // bcrypt's limit
+	MaxNameLength       = 100
+	MaxEmailLength      = 254
 )
 
 // ThrottledError means too many failed sign-ins; try again after RetryAfter.

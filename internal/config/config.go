@@ -32,7 +32,7 @@ type Config struct {
 	StripeAPIBase       string // empty: Stripe's own API, or the local stripe-mock in test mode
 	SMTPURL             string // empty: keep mail in the outbox for /admin/outbox
 	DemoPassword        string
-	SeedDemo            bool // load demo data; always on in development
+	SeedDemo            bool   // load demo data; always on in development
 	LogFormat           string // text or json
 	TrustProxyHeaders   bool   // take the client address from X-Forwarded-For (only behind a proxy you run)
 }

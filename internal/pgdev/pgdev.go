@@ -193,7 +193,7 @@ func (c *Cluster) start(bin, pgdata string, owner pgUser, fast bool) error {
 	cmd.Dir = c.Dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	attr := owner.attr()
-	attr.Setpgid = true             // Ctrl-C reaches us, and we stop postgres in order
+	attr.Setpgid = true              // Ctrl-C reaches us, and we stop postgres in order
 	attr.Pdeathsig = syscall.SIGQUIT // if we die, even by SIGKILL, postgres goes too
 	cmd.SysProcAttr = attr
 	c.cmd = cmd
