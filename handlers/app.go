@@ -22,7 +22,6 @@ type App struct {
 	store     *models.Store
 	log       *slog.Logger
 	sessions  *scs.SessionManager
-	sessStore *postgresstore.PostgresStore
 	pages     map[string]*template.Template
 	now       func() time.Time
 	echo      *echo.Echo
@@ -47,9 +46,10 @@ func New(d Deps) (*App, error) {
 		d.Now = time.Now
 	}
 	a := &App{cfg: d.Config, store: d.Store, log: d.Log, pages: pages, now: d.Now}
-	a.sessStore = postgresstore.NewWithCleanupInterval(d.Store.DB.DB, 30*time.Minute)
 	a.sessions = scs.New()
-	a.sessions.Store = a.sessStore
+	// No cleanup goroutine (its start and stop race); models.Store.Prune
+	// removes expired sessions from the server's periodic jobs instead.
+	a.sessions.Store = postgresstore.NewWithCleanupInterval(d.Store.DB.DB, 0)
 	a.sessions.Lifetime = 30 * 24 * time.Hour
 	a.sessions.IdleTimeout = 14 * 24 * time.Hour
 	a.sessions.Cookie.Name = "clockroom_session"
@@ -62,6 +62,3 @@ func New(d Deps) (*App, error) {
 
 // Handler is the app's HTTP handler.
 func (a *App) Handler() *echo.Echo { return a.echo }
-
-// Close stops the app's background work.
-func (a *App) Close() { a.sessStore.StopCleanup() }

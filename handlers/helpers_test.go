@@ -43,7 +43,6 @@ func newTestApp(t *testing.T, env map[string]string) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(app.Close)
 	srv := httptest.NewServer(app.Handler())
 	t.Cleanup(srv.Close)
 	return &testApp{App: app, srv: srv, store: store, logs: logs}

@@ -211,8 +211,12 @@ func (s *Store) checkThrottle(ctx context.Context, email, ip string, now time.Ti
 	return nil
 }
 
-// PruneLoginFailures forgets failures older than the login window.
-func (s *Store) PruneLoginFailures(ctx context.Context, now time.Time) error {
+// Prune deletes expired sessions and sign-in failures older than the login
+// window. Safe to run on several instances at once.
+func (s *Store) Prune(ctx context.Context, now time.Time) error {
+	if _, err := s.DB.ExecContext(ctx, `DELETE FROM sessions WHERE expiry < $1`, now); err != nil {
+		return err
+	}
 	_, err := s.DB.ExecContext(ctx, `DELETE FROM login_failures WHERE failed_at < $1`, now.Add(-LoginWindow))
 	return err
 }

@@ -166,3 +166,22 @@ func TestSeedDemoOnceAndOpenNowEvent(t *testing.T) {
 		t.Fatalf("want exactly one open-now event a day later, got %d", openNow)
 	}
 }
+
+func TestPrune(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.DB.Exec(`INSERT INTO sessions (token, data, expiry) VALUES ('old', '', $1), ('live', '', $2)`, t0.Add(-time.Hour), t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	s.Authenticate(ctx, "x@example.com", "nope", "10.0.0.1", t0.Add(-models.LoginWindow-time.Minute))
+	s.Authenticate(ctx, "x@example.com", "nope", "10.0.0.1", t0)
+	if err := s.Prune(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	var sessions, failures int
+	s.DB.Get(&sessions, `SELECT count(*) FROM sessions`)
+	s.DB.Get(&failures, `SELECT count(*) FROM login_failures`)
+	if sessions != 1 || failures != 1 {
+		t.Fatalf("after prune: %d sessions, %d failures; want 1 and 1", sessions, failures)
+	}
+}

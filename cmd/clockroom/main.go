@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // the venue time zone works in a minimal container image
 )
 
 func main() {

@@ -31,7 +31,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer app.Close()
+	go every(ctx, 10*time.Minute, func() {
+		if err := store.Prune(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			in.log.Warn("prune expired sessions and sign-in failures", "error", err)
+		}
+	})
 
 	ln, err := net.Listen("tcp", in.cfg.Addr)
 	if err != nil {
@@ -98,4 +102,18 @@ func announce(in *infra, addr *net.TCPAddr, w io.Writer) {
 	}
 	fmt.Fprintln(w, "  Press Ctrl-C to stop.")
 	fmt.Fprintln(w)
+}
+
+// every runs fn now and then once per interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		fn()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

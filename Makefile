@@ -1,0 +1,34 @@
+# Clockroom. The two commands a newcomer needs:
+#   make run    the whole app at http://localhost:8080, nothing to configure
+#   make test   every test, against real PostgreSQL, stripe-mock and Chromium
+
+GO ?= go
+BIN := bin/clockroom
+
+.PHONY: run test build deps test-deps vet bench clean
+
+## run: start Clockroom with its own PostgreSQL, demo data and a local Stripe emulator
+run: deps build
+	./$(BIN) serve
+
+## build: compile the server into bin/
+build:
+	$(GO) build -o $(BIN) ./cmd/clockroom
+
+## test: install what tests need, then vet and run every test
+test: test-deps
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
+
+deps:
+	@./.ci/deps run
+
+test-deps:
+	@./.ci/deps test
+
+vet:
+	$(GO) vet ./...
+
+## clean: remove the build output (not the private database in .clockroom/)
+clean:
+	rm -rf bin
