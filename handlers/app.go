@@ -18,13 +18,13 @@ import (
 
 // App holds what every handler needs. Handlers are its methods.
 type App struct {
-	cfg       config.Config
-	store     *models.Store
-	log       *slog.Logger
-	sessions  *scs.SessionManager
-	pages     map[string]*template.Template
-	now       func() time.Time
-	echo      *echo.Echo
+	cfg      config.Config
+	store    *models.Store
+	log      *slog.Logger
+	sessions *scs.SessionManager
+	pages    map[string]*template.Template
+	now      func() time.Time
+	echo     *echo.Echo
 }
 
 // Deps are what New needs from main.
