@@ -1,0 +1,91 @@
+// Package browsertest starts headless Chromium for tests that click through
+// Clockroom's pages the way people do. `make test` installs Debian's Chromium;
+// a missing browser fails the test rather than skipping it.
+package browsertest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// PhoneWidth and PhoneHeight are a common phone viewport, in CSS pixels.
+const (
+	PhoneWidth  = 390
+	PhoneHeight = 844
+)
+
+// ExecPath finds Chromium: CHROMIUM_PATH, then chromium, chromium-browser or
+// google-chrome on PATH.
+func ExecPath() (string, error) {
+	if p := os.Getenv("CHROMIUM_PATH"); p != "" {
+		return p, nil
+	}
+	var err error
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		var p string
+		if p, err = exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", err
+}
+
+// New returns a browser context with a phone-sized window, closed when the
+// test ends. extra adds Chromium flags (a fake camera, say).
+func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	path, err := ExecPath()
+	if err != nil {
+		t.Fatalf("no Chromium found (make test installs Debian's chromium): %v", err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.DisableGPU,
+		chromedp.WindowSize(PhoneWidth, PhoneHeight),
+		chromedp.UserDataDir(t.TempDir()),
+		// The build machines have no outside network: stop Chromium reaching for it.
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	)
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox) // Chromium refuses to run as root with its sandbox
+	}
+	opts = append(opts, extra...)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() {
+		if t.Failed() {
+			Screenshot(t, ctx, "failure")
+		}
+		cancelTimeout()
+		cancel()
+		cancelAlloc()
+	})
+	return ctx
+}
+
+// Screenshot saves the page as a PNG in SCREENSHOT_DIR, if that is set, so a
+// person can look at what the test saw.
+func Screenshot(t testing.TB, ctx context.Context, name string) {
+	dir := os.Getenv("SCREENSHOT_DIR")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	path := filepath.Join(dir, filepath.Base(t.Name())+"-"+name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+	}
+}
