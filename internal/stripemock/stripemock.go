@@ -18,7 +18,7 @@ import (
 )
 
 // TestKey is the API key sent to stripe-mock; it accepts any sk_test_ key.
-const TestKey = "sk_test_clockroom_local_mock"
+const TestKey = "sk_test_clockroomlocalmock"
 
 // Mock is a running stripe-mock.
 type Mock struct {
