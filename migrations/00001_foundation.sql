@@ -62,6 +62,8 @@ CREATE TABLE events (
     status           text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'published', 'cancelled')),
     rsvp_opens_at    timestamptz,
     rsvp_closes_at   timestamptz,
+    published_at     timestamptz,
+    cancelled_at     timestamptz,
     -- an optional per-event tariff; NULL per_minute means the venue's tariff
     per_minute       bigint  CHECK (per_minute >= 0),
     minimum_charge   bigint  CHECK (minimum_charge >= 0),
@@ -76,23 +78,30 @@ CREATE TABLE events (
 CREATE INDEX events_listing_idx ON events (starts_at) WHERE status = 'published';
 CREATE INDEX events_host_idx ON events (host_id, starts_at);
 
+-- Waitlist order is the order people joined it: queue_seq, from one sequence.
+-- A waitlist position is derived (rank among the waitlisted), never stored, so
+-- it stays contiguous whatever happens ahead in the queue.
+CREATE SEQUENCE rsvp_queue_seq;
+
 CREATE TABLE rsvps (
-    id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    event_id           bigint NOT NULL REFERENCES events (id),
-    user_id            bigint NOT NULL REFERENCES users (id),
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id      bigint NOT NULL REFERENCES events (id),
+    user_id       bigint NOT NULL REFERENCES users (id),
     -- random part of the ticket code; the code is this plus a signature
-    ticket_id          bytea  NOT NULL CHECK (length(ticket_id) = 16),
-    status             text   NOT NULL CHECK (status IN ('confirmed', 'waitlisted', 'cancelled')),
-    waitlist_position  integer CHECK (waitlist_position > 0),
-    created_at         timestamptz NOT NULL DEFAULT now(),
-    confirmed_at       timestamptz,
-    cancelled_at       timestamptz,
+    ticket_id     bytea  NOT NULL CHECK (length(ticket_id) = 16),
+    status        text   NOT NULL CHECK (status IN ('confirmed', 'waitlisted', 'cancelled')),
+    queue_seq     bigint,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    confirmed_at  timestamptz,
+    cancelled_at  timestamptz,
     UNIQUE (event_id, user_id),
-    CHECK ((status = 'waitlisted') = (waitlist_position IS NOT NULL))
+    CHECK ((status = 'waitlisted') = (queue_seq IS NOT NULL)),
+    CHECK (status <> 'confirmed' OR confirmed_at IS NOT NULL)
 );
 CREATE UNIQUE INDEX rsvps_ticket_key ON rsvps (ticket_id);
-CREATE UNIQUE INDEX rsvps_waitlist_key ON rsvps (event_id, waitlist_position) WHERE status = 'waitlisted';
-CREATE INDEX rsvps_user_idx ON rsvps (user_id);
+CREATE INDEX rsvps_waitlist_idx ON rsvps (event_id, queue_seq) WHERE status = 'waitlisted';
+CREATE INDEX rsvps_user_idx ON rsvps (user_id, created_at);
 
 -- Who did what to which record, for every manual override.
 CREATE TABLE audit_log (

@@ -2,7 +2,13 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Event statuses.
@@ -11,6 +17,20 @@ const (
 	EventPublished = "published"
 	EventCancelled = "cancelled"
 )
+
+// Limits on event fields, shared by validation and the schema.
+const (
+	MaxTitleLength       = 120
+	MaxDescriptionLength = 10000
+)
+
+// CapacityBelowConfirmedError refuses a capacity lower than the seats already
+// confirmed: nobody is silently dropped.
+type CapacityBelowConfirmedError struct{ Confirmed int }
+
+func (e *CapacityBelowConfirmedError) Error() string {
+	return fmt.Sprintf("%d people already have confirmed seats; capacity cannot go below that", e.Confirmed)
+}
 
 // Event is one night in the room.
 type Event struct {
@@ -28,6 +48,7 @@ type Event struct {
 	Status         string     `db:"status"`
 	RSVPOpensAt    *time.Time `db:"rsvp_opens_at"`
 	RSVPClosesAt   *time.Time `db:"rsvp_closes_at"`
+	PublishedAt    *time.Time `db:"published_at"`
 }
 
 // SpotsLeft is how many confirmed seats are still free.
@@ -38,16 +59,56 @@ func (e Event) HappeningAt(now time.Time) bool {
 	return !now.Before(e.StartsAt) && now.Before(e.EndsAt)
 }
 
-const eventColumns = `e.id, e.venue_id, e.host_id, u.name AS host_name, e.title, e.description,
-	e.starts_at, e.ends_at, e.capacity, e.confirmed_count, e.waitlist_count, e.status,
-	e.rsvp_opens_at, e.rsvp_closes_at`
+// Ended reports whether the event is over at now.
+func (e Event) Ended(now time.Time) bool { return !now.Before(e.EndsAt) }
+
+// RSVPClosedReason says why nobody can RSVP at now, or "" when they can.
+// By default RSVPs run from publication until the event ends, so late-comers
+// can still RSVP on the night.
+func (e Event) RSVPClosedReason(now time.Time) string {
+	switch {
+	case e.Status == EventCancelled:
+		return "This night has been cancelled."
+	case e.Status != EventPublished:
+		return "This night is not open for RSVPs yet."
+	case e.Ended(now):
+		return "This night is over."
+	case e.RSVPOpensAt != nil && now.Before(*e.RSVPOpensAt):
+		return "RSVPs open " + e.RSVPOpensAt.UTC().Format(time.RFC3339) + "."
+	case e.RSVPClosesAt != nil && !now.Before(*e.RSVPClosesAt):
+		return "RSVPs for this night have closed."
+	}
+	return ""
+}
+
+// eventColumns reads an Event from events e joined with its host, users u.
+var eventColumns = []string{"e.id", "e.venue_id", "e.host_id", "u.name AS host_name", "e.title", "e.description",
+	"e.starts_at", "e.ends_at", "e.capacity", "e.confirmed_count", "e.waitlist_count", "e.status",
+	"e.rsvp_opens_at", "e.rsvp_closes_at", "e.published_at"}
+
+// columns joins a column list for a SELECT.
+func columns(cols []string) string { return strings.Join(cols, ", ") }
+
+// prefixed names each column "prefix.name", for a struct field of that name.
+func prefixed(cols []string, prefix string) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		name := c[strings.LastIndexAny(c, ". ")+1:]
+		expr := c
+		if k := strings.Index(c, " AS "); k >= 0 {
+			expr = c[:k]
+		}
+		out[i] = fmt.Sprintf(`%s AS "%s.%s"`, expr, prefix, name)
+	}
+	return strings.Join(out, ", ")
+}
 
 // UpcomingEvents lists published events that have not ended at now, soonest
 // first, a page at a time.
 func (s *Store) UpcomingEvents(ctx context.Context, now time.Time, limit, offset int) ([]Event, error) {
 	var es []Event
 	err := s.DB.SelectContext(ctx, &es, `
-		SELECT `+eventColumns+`
+		SELECT `+columns(eventColumns)+`
 		FROM events e JOIN users u ON u.id = e.host_id
 		WHERE e.status = 'published' AND e.ends_at > $1
 		ORDER BY e.starts_at, e.id
@@ -55,24 +116,216 @@ func (s *Store) UpcomingEvents(ctx context.Context, now time.Time, limit, offset
 	return es, err
 }
 
-// NewEvent is what it takes to create an event.
-type NewEvent struct {
-	VenueID     int64
-	HostID      int64
-	Title       string
-	Description string
-	StartsAt    time.Time
-	EndsAt      time.Time
-	Capacity    int
-	Status      string
+// EventByID returns one event, or ErrNotFound.
+func (s *Store) EventByID(ctx context.Context, id int64) (Event, error) {
+	return eventByID(ctx, s.DB, id, false)
 }
 
-// CreateEvent adds an event and returns its id.
+func eventByID(ctx context.Context, q sqlx.QueryerContext, id int64, forUpdate bool) (Event, error) {
+	query := `SELECT ` + columns(eventColumns) + ` FROM events e JOIN users u ON u.id = e.host_id WHERE e.id = $1`
+	if forUpdate {
+		query += ` FOR UPDATE OF e`
+	}
+	var e Event
+	err := sqlx.GetContext(ctx, q, &e, query, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Event{}, ErrNotFound
+	}
+	return e, err
+}
+
+// HostedEvents lists the events hostID hosts, or every event when hostID is
+// 0 (staff), newest first.
+func (s *Store) HostedEvents(ctx context.Context, hostID int64) ([]Event, error) {
+	var es []Event
+	err := s.DB.SelectContext(ctx, &es, `
+		SELECT `+columns(eventColumns)+`
+		FROM events e JOIN users u ON u.id = e.host_id
+		WHERE $1 = 0 OR e.host_id = $1
+		ORDER BY e.starts_at DESC, e.id DESC`, hostID)
+	return es, err
+}
+
+// PublishedEvents lists published and cancelled events that end after since,
+// for the calendar feed.
+func (s *Store) PublishedEvents(ctx context.Context, since time.Time) ([]Event, error) {
+	var es []Event
+	err := s.DB.SelectContext(ctx, &es, `
+		SELECT `+columns(eventColumns)+`
+		FROM events e JOIN users u ON u.id = e.host_id
+		WHERE e.status IN ('published', 'cancelled') AND e.published_at IS NOT NULL AND e.ends_at > $1
+		ORDER BY e.starts_at, e.id`, since)
+	return es, err
+}
+
+// EventInput is what a host sets on an event.
+type EventInput struct {
+	Title        string
+	Description  string
+	StartsAt     time.Time
+	EndsAt       time.Time
+	Capacity     int
+	RSVPOpensAt  *time.Time
+	RSVPClosesAt *time.Time
+}
+
+// NewEvent is what it takes to create an event.
+type NewEvent struct {
+	EventInput
+	VenueID int64
+	HostID  int64
+	Status  string
+}
+
+// CreateEvent adds an event and returns its id. A published event gets its
+// publication time now.
 func (s *Store) CreateEvent(ctx context.Context, ne NewEvent) (int64, error) {
+	if ne.Status == "" {
+		ne.Status = EventDraft
+	}
 	var id int64
 	err := s.DB.GetContext(ctx, &id, `
-		INSERT INTO events (venue_id, host_id, title, description, starts_at, ends_at, capacity, status)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		ne.VenueID, ne.HostID, ne.Title, ne.Description, ne.StartsAt, ne.EndsAt, ne.Capacity, ne.Status)
+		INSERT INTO events (venue_id, host_id, title, description, starts_at, ends_at, capacity, status,
+		                    rsvp_opens_at, rsvp_closes_at, published_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $8 = 'published' THEN now() END)
+		RETURNING id`,
+		ne.VenueID, ne.HostID, ne.Title, ne.Description, ne.StartsAt, ne.EndsAt, ne.Capacity, ne.Status,
+		ne.RSVPOpensAt, ne.RSVPClosesAt)
 	return id, err
+}
+
+// UpdateEvent changes an event. Capacity cannot go below the confirmed
+// seats (*CapacityBelowConfirmedError); raising it promotes as many
+// waitlisted people as now fit, in waitlist order, in the same transaction.
+// It returns the people promoted.
+func (s *Store) UpdateEvent(ctx context.Context, id, actorID int64, in EventInput, now time.Time) ([]RSVP, error) {
+	var promoted []RSVP
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		e, err := eventByID(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if e.Status == EventCancelled {
+			return ErrEventCancelled
+		}
+		if in.Capacity < e.ConfirmedCount {
+			return &CapacityBelowConfirmedError{Confirmed: e.ConfirmedCount}
+		}
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5, capacity = $6,
+			       rsvp_opens_at = $7, rsvp_closes_at = $8, updated_at = now()
+			WHERE id = $1`,
+			id, in.Title, in.Description, in.StartsAt, in.EndsAt, in.Capacity, in.RSVPOpensAt, in.RSVPClosesAt); err != nil {
+			return err
+		}
+		e.Title = in.Title
+		for free := in.Capacity - e.ConfirmedCount; free > 0; free-- {
+			p, err := s.promoteNext(ctx, tx, e, now)
+			if errors.Is(err, errNobodyWaiting) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			promoted = append(promoted, p)
+		}
+		return audit(ctx, tx, actorID, "event.update", fmt.Sprintf("event:%d", id), map[string]any{"capacity": in.Capacity, "promoted": len(promoted)})
+	})
+	return promoted, err
+}
+
+// ErrEventCancelled means the event was cancelled and can no longer change.
+var ErrEventCancelled = errors.New("this night has been cancelled")
+
+// PublishEvent lists a draft event and opens its RSVPs.
+func (s *Store) PublishEvent(ctx context.Context, id, actorID int64, now time.Time) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		e, err := eventByID(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		switch e.Status {
+		case EventPublished:
+			return nil
+		case EventCancelled:
+			return ErrEventCancelled
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET status = 'published', published_at = $2, updated_at = now() WHERE id = $1`, id, now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actorID, "event.publish", fmt.Sprintf("event:%d", id), nil)
+	})
+}
+
+// CancelEvent cancels an event and every RSVP to it, and queues a message to
+// each guest. Cancelling twice is a no-op. It returns how many guests were told.
+func (s *Store) CancelEvent(ctx context.Context, id, actorID int64, now time.Time) (int, error) {
+	var told int
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		e, err := eventByID(ctx, tx, id, true)
+		if err != nil || e.Status == EventCancelled {
+			return err
+		}
+		var guests []struct {
+			Email string `db:"email"`
+			Name  string `db:"name"`
+		}
+		if err := tx.SelectContext(ctx, &guests, `
+			UPDATE rsvps r SET status = 'cancelled', queue_seq = NULL, cancelled_at = $2, updated_at = now()
+			FROM users u
+			WHERE r.event_id = $1 AND r.status <> 'cancelled' AND u.id = r.user_id
+			RETURNING u.email, u.name`, id, now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE events SET status = 'cancelled', cancelled_at = $2, confirmed_count = 0, waitlist_count = 0, updated_at = now()
+			WHERE id = $1`, id, now); err != nil {
+			return err
+		}
+		for _, g := range guests {
+			if err := queue(ctx, tx, eventCancelledMessage(g.Email, g.Name, e, s.loc(ctx, tx))); err != nil {
+				return err
+			}
+		}
+		told = len(guests)
+		return audit(ctx, tx, actorID, "event.cancel", fmt.Sprintf("event:%d", id), map[string]int{"guests_told": told})
+	})
+	return told, err
+}
+
+// Guest is one line of an event's guest list.
+type Guest struct {
+	RSVPID           int64      `db:"id"`
+	Name             string     `db:"name"`
+	Email            string     `db:"email"`
+	Status           string     `db:"status"`
+	RSVPAt           time.Time  `db:"created_at"`
+	WaitlistPosition int        `db:"waitlist_position"`
+	CheckedInAt      *time.Time `db:"checked_in_at"`
+	TicketID         []byte     `db:"ticket_id"`
+}
+
+// GuestList lists everyone who RSVPed to an event: confirmed first, then the
+// waitlist in order, then cancelled; with the first check-in, if any.
+func (s *Store) GuestList(ctx context.Context, eventID int64) ([]Guest, error) {
+	var gs []Guest
+	err := s.DB.SelectContext(ctx, &gs, `
+		SELECT r.id, u.name, u.email, r.status, r.created_at, r.ticket_id,
+		       CASE WHEN r.status = 'waitlisted'
+		            THEN row_number() OVER (PARTITION BY r.status ORDER BY r.queue_seq) ELSE 0 END AS waitlist_position,
+		       (SELECT min(v.checked_in_at) FROM visits v WHERE v.rsvp_id = r.id) AS checked_in_at
+		FROM rsvps r JOIN users u ON u.id = r.user_id
+		WHERE r.event_id = $1
+		ORDER BY CASE r.status WHEN 'confirmed' THEN 0 WHEN 'waitlisted' THEN 1 ELSE 2 END,
+		         r.queue_seq NULLS LAST, r.created_at, r.id`, eventID)
+	return gs, err
+}
+
+// loc is the venue's time zone, for times in messages.
+func (s *Store) loc(ctx context.Context, q sqlx.QueryerContext) *time.Location {
+	var tz string
+	if err := sqlx.GetContext(ctx, q, &tz, `SELECT time_zone FROM venues ORDER BY id LIMIT 1`); err != nil {
+		return time.UTC
+	}
+	return Venue{TimeZone: tz}.Location()
 }

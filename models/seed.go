@@ -53,24 +53,23 @@ func (s *Store) SeedDemo(ctx context.Context, password string, now time.Time) (b
 		y, m, dd := now.In(loc).Date()
 		return time.Date(y, m, dd+d, hour, 0, 0, 0, loc)
 	}
-	events := []NewEvent{
-		{Title: "Philosophy Café: Is time money?", HostID: hosts["host@clockroom.test"], StartsAt: day(1, 19), EndsAt: day(1, 22), Capacity: 30,
-			Description: "An open conversation about what we owe each other's time. No reading required; bring an opinion."},
-		{Title: "Small Table: Books that changed our minds", HostID: hosts["host2@clockroom.test"], StartsAt: day(2, 18), EndsAt: day(2, 20), Capacity: 5,
-			Description: "Five seats around one table. Tell us about a book that changed your mind and why."},
-		{Title: "Language Exchange: Spanish & English", HostID: hosts["admin@clockroom.test"], StartsAt: day(3, 18), EndsAt: day(3, 21), Capacity: 40,
-			Description: "Half the evening in Spanish, half in English. All levels welcome."},
-		{Title: "Founders' Fireside", HostID: hosts["host2@clockroom.test"], StartsAt: day(5, 19), EndsAt: day(5, 22), Capacity: 20,
-			Description: "People building small businesses swap notes. Honest numbers encouraged."},
-		{Title: "Board Game Debate Night", HostID: hosts["staff@clockroom.test"], StartsAt: day(7, 18), EndsAt: day(7, 23), Capacity: 50,
-			Description: "Games that start arguments, and the arguments that follow."},
-		{Title: "Climate Conversations", HostID: hosts["host@clockroom.test"], StartsAt: day(9, 19), EndsAt: day(9, 21), Capacity: 25,
-			Description: "A facilitated, hopeful talk about what each of us can do."},
+	demo := []struct {
+		title, host, desc     string
+		day, hour, hours, cap int
+	}{
+		{"Philosophy Café: Is time money?", "host@clockroom.test", "An open conversation about what we owe each other's time. No reading required; bring an opinion.", 1, 19, 3, 30},
+		{"Small Table: Books that changed our minds", "host2@clockroom.test", "Five seats around one table. Tell us about a book that changed your mind and why.", 2, 18, 2, 5},
+		{"Language Exchange: Spanish & English", "admin@clockroom.test", "Half the evening in Spanish, half in English. All levels welcome.", 3, 18, 3, 40},
+		{"Founders' Fireside", "host2@clockroom.test", "People building small businesses swap notes. Honest numbers encouraged.", 5, 19, 3, 20},
+		{"Board Game Debate Night", "staff@clockroom.test", "Games that start arguments, and the arguments that follow.", 7, 18, 5, 50},
+		{"Climate Conversations", "host@clockroom.test", "A facilitated, hopeful talk about what each of us can do.", 9, 19, 2, 25},
 	}
-	for _, e := range events {
-		e.VenueID, e.Status = venue.ID, EventPublished
+	for _, d := range demo {
+		e := NewEvent{VenueID: venue.ID, HostID: hosts[d.host], Status: EventPublished, EventInput: EventInput{
+			Title: d.title, Description: d.desc, Capacity: d.cap, StartsAt: day(d.day, d.hour), EndsAt: day(d.day, d.hour+d.hours),
+		}}
 		if _, err := s.CreateEvent(ctx, e); err != nil {
-			return false, fmt.Errorf("demo event %q: %w", e.Title, err)
+			return false, fmt.Errorf("demo event %q: %w", d.title, err)
 		}
 	}
 	return true, s.EnsureOpenNowEvent(ctx, now)
@@ -96,10 +95,10 @@ func (s *Store) EnsureOpenNowEvent(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("the open-now demo event needs the demo host: %w", err)
 	}
-	_, err = s.CreateEvent(ctx, NewEvent{
-		VenueID: venue.ID, HostID: host.ID, Title: OpenNowTitle, Status: EventPublished, Capacity: 12,
+	_, err = s.CreateEvent(ctx, NewEvent{VenueID: venue.ID, HostID: host.ID, Status: EventPublished, EventInput: EventInput{
+		Title: OpenNowTitle, Capacity: 12,
 		Description: "The room is open right now: RSVP, get your ticket, and try the door and the meter.",
 		StartsAt:    now.Add(-30 * time.Minute).Truncate(time.Minute), EndsAt: now.Add(5 * time.Hour).Truncate(time.Minute),
-	})
+	}})
 	return err
 }

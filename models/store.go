@@ -26,7 +26,9 @@ var (
 // Store is the database and the rules that guard it.
 type Store struct {
 	DB         *sqlx.DB
-	BcryptCost int // 0 means DefaultBcryptCost
+	BcryptCost int           // 0 means DefaultBcryptCost
+	Tickets    *TicketSigner // makes the ticket links in messages
+	BaseURL    string        // the public URL, for links in messages
 }
 
 // Open connects to PostgreSQL and checks the connection.

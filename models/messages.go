@@ -1,0 +1,187 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Message kinds.
+const (
+	MsgRSVPConfirmed  = "rsvp_confirmed"
+	MsgWaitlisted     = "waitlisted"
+	MsgPromoted       = "promoted"
+	MsgEventCancelled = "event_cancelled"
+	MsgReminder       = "reminder"
+)
+
+// Message is one email in the outbox.
+type Message struct {
+	ID        int64      `db:"id"`
+	Kind      string     `db:"kind"`
+	DedupeKey *string    `db:"dedupe_key"`
+	ToEmail   string     `db:"to_email"`
+	ToName    string     `db:"to_name"`
+	Subject   string     `db:"subject"`
+	Body      string     `db:"body"`
+	CreatedAt time.Time  `db:"created_at"`
+	Attempts  int        `db:"attempts"`
+	LastError *string    `db:"last_error"`
+	SentAt    *time.Time `db:"sent_at"`
+}
+
+const messageColumns = `id, kind, dedupe_key, to_email, to_name, subject, body, created_at, attempts, last_error, sent_at`
+
+// queue writes m to the outbox in the caller's transaction, so a message
+// exists exactly when the change it describes does.
+func queue(ctx context.Context, tx sqlx.ExtContext, m Message) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO outbox (kind, dedupe_key, to_email, to_name, subject, body)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING`,
+		m.Kind, m.DedupeKey, m.ToEmail, m.ToName, m.Subject, m.Body)
+	return err
+}
+
+func (s *Store) ticketURL(ticketID []byte) string {
+	if s.Tickets == nil {
+		return s.BaseURL + "/me/tickets"
+	}
+	return s.BaseURL + "/tickets/" + s.Tickets.Code(ticketID)
+}
+
+func when(e Event, loc *time.Location) string {
+	return e.StartsAt.In(loc).Format("Monday 2 January at 15:04") + " (" + loc.String() + ")"
+}
+
+func (s *Store) rsvpMessage(u User, e Event, r RSVP, loc *time.Location) Message {
+	if r.Status == RSVPWaitlisted {
+		return Message{Kind: MsgWaitlisted, ToEmail: u.Email, ToName: u.Name,
+			Subject: fmt.Sprintf("You are #%d on the waitlist: %s", r.WaitlistPosition, e.Title),
+			Body: fmt.Sprintf("Hello %s,\n\n%s on %s is full, so you are number %d on the waitlist.\n"+
+				"If a seat frees up you get it automatically, and we will write to you.\n\nYour ticket: %s\n",
+				u.Name, e.Title, when(e, loc), r.WaitlistPosition, s.ticketURL(r.TicketID))}
+	}
+	return Message{Kind: MsgRSVPConfirmed, ToEmail: u.Email, ToName: u.Name,
+		Subject: "You're in: " + e.Title,
+		Body: fmt.Sprintf("Hello %s,\n\nYour seat at %s on %s is confirmed.\n"+
+			"Show this ticket at the door: %s\n\nYou pay for the minutes you stay, from check-in to check-out.\n",
+			u.Name, e.Title, when(e, loc), s.ticketURL(r.TicketID))}
+}
+
+func (s *Store) promotedMessage(u User, e Event, r RSVP, loc *time.Location) Message {
+	return Message{Kind: MsgPromoted, ToEmail: u.Email, ToName: u.Name,
+		Subject: "A seat opened up: you're in for " + e.Title,
+		Body: fmt.Sprintf("Hello %s,\n\nGood news: a seat opened up at %s on %s, and it is yours.\n"+
+			"Your ticket: %s\n\nIf you can no longer come, please cancel so the next person gets the seat.\n",
+			u.Name, e.Title, when(e, loc), s.ticketURL(r.TicketID))}
+}
+
+func eventCancelledMessage(email, name string, e Event, loc *time.Location) Message {
+	return Message{Kind: MsgEventCancelled, ToEmail: email, ToName: name,
+		Subject: "Cancelled: " + e.Title,
+		Body: fmt.Sprintf("Hello %s,\n\nWe are sorry: %s on %s has been cancelled, and your RSVP with it.\n",
+			name, e.Title, when(e, loc))}
+}
+
+// QueueReminders queues a reminder for every confirmed guest of an event that
+// starts within the next day, once per RSVP (dedupe_key), however many
+// instances run it. People who RSVPed within the day before get none: their
+// confirmation is fresh.
+func (s *Store) QueueReminders(ctx context.Context, now time.Time) (int, error) {
+	var rows []struct {
+		RSVP
+		Event Event  `db:"event"`
+		Email string `db:"email"`
+		Name  string `db:"name"`
+	}
+	err := s.DB.SelectContext(ctx, &rows, `
+		SELECT `+rsvpColumns+`, `+prefixed(eventColumns, "event")+`, g.email, g.name
+		FROM rsvps r
+		JOIN events e ON e.id = r.event_id
+		JOIN users u ON u.id = e.host_id
+		JOIN users g ON g.id = r.user_id
+		WHERE r.status = 'confirmed' AND e.status = 'published'
+		  AND e.starts_at > $1 AND e.starts_at <= $1 + interval '24 hours'
+		  AND r.confirmed_at < e.starts_at - interval '24 hours'
+		  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'reminder:' || r.id)`, now)
+	if err != nil {
+		return 0, err
+	}
+	loc := s.loc(ctx, s.DB)
+	for _, r := range rows {
+		key := fmt.Sprintf("reminder:%d", r.ID)
+		m := Message{Kind: MsgReminder, DedupeKey: &key, ToEmail: r.Email, ToName: r.Name,
+			Subject: "Tomorrow: " + r.Event.Title,
+			Body: fmt.Sprintf("Hello %s,\n\nA reminder that %s is on %s.\nYour ticket: %s\n\n"+
+				"Can't make it? Cancelling gives your seat to the next person on the waitlist.\n",
+				r.Name, r.Event.Title, when(r.Event, loc), s.ticketURL(r.TicketID))}
+		if err := queue(ctx, s.DB, m); err != nil {
+			return 0, err
+		}
+	}
+	return len(rows), nil
+}
+
+// Outbox lists the newest messages, for /admin/outbox.
+func (s *Store) Outbox(ctx context.Context, limit int) ([]Message, error) {
+	var ms []Message
+	err := s.DB.SelectContext(ctx, &ms, `SELECT `+messageColumns+` FROM outbox ORDER BY id DESC LIMIT $1`, limit)
+	return ms, err
+}
+
+// MessagesTo lists the messages to one address, oldest first.
+func (s *Store) MessagesTo(ctx context.Context, email string) ([]Message, error) {
+	var ms []Message
+	err := s.DB.SelectContext(ctx, &ms, `SELECT `+messageColumns+` FROM outbox WHERE to_email = $1 ORDER BY id`, NormalizeEmail(email))
+	return ms, err
+}
+
+// DeliverPending hands up to limit due messages to send, one at a time. Each
+// batch is claimed with FOR UPDATE SKIP LOCKED, so several instances never
+// take the same message. A message is marked sent only after send returns
+// nil; a failure is kept with its error and retried later with backoff.
+// It returns how many were sent.
+func (s *Store) DeliverPending(ctx context.Context, now time.Time, limit int, send func(context.Context, Message) error) (int, error) {
+	sent := 0
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var ms []Message
+		if err := tx.SelectContext(ctx, &ms, `
+			SELECT `+messageColumns+` FROM outbox
+			WHERE sent_at IS NULL AND send_after <= $1
+			ORDER BY send_after, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit); err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if err := send(ctx, m); err != nil {
+				if _, err := tx.ExecContext(ctx, `
+					UPDATE outbox SET attempts = attempts + 1, last_error = $2, send_after = $3 WHERE id = $1`,
+					m.ID, truncate(err.Error(), 500), now.Add(retryDelay(m.Attempts+1))); err != nil {
+					return err
+				}
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1`, m.ID, now); err != nil {
+				return err
+			}
+			sent++
+		}
+		return nil
+	})
+	return sent, err
+}
+
+// retryDelay backs off from 30 seconds to at most an hour.
+func retryDelay(attempt int) time.Duration {
+	d := 30 * time.Second << min(attempt-1, 7)
+	return min(d, time.Hour)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}

@@ -1,0 +1,297 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// fixture is a venue, a host and a published event of the given capacity
+// that starts a day after t0.
+type fixture struct {
+	s     *models.Store
+	host  models.User
+	event int64
+}
+
+func newFixture(t *testing.T, capacity int) fixture {
+	t.Helper()
+	s := newStore(t)
+	s.Tickets = models.NewTicketSigner(strings.Repeat("k", 40))
+	s.BaseURL = "http://clockroom.test"
+	ctx := context.Background()
+	v, err := s.CreateVenue(ctx, models.Venue{Name: "Café", TimeZone: "Europe/London", Currency: "GBP", RoomCapacity: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, _ := s.CreateUser(ctx, models.NewUser{Email: "host@example.com", Name: "Host", Password: "password123", Role: models.RoleHost})
+	id, err := s.CreateEvent(ctx, models.NewEvent{VenueID: v.ID, HostID: host.ID, Status: models.EventPublished,
+		EventInput: models.EventInput{Title: "Night", StartsAt: t0.Add(24 * time.Hour), EndsAt: t0.Add(27 * time.Hour), Capacity: capacity}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture{s: s, host: host, event: id}
+}
+
+func (f fixture) guests(t *testing.T, n int) []models.User {
+	t.Helper()
+	us := make([]models.User, n)
+	for i := range us {
+		u, err := f.s.CreateUser(context.Background(), models.NewUser{Email: fmt.Sprintf("g%d@example.com", i), Name: fmt.Sprintf("Guest %d", i), Password: "password123"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		us[i] = u
+	}
+	return us
+}
+
+func (f fixture) reserve(t *testing.T, u models.User) models.RSVP {
+	t.Helper()
+	r, err := f.s.Reserve(context.Background(), f.event, u.ID, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestReserveFillsThenWaitlistsAndIsIdempotent(t *testing.T) {
+	f := newFixture(t, 2)
+	gs := f.guests(t, 4)
+	want := []struct {
+		status string
+		pos    int
+	}{{"confirmed", 0}, {"confirmed", 0}, {"waitlisted", 1}, {"waitlisted", 2}}
+	for i, g := range gs {
+		r := f.reserve(t, g)
+		if r.Status != want[i].status || r.WaitlistPosition != want[i].pos {
+			t.Fatalf("guest %d: %s #%d, want %s #%d", i, r.Status, r.WaitlistPosition, want[i].status, want[i].pos)
+		}
+		again := f.reserve(t, g)
+		if again.ID != r.ID || string(again.TicketID) != string(r.TicketID) {
+			t.Fatal("a repeated RSVP must return the same ticket")
+		}
+	}
+	e, _ := f.s.EventByID(context.Background(), f.event)
+	if e.ConfirmedCount != 2 || e.WaitlistCount != 2 {
+		t.Fatalf("counters %d/%d", e.ConfirmedCount, e.WaitlistCount)
+	}
+	msgs, _ := f.s.MessagesTo(context.Background(), gs[2].Email)
+	if len(msgs) != 1 || msgs[0].Kind != models.MsgWaitlisted || !strings.Contains(msgs[0].Subject, "#1") {
+		t.Fatalf("waitlist message: %+v", msgs)
+	}
+}
+
+func TestCancelPromotesTheFirstWaitlistedAndKeepsPositions(t *testing.T) {
+	f := newFixture(t, 1)
+	gs := f.guests(t, 4)
+	rs := make([]models.RSVP, len(gs))
+	for i, g := range gs {
+		rs[i] = f.reserve(t, g)
+	}
+	ctx := context.Background()
+	// The second in the queue leaves: the third moves up to #2.
+	if _, _, err := f.s.CancelRSVP(ctx, rs[2].ID, gs[2].ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := f.s.RSVPFor(ctx, f.event, gs[3].ID); r.WaitlistPosition != 2 {
+		t.Fatalf("position after someone ahead left: %d", r.WaitlistPosition)
+	}
+	cancelled, promoted, err := f.s.CancelRSVP(ctx, rs[0].ID, gs[0].ID, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cancelled.Status != models.RSVPCancelled || promoted == nil || promoted.UserID != gs[1].ID || promoted.Status != models.RSVPConfirmed {
+		t.Fatalf("cancel: %+v promoted %+v", cancelled, promoted)
+	}
+	if r, _ := f.s.RSVPFor(ctx, f.event, gs[3].ID); r.WaitlistPosition != 1 {
+		t.Fatalf("last in line should now be #1, is #%d", r.WaitlistPosition)
+	}
+	msgs, _ := f.s.MessagesTo(ctx, gs[1].Email)
+	if last := msgs[len(msgs)-1]; last.Kind != models.MsgPromoted || !strings.Contains(last.Body, "http://clockroom.test/tickets/") {
+		t.Fatalf("promotion message: %+v", last)
+	}
+	// Cancelling again changes nothing and promotes nobody.
+	again, p2, err := f.s.CancelRSVP(ctx, rs[0].ID, gs[0].ID, t0)
+	if err != nil || again.Status != models.RSVPCancelled || p2 != nil {
+		t.Fatalf("second cancel: %+v %+v %v", again, p2, err)
+	}
+	e, _ := f.s.EventByID(ctx, f.event)
+	if e.ConfirmedCount != 1 || e.WaitlistCount != 1 {
+		t.Fatalf("counters %d/%d", e.ConfirmedCount, e.WaitlistCount)
+	}
+	// Coming back after cancelling: back of the queue, same ticket row.
+	back := f.reserve(t, gs[0])
+	if back.ID != rs[0].ID || back.Status != models.RSVPWaitlisted || back.WaitlistPosition != 2 {
+		t.Fatalf("re-RSVP: %+v", back)
+	}
+}
+
+func TestCapacityChanges(t *testing.T) {
+	f := newFixture(t, 2)
+	gs := f.guests(t, 5)
+	for _, g := range gs {
+		f.reserve(t, g)
+	}
+	ctx := context.Background()
+	e, _ := f.s.EventByID(ctx, f.event)
+	in := models.EventInput{Title: e.Title, StartsAt: e.StartsAt, EndsAt: e.EndsAt, Capacity: 1}
+	var below *models.CapacityBelowConfirmedError
+	if _, err := f.s.UpdateEvent(ctx, f.event, f.host.ID, in, t0); !errors.As(err, &below) || below.Confirmed != 2 {
+		t.Fatalf("lowering below confirmed: %v", err)
+	}
+	in.Capacity = 4
+	promoted, err := f.s.UpdateEvent(ctx, f.event, f.host.ID, in, t0)
+	if err != nil || len(promoted) != 2 || promoted[0].UserID != gs[2].ID || promoted[1].UserID != gs[3].ID {
+		t.Fatalf("raising capacity promotes in order: %+v %v", promoted, err)
+	}
+	if r, _ := f.s.RSVPFor(ctx, f.event, gs[4].ID); r.WaitlistPosition != 1 {
+		t.Fatalf("the rest of the queue moves up: #%d", r.WaitlistPosition)
+	}
+}
+
+func TestRSVPWindow(t *testing.T) {
+	f := newFixture(t, 5)
+	gs := f.guests(t, 2)
+	g, late := gs[0], gs[1]
+	ctx := context.Background()
+	e, _ := f.s.EventByID(ctx, f.event)
+	opens, closes := t0.Add(time.Hour), t0.Add(2*time.Hour)
+	in := models.EventInput{Title: e.Title, StartsAt: e.StartsAt, EndsAt: e.EndsAt, Capacity: 5, RSVPOpensAt: &opens, RSVPClosesAt: &closes}
+	if _, err := f.s.UpdateEvent(ctx, f.event, f.host.ID, in, t0); err != nil {
+		t.Fatal(err)
+	}
+	var closed *models.RSVPClosedError
+	for _, at := range []time.Time{t0, closes, e.EndsAt} {
+		if _, err := f.s.Reserve(ctx, f.event, g.ID, at); !errors.As(err, &closed) {
+			t.Fatalf("RSVP at %v must be refused: %v", at, err)
+		}
+	}
+	if _, err := f.s.Reserve(ctx, f.event, g.ID, opens); err != nil {
+		t.Fatalf("inside the window: %v", err)
+	}
+	// Without a window, late-comers can RSVP on the night until it ends.
+	in.RSVPOpensAt, in.RSVPClosesAt = nil, nil
+	f.s.UpdateEvent(ctx, f.event, f.host.ID, in, t0)
+	if _, err := f.s.Reserve(ctx, f.event, late.ID, e.StartsAt.Add(time.Hour)); err != nil {
+		t.Fatalf("on the night: %v", err)
+	}
+	if _, err := f.s.Reserve(ctx, 999999, late.ID, t0); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("unknown event: %v", err)
+	}
+}
+
+func TestDraftAndCancelledEventsRefuseRSVPs(t *testing.T) {
+	f := newFixture(t, 3)
+	gs := f.guests(t, 3)
+	ctx := context.Background()
+	f.reserve(t, gs[0])
+	f.reserve(t, gs[1])
+	told, err := f.s.CancelEvent(ctx, f.event, f.host.ID, t0)
+	if err != nil || told != 2 {
+		t.Fatalf("cancel event told %d, %v", told, err)
+	}
+	if again, _ := f.s.CancelEvent(ctx, f.event, f.host.ID, t0); again != 0 {
+		t.Fatal("cancelling twice must not tell guests twice")
+	}
+	var closed *models.RSVPClosedError
+	if _, err := f.s.Reserve(ctx, f.event, gs[2].ID, t0); !errors.As(err, &closed) || !strings.Contains(closed.Reason, "cancelled") {
+		t.Fatalf("RSVP to a cancelled night: %v", err)
+	}
+	for _, g := range gs[:2] {
+		r, _ := f.s.RSVPFor(ctx, f.event, g.ID)
+		msgs, _ := f.s.MessagesTo(ctx, g.Email)
+		if r.Status != models.RSVPCancelled || msgs[len(msgs)-1].Kind != models.MsgEventCancelled {
+			t.Fatalf("guest %s: %s, last message %s", g.Email, r.Status, msgs[len(msgs)-1].Kind)
+		}
+	}
+	e, _ := f.s.EventByID(ctx, f.event)
+	if e.ConfirmedCount != 0 || e.Status != models.EventCancelled {
+		t.Fatalf("event after cancel: %+v", e)
+	}
+	// A draft refuses RSVPs until published.
+	draft, _ := f.s.CreateEvent(ctx, models.NewEvent{VenueID: e.VenueID, HostID: f.host.ID,
+		EventInput: models.EventInput{Title: "Draft", StartsAt: e.StartsAt, EndsAt: e.EndsAt, Capacity: 2}})
+	if _, err := f.s.Reserve(ctx, draft, gs[2].ID, t0); !errors.As(err, &closed) {
+		t.Fatalf("RSVP to a draft: %v", err)
+	}
+	if err := f.s.PublishEvent(ctx, draft, f.host.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Reserve(ctx, draft, gs[2].ID, t0); err != nil {
+		t.Fatalf("after publishing: %v", err)
+	}
+}
+
+func TestRemindersAreQueuedOnce(t *testing.T) {
+	f := newFixture(t, 3)
+	gs := f.guests(t, 2)
+	ctx := context.Background()
+	if _, err := f.s.Reserve(ctx, f.event, gs[0].ID, t0.Add(-48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	f.reserve(t, gs[1]) // RSVPed within the day before: no reminder
+	dayBefore := t0.Add(2 * time.Hour) // the event starts at t0+24h
+	for range 3 {
+		if _, err := f.s.QueueReminders(ctx, dayBefore); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, _ := f.s.MessagesTo(ctx, gs[0].Email)
+	reminders := 0
+	for _, m := range msgs {
+		if m.Kind == models.MsgReminder {
+			reminders++
+		}
+	}
+	if reminders != 1 {
+		t.Fatalf("%d reminders, want 1", reminders)
+	}
+	if late, _ := f.s.MessagesTo(ctx, gs[1].Email); len(late) != 1 {
+		t.Fatalf("a fresh RSVP gets no reminder: %d messages", len(late))
+	}
+}
+
+func TestDeliverPendingRetriesAndNeverResends(t *testing.T) {
+	f := newFixture(t, 3)
+	gs := f.guests(t, 2)
+	f.reserve(t, gs[0])
+	f.reserve(t, gs[1])
+	ctx := context.Background()
+	failing := func(context.Context, models.Message) error { return errors.New("dial tcp: connection refused") }
+	if n, err := f.s.DeliverPending(ctx, t0, 10, failing); err != nil || n != 0 {
+		t.Fatalf("failing send: %d %v", n, err)
+	}
+	var delivered []string
+	ok := func(_ context.Context, m models.Message) error { delivered = append(delivered, m.ToEmail); return nil }
+	if n, _ := f.s.DeliverPending(ctx, t0.Add(time.Second), 10, ok); n != 0 {
+		t.Fatal("a failed message must wait for its retry time")
+	}
+	if n, err := f.s.DeliverPending(ctx, t0.Add(time.Hour), 10, ok); err != nil || n != 2 {
+		t.Fatalf("retry: %d %v", n, err)
+	}
+	if n, _ := f.s.DeliverPending(ctx, t0.Add(2*time.Hour), 10, ok); n != 0 || len(delivered) != 2 {
+		t.Fatalf("a sent message must never be sent again: %v", delivered)
+	}
+	out, _ := f.s.Outbox(ctx, 10)
+	for _, m := range out {
+		if m.SentAt == nil || m.Attempts != 2 {
+			t.Fatalf("message %d: sent %v attempts %d", m.ID, m.SentAt, m.Attempts)
+		}
+	}
+}
+
+func TestUserTicketsUpcomingFirst(t *testing.T) {
+	f := newFixture(t, 3)
+	g := f.guests(t, 1)[0]
+	f.reserve(t, g)
+	ts, err := f.s.UserTickets(context.Background(), g.ID, t0)
+	if err != nil || len(ts) != 1 || ts[0].Event.Title != "Night" || ts[0].Event.HostName != "Host" || ts[0].Status != models.RSVPConfirmed {
+		t.Fatalf("tickets: %+v %v", ts, err)
+	}
+}
