@@ -235,7 +235,7 @@ func TestRemindersAreQueuedOnce(t *testing.T) {
 	if _, err := f.s.Reserve(ctx, f.event, gs[0].ID, t0.Add(-48*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	f.reserve(t, gs[1]) // RSVPed within the day before: no reminder
+	f.reserve(t, gs[1])                // RSVPed within the day before: no reminder
 	dayBefore := t0.Add(2 * time.Hour) // the event starts at t0+24h
 	for range 3 {
 		if _, err := f.s.QueueReminders(ctx, dayBefore); err != nil {
