@@ -53,3 +53,15 @@ func (a *App) adminSetRole(c echo.Context) error {
 	}
 	return a.seeOther(c, "/admin/users", u.Name+" is now "+string(role)+".")
 }
+
+// adminOutbox shows the newest messages and whether each was sent. Without
+// SMTP_URL (development) they are kept here for people to read.
+func (a *App) adminOutbox(c echo.Context) error {
+	msgs, err := a.store.Outbox(c.Request().Context(), 200)
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, "outbox", page{Title: "Outbox", Data: map[string]any{
+		"Messages": msgs, "SMTP": a.cfg.SMTPURL != "",
+	}})
+}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/clockroom/clockroom/internal/config"
 	"github.com/clockroom/clockroom/internal/testdb"
 	"github.com/clockroom/clockroom/models"
@@ -29,7 +31,13 @@ type testApp struct {
 
 func newTestApp(t *testing.T, env map[string]string) *testApp {
 	t.Helper()
-	store := &models.Store{DB: testdb.New(t), BcryptCost: 4}
+	return newTestAppOn(t, testdb.New(t), env)
+}
+
+// newTestAppOn builds an app on db; two apps on one database stand for two
+// server instances.
+func newTestAppOn(t *testing.T, db *sqlx.DB, env map[string]string) *testApp {
+	t.Helper()
 	if env == nil {
 		env = map[string]string{}
 	}
@@ -38,6 +46,7 @@ func newTestApp(t *testing.T, env map[string]string) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	store := &models.Store{DB: db, BcryptCost: 4, Tickets: models.NewTicketSigner(cfg.SecretKey), BaseURL: cfg.BaseURL.String()}
 	logs := &strings.Builder{}
 	app, err := New(Deps{Config: cfg, Store: store, Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))})
 	if err != nil {
@@ -110,13 +119,14 @@ func (c *client) post(path string, form url.Values) response {
 	if c.csrf == "" {
 		c.get("/login")
 	}
-	if form == nil {
-		form = url.Values{}
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
 	}
-	if form.Get("_csrf") == "" {
-		form.Set("_csrf", c.csrf)
+	if f.Get("_csrf") == "" {
+		f.Set("_csrf", c.csrf)
 	}
-	return c.postRaw(path, form)
+	return c.postRaw(path, f)
 }
 
 func (c *client) postRaw(path string, form url.Values) response {

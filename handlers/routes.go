@@ -38,10 +38,30 @@ func (a *App) routes() *echo.Echo {
 	s.POST("/login", a.login)
 	s.POST("/logout", a.logout)
 
+	s.GET("/events.ics", a.calendarFeed)
+	s.GET("/events/:id", a.eventPage) // also /events/{id}.ics
+	s.POST("/events/:id/rsvp", a.rsvp)
+	s.GET("/tickets/:code", a.ticketPage)
+	s.GET("/tickets/:code/qr.png", a.ticketQR)
+	s.POST("/tickets/:code/cancel", a.cancelTicket, a.requireRole(models.RoleAttendee))
+	s.GET("/me/tickets", a.myTickets, a.requireRole(models.RoleAttendee))
+
+	host := s.Group("/host", a.requireRole(models.RoleHost))
+	host.GET("/events", a.hostEvents)
+	host.GET("/events/new", a.newEventPage)
+	host.POST("/events/new", a.createEvent)
+	host.GET("/events/:id/edit", a.editEventPage)
+	host.POST("/events/:id/edit", a.updateEvent)
+	host.POST("/events/:id/publish", a.publishEvent)
+	host.POST("/events/:id/cancel", a.cancelEvent)
+	host.GET("/events/:id/guests", a.guestList)
+	host.GET("/events/:id/guests.csv", a.guestListCSV)
+
 	admin := s.Group("/admin", a.requireRole(models.RoleAdmin))
 	admin.GET("", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/admin/users") })
 	admin.GET("/users", a.adminUsers)
 	admin.POST("/users/:id/role", a.adminSetRole)
+	admin.GET("/outbox", a.adminOutbox)
 
 	return e
 }

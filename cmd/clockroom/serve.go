@@ -21,7 +21,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		return err
 	}
 	defer in.close()
-	store := &models.Store{DB: in.db}
+	store := &models.Store{DB: in.db, Tickets: models.NewTicketSigner(in.cfg.SecretKey), BaseURL: in.cfg.BaseURL.String()}
 	if in.cfg.SeedDemo {
 		if err := loadDemo(ctx, in, store); err != nil {
 			return err
@@ -31,11 +31,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
-	go every(ctx, 10*time.Minute, func() {
-		if err := store.Prune(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			in.log.Warn("prune expired sessions and sign-in failures", "error", err)
-		}
-	})
+	if err := startJobs(ctx, in, store); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", in.cfg.Addr)
 	if err != nil {
@@ -102,18 +100,4 @@ func announce(in *infra, addr *net.TCPAddr, w io.Writer) {
 	}
 	fmt.Fprintln(w, "  Press Ctrl-C to stop.")
 	fmt.Fprintln(w)
-}
-
-// every runs fn now and then once per interval until ctx ends.
-func every(ctx context.Context, interval time.Duration, fn func()) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		fn()
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -31,6 +32,7 @@ type Config struct {
 	StripeWebhookSecret string
 	StripeAPIBase       string // empty: Stripe's own API, or the local stripe-mock in test mode
 	SMTPURL             string // empty: keep mail in the outbox for /admin/outbox
+	MailFrom            string // the From of every message
 	DemoPassword        string
 	SeedDemo            bool   // load demo data; always on in development
 	LogFormat           string // text or json
@@ -98,6 +100,14 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("BASE_URL", err.Error())
 	}
 	c.BaseURL = base
+	defFrom := "Clockroom <no-reply@clockroom.invalid>"
+	if base != nil && strings.Contains(base.Hostname(), ".") {
+		defFrom = "Clockroom <no-reply@" + base.Hostname() + ">"
+	}
+	c.MailFrom = get("MAIL_FROM", defFrom)
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		bad("MAIL_FROM", `must be an address like "Clockroom <hello@example.com>"`)
+	}
 	switch {
 	case c.SecretKey == "" && !c.Dev() && envOK:
 		bad("SECRET_KEY", "is required outside development mode (at least 32 random characters, e.g. from `openssl rand -hex 32`)")

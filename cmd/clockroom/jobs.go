@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/clockroom/clockroom/internal/mail"
+	"github.com/clockroom/clockroom/models"
+)
+
+// startJobs runs the server's periodic work until ctx ends. Every job is safe
+// with several instances running at once: each is a single statement or
+// claims its rows with SKIP LOCKED.
+func startJobs(ctx context.Context, in *infra, store *models.Store) error {
+	var sender *mail.Sender
+	if in.cfg.SMTPURL != "" {
+		var err error
+		if sender, err = mail.New(in.cfg.SMTPURL, in.cfg.MailFrom); err != nil {
+			return err
+		}
+	} else {
+		in.log.Info("no SMTP_URL: messages are kept in the outbox, readable at /admin/outbox")
+	}
+	go every(ctx, 10*time.Minute, func() {
+		logFailure(ctx, in, "prune expired sessions and sign-in failures", store.Prune(ctx, time.Now()))
+	})
+	go every(ctx, time.Minute, func() {
+		_, err := store.QueueReminders(ctx, time.Now())
+		logFailure(ctx, in, "queue reminders", err)
+	})
+	if sender != nil {
+		go every(ctx, 15*time.Second, func() {
+			n, err := store.DeliverPending(ctx, time.Now(), 50, sender.Send)
+			logFailure(ctx, in, "deliver messages", err)
+			if n > 0 {
+				in.log.Info("delivered messages", "count", n)
+			}
+		})
+	}
+	return nil
+}
+
+func logFailure(ctx context.Context, in *infra, what string, err error) {
+	if err != nil && ctx.Err() == nil {
+		in.log.Warn(what, "error", err)
+	}
+}
+
+// every runs fn now and then once per interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		fn()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,193 @@
+package handlers
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+const tl = formTimeLayout
+
+func validEventForm() map[string]string {
+	start := time.Now().In(london()).Add(72 * time.Hour).Truncate(time.Hour)
+	return map[string]string{
+		"title": "Tea and Trolley Problems", "description": "Ethics, with biscuits.",
+		"starts_at": start.Format(tl), "ends_at": start.Add(2 * time.Hour).Format(tl), "capacity": "12",
+	}
+}
+
+func london() *time.Location { l, _ := time.LoadLocation("Europe/London"); return l }
+
+func countEvents(t *testing.T, ta *testApp) int {
+	var n int
+	ta.store.DB.Get(&n, `SELECT count(*) FROM events`)
+	return n
+}
+
+func TestEventFormValidation(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t) // room capacity 60
+	host, _ := ta.signedIn(t, "host@example.com", models.RoleHost)
+	past := time.Now().In(london()).Add(-time.Hour).Format(tl)
+	base := validEventForm()
+	start, _ := time.ParseInLocation(tl, base["starts_at"], london())
+	cases := []struct {
+		change map[string]string
+		field  string
+		msg    string
+	}{
+		{map[string]string{"title": "  "}, "title", "Give the night a title."},
+		{map[string]string{"title": strings.Repeat("t", 121)}, "title", "Keep the title under 120 characters."},
+		{map[string]string{"description": strings.Repeat("d", 10001)}, "description", "Keep the description under 10000 characters."},
+		{map[string]string{"starts_at": "tomorrow"}, "starts_at", "Enter when the night starts"},
+		{map[string]string{"starts_at": past}, "starts_at", "A new night must start in the future."},
+		{map[string]string{"ends_at": ""}, "ends_at", "Enter when the night ends."},
+		{map[string]string{"ends_at": start.Add(-time.Hour).Format(tl)}, "ends_at", "The night must end after it starts."},
+		{map[string]string{"ends_at": start.Add(25 * time.Hour).Format(tl)}, "ends_at", "at most 24 hours"},
+		{map[string]string{"capacity": "0"}, "capacity", "Capacity must be a whole number from 1 to 60"},
+		{map[string]string{"capacity": "61"}, "capacity", "from 1 to 60 (the room&#39;s limit)"},
+		{map[string]string{"capacity": "ten"}, "capacity", "Capacity must be a whole number"},
+		{map[string]string{"rsvp_opens_at": "soon"}, "rsvp_opens_at", "Enter a date and time, or leave it empty"},
+		{map[string]string{"rsvp_opens_at": start.Add(-time.Hour).Format(tl), "rsvp_closes_at": start.Add(-2 * time.Hour).Format(tl)}, "rsvp_closes_at", "RSVPs must close after they open."},
+		{map[string]string{"rsvp_closes_at": start.Add(3 * time.Hour).Format(tl)}, "rsvp_closes_at", "RSVPs cannot close after the night ends."},
+		{map[string]string{"rsvp_opens_at": start.Add(time.Hour).Format(tl)}, "rsvp_opens_at", "RSVPs must open before the night starts."},
+	}
+	for _, tc := range cases {
+		f := form()
+		for k, v := range base {
+			f.Set(k, v)
+		}
+		for k, v := range tc.change {
+			f.Set(k, v)
+		}
+		f.Set("action", "publish")
+		res := host.post("/host/events/new", f)
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantBody(t, res, tc.msg, `id="f-`+tc.field+`-error"`)
+	}
+	if n := countEvents(t, ta); n != 0 {
+		t.Fatalf("invalid forms wrote %d events", n)
+	}
+
+	f := form()
+	for k, v := range base {
+		f.Set(k, v)
+	}
+	f.Set("action", "draft")
+	res := host.post("/host/events/new", f)
+	wantStatus(t, res, http.StatusSeeOther)
+	page := host.get(res.Header.Get("Location"))
+	wantBody(t, page, "Saved as a draft", "Tea and Trolley Problems", "Draft — not listed")
+	e, _ := ta.store.EventByID(t.Context(), 1)
+	if !e.StartsAt.Equal(start) || e.Capacity != 12 || e.Status != models.EventDraft {
+		t.Fatalf("saved event %+v (start %v)", e, start)
+	}
+}
+
+func TestEditCapacityRulesAndPromotion(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	host, hostUser := ta.signedIn(t, "host@example.com", models.RoleHost)
+	e := ta.event(t, v, hostUser, "Growing night", 2)
+	for i := range 4 {
+		c, _ := ta.signedIn(t, fmt.Sprintf("g%d@example.com", i), models.RoleAttendee)
+		c.rsvp(e.ID)
+	}
+	f := formFromEvent(e, london())
+	post := func(capacity string) response {
+		return host.post(fmt.Sprintf("/host/events/%d/edit", e.ID), form("title", f.Title, "description", f.Description,
+			"starts_at", f.StartsAt, "ends_at", f.EndsAt, "capacity", capacity))
+	}
+	res := post("1")
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantBody(t, res, "2 people already have confirmed seats, so capacity cannot be lower than 2")
+	if ev, _ := ta.store.EventByID(t.Context(), e.ID); ev.Capacity != 2 {
+		t.Fatal("a refused edit changed the event")
+	}
+	wantStatus(t, post("3"), http.StatusSeeOther)
+	wantBody(t, host.get(fmt.Sprintf("/events/%d", e.ID)), "Saved. 1 person moved up from the waitlist")
+	guests := host.get(fmt.Sprintf("/host/events/%d/guests", e.ID))
+	wantBody(t, guests, "g2@example.com", "waitlist #1", "g3@example.com")
+}
+
+func TestHostsManageOnlyTheirOwnNights(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	_, owner := ta.signedIn(t, "owner@example.com", models.RoleHost)
+	e := ta.event(t, v, owner, "Owner's night", 5)
+	other, _ := ta.signedIn(t, "other@example.com", models.RoleHost)
+	guest, _ := ta.signedIn(t, "guest@example.com", models.RoleAttendee)
+	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
+	f := formFromEvent(e, london())
+	edit := form("title", "Hijacked", "starts_at", f.StartsAt, "ends_at", f.EndsAt, "capacity", "5")
+
+	for _, path := range []string{"/edit", "/guests", "/guests.csv"} {
+		wantStatus(t, other.get(fmt.Sprintf("/host/events/%d%s", e.ID, path)), http.StatusForbidden)
+		wantStatus(t, guest.get(fmt.Sprintf("/host/events/%d%s", e.ID, path)), http.StatusForbidden)
+	}
+	for _, path := range []string{"/edit", "/cancel", "/publish"} {
+		wantStatus(t, other.post(fmt.Sprintf("/host/events/%d%s", e.ID, path), edit), http.StatusForbidden)
+		wantStatus(t, guest.post(fmt.Sprintf("/host/events/%d%s", e.ID, path), edit), http.StatusForbidden)
+	}
+	wantStatus(t, guest.get("/host/events/new"), http.StatusForbidden)
+	if ev, _ := ta.store.EventByID(t.Context(), e.ID); ev.Title != "Owner's night" || ev.Status != models.EventPublished {
+		t.Fatalf("someone else changed the night: %+v", ev)
+	}
+	wantStatus(t, staff.post(fmt.Sprintf("/host/events/%d/edit", e.ID), edit), http.StatusSeeOther)
+	if ev, _ := ta.store.EventByID(t.Context(), e.ID); ev.Title != "Hijacked" {
+		t.Fatal("staff may edit any night")
+	}
+	wantBody(t, other.get("/host/events"), "My nights")
+	if strings.Contains(other.get("/host/events").body, "Hijacked") {
+		t.Fatal("a host sees another host's nights in their list")
+	}
+	wantBody(t, staff.get("/host/events"), "All nights", "Hijacked")
+}
+
+func TestCancelEventTellsGuestsAndGuestListCSV(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	host, hostUser := ta.signedIn(t, "host@example.com", models.RoleHost)
+	e := ta.event(t, v, hostUser, "Doomed night", 1)
+	ada, _ := ta.signedIn(t, "ada@example.com", models.RoleAttendee)
+	ada.rsvp(e.ID)
+	eve, _ := ta.signedIn(t, "=cmd@example.com", models.RoleAttendee)
+	eve.rsvp(e.ID)
+
+	csvRes := host.get(fmt.Sprintf("/host/events/%d/guests.csv", e.ID))
+	wantStatus(t, csvRes, http.StatusOK)
+	rows, err := csv.NewReader(strings.NewReader(csvRes.body)).ReadAll()
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("csv: %v %v", rows, err)
+	}
+	if strings.Join(rows[0], ",") != "name,email,status,rsvp_at,waitlist_position,checked_in" ||
+		rows[1][1] != "ada@example.com" || rows[1][2] != "confirmed" || rows[1][5] != "no" ||
+		rows[2][2] != "waitlisted" || rows[2][4] != "1" || rows[2][1] != "'=cmd@example.com" {
+		t.Fatalf("csv rows: %v", rows)
+	}
+
+	wantStatus(t, host.post(fmt.Sprintf("/host/events/%d/cancel", e.ID), nil), http.StatusSeeOther)
+	wantBody(t, host.get(fmt.Sprintf("/events/%d", e.ID)), "The night is cancelled. 2 guests were told by email.")
+	for _, email := range []string{"ada@example.com", "=cmd@example.com"} {
+		msgs, _ := ta.store.MessagesTo(t.Context(), email)
+		if msgs[len(msgs)-1].Kind != models.MsgEventCancelled {
+			t.Fatalf("%s was not told", email)
+		}
+	}
+}
+
+func TestOutboxPage(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	e := ta.event(t, v, ta.user(t, "host@example.com", models.RoleHost), "Mail night", 5)
+	ada, _ := ta.signedIn(t, "ada@example.com", models.RoleAttendee)
+	ada.rsvp(e.ID)
+	wantStatus(t, ada.get("/admin/outbox"), http.StatusForbidden)
+	admin, _ := ta.signedIn(t, "admin@example.com", models.RoleAdmin)
+	wantBody(t, admin.get("/admin/outbox"), "You&#39;re in: Mail night", "ada@example.com", "kept")
+}
