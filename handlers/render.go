@@ -35,8 +35,8 @@ var funcs = template.FuncMap{
 	"datetime": func(t time.Time, loc *time.Location) string { return t.In(loc).Format("Mon 2 Jan, 15:04") },
 	"clock":    func(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") },
 	"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"plural": plural,
-	"add": func(a, b int) int { return a + b },
+	"plural":   plural,
+	"add":      func(a, b int) int { return a + b },
 	"field": func(name, label, typ, value, autocomplete string, errs map[string]string) fieldView {
 		return fieldView{Name: name, Label: label, Type: typ, Value: value, Autocomplete: autocomplete, Error: errs[name]}
 	},
