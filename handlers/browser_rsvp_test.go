@@ -17,27 +17,15 @@ func TestBrowserRSVPWaitlistAndPromotion(t *testing.T) {
 	ta.event(t, v, host, "Open night", 5)
 	ta.event(t, v, host, "One-seat night", 1)
 	ctx := browsertest.New(t)
-	do := func(actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
-	}
+	do := func(actions ...chromedp.Action[chromedp.Void]) { t.Helper(); browsertest.Do(t, ctx, actions...) }
+	text := func(sel string) string { t.Helper(); return browsertest.Text(t, ctx, sel) }
 	signUp := func(name, email string) {
 		t.Helper()
 		do(chromedp.Navigate(ta.srv.URL+"/signup"),
 			chromedp.SendKeys(chromedp.ID("f-name"), name),
 			chromedp.SendKeys(chromedp.ID("f-email"), email),
 			chromedp.SendKeys(chromedp.ID("f-password"), "a long enough password"),
-			chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type=submit]`)),
+			browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS(".flash")))
 	}
 	signIn := func(email string) {
@@ -45,21 +33,21 @@ func TestBrowserRSVPWaitlistAndPromotion(t *testing.T) {
 		do(chromedp.Navigate(ta.srv.URL+"/login"),
 			chromedp.SendKeys(chromedp.ID("f-email"), email),
 			chromedp.SendKeys(chromedp.ID("f-password"), "a long enough password"),
-			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+			browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS(".flash")))
 	}
 	signOut := func() {
 		t.Helper()
 		// The sign-in link appears only once signed out; a flash from the page
 		// before would match too early.
-		do(chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`nav a[href="/login"]`)))
+		do(browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`nav a[href="/login"]`)))
 	}
 	rsvpTo := func(title string) {
 		t.Helper()
 		do(chromedp.Navigate(ta.srv.URL+"/"),
 			chromedp.Click(chromedp.Search("//a[text()='"+title+"']")),
 			chromedp.WaitVisible(chromedp.CSS(`form[action$="/rsvp"] button`)),
-			chromedp.Click(chromedp.CSS(`form[action$="/rsvp"] button`)),
+			browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action$="/rsvp"] button`)),
 			chromedp.WaitVisible(chromedp.CSS(".ticket .status")))
 	}
 
@@ -91,7 +79,7 @@ func TestBrowserRSVPWaitlistAndPromotion(t *testing.T) {
 	do(chromedp.Navigate(ta.srv.URL+"/me/tickets"),
 		chromedp.Click(chromedp.Search("//a[strong[text()='One-seat night']]")),
 		chromedp.WaitVisible(chromedp.CSS(".cancel-form button")),
-		chromedp.Click(chromedp.CSS(".cancel-form button")),
+		browsertest.Loaded(), chromedp.Click(chromedp.CSS(".cancel-form button")),
 		chromedp.WaitVisible(chromedp.CSS(".flash")))
 	if got := text(".flash"); !strings.Contains(got, "Your seat has gone to the next person") {
 		t.Fatalf("after cancelling: %q", got)

@@ -12,27 +12,15 @@ import (
 func TestBrowserSignUpSignOutSignIn(t *testing.T) {
 	ta := newTestApp(t, nil)
 	ctx := browsertest.New(t)
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
-	}
-	do := func(actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	text := func(sel string) string { t.Helper(); return browsertest.Text(t, ctx, sel) }
+	do := func(actions ...chromedp.Action[chromedp.Void]) { t.Helper(); browsertest.Do(t, ctx, actions...) }
 
 	// Sign up with a too-short password first: the error sits by the field.
 	do(chromedp.Navigate(ta.srv.URL+"/signup"),
 		chromedp.SendKeys(chromedp.ID("f-name"), "Ada Lovelace"),
 		chromedp.SendKeys(chromedp.ID("f-email"), "ada@example.com"),
 		chromedp.SendKeys(chromedp.ID("f-password"), "short"),
-		chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type=submit]`)),
+		browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("f-password-error")))
 	if got := text("#f-password-error"); !strings.Contains(got, "at least 10 characters") {
 		t.Fatalf("password error: %q", got)
@@ -43,14 +31,14 @@ func TestBrowserSignUpSignOutSignIn(t *testing.T) {
 	}
 
 	do(chromedp.SendKeys(chromedp.ID("f-password"), "a long enough password"),
-		chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type=submit]`)),
+		browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(".flash")))
 	if got := text(".flash"); !strings.Contains(got, "Welcome to Clockroom, Ada Lovelace") {
 		t.Fatalf("after sign-up: %q", got)
 	}
 	browsertest.Screenshot(t, ctx, "home-signed-in")
 
-	do(chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	do(browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`nav a[href="/login"]`)))
 	if got := text(".flash"); !strings.Contains(got, "signed out") {
 		t.Fatalf("after sign-out: %q", got)
 	}
@@ -58,13 +46,13 @@ func TestBrowserSignUpSignOutSignIn(t *testing.T) {
 	do(chromedp.Navigate(ta.srv.URL+"/login"),
 		chromedp.SendKeys(chromedp.ID("f-email"), "ada@example.com"),
 		chromedp.SendKeys(chromedp.ID("f-password"), "the wrong password"),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(".form-error")))
 	if got := text(".form-error"); got != "Email or password is wrong." {
 		t.Fatalf("wrong password: %q", got)
 	}
 	do(chromedp.SendKeys(chromedp.ID("f-password"), "a long enough password"),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(".flash")))
 	if got := text(".flash"); !strings.Contains(got, "Signed in as Ada Lovelace") {
 		t.Fatalf("after sign-in: %q", got)

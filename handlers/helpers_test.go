@@ -54,6 +54,12 @@ func newTestAppOn(t *testing.T, db *sqlx.DB, env map[string]string) *testApp {
 	}
 	srv := httptest.NewServer(app.Handler())
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		if t.Failed() {
+			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+			t.Logf("last requests:\n%s", strings.Join(lines[max(0, len(lines)-12):], "\n"))
+		}
+	})
 	return &testApp{App: app, srv: srv, store: store, logs: logs}
 }
 

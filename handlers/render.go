@@ -77,7 +77,7 @@ func (a *App) render(c echo.Context, status int, name string, p page) error {
 	if !ok {
 		return fmt.Errorf("no template %q", name)
 	}
-	a.fillPage(c, &p)
+	a.fillPage(c, status, &p)
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
@@ -86,8 +86,10 @@ func (a *App) render(c echo.Context, status int, name string, p page) error {
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// fillPage adds what the layout needs: user, flash, CSRF token, banner.
-func (a *App) fillPage(c echo.Context, p *page) {
+// fillPage adds what the layout needs: user, flash, CSRF token, banner. Only
+// a successful page takes the flash: an error page (a missing favicon, say)
+// must not swallow the message meant for the page the person is going to.
+func (a *App) fillPage(c echo.Context, status int, p *page) {
 	p.User = currentUser(c)
 	p.TestMode = a.cfg.StripeTestMode()
 	p.RequestID = requestID(c)
@@ -95,7 +97,7 @@ func (a *App) fillPage(c echo.Context, p *page) {
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok
 	}
-	if c.Get(ctxSession) != nil {
+	if c.Get(ctxSession) != nil && status < 300 {
 		p.Flash = a.sessions.PopString(c.Request().Context(), sessionFlash)
 	}
 }

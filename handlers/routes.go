@@ -28,6 +28,9 @@ func (a *App) routes() *echo.Echo {
 
 	e.GET("/healthz", a.healthz)
 	e.GET("/static/*", a.staticFiles())
+	e.GET("/favicon.ico", func(c echo.Context) error {
+		return c.Redirect(http.StatusMovedPermanently, "/static/img/favicon.svg")
+	})
 
 	// Everything below has a session, a CSRF token and the signed-in user.
 	s := e.Group("", a.loadSession, a.csrf(), a.loadUser)

@@ -60,7 +60,16 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	// Start the browser and its tab now, on this long-lived context: chromedp
+	// ties them to the context of the first call, and Do's steps use shorter
+	// ones.
+	if err := chromedp.Do(ctx); err != nil {
+		cancelTimeout()
+		cancel()
+		cancelAlloc()
+		t.Fatalf("start Chromium: %v", err)
+	}
 	t.Cleanup(func() {
 		if t.Failed() {
 			Screenshot(t, ctx, "failure")
@@ -70,6 +79,40 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 		cancelAlloc()
 	})
 	return ctx
+}
+
+// Do runs actions as one step with its own time limit, so a step that hangs
+// fails with its own name and leaves the tab usable for a screenshot.
+func Do(t testing.TB, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	step, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(step, actions...); err != nil {
+		Screenshot(t, ctx, "step-failed")
+		t.Fatalf("browser step failed: %v", err)
+	}
+}
+
+// Loaded waits until the page and everything on it (CSS, images) has
+// loaded, so a click lands where the person would see the button.
+func Loaded() chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Poll[bool]("document.readyState === 'complete'")(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// Text reads the visible text of the first element matching the CSS selector.
+func Text(t testing.TB, ctx context.Context, css string) string {
+	t.Helper()
+	step, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(step, chromedp.Text(chromedp.CSS(css), chromedp.NodeVisible))
+	if err != nil {
+		Screenshot(t, ctx, "read-failed")
+		t.Fatalf("read %s: %v", css, err)
+	}
+	return s
 }
 
 // Screenshot saves the page as a PNG in SCREENSHOT_DIR, if that is set, so a
