@@ -1,0 +1,97 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Bill is what a stay costs, with how the amount came about.
+type Bill struct {
+	Minutes  int    // billed minutes: started minutes of the stay, 0 within grace
+	Rate     int64  // per minute, minor units
+	Gross    int64  // Minutes × Rate
+	Amount   int64  // what is owed, minor units
+	Applied  string // "", "grace", "minimum" or "cap": the rule that set Amount
+	Duration time.Duration
+}
+
+// Bill rules, named in Bill.Applied.
+const (
+	AppliedGrace   = "grace"
+	AppliedMinimum = "minimum"
+	AppliedCap     = "cap"
+)
+
+// ComputeBill is the one place a stay's price is computed; every screen,
+// receipt and Stripe amount uses it. It is pure: same tariff and times, same
+// bill.
+//
+// A stay of duration d costs nothing when d <= grace. Otherwise minutes =
+// ceil(d / 1 minute) and amount = min(max(minutes × per_minute, minimum),
+// cap), where the daily cap applies once per started 24 hours of the stay.
+// Durations are real elapsed time, so a stay across midnight or a daylight-
+// saving change costs exactly the minutes spent.
+func ComputeBill(t Tariff, in, out time.Time) Bill {
+	d := max(out.Sub(in), 0)
+	b := Bill{Rate: t.PerMinute, Duration: d}
+	if d <= time.Duration(t.GraceMinutes)*time.Minute {
+		if d > 0 && t.GraceMinutes > 0 {
+			b.Applied = AppliedGrace
+		}
+		return b
+	}
+	b.Minutes = int((d + time.Minute - 1) / time.Minute)
+	b.Gross = int64(b.Minutes) * t.PerMinute
+	b.Amount = b.Gross
+	if t.MinimumCharge != nil && b.Amount < *t.MinimumCharge {
+		b.Amount, b.Applied = *t.MinimumCharge, AppliedMinimum
+	}
+	if t.DailyCap != nil {
+		days := int64((d + 24*time.Hour - 1) / (24 * time.Hour))
+		if capped := *t.DailyCap * days; b.Amount > capped {
+			b.Amount, b.Applied = capped, AppliedCap
+		}
+	}
+	return b
+}
+
+// zeroDecimal lists ISO 4217 currencies with no minor unit (Stripe's list).
+var zeroDecimal = map[string]bool{
+	"BIF": true, "CLP": true, "DJF": true, "GNF": true, "JPY": true, "KMF": true, "KRW": true, "MGA": true,
+	"PYG": true, "RWF": true, "UGX": true, "VND": true, "VUV": true, "XAF": true, "XOF": true, "XPF": true,
+}
+
+var currencySymbols = map[string]string{"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "CHF": "CHF ", "SEK": "kr ", "NOK": "kr ", "DKK": "kr "}
+
+// CurrencyDecimals is how many minor-unit digits currency has.
+func CurrencyDecimals(currency string) int {
+	if zeroDecimal[strings.ToUpper(currency)] {
+		return 0
+	}
+	return 2
+}
+
+// FormatMoney shows an amount in minor units for people: £4.35, ¥500.
+func FormatMoney(amount int64, currency string) string {
+	sign := ""
+	if amount < 0 {
+		sign, amount = "-", -amount
+	}
+	sym, ok := currencySymbols[strings.ToUpper(currency)]
+	if !ok {
+		sym = strings.ToUpper(currency) + " "
+	}
+	if CurrencyDecimals(currency) == 0 {
+		return sign + sym + groupThousands(amount)
+	}
+	return fmt.Sprintf("%s%s%s.%02d", sign, sym, groupThousands(amount/100), amount%100)
+}
+
+func groupThousands(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
