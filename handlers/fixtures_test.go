@@ -12,9 +12,15 @@ import (
 )
 
 // venue creates the install's venue.
-func (ta *testApp) venue(t *testing.T) models.Venue {
+func (ta *testApp) venue(t *testing.T) models.Venue { return ta.venueWith(t, 60) }
+
+// venueWith creates the venue with a room limit and the demo tariff: 8p a
+// minute, 5 minutes' grace, at least £3, at most £24 a day.
+func (ta *testApp) venueWith(t *testing.T, room int) models.Venue {
 	t.Helper()
-	v, err := ta.store.CreateVenue(t.Context(), models.Venue{Name: "Test Café", TimeZone: "Europe/London", Currency: "GBP", RoomCapacity: 60})
+	minimum, daily := int64(300), int64(2400)
+	v, err := ta.store.CreateVenue(t.Context(), models.Venue{Name: "Test Café", TimeZone: "Europe/London", Currency: "GBP", RoomCapacity: room,
+		Tariff: models.Tariff{PerMinute: 8, MinimumCharge: &minimum, DailyCap: &daily, GraceMinutes: 5}})
 	if err != nil {
 		t.Fatal(err)
 	}

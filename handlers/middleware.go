@@ -77,7 +77,8 @@ func (a *App) secureHeaders() echo.MiddlewareFunc {
 		ContentTypeNosniff:    "nosniff",
 		XFrameOptions:         "DENY",
 		ReferrerPolicy:        "same-origin",
-		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+		// The door's QR decoder runs in a worker made from a blob.
+		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
 	}
 	if a.cfg.SecureCookies() {
 		cfg.HSTSMaxAge = 365 * 24 * 3600

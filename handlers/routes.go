@@ -59,6 +59,14 @@ func (a *App) routes() *echo.Echo {
 	host.POST("/events/:id/cancel", a.cancelEvent)
 	host.GET("/events/:id/guests", a.guestList)
 	host.GET("/events/:id/guests.csv", a.guestListCSV)
+	host.GET("/events/:id/door", a.doorPage)
+
+	// The door's JSON API: the same session, CSRF token in X-CSRF-Token.
+	api := s.Group("/api/v1", a.requireRole(models.RoleHost))
+	api.POST("/events/:id/scan", a.scan)
+	api.GET("/events/:id/stats", a.doorStats)
+	api.GET("/events/:id/guests", a.searchGuests)
+	api.POST("/events/:id/walkins", a.walkIn)
 
 	admin := s.Group("/admin", a.requireRole(models.RoleAdmin))
 	admin.GET("", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/admin/users") })

@@ -28,6 +28,13 @@ func startJobs(ctx context.Context, in *infra, store *models.Store) error {
 		_, err := store.QueueReminders(ctx, time.Now())
 		logFailure(ctx, in, "queue reminders", err)
 	})
+	go every(ctx, time.Minute, func() {
+		n, err := store.CloseForgottenVisits(ctx, time.Now(), in.cfg.AutoCheckoutAfter)
+		logFailure(ctx, in, "close forgotten visits", err)
+		if n > 0 {
+			in.log.Info("checked out forgotten visits; they are flagged for staff review", "count", n)
+		}
+	})
 	if sender != nil {
 		go every(ctx, 15*time.Second, func() {
 			n, err := store.DeliverPending(ctx, time.Now(), 50, sender.Send)

@@ -58,6 +58,7 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 		opts = append(opts, chromedp.NoSandbox) // Chromium refuses to run as root with its sandbox
 	}
 	opts = append(opts, extra...)
+	opts = append(opts, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
@@ -95,9 +96,12 @@ func Do(t testing.TB, ctx context.Context, actions ...chromedp.Action[chromedp.V
 
 // Loaded waits until the page and everything on it (CSS, images) has
 // loaded, so a click lands where the person would see the button.
-func Loaded() chromedp.Action[chromedp.Void] {
+func Loaded() chromedp.Action[chromedp.Void] { return Until("document.readyState === 'complete'") }
+
+// Until waits until the JavaScript expression is true on the page.
+func Until(expression string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := chromedp.Poll[bool]("document.readyState === 'complete'")(ctx, t)
+		_, err := chromedp.Poll[bool](expression)(ctx, t)
 		return chromedp.Void{}, err
 	}
 }

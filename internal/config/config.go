@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Env values for CLOCKROOM_ENV.
@@ -34,9 +35,10 @@ type Config struct {
 	SMTPURL             string // empty: keep mail in the outbox for /admin/outbox
 	MailFrom            string // the From of every message
 	DemoPassword        string
-	SeedDemo            bool   // load demo data; always on in development
-	LogFormat           string // text or json
-	TrustProxyHeaders   bool   // take the client address from X-Forwarded-For (only behind a proxy you run)
+	SeedDemo            bool          // load demo data; always on in development
+	LogFormat           string        // text or json
+	TrustProxyHeaders   bool          // take the client address from X-Forwarded-For (only behind a proxy you run)
+	AutoCheckoutAfter   time.Duration // close visits still open this long after their event ends
 }
 
 // Dev reports whether the server runs in development mode.
@@ -141,6 +143,9 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("SEED_DEMO", err.Error())
 	}
 	c.SeedDemo = seed || c.Dev()
+	if c.AutoCheckoutAfter, err = time.ParseDuration(get("AUTO_CHECKOUT_AFTER", "30m")); err != nil || c.AutoCheckoutAfter < 0 || c.AutoCheckoutAfter > 24*time.Hour {
+		bad("AUTO_CHECKOUT_AFTER", `must be a duration from 0s to 24h, like "30m"`)
+	}
 	if c.TrustProxyHeaders, err = parseBool(get("TRUST_PROXY_HEADERS", "false")); err != nil {
 		bad("TRUST_PROXY_HEADERS", err.Error())
 	}

@@ -58,6 +58,7 @@ func TestBadValuesNameTheirVariable(t *testing.T) {
 		{"demo password", map[string]string{"DEMO_PASSWORD": "short"}, "DEMO_PASSWORD must be at least 8"},
 		{"log format", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT must be"},
 		{"seed flag", map[string]string{"SEED_DEMO": "maybe"}, "SEED_DEMO must be"},
+		{"auto checkout", map[string]string{"AUTO_CHECKOUT_AFTER": "soon"}, "AUTO_CHECKOUT_AFTER must be a duration"},
 		{"proxy flag", map[string]string{"TRUST_PROXY_HEADERS": "yes please"}, "TRUST_PROXY_HEADERS must be"},
 	}
 	for _, tc := range cases {

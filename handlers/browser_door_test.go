@@ -1,0 +1,87 @@
+package handlers
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/clockroom/clockroom/internal/browsertest"
+	"github.com/clockroom/clockroom/models"
+)
+
+// tonight creates a published event that started half an hour ago.
+func (ta *testApp) tonight(t *testing.T, v models.Venue, host models.User, capacity int) models.Event {
+	t.Helper()
+	start := time.Now().Add(-30 * time.Minute).Truncate(time.Second)
+	id, err := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Status: models.EventPublished,
+		EventInput: models.EventInput{Title: "Tonight", StartsAt: start, EndsAt: start.Add(4 * time.Hour), Capacity: capacity}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := ta.store.EventByID(t.Context(), id)
+	return e
+}
+
+// ticketCode RSVPs u to e and returns the ticket code.
+func (ta *testApp) ticket(t *testing.T, e models.Event, u models.User) string {
+	t.Helper()
+	r, err := ta.store.Reserve(t.Context(), e.ID, u.ID, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ta.store.Tickets.Code(r.TicketID)
+}
+
+func TestBrowserDoorScansWithTheCamera(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	host := ta.user(t, "host@example.com", models.RoleHost)
+	e := ta.tonight(t, v, host, 10)
+	ada := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
+	bob := ta.ticket(t, e, ta.user(t, "bob@example.com", models.RoleAttendee))
+
+	ctx := browsertest.New(t, browsertest.FakeCamera(t, ta.ticketURL(ada))...)
+	do := func(actions ...chromedp.Action[chromedp.Void]) { t.Helper(); browsertest.Do(t, ctx, actions...) }
+	text := func(sel string) string { t.Helper(); return browsertest.Text(t, ctx, sel) }
+	do(chromedp.Navigate(ta.srv.URL+"/login?next=/host/events/"+itoa(e.ID)+"/door"),
+		chromedp.SendKeys(chromedp.ID("f-email"), "host@example.com"),
+		chromedp.SendKeys(chromedp.ID("f-password"), "password-123"),
+		browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("camera")))
+
+	// The camera sees Ada's ticket: admitted, with her name.
+	do(chromedp.WaitVisible(chromedp.CSS(`#result[data-result="admitted"]`)))
+	if word, name := text(".result-word"), text(".result-name"); !strings.EqualFold(word, "Admitted") || name != "ada" {
+		t.Fatalf("camera scan showed %q for %q", word, name)
+	}
+	browsertest.Screenshot(t, ctx, "admitted")
+	// It clears itself, and the camera, still on the ticket, scans it again.
+	do(chromedp.WaitVisible(chromedp.CSS(`#result[data-result="already_inside"]`)))
+	if word := text(".result-word"); !strings.EqualFold(word, "Already inside") {
+		t.Fatalf("second scan: %q", word)
+	}
+	browsertest.Screenshot(t, ctx, "already-inside")
+
+	// A keyboard-wedge scanner types Bob's ticket URL and Enter.
+	do(chromedp.Click(chromedp.ID("camera-toggle")), chromedp.WaitNotVisible(chromedp.ID("result")),
+		chromedp.SendKeys(chromedp.ID("scan-input"), ta.ticketURL(bob)+"\n"),
+		chromedp.WaitVisible(chromedp.CSS(`#result[data-result="admitted"]`)))
+	if name := text(".result-name"); name != "bob" {
+		t.Fatalf("wedge scan admitted %q", name)
+	}
+	do(browsertest.Until(`document.getElementById('c-inside').textContent === '2'`))
+
+	var visits int
+	ta.store.DB.Get(&visits, `SELECT count(*) FROM visits WHERE event_id = $1`, e.ID)
+	if visits != 2 {
+		t.Fatalf("%d visits, want 2", visits)
+	}
+	if !strings.Contains(text("#c-arrived"), "2/2") {
+		t.Fatalf("arrived count %q", text("#c-arrived"))
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

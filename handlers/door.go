@@ -1,0 +1,211 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// doorPage shows the door: camera, scanner input, name search, walk-ins and
+// the room count.
+func (a *App) doorPage(c echo.Context) error {
+	e, err := a.managedEvent(c)
+	if err != nil {
+		return err
+	}
+	venue, err := a.venue(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, "door", page{Title: "Door: " + e.Title, Data: map[string]any{
+		"Event": e, "Loc": venue.Location(), "Staff": currentUser(c).IsStaff(),
+	}})
+}
+
+// scanRequest is the JSON a door device posts.
+type scanRequest struct {
+	Code        string `json:"code"`
+	Direction   string `json:"direction"`
+	Key         string `json:"key"`          // the device's idempotency key for this scan
+	ScannedAt   string `json:"scanned_at"`   // RFC 3339; set for scans queued while offline
+	AdmitAnyway bool   `json:"admit_anyway"` // staff admit a waitlisted guest
+}
+
+// scan is POST /api/v1/events/{id}/scan: admit or check out a ticket.
+func (a *App) scan(c echo.Context) error {
+	e, err := a.managedEvent(c)
+	if err != nil {
+		return err
+	}
+	var in scanRequest
+	if err := c.Bind(&in); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Send JSON like {\"code\": \"...\", \"direction\": \"in\"}.")
+	}
+	u := currentUser(c)
+	req := models.ScanRequest{EventID: e.ID, Direction: in.Direction, Key: in.Key, Device: deviceName(c),
+		ActorID: u.ID, AdmitWaitlisted: in.AdmitAnyway && u.IsStaff(), Now: a.now()}
+	if req.Direction == "" {
+		req.Direction = models.ScanIn
+	}
+	if req.Direction != models.ScanIn && req.Direction != models.ScanOut {
+		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: `direction must be "in" or "out"`, Field: "direction"})
+	}
+	if req.Key == "" {
+		req.Key = randomKey()
+	} else if len(req.Key) < 8 || len(req.Key) > 100 {
+		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "key must be 8 to 100 characters", Field: "key"})
+	}
+	req.At = req.Now
+	if in.ScannedAt != "" {
+		if req.At, err = time.Parse(time.RFC3339Nano, in.ScannedAt); err != nil {
+			return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "scanned_at must be an RFC 3339 time", Field: "scanned_at"})
+		}
+		req.Queued = true
+	}
+	if id, ok := a.store.Tickets.Verify(ticketCode(in.Code)); ok {
+		req.TicketID = id
+	}
+	resp, err := a.store.Scan(c.Request().Context(), req)
+	var late *models.ScanTimeError
+	if errors.As(err, &late) {
+		return c.JSON(http.StatusUnprocessableEntity, apiError{Result: "rejected", Error: late.Reason, Field: "scanned_at"})
+	}
+	if err != nil {
+		return err
+	}
+	resp.CanAdmitAnyway = resp.CanAdmitAnyway && u.IsStaff()
+	return c.JSON(http.StatusOK, resp)
+}
+
+// apiError is the JSON body of a refused API request.
+type apiError struct {
+	Result string `json:"result,omitempty"`
+	Error  string `json:"error"`
+	Field  string `json:"field,omitempty"`
+}
+
+// doorStats is GET /api/v1/events/{id}/stats: the live room count.
+func (a *App) doorStats(c echo.Context) error {
+	e, err := a.managedEvent(c)
+	if err != nil {
+		return err
+	}
+	st, err := a.store.DoorStats(c.Request().Context(), e.ID)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, st)
+}
+
+// doorGuest is one match of the door's name search.
+type doorGuest struct {
+	Name             string `json:"name"`
+	Status           string `json:"status"`
+	WaitlistPosition int    `json:"waitlist_position,omitempty"`
+	Inside           bool   `json:"inside"`
+	Code             string `json:"code"`
+}
+
+// searchGuests is GET /api/v1/events/{id}/guests?q=: find guests by name or email.
+func (a *App) searchGuests(c echo.Context) error {
+	e, err := a.managedEvent(c)
+	if err != nil {
+		return err
+	}
+	q := strings.TrimSpace(c.QueryParam("q"))
+	out := []doorGuest{}
+	if len([]rune(q)) < 2 {
+		return c.JSON(http.StatusOK, out)
+	}
+	gs, err := a.store.SearchGuests(c.Request().Context(), e.ID, q)
+	if err != nil {
+		return err
+	}
+	for _, g := range gs {
+		out = append(out, doorGuest{Name: g.Name, Status: g.Status, WaitlistPosition: g.WaitlistPosition, Inside: g.Inside, Code: a.store.Tickets.Code(g.TicketID)})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// walkInRequest is the JSON for a guest without an RSVP.
+type walkInRequest struct {
+	Name           string `json:"name"`
+	Email          string `json:"email"`
+	OverrideReason string `json:"override_reason"` // staff only: admit over the room's limit
+}
+
+// walkIn is POST /api/v1/events/{id}/walkins: admit a guest without an RSVP
+// while the room has space.
+func (a *App) walkIn(c echo.Context) error {
+	e, err := a.managedEvent(c)
+	if err != nil {
+		return err
+	}
+	var in walkInRequest
+	if err := c.Bind(&in); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Send JSON like {\"name\": \"...\"}.")
+	}
+	in.Name, in.Email, in.OverrideReason = strings.TrimSpace(in.Name), strings.TrimSpace(in.Email), strings.TrimSpace(in.OverrideReason)
+	switch {
+	case in.Name == "" || !maxChars(in.Name, models.MaxNameLength):
+		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "Enter the guest's name (up to 100 characters).", Field: "name"})
+	case in.Email != "" && !validEmail(models.NormalizeEmail(in.Email)):
+		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "Enter an email address like name@example.com, or leave it empty.", Field: "email"})
+	case in.OverrideReason != "" && !currentUser(c).IsStaff():
+		return c.JSON(http.StatusForbidden, apiError{Error: "Only venue staff can admit over the room's limit.", Field: "override_reason"})
+	}
+	v, err := a.store.WalkIn(c.Request().Context(), models.WalkInRequest{EventID: e.ID, Name: in.Name, Email: in.Email,
+		ActorID: currentUser(c).ID, Device: deviceName(c), Override: in.OverrideReason, Now: a.now()})
+	var full *models.RoomFullError
+	var closed *models.RSVPClosedError
+	switch {
+	case errors.As(err, &full):
+		msg := "The room is full: " + full.Error() + "."
+		if currentUser(c).IsStaff() {
+			msg += " Staff can admit anyway with a reason."
+		}
+		return c.JSON(http.StatusConflict, apiError{Result: "room_full", Error: msg})
+	case errors.As(err, &closed):
+		return c.JSON(http.StatusConflict, apiError{Result: models.ResultNotOpen, Error: closed.Reason})
+	case err != nil:
+		return err
+	}
+	return c.JSON(http.StatusOK, models.ScanResponse{Result: models.ResultAdmitted, Message: "Welcome, " + v.GuestName + "!",
+		Attendee: &models.Attendee{Name: v.GuestName, Status: "walk_in"}, Visit: &models.VisitInfo{ID: v.ID, CheckedInAt: v.CheckedInAt}})
+}
+
+// ticketCode takes the code out of what a scanner read: the code itself, or
+// a ticket URL that holds it.
+func ticketCode(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndex(s, "/tickets/"); i >= 0 {
+		s = s[i+len("/tickets/"):]
+		if j := strings.IndexAny(s, "/?#"); j >= 0 {
+			s = s[:j]
+		}
+	}
+	return s
+}
+
+// deviceName is the door device's own name for itself, for the audit trail.
+func deviceName(c echo.Context) string {
+	d := strings.TrimSpace(c.Request().Header.Get("X-Door-Device"))
+	if len(d) > 60 {
+		d = d[:60]
+	}
+	return d
+}
+
+func randomKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "srv-" + hex.EncodeToString(b)
+}

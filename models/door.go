@@ -1,0 +1,397 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Scan directions.
+const (
+	ScanIn  = "in"
+	ScanOut = "out"
+)
+
+// Scan results, as the door page and the scan API report them.
+const (
+	ResultAdmitted      = "admitted"
+	ResultAlreadyInside = "already_inside"
+	ResultCheckedOut    = "checked_out"
+	ResultNotFound      = "not_found"
+	ResultWrongEvent    = "wrong_event"
+	ResultCancelled     = "cancelled"
+	ResultWaitlisted    = "waitlisted"
+	ResultNotOpen       = "not_open"
+	ResultNotInside     = "not_inside"
+)
+
+// Door timing.
+const (
+	DoorOpensBefore = time.Hour       // the door opens this long before the event starts
+	MaxClockSkew    = 2 * time.Minute // a device clock may run this far ahead
+)
+
+// ScanTimeError refuses a queued scan whose time is out of bounds.
+type ScanTimeError struct{ Reason string }
+
+func (e *ScanTimeError) Error() string { return e.Reason }
+
+// RoomFullError refuses a walk-in when the room is at its safe limit.
+type RoomFullError struct{ Inside, Capacity int }
+
+func (e *RoomFullError) Error() string {
+	return fmt.Sprintf("the room is full (%d inside, limit %d)", e.Inside, e.Capacity)
+}
+
+// ScanRequest is one scan at the door.
+type ScanRequest struct {
+	EventID         int64
+	TicketID        []byte // nil when the code did not verify
+	Direction       string
+	At              time.Time // when it was scanned: now, or the device's time for a queued scan
+	Queued          bool      // At came from the device
+	Key             string    // the device's idempotency key
+	Device          string
+	ActorID         int64
+	AdmitWaitlisted bool // staff chose "admit anyway"
+	Now             time.Time
+}
+
+// ScanResponse is what the door shows. It is stored with the scan, so a
+// replay of the same key returns it unchanged.
+type ScanResponse struct {
+	Result         string     `json:"result"`
+	Message        string     `json:"message"`
+	Attendee       *Attendee  `json:"attendee,omitempty"`
+	Visit          *VisitInfo `json:"visit,omitempty"`
+	RightEvent     *EventRef  `json:"right_event,omitempty"`
+	CanAdmitAnyway bool       `json:"can_admit_anyway,omitempty"`
+	Replayed       bool       `json:"replayed,omitempty"`
+}
+
+// Attendee is the guest a scan is about.
+type Attendee struct {
+	Name             string `json:"name"`
+	Status           string `json:"status"`
+	WaitlistPosition int    `json:"waitlist_position,omitempty"`
+}
+
+// VisitInfo is a visit as the door reports it.
+type VisitInfo struct {
+	ID           int64      `json:"id"`
+	CheckedInAt  time.Time  `json:"checked_in_at"`
+	CheckedOutAt *time.Time `json:"checked_out_at,omitempty"`
+	Minutes      int        `json:"minutes"`
+	Amount       int64      `json:"amount"`
+	AmountText   string     `json:"amount_text,omitempty"`
+	Currency     string     `json:"currency,omitempty"`
+	Applied      string     `json:"applied,omitempty"`
+}
+
+// EventRef names another event.
+type EventRef struct {
+	ID       int64     `json:"id"`
+	Title    string    `json:"title"`
+	StartsAt time.Time `json:"starts_at"`
+}
+
+// Scan admits or checks out the ticket holder. It serialises on the event's
+// row, and a repeat of the same Key returns the first answer, so double scans,
+// retries and offline replays never make a second visit.
+func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error) {
+	var resp ScanResponse
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		e, err := eventByID(ctx, tx, req.EventID, true)
+		if err != nil {
+			return err
+		}
+		var stored []byte
+		err = tx.GetContext(ctx, &stored, `SELECT response FROM door_scans WHERE key = $1`, req.Key)
+		if err == nil {
+			resp.Replayed = true
+			return json.Unmarshal(stored, &resp)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err := checkScanTime(req, e); err != nil {
+			return err
+		}
+		var visitID, rsvpID *int64
+		resp, visitID, rsvpID, err = s.scan(ctx, tx, req, e)
+		if err != nil {
+			return err
+		}
+		body, _ := json.Marshal(resp)
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO door_scans (key, event_id, direction, result, visit_id, rsvp_id, scanned_at, device, actor_id, response)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, 0), $10)`,
+			req.Key, req.EventID, req.Direction, resp.Result, visitID, rsvpID, req.At, req.Device, req.ActorID, body)
+		return err
+	})
+	return resp, err
+}
+
+// checkScanTime bounds a queued scan's time: not in the future, not before
+// the door opened.
+func checkScanTime(req ScanRequest, e Event) error {
+	if !req.Queued {
+		return nil
+	}
+	if req.At.After(req.Now.Add(MaxClockSkew)) {
+		return &ScanTimeError{Reason: "the scan's time is in the future; check the door device's clock"}
+	}
+	if req.At.Before(e.StartsAt.Add(-DoorOpensBefore)) {
+		return &ScanTimeError{Reason: "the scan's time is before the door opened"}
+	}
+	return nil
+}
+
+type ticketHolder struct {
+	RSVP
+	Name string `db:"name"`
+}
+
+func (s *Store) scan(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event) (ScanResponse, *int64, *int64, error) {
+	if req.TicketID == nil {
+		return ScanResponse{Result: ResultNotFound, Message: "Not a valid ticket."}, nil, nil, nil
+	}
+	var h ticketHolder
+	err := tx.GetContext(ctx, &h, `SELECT `+rsvpColumns+`, u.name FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.ticket_id = $1`, req.TicketID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ScanResponse{Result: ResultNotFound, Message: "Not a valid ticket."}, nil, nil, nil
+	}
+	if err != nil {
+		return ScanResponse{}, nil, nil, err
+	}
+	who := &Attendee{Name: h.Name, Status: h.Status, WaitlistPosition: h.WaitlistPosition}
+	if h.EventID != e.ID {
+		right, err := eventByID(ctx, tx, h.EventID, false)
+		if err != nil {
+			return ScanResponse{}, nil, nil, err
+		}
+		return ScanResponse{Result: ResultWrongEvent, Attendee: who, RightEvent: &EventRef{ID: right.ID, Title: right.Title, StartsAt: right.StartsAt},
+			Message: "This ticket is for " + right.Title + "."}, nil, &h.ID, nil
+	}
+	if req.Direction == ScanOut {
+		return s.scanOut(ctx, tx, req, h, who)
+	}
+	return s.scanIn(ctx, tx, req, e, h, who)
+}
+
+func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event, h ticketHolder, who *Attendee) (ScanResponse, *int64, *int64, error) {
+	open, err := visitWhere(ctx, tx, `v.rsvp_id = $1 AND v.checked_out_at IS NULL`, h.ID)
+	switch {
+	case err == nil:
+		return ScanResponse{Result: ResultAlreadyInside, Attendee: who, Visit: visitInfo(open, nil, ""),
+			Message: "Already inside since " + open.CheckedInAt.In(s.loc(ctx, tx)).Format("15:04") + "."}, &open.ID, &h.ID, nil
+	case !errors.Is(err, ErrNotFound):
+		return ScanResponse{}, nil, nil, err
+	}
+	switch {
+	case h.Status == RSVPCancelled || e.Status == EventCancelled:
+		return ScanResponse{Result: ResultCancelled, Attendee: who, Message: "This ticket was cancelled."}, nil, &h.ID, nil
+	case req.At.Before(e.StartsAt.Add(-DoorOpensBefore)):
+		return ScanResponse{Result: ResultNotOpen, Attendee: who, Message: "The door opens at " + e.StartsAt.Add(-DoorOpensBefore).In(s.loc(ctx, tx)).Format("Mon 2 Jan 15:04") + "."}, nil, &h.ID, nil
+	case !req.At.Before(e.EndsAt):
+		return ScanResponse{Result: ResultNotOpen, Attendee: who, Message: "This night is over."}, nil, &h.ID, nil
+	}
+	if h.Status == RSVPWaitlisted {
+		inside, limit, err := roomCount(ctx, tx, e.VenueID)
+		if err != nil {
+			return ScanResponse{}, nil, nil, err
+		}
+		if !req.AdmitWaitlisted || inside >= limit {
+			return ScanResponse{Result: ResultWaitlisted, Attendee: who, CanAdmitAnyway: inside < limit,
+				Message: fmt.Sprintf("On the waitlist (#%d), not confirmed.", h.WaitlistPosition)}, nil, &h.ID, nil
+		}
+		if err := audit(ctx, tx, req.ActorID, "door.admit_waitlisted", fmt.Sprintf("rsvp:%d", h.ID), map[string]string{"device": req.Device}); err != nil {
+			return ScanResponse{}, nil, nil, err
+		}
+	}
+	var v Visit
+	err = tx.GetContext(ctx, &v.ID, `
+		INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device)
+		VALUES ($1, $2, $3, NULLIF($4, 0), $5) RETURNING id`, e.ID, h.ID, req.At, req.ActorID, req.Device)
+	if err != nil {
+		return ScanResponse{}, nil, nil, err
+	}
+	v.CheckedInAt = req.At
+	return ScanResponse{Result: ResultAdmitted, Attendee: who, Visit: visitInfo(v, nil, ""), Message: "Welcome, " + h.Name + "!"}, &v.ID, &h.ID, nil
+}
+
+func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h ticketHolder, who *Attendee) (ScanResponse, *int64, *int64, error) {
+	_, currency, err := eventTariff(ctx, tx, h.EventID)
+	if err != nil {
+		return ScanResponse{}, nil, nil, err
+	}
+	open, err := visitWhere(ctx, tx, `v.rsvp_id = $1 AND v.checked_out_at IS NULL`, h.ID)
+	if errors.Is(err, ErrNotFound) {
+		last, err := visitWhere(ctx, tx, `v.rsvp_id = $1 ORDER BY v.checked_in_at DESC LIMIT 1`, h.ID)
+		if errors.Is(err, ErrNotFound) {
+			return ScanResponse{Result: ResultNotInside, Attendee: who, Message: "Not checked in: nothing to check out."}, nil, &h.ID, nil
+		}
+		if err != nil {
+			return ScanResponse{}, nil, nil, err
+		}
+		t, _, _ := eventTariff(ctx, tx, h.EventID)
+		b := ComputeBill(t, last.CheckedInAt, *last.CheckedOutAt)
+		return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(last, &b, currency),
+			Message: "Already checked out at " + last.CheckedOutAt.In(s.loc(ctx, tx)).Format("15:04") + "."}, &last.ID, &h.ID, nil
+	}
+	if err != nil {
+		return ScanResponse{}, nil, nil, err
+	}
+	if req.Queued && req.At.Before(open.CheckedInAt) {
+		return ScanResponse{}, nil, nil, &ScanTimeError{Reason: "the exit scan's time is before the guest checked in"}
+	}
+	at := maxTime(req.At, open.CheckedInAt)
+	closed, b, err := closeVisit(ctx, tx, open, at, req.ActorID, EndedByScan, req.Device, false)
+	if err != nil {
+		return ScanResponse{}, nil, nil, err
+	}
+	return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(closed, &b, currency),
+		Message: fmt.Sprintf("Goodbye, %s: %d minutes, %s.", h.Name, b.Minutes, FormatMoney(b.Amount, currency))}, &closed.ID, &h.ID, nil
+}
+
+func visitInfo(v Visit, b *Bill, currency string) *VisitInfo {
+	vi := &VisitInfo{ID: v.ID, CheckedInAt: v.CheckedInAt, CheckedOutAt: v.CheckedOutAt}
+	if b != nil {
+		vi.Minutes, vi.Amount, vi.Applied, vi.Currency = b.Minutes, b.Amount, b.Applied, currency
+		vi.AmountText = FormatMoney(b.Amount, currency)
+	}
+	return vi
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// roomCount is how many people are inside the venue now, and its limit.
+func roomCount(ctx context.Context, q sqlx.QueryerContext, venueID int64) (inside, limit int, err error) {
+	err = sqlx.GetContext(ctx, q, &limit, `SELECT room_capacity FROM venues WHERE id = $1`, venueID)
+	if err != nil {
+		return 0, 0, err
+	}
+	err = sqlx.GetContext(ctx, q, &inside, `
+		SELECT count(*) FROM visits v JOIN events e ON e.id = v.event_id
+		WHERE e.venue_id = $1 AND v.checked_out_at IS NULL`, venueID)
+	return inside, limit, err
+}
+
+// WalkInRequest admits a guest without an RSVP.
+type WalkInRequest struct {
+	EventID  int64
+	Name     string
+	Email    string
+	ActorID  int64
+	Device   string
+	Override string // staff's reason for admitting over the room's limit; "" for none
+	Now      time.Time
+}
+
+// WalkIn admits a guest without an RSVP while the room is under its limit
+// (*RoomFullError otherwise); staff may override with a reason, which is
+// audited. The venue row lock serialises walk-ins, so the limit holds.
+func (s *Store) WalkIn(ctx context.Context, req WalkInRequest) (Visit, error) {
+	var v Visit
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		e, err := eventByID(ctx, tx, req.EventID, false)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM venues WHERE id = $1 FOR UPDATE`, e.VenueID); err != nil {
+			return err
+		}
+		if e.Status != EventPublished || req.Now.Before(e.StartsAt.Add(-DoorOpensBefore)) || !req.Now.Before(e.EndsAt) {
+			return &RSVPClosedError{Reason: "The door is not open for this night."}
+		}
+		inside, limit, err := roomCount(ctx, tx, e.VenueID)
+		if err != nil {
+			return err
+		}
+		if inside >= limit && req.Override == "" {
+			return &RoomFullError{Inside: inside, Capacity: limit}
+		}
+		err = tx.GetContext(ctx, &v.ID, `
+			INSERT INTO visits (event_id, walk_in_name, walk_in_email, checked_in_at, checked_in_by, checked_in_device)
+			VALUES ($1, $2, NULLIF($3, ''), $4, NULLIF($5, 0), $6) RETURNING id`,
+			e.ID, strings.TrimSpace(req.Name), NormalizeEmail(req.Email), req.Now, req.ActorID, req.Device)
+		if err != nil {
+			return err
+		}
+		detail := map[string]any{"name": req.Name, "device": req.Device}
+		if inside >= limit {
+			detail["over_limit"], detail["reason"] = fmt.Sprintf("%d/%d", inside+1, limit), req.Override
+		}
+		if err := audit(ctx, tx, req.ActorID, "door.walk_in", fmt.Sprintf("visit:%d", v.ID), detail); err != nil {
+			return err
+		}
+		v, err = visitWhere(ctx, tx, `v.id = $1`, v.ID)
+		return err
+	})
+	return v, err
+}
+
+// DoorStats is the room count the door shows.
+type DoorStats struct {
+	InsideNow     int `json:"inside_now" db:"inside_now"` // everyone inside the venue
+	RoomCapacity  int `json:"room_capacity" db:"room_capacity"`
+	EventInside   int `json:"event_inside" db:"event_inside"`
+	Confirmed     int `json:"confirmed" db:"confirmed"`
+	Arrived       int `json:"arrived" db:"arrived"` // confirmed guests who have checked in at least once
+	NotYetArrived int `json:"not_yet_arrived" db:"not_yet_arrived"`
+	WalkIns       int `json:"walk_ins" db:"walk_ins"`
+	Waitlisted    int `json:"waitlisted" db:"waitlisted"`
+}
+
+// DoorStats counts who is inside and who is still to come.
+func (s *Store) DoorStats(ctx context.Context, eventID int64) (DoorStats, error) {
+	var st DoorStats
+	err := s.DB.GetContext(ctx, &st, `
+		SELECT
+		  (SELECT count(*) FROM visits v JOIN events x ON x.id = v.event_id WHERE x.venue_id = e.venue_id AND v.checked_out_at IS NULL) AS inside_now,
+		  (SELECT room_capacity FROM venues WHERE id = e.venue_id) AS room_capacity,
+		  (SELECT count(*) FROM visits v WHERE v.event_id = e.id AND v.checked_out_at IS NULL) AS event_inside,
+		  e.confirmed_count AS confirmed,
+		  (SELECT count(DISTINCT v.rsvp_id) FROM visits v JOIN rsvps r ON r.id = v.rsvp_id WHERE v.event_id = e.id AND r.status = 'confirmed') AS arrived,
+		  (SELECT count(*) FROM visits v WHERE v.event_id = e.id AND v.rsvp_id IS NULL) AS walk_ins,
+		  e.waitlist_count AS waitlisted
+		FROM events e WHERE e.id = $1`, eventID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, ErrNotFound
+	}
+	st.NotYetArrived = max(st.Confirmed-st.Arrived, 0)
+	return st, err
+}
+
+// DoorGuest is a guest found by name at the door.
+type DoorGuest struct {
+	Guest
+	Inside bool `db:"inside"`
+}
+
+// SearchGuests finds up to 20 of an event's guests whose name or email
+// contains q, for the door's name search.
+func (s *Store) SearchGuests(ctx context.Context, eventID int64, q string) ([]DoorGuest, error) {
+	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(q)) + "%"
+	var gs []DoorGuest
+	err := s.DB.SelectContext(ctx, &gs, `
+		SELECT r.id, u.name, u.email, r.status, r.created_at, r.ticket_id,
+		       CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*) FROM rsvps w WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.queue_seq <= r.queue_seq) ELSE 0 END AS waitlist_position,
+		       (SELECT min(v.checked_in_at) FROM visits v WHERE v.rsvp_id = r.id) AS checked_in_at,
+		       EXISTS (SELECT 1 FROM visits v WHERE v.rsvp_id = r.id AND v.checked_out_at IS NULL) AS inside
+		FROM rsvps r JOIN users u ON u.id = r.user_id
+		WHERE r.event_id = $1 AND (u.name ILIKE $2 OR u.email ILIKE $2)
+		ORDER BY u.name, r.id LIMIT 20`, eventID, like)
+	return gs, err
+}

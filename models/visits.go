@@ -1,0 +1,129 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Visit endings.
+const (
+	EndedByScan      = "scan"
+	EndedByStaff     = "staff"
+	EndedAutomatical = "automatic"
+)
+
+// Visit is one stay in the room.
+type Visit struct {
+	ID            int64      `db:"id"`
+	EventID       int64      `db:"event_id"`
+	RSVPID        *int64     `db:"rsvp_id"`
+	WalkInName    *string    `db:"walk_in_name"`
+	GuestName     string     `db:"guest_name"`
+	CheckedInAt   time.Time  `db:"checked_in_at"`
+	CheckedOutAt  *time.Time `db:"checked_out_at"`
+	EndedHow      *string    `db:"ended_how"`
+	NeedsReview   bool       `db:"needs_review"`
+	BilledMinutes *int       `db:"billed_minutes"`
+	Amount        *int64     `db:"amount"`
+}
+
+const visitColumns = `v.id, v.event_id, v.rsvp_id, v.walk_in_name,
+	COALESCE(v.walk_in_name, (SELECT u.name FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.id = v.rsvp_id)) AS guest_name,
+	v.checked_in_at, v.checked_out_at, v.ended_how, v.needs_review, v.billed_minutes, v.amount`
+
+func visitWhere(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) (Visit, error) {
+	var v Visit
+	err := sqlx.GetContext(ctx, q, &v, `SELECT `+visitColumns+` FROM visits v WHERE `+where, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Visit{}, ErrNotFound
+	}
+	return v, err
+}
+
+// eventTariff is the tariff that prices stays at an event: the event's own
+// when it sets one, else the venue's; and the currency.
+func eventTariff(ctx context.Context, q sqlx.QueryerContext, eventID int64) (Tariff, string, error) {
+	var r struct {
+		Tariff
+		Currency string `db:"currency"`
+	}
+	err := sqlx.GetContext(ctx, q, &r, `
+		SELECT v.currency,
+		       CASE WHEN e.per_minute IS NULL THEN v.per_minute ELSE e.per_minute END AS per_minute,
+		       CASE WHEN e.per_minute IS NULL THEN v.minimum_charge ELSE e.minimum_charge END AS minimum_charge,
+		       CASE WHEN e.per_minute IS NULL THEN v.daily_cap ELSE e.daily_cap END AS daily_cap,
+		       CASE WHEN e.per_minute IS NULL THEN v.grace_minutes ELSE COALESCE(e.grace_minutes, 0) END AS grace_minutes
+		FROM events e JOIN venues v ON v.id = e.venue_id WHERE e.id = $1`, eventID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Tariff{}, "", ErrNotFound
+	}
+	return r.Tariff, r.Currency, err
+}
+
+// EventTariff returns the tariff and currency that price stays at an event.
+func (s *Store) EventTariff(ctx context.Context, eventID int64) (Tariff, string, error) {
+	return eventTariff(ctx, s.DB, eventID)
+}
+
+// closeVisit ends an open visit at `at` and stores its bill. The caller holds
+// the visit's row lock (or the event's).
+func closeVisit(ctx context.Context, tx *sqlx.Tx, v Visit, at time.Time, by int64, how, device string, review bool) (Visit, Bill, error) {
+	t, _, err := eventTariff(ctx, tx, v.EventID)
+	if err != nil {
+		return v, Bill{}, err
+	}
+	b := ComputeBill(t, v.CheckedInAt, at)
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE visits SET checked_out_at = $2, checked_out_by = NULLIF($3, 0), ended_how = $4, checked_out_device = $5,
+		       needs_review = $6, billed_minutes = $7, amount = $8
+		WHERE id = $1 AND checked_out_at IS NULL`, v.ID, at, by, how, device, review, b.Minutes, b.Amount); err != nil {
+		return v, b, err
+	}
+	v.CheckedOutAt, v.EndedHow, v.NeedsReview = &at, &how, review
+	v.BilledMinutes, v.Amount = &b.Minutes, &b.Amount
+	return v, b, nil
+}
+
+// CloseForgottenVisits checks out every visit still open `after` its event
+// ended, as of that moment, and flags it for staff review. Rows are claimed
+// with SKIP LOCKED, so instances running it together close each visit once.
+// It returns how many it closed.
+func (s *Store) CloseForgottenVisits(ctx context.Context, now time.Time, after time.Duration) (int, error) {
+	closed := 0
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var due []struct {
+			Visit
+			EndsAt time.Time `db:"ends_at"`
+		}
+		if err := tx.SelectContext(ctx, &due, `
+			SELECT `+visitColumns+`, e.ends_at
+			FROM visits v JOIN events e ON e.id = v.event_id
+			WHERE v.checked_out_at IS NULL AND e.ends_at + $2 * interval '1 second' <= $1
+			ORDER BY v.id LIMIT 500
+			FOR UPDATE OF v SKIP LOCKED`, now, after.Seconds()); err != nil {
+			return err
+		}
+		for _, d := range due {
+			at := d.EndsAt.Add(after)
+			if _, _, err := closeVisit(ctx, tx, d.Visit, at, 0, EndedAutomatical, "", true); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, 0, "visit.auto_checkout", fmt.Sprintf("visit:%d", d.ID), map[string]any{"at": at}); err != nil {
+				return err
+			}
+			closed++
+		}
+		return nil
+	})
+	return closed, err
+}
+
+// VisitByID returns one visit, or ErrNotFound.
+func (s *Store) VisitByID(ctx context.Context, id int64) (Visit, error) {
+	return visitWhere(ctx, s.DB, `v.id = $1`, id)
+}

@@ -1,0 +1,73 @@
+package models_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// Two instances run the forgotten check-out job at the same moment: every
+// open visit is closed once, at the event's end plus the delay, and flagged.
+func TestCloseForgottenVisitsOnTwoInstances(t *testing.T) {
+	f := newFixture(t, 100)
+	ctx := context.Background()
+	e, _ := f.s.EventByID(ctx, f.event)
+	gs := f.guests(t, 60)
+	for i, g := range gs {
+		r := f.reserve(t, g)
+		resp, err := f.s.Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn,
+			At: e.StartsAt.Add(time.Duration(i) * time.Minute), Key: fmt.Sprintf("scan-key-%03d", i), Now: e.StartsAt.Add(time.Hour)})
+		if err != nil || resp.Result != models.ResultAdmitted {
+			t.Fatalf("admit %d: %v %v", i, resp, err)
+		}
+	}
+	// One guest left properly.
+	if _, err := f.s.Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: f.reserve(t, gs[0]).TicketID, Direction: models.ScanOut,
+		At: e.StartsAt.Add(30 * time.Minute), Key: "scan-key-exit", Now: e.StartsAt.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := f.s.CloseForgottenVisits(ctx, e.EndsAt.Add(10*time.Minute), 30*time.Minute); n != 0 {
+		t.Fatal("visits must stay open until the delay has passed")
+	}
+	other := &models.Store{DB: f.s.DB} // a second instance
+	later := e.EndsAt.Add(31 * time.Minute)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	total := 0
+	for _, s := range []*models.Store{f.s, other, f.s, other} {
+		wg.Go(func() {
+			n, err := s.CloseForgottenVisits(ctx, later, 30*time.Minute)
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			total += n
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if total != 59 {
+		t.Fatalf("closed %d visits in all, want each of the 59 open ones once", total)
+	}
+	var rows []struct {
+		Out    time.Time `db:"checked_out_at"`
+		Review bool      `db:"needs_review"`
+		How    string    `db:"ended_how"`
+		Amount int64     `db:"amount"`
+	}
+	f.s.DB.Select(&rows, `SELECT checked_out_at, needs_review, ended_how, amount FROM visits WHERE ended_how = 'automatic'`)
+	for _, r := range rows {
+		if !r.Out.Equal(e.EndsAt.Add(30*time.Minute)) || !r.Review {
+			t.Fatalf("auto check-out %+v, want at %v and flagged", r, e.EndsAt.Add(30*time.Minute))
+		}
+	}
+	var audits int
+	f.s.DB.Get(&audits, `SELECT count(*) FROM audit_log WHERE action = 'visit.auto_checkout'`)
+	if len(rows) != 59 || audits != 59 {
+		t.Fatalf("%d automatic check-outs, %d audit rows", len(rows), audits)
+	}
+}
