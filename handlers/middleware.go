@@ -73,10 +73,10 @@ func (a *App) recoverPanics() echo.MiddlewareFunc {
 // secureHeaders sets the browser security headers on every response.
 func (a *App) secureHeaders() echo.MiddlewareFunc {
 	cfg := middleware.SecureConfig{
-		XSSProtection:         "0",
-		ContentTypeNosniff:    "nosniff",
-		XFrameOptions:         "DENY",
-		ReferrerPolicy:        "same-origin",
+		XSSProtection:      "0",
+		ContentTypeNosniff: "nosniff",
+		XFrameOptions:      "DENY",
+		ReferrerPolicy:     "same-origin",
 		// The door's QR decoder runs in a worker made from a blob.
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
 	}
