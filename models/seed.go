@@ -95,10 +95,26 @@ func (s *Store) EnsureOpenNowEvent(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("the open-now demo event needs the demo host: %w", err)
 	}
-	_, err = s.CreateEvent(ctx, NewEvent{VenueID: venue.ID, HostID: host.ID, Status: EventPublished, EventInput: EventInput{
+	id, err := s.CreateEvent(ctx, NewEvent{VenueID: venue.ID, HostID: host.ID, Status: EventPublished, EventInput: EventInput{
 		Title: OpenNowTitle, Capacity: 12,
 		Description: "The room is open right now: RSVP, get your ticket, and try the door and the meter.",
 		StartsAt:    now.Add(-30 * time.Minute).Truncate(time.Minute), EndsAt: now.Add(5 * time.Hour).Truncate(time.Minute),
 	}})
-	return err
+	if err != nil {
+		return err
+	}
+	// The demo guests hold tickets, so the door can be tried at once.
+	for _, email := range []string{"guest@clockroom.test", "staff@clockroom.test"} {
+		u, err := s.UserByEmail(ctx, email)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := s.Reserve(ctx, id, u.ID, now); err != nil {
+			return fmt.Errorf("demo ticket for %s: %w", email, err)
+		}
+	}
+	return nil
 }
