@@ -256,8 +256,11 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
-	return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(closed, &b, currency),
-		Message: fmt.Sprintf("Goodbye, %s: %d minutes, %s.", h.Name, b.Minutes, FormatMoney(b.Amount, currency))}, &closed.ID, &h.ID, nil
+	msg := fmt.Sprintf("Goodbye, %s: %d minutes, %s.", h.Name, b.Minutes, FormatMoney(b.Amount, currency))
+	if b.Applied == AppliedGrace {
+		msg = fmt.Sprintf("Goodbye, %s: a short stay within the grace period, free.", h.Name)
+	}
+	return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(closed, &b, currency), Message: msg}, &closed.ID, &h.ID, nil
 }
 
 func visitInfo(v Visit, b *Bill, currency string) *VisitInfo {

@@ -168,7 +168,10 @@ function showResult(body, s) {
   box.querySelector('.result-word').textContent = word;
   box.querySelector('.result-name').textContent = body.attendee ? body.attendee.name : '';
   let detail = body.message || '';
-  if (body.visit && body.visit.amount_text) detail = `${body.visit.minutes} min · ${body.visit.amount_text}`;
+  if (body.visit && body.visit.amount_text) {
+    const why = { grace: ' — free, a stay within the grace period', minimum: ' (the minimum charge)', cap: ' (the daily cap)' }[body.visit.applied] || '';
+    detail = `${body.visit.minutes} min · ${body.visit.amount_text}${why}`;
+  }
   if (body.right_event) detail = `This ticket is for ${body.right_event.title}.`;
   box.querySelector('.result-detail').textContent = detail;
   const anyway = $('admit-anyway');
@@ -264,6 +267,7 @@ let facing = 'environment';
 async function startCamera() {
   if (!window.isSecureContext) {
     note.textContent = 'The camera needs https (or localhost). Use a USB scanner or type codes below.';
+    noCamera();
     return;
   }
   try {
@@ -271,6 +275,7 @@ async function startCamera() {
       returnDetailedScanResult: true, highlightScanRegion: true, maxScansPerSecond: 10, preferredCamera: facing,
     });
     await scanner.start();
+    video.hidden = false;
     note.textContent = 'Point the camera at a ticket.';
     $('camera-toggle').textContent = 'Stop camera';
     const cams = await QrScanner.listCameras();
@@ -278,7 +283,12 @@ async function startCamera() {
     $('torch').hidden = !(await scanner.hasFlash());
   } catch (e) {
     note.textContent = 'No camera available (' + (e && e.name ? e.name : e) + '). Use a USB scanner or type codes below.';
+    noCamera();
   }
+}
+function noCamera() {
+  video.hidden = true;
+  $('camera-toggle').textContent = 'Try the camera again';
 }
 $('camera-toggle').addEventListener('click', () => {
   if (scanner && scanner._active) {
