@@ -36,11 +36,8 @@ func TestBrowserDoorKeepsScanningOffline(t *testing.T) {
 
 	ctx := browsertest.New(t)
 	do := func(actions ...chromedp.Action[chromedp.Void]) { t.Helper(); browsertest.Do(t, ctx, actions...) }
-	do(chromedp.Navigate(ta.srv.URL+"/login?next=/host/events/"+itoa(e.ID)+"/door"),
-		chromedp.SendKeys(chromedp.ID("f-email"), "host@example.com"),
-		chromedp.SendKeys(chromedp.ID("f-password"), "password-123"),
-		browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("scan-input")), browsertest.Until(`document.getElementById('c-room').textContent === '60'`))
+	openDoor(t, ctx, ta, e, "host@example.com")
+	do(browsertest.Until(`document.getElementById('c-room').textContent === '60'`))
 
 	before := time.Now()
 	do(networkDown(true), chromedp.SendKeys(chromedp.ID("scan-input"), ada+"\n"),
