@@ -36,6 +36,9 @@ var funcs = template.FuncMap{
 	"clock":    func(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") },
 	"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"plural":   plural,
+	"money":    models.FormatMoney,
+	"method":   methodName,
+	"deref":    func(p *int64) int64 { return *p },
 	"add":      func(a, b int) int { return a + b },
 	"field": func(name, label, typ, value, autocomplete string, errs map[string]string) fieldView {
 		return fieldView{Name: name, Label: label, Type: typ, Value: value, Autocomplete: autocomplete, Error: errs[name]}

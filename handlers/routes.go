@@ -61,6 +61,15 @@ func (a *App) routes() *echo.Echo {
 	host.GET("/events/:id/guests.csv", a.guestListCSV)
 	host.GET("/events/:id/door", a.doorPage)
 
+	staff := s.Group("/staff", a.requireRole(models.RoleStaff))
+	staff.GET("/live", a.staffLive)
+	staff.POST("/visits/:id/checkout", a.checkoutVisit)
+	staff.GET("/visits/:id", a.visitPage)
+	staff.POST("/visits/:id/payments", a.recordPayment)
+	staff.POST("/payments/:id/refund", a.refundPayment)
+	staff.GET("/reports", a.staffReports)
+	staff.GET("/reports.csv", a.staffReportsCSV)
+
 	// The door's JSON API: the same session, CSRF token in X-CSRF-Token.
 	api := s.Group("/api/v1", a.requireRole(models.RoleHost))
 	api.POST("/events/:id/scan", a.scan)

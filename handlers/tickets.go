@@ -18,6 +18,7 @@ type ticketPage struct {
 	Loc       *time.Location
 	Now       time.Time
 	CanCancel bool
+	Meter     *models.Inside // the running bill while the holder is inside
 }
 
 // ticketPage shows a ticket: status, QR code, waitlist position, calendar
@@ -33,6 +34,12 @@ func (a *App) ticketPage(c echo.Context) error {
 		return err
 	}
 	p := ticketPage{Ticket: t, Code: code, Loc: venue.Location(), Now: a.now(), CanCancel: canCancel(currentUser(c), t) && t.Active()}
+	switch in, err := a.store.OpenVisitFor(c.Request().Context(), t.ID, a.now()); {
+	case err == nil:
+		p.Meter = &in
+	case !errors.Is(err, models.ErrNotFound):
+		return err
+	}
 	return a.render(c, http.StatusOK, "ticket", page{Title: "Ticket: " + t.Event.Title, Data: p})
 }
 

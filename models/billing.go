@@ -31,9 +31,11 @@ const (
 // ceil(d / 1 minute) and amount = min(max(minutes × per_minute, minimum),
 // cap), where the daily cap applies once per started 24 hours of the stay.
 // Durations are real elapsed time, so a stay across midnight or a daylight-
-// saving change costs exactly the minutes spent.
+// saving change costs exactly the minutes spent. Times count to the
+// microsecond, the precision PostgreSQL stores, so a bill computed from a
+// clock reading and one from the stored row always agree.
 func ComputeBill(t Tariff, in, out time.Time) Bill {
-	d := max(out.Sub(in), 0)
+	d := max(out.Truncate(time.Microsecond).Sub(in.Truncate(time.Microsecond)), 0)
 	b := Bill{Rate: t.PerMinute, Duration: d}
 	if d <= time.Duration(t.GraceMinutes)*time.Minute {
 		if d > 0 && t.GraceMinutes > 0 {

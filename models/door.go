@@ -106,6 +106,7 @@ type EventRef struct {
 // retries and offline replays never make a second visit.
 func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error) {
 	var resp ScanResponse
+	req.At = req.At.Truncate(time.Microsecond) // as PostgreSQL stores it
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		e, err := eventByID(ctx, tx, req.EventID, true)
 		if err != nil {

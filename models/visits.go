@@ -73,6 +73,7 @@ func (s *Store) EventTariff(ctx context.Context, eventID int64) (Tariff, string,
 // closeVisit ends an open visit at `at` and stores its bill. The caller holds
 // the visit's row lock (or the event's).
 func closeVisit(ctx context.Context, tx *sqlx.Tx, v Visit, at time.Time, by int64, how, device string, review bool) (Visit, Bill, error) {
+	at = at.Truncate(time.Microsecond) // what PostgreSQL keeps, so the stored times give the same bill
 	t, _, err := eventTariff(ctx, tx, v.EventID)
 	if err != nil {
 		return v, Bill{}, err

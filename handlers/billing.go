@@ -1,0 +1,172 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// livePage is who is inside and what they owe.
+type livePage struct {
+	Inside   []models.Inside
+	Total    int64
+	Currency string
+	Room     int
+	Loc      *time.Location
+}
+
+// staffLive shows everyone inside now with their running bill. The page
+// refreshes its table by itself.
+func (a *App) staffLive(c echo.Context) error {
+	ctx := c.Request().Context()
+	inside, err := a.store.InsideNow(ctx, a.now())
+	if err != nil {
+		return err
+	}
+	venue, err := a.venue(ctx)
+	if err != nil {
+		return err
+	}
+	p := livePage{Inside: inside, Currency: venue.Currency, Room: venue.RoomCapacity, Loc: venue.Location()}
+	for _, in := range inside {
+		p.Total += in.Bill.Amount
+	}
+	return a.render(c, http.StatusOK, "staff_live", page{Title: "Inside now", Data: p})
+}
+
+// checkoutVisit closes a visit now and shows its bill. Repeating it is
+// harmless: a closed visit stays as it is.
+func (a *App) checkoutVisit(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	v, b, err := a.store.CheckOut(c.Request().Context(), id, currentUser(c).ID, deviceName(c), a.now())
+	if errors.Is(err, models.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	d, err := a.store.VisitDetail(c.Request().Context(), v.ID, a.now())
+	if err != nil {
+		return err
+	}
+	return a.seeOther(c, fmt.Sprintf("/staff/visits/%d", v.ID), fmt.Sprintf("%s checked out: %d minutes, %s.", v.GuestName, b.Minutes, models.FormatMoney(b.Amount, d.Currency)))
+}
+
+// visitPage is a visit's bill, payments and receipt.
+func (a *App) visitPage(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	d, err := a.store.VisitDetail(c.Request().Context(), id, a.now())
+	if errors.Is(err, models.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	live := false
+	for _, p := range d.Payments {
+		live = live || p.Live()
+	}
+	return a.render(c, http.StatusOK, "visit", page{Title: "Visit: " + d.GuestName, Data: map[string]any{
+		"D": d, "Loc": d.Venue.Location(), "Paid": live,
+	}})
+}
+
+// recordPayment records cash, a card-terminal payment, or a waiver, with a note.
+func (a *App) recordPayment(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	method, note := c.FormValue("method"), strings.TrimSpace(c.FormValue("note"))
+	back := fmt.Sprintf("/staff/visits/%d", id)
+	switch {
+	case method != models.PayCash && method != models.PayTerminal && method != models.PayWaived:
+		return a.seeOther(c, back, "Choose cash, card terminal or waive.")
+	case method == models.PayWaived && note == "":
+		return a.seeOther(c, back, "Say why the bill is waived, in the note.")
+	case len(note) > 500:
+		return a.seeOther(c, back, "Keep the note under 500 characters.")
+	}
+	p, err := a.store.CreatePayment(c.Request().Context(), models.NewPayment{VisitID: id, Method: method, Note: note, ActorID: currentUser(c).ID})
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return echo.ErrNotFound
+	case errors.Is(err, models.ErrVisitOpen), errors.Is(err, models.ErrAlreadyPaid), errors.Is(err, models.ErrNothingToPay):
+		return a.seeOther(c, back, sentence(err))
+	case err != nil:
+		return err
+	}
+	return a.seeOther(c, back, fmt.Sprintf("Recorded: %s, %s.", methodName(p.Method), models.FormatMoney(p.Amount, p.Currency)))
+}
+
+// refundPayment hands back part or all of a recorded payment.
+func (a *App) refundPayment(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	ctx := c.Request().Context()
+	p, err := a.store.PaymentByID(ctx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	back := fmt.Sprintf("/staff/visits/%d", p.VisitID)
+	amount, ok := parseMoney(c.FormValue("amount"), p.Currency)
+	if !ok {
+		return a.seeOther(c, back, "Enter the refund as an amount like 2.50.")
+	}
+	if p.Method != models.PayCash && p.Method != models.PayTerminal {
+		return a.seeOther(c, back, "Card refunds go through Stripe, which is not set up for this payment.")
+	}
+	_, err = a.store.RefundRecorded(ctx, id, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note")))
+	if errors.Is(err, models.ErrRefundTooMuch) {
+		return a.seeOther(c, back, sentence(err))
+	}
+	if err != nil {
+		return err
+	}
+	return a.seeOther(c, back, "Refunded "+models.FormatMoney(amount, p.Currency)+". Hand it back to the guest.")
+}
+
+// parseMoney reads "2.50" (or "250" for zero-decimal currencies) as minor units.
+func parseMoney(s, currency string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	dec := models.CurrencyDecimals(currency)
+	if s == "" || (hasFrac && (dec == 0 || len(frac) == 0 || len(frac) > dec)) {
+		return 0, false
+	}
+	frac += strings.Repeat("0", dec-len(frac))
+	n, err := strconv.ParseInt(whole+frac, 10, 64)
+	if err != nil || n <= 0 || strings.HasPrefix(s, "+") {
+		return 0, false
+	}
+	return n, true
+}
+
+func methodName(m string) string {
+	return map[string]string{models.PayCash: "cash", models.PayTerminal: "card terminal", models.PayWaived: "waived",
+		models.PayCardOnFile: "card on file", models.PayByPhone: "pay by phone"}[m]
+}
+
+// sentence turns an error's text into a sentence for a person.
+func sentence(err error) string {
+	s := err.Error()
+	return strings.ToUpper(s[:1]) + s[1:] + "."
+}

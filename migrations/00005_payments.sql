@@ -1,0 +1,41 @@
+-- +goose Up
+-- Payments for visits. A payment row is committed before any Stripe call it
+-- describes, and its idempotency key is derived from the row, so a retry or
+-- a crash between commit and call can never charge twice. At most one live
+-- payment per visit; a failed one may be followed by another method.
+CREATE TABLE payments (
+    id                       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    visit_id                 bigint NOT NULL REFERENCES visits (id),
+    method                   text   NOT NULL CHECK (method IN ('card_on_file', 'pay_by_phone', 'cash', 'terminal', 'waived')),
+    amount                   bigint NOT NULL CHECK (amount >= 0),
+    currency                 text   NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+    status                   text   NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'refunded', 'partially_refunded', 'canceled')),
+    refunded_amount          bigint NOT NULL DEFAULT 0,
+    idempotency_key          text   NOT NULL,
+    stripe_payment_intent    text,
+    stripe_checkout_session  text,
+    failure_reason           text,
+    note                     text   NOT NULL DEFAULT '',
+    needs_attention          boolean NOT NULL DEFAULT false,
+    created_by               bigint REFERENCES users (id),
+    created_at               timestamptz NOT NULL DEFAULT now(),
+    updated_at               timestamptz NOT NULL DEFAULT now(),
+    CHECK (refunded_amount BETWEEN 0 AND amount)
+);
+CREATE UNIQUE INDEX payments_idempotency_key ON payments (idempotency_key);
+CREATE UNIQUE INDEX payments_payment_intent ON payments (stripe_payment_intent);
+CREATE UNIQUE INDEX payments_checkout_session ON payments (stripe_checkout_session);
+CREATE UNIQUE INDEX payments_one_live_per_visit ON payments (visit_id) WHERE status IN ('pending', 'succeeded', 'refunded', 'partially_refunded');
+CREATE INDEX payments_pending_idx ON payments (created_at) WHERE status = 'pending';
+
+-- Stripe webhook events, to process each exactly once.
+CREATE TABLE stripe_events (
+    id           text PRIMARY KEY,
+    type         text NOT NULL,
+    received_at  timestamptz NOT NULL DEFAULT now()
+);
+
+ALTER TABLE users ADD COLUMN stripe_customer_id text;
+ALTER TABLE users ADD COLUMN stripe_payment_method text;
+ALTER TABLE users ADD COLUMN card_label text;
+CREATE UNIQUE INDEX users_stripe_customer ON users (stripe_customer_id);
