@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/clockroom/clockroom/internal/config"
+	"github.com/clockroom/clockroom/internal/payments"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -22,6 +23,7 @@ type App struct {
 	store    *models.Store
 	log      *slog.Logger
 	sessions *scs.SessionManager
+	payments payments.Gateway
 	pages    map[string]*template.Template
 	now      func() time.Time
 	echo     *echo.Echo
@@ -29,10 +31,11 @@ type App struct {
 
 // Deps are what New needs from main.
 type Deps struct {
-	Config config.Config
-	Store  *models.Store
-	Log    *slog.Logger
-	Now    func() time.Time // nil means time.Now
+	Config   config.Config
+	Store    *models.Store
+	Log      *slog.Logger
+	Now      func() time.Time // nil means time.Now
+	Payments payments.Gateway // Stripe, stripe-mock or a test fake
 }
 
 // New builds the app: parses every template (a missing or broken one fails
@@ -45,7 +48,7 @@ func New(d Deps) (*App, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	a := &App{cfg: d.Config, store: d.Store, log: d.Log, pages: pages, now: d.Now}
+	a := &App{cfg: d.Config, store: d.Store, log: d.Log, pages: pages, now: d.Now, payments: d.Payments}
 	a.sessions = scs.New()
 	// No cleanup goroutine (its start and stop race); models.Store.Prune
 	// removes expired sessions from the server's periodic jobs instead.

@@ -79,8 +79,12 @@ func (a *App) visitPage(c echo.Context) error {
 	for _, p := range d.Payments {
 		live = live || p.Live()
 	}
+	card, err := a.store.VisitGuestCard(c.Request().Context(), id)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
 	return a.render(c, http.StatusOK, "visit", page{Title: "Visit: " + d.GuestName, Data: map[string]any{
-		"D": d, "Loc": d.Venue.Location(), "Paid": live,
+		"D": d, "Loc": d.Venue.Location(), "Paid": live, "Card": card,
 	}})
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/clockroom/clockroom/internal/config"
+	"github.com/clockroom/clockroom/internal/payments"
 	"github.com/clockroom/clockroom/internal/testdb"
 	"github.com/clockroom/clockroom/models"
 )
@@ -27,7 +28,10 @@ type testApp struct {
 	srv   *httptest.Server
 	store *models.Store
 	logs  *strings.Builder
+	fake  *payments.Fake
 }
+
+const testWebhookSecret = "whsec_clockroomtestsecret"
 
 func newTestApp(t *testing.T, env map[string]string) *testApp {
 	t.Helper()
@@ -42,13 +46,15 @@ func newTestAppOn(t *testing.T, db *sqlx.DB, env map[string]string) *testApp {
 		env = map[string]string{}
 	}
 	env["SECRET_KEY"] = strings.Repeat("t", 40)
+	env["STRIPE_WEBHOOK_SECRET"] = testWebhookSecret
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	store := &models.Store{DB: db, BcryptCost: 4, Tickets: models.NewTicketSigner(cfg.SecretKey), BaseURL: cfg.BaseURL.String()}
 	logs := &strings.Builder{}
-	app, err := New(Deps{Config: cfg, Store: store, Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))})
+	fake := payments.NewFake()
+	app, err := New(Deps{Config: cfg, Store: store, Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)), Payments: fake})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +66,7 @@ func newTestAppOn(t *testing.T, db *sqlx.DB, env map[string]string) *testApp {
 			t.Logf("last requests:\n%s", strings.Join(lines[max(0, len(lines)-12):], "\n"))
 		}
 	})
-	return &testApp{App: app, srv: srv, store: store, logs: logs}
+	return &testApp{App: app, srv: srv, store: store, logs: logs, fake: fake}
 }
 
 // user creates an account with role.

@@ -27,6 +27,7 @@ func (a *App) routes() *echo.Echo {
 	e.Use(middleware.BodyLimit("1M"))
 
 	e.GET("/healthz", a.healthz)
+	e.POST("/webhooks/stripe", a.stripeWebhook) // signed by Stripe, no session or CSRF
 	e.GET("/static/*", a.staticFiles())
 	e.GET("/favicon.ico", func(c echo.Context) error {
 		return c.Redirect(http.StatusMovedPermanently, "/static/img/favicon.svg")
@@ -48,6 +49,8 @@ func (a *App) routes() *echo.Echo {
 	s.GET("/tickets/:code/qr.png", a.ticketQR)
 	s.POST("/tickets/:code/cancel", a.cancelTicket, a.requireRole(models.RoleAttendee))
 	s.GET("/me/tickets", a.myTickets, a.requireRole(models.RoleAttendee))
+	s.POST("/me/card", a.saveCard, a.requireRole(models.RoleAttendee))
+	s.GET("/paid", a.paid)
 
 	host := s.Group("/host", a.requireRole(models.RoleHost))
 	host.GET("/events", a.hostEvents)
@@ -66,7 +69,9 @@ func (a *App) routes() *echo.Echo {
 	staff.POST("/visits/:id/checkout", a.checkoutVisit)
 	staff.GET("/visits/:id", a.visitPage)
 	staff.POST("/visits/:id/payments", a.recordPayment)
+	staff.POST("/visits/:id/charge", a.chargeVisit)
 	staff.POST("/payments/:id/refund", a.refundPayment)
+	staff.GET("/payments/:id/qr.png", a.paymentQR)
 	staff.GET("/reports", a.staffReports)
 	staff.GET("/reports.csv", a.staffReportsCSV)
 

@@ -101,8 +101,12 @@ func (a *App) myTickets(c echo.Context) error {
 	for i, t := range ts {
 		rows[i] = row{t, a.store.Tickets.Code(t.TicketID)}
 	}
+	card, err := a.store.CardFor(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
 	return a.render(c, http.StatusOK, "my_tickets", page{Title: "My tickets", Data: map[string]any{
-		"Tickets": rows, "Loc": venue.Location(), "Now": a.now(),
+		"Tickets": rows, "Loc": venue.Location(), "Now": a.now(), "Card": card,
 	}})
 }
 

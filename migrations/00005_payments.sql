@@ -14,6 +14,7 @@ CREATE TABLE payments (
     idempotency_key          text   NOT NULL,
     stripe_payment_intent    text,
     stripe_checkout_session  text,
+    stripe_checkout_url      text,
     failure_reason           text,
     note                     text   NOT NULL DEFAULT '',
     needs_attention          boolean NOT NULL DEFAULT false,

@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/clockroom/clockroom/internal/config"
+	"github.com/clockroom/clockroom/internal/payments"
 	"github.com/clockroom/clockroom/internal/pgdev"
 	"github.com/clockroom/clockroom/internal/stripemock"
 	"github.com/clockroom/clockroom/models"
@@ -114,4 +115,13 @@ func devSecret(dataDir string) (string, error) {
 		return "", err
 	}
 	return key, os.WriteFile(path, []byte(key+"\n"), 0o600)
+}
+
+// gateway is Stripe with the configured key, or stripe-mock in test mode.
+func (in *infra) gateway() *payments.Stripe {
+	key := in.cfg.StripeSecretKey
+	if key == "" {
+		key = stripemock.TestKey
+	}
+	return payments.NewStripe(key, in.cfg.StripeAPIBase)
 }

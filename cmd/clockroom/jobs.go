@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/clockroom/clockroom/internal/mail"
+	"github.com/clockroom/clockroom/internal/payments"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -33,6 +34,14 @@ func startJobs(ctx context.Context, in *infra, store *models.Store) error {
 		logFailure(ctx, in, "close forgotten visits", err)
 		if n > 0 {
 			in.log.Info("checked out forgotten visits; they are flagged for staff review", "count", n)
+		}
+	})
+	gw := in.gateway()
+	go every(ctx, time.Minute, func() {
+		n, err := payments.Reconcile(ctx, store, gw, time.Now())
+		logFailure(ctx, in, "reconcile pending card payments", err)
+		if n > 0 {
+			in.log.Info("settled pending card payments", "count", n)
 		}
 	})
 	if sender != nil {

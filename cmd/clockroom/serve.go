@@ -27,7 +27,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 			return err
 		}
 	}
-	app, err := handlers.New(handlers.Deps{Config: in.cfg, Store: store, Log: in.log})
+	app, err := handlers.New(handlers.Deps{Config: in.cfg, Store: store, Log: in.log, Payments: in.gateway()})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,243 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/clockroom/clockroom/internal/payments"
+	"github.com/clockroom/clockroom/models"
+)
+
+// sendWebhook posts a Stripe event signed as Stripe would, at signedAt.
+func (ta *testApp) sendWebhook(t *testing.T, id, typ string, object any, secret string, signedAt time.Time) (int, map[string]any) {
+	t.Helper()
+	obj, _ := json.Marshal(object)
+	payload := []byte(fmt.Sprintf(`{"id":%q,"object":"event","api_version":"2023-10-16","type":%q,"data":{"object":%s}}`, id, typ, obj))
+	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: signedAt})
+	req, _ := http.NewRequest(http.MethodPost, ta.srv.URL+"/webhooks/stripe", bytes.NewReader(payload))
+	req.Header.Set("Content-Type", "application/json")
+	if secret != "" {
+		req.Header.Set("Stripe-Signature", signed.Header)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&body)
+	return res.StatusCode, body
+}
+
+// closedVisit admits a guest (with pm saved as their card, if any) 60
+// minutes ago and checks them out: a bill of £4.80.
+func closedVisit(t *testing.T, ta *testApp, e models.Event, email, pm string) int64 {
+	t.Helper()
+	in := time.Now().Add(-60 * time.Minute)
+	visit, _ := admitted(t, ta, e, email, in)
+	if pm != "" {
+		u := mustUser(t, ta, email)
+		ta.store.DB.MustExec(`UPDATE users SET stripe_customer_id = $2, stripe_payment_method = $3, card_label = 'visa •••• 4242' WHERE id = $1`, u.ID, "cus_"+u.Name, pm)
+	}
+	if _, _, err := ta.store.CheckOut(t.Context(), visit, 0, "", in.Add(60*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	return visit
+}
+
+func billingSetup(t *testing.T) (*testApp, *client, models.Event) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	_, host := ta.signedIn(t, "host@example.com", models.RoleHost)
+	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
+	return ta, staff, ta.tonight(t, v, host, 20)
+}
+
+func TestSaveACardThroughStripe(t *testing.T) {
+	ta, _, _ := billingSetup(t)
+	guest, u := ta.signedIn(t, "ada@example.com", models.RoleAttendee)
+	wantBody(t, guest.get("/me/tickets"), "Save a card")
+	res := guest.post("/me/card", nil)
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "https://checkout.stripe.test/") {
+		t.Fatalf("save card: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	guest.post("/me/card", nil) // a second try reuses the customer
+	card, _ := ta.store.CardFor(t.Context(), u.ID)
+	if card.Customer == nil || card.HasCard() {
+		t.Fatalf("customer but no card yet: %+v", card)
+	}
+	st, _ := ta.sendWebhook(t, "evt_setup_1", "checkout.session.completed",
+		map[string]any{"id": "cs_setup_1", "mode": "setup", "customer": *card.Customer, "setup_intent": "seti_1", "client_reference_id": fmt.Sprint(u.ID)},
+		testWebhookSecret, time.Now())
+	if st != http.StatusOK {
+		t.Fatalf("webhook %d", st)
+	}
+	wantBody(t, guest.get("/me/tickets"), "Your card on file: <strong>visa •••• 4242</strong>", "Replace my card")
+}
+
+func TestCardOnFilePaths(t *testing.T) {
+	ta, staff, e := billingSetup(t)
+	ok := closedVisit(t, ta, e, "ok@example.com", payments.FakeCardOK)
+	declined := closedVisit(t, ta, e, "no@example.com", payments.FakeCardDeclined)
+	auth := closedVisit(t, ta, e, "sca@example.com", payments.FakeCard3DSecure)
+	walkIn, _ := ta.store.WalkIn(t.Context(), models.WalkInRequest{EventID: e.ID, Name: "Walt", Now: time.Now().Add(-time.Hour)})
+	ta.store.CheckOut(t.Context(), walkIn.ID, 0, "", time.Now())
+
+	charge := func(visit int64) response {
+		return staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"card_on_file"}})
+	}
+	charge(ok)
+	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", ok)), "Paid by card: £4.80", "£4.80</strong> · card on file · succeeded")
+
+	charge(declined)
+	page := staff.get(fmt.Sprintf("/staff/visits/%d", declined))
+	wantBody(t, page, "The card payment did not go through: Your card was declined.", "card on file · failed", "Take payment")
+	staff.post(fmt.Sprintf("/staff/visits/%d/payments", declined), url.Values{"method": {"cash"}})
+	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", declined)), "cash · succeeded")
+
+	charge(auth)
+	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", auth)), "needs the guest to confirm", "card on file · failed")
+
+	charge(walkIn.ID)
+	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", walkIn.ID)), "This guest has no card on file")
+	if n := ta.fake.ChargesMade(); n != 1 {
+		t.Fatalf("%d successful charges, want 1", n)
+	}
+}
+
+func TestTenConcurrentChargesChargeOnce(t *testing.T) {
+	ta, staff, e := billingSetup(t)
+	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() { staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"card_on_file"}}) })
+	}
+	wg.Wait()
+	ps, _ := ta.store.VisitPayments(t.Context(), visit)
+	if len(ps) != 1 || ps[0].Status != models.PaymentSucceeded || ta.fake.Calls != 1 || ta.fake.ChargesMade() != 1 {
+		t.Fatalf("%d payments %+v; %d Stripe calls, %d charges", len(ps), ps, ta.fake.Calls, ta.fake.ChargesMade())
+	}
+}
+
+func TestReconcilerFinishesAChargeInterruptedAfterCommit(t *testing.T) {
+	ta, staff, e := billingSetup(t)
+	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	ta.fake.FailNext(1) // Stripe unreachable right after the row is committed
+	staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"card_on_file"}})
+	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "Stripe did not answer. The payment is pending", "card on file · pending")
+	later := time.Now().Add(time.Minute)
+	for range 2 { // two instances, or two rounds
+		if _, err := payments.Reconcile(t.Context(), ta.store, ta.fake, later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps, _ := ta.store.VisitPayments(t.Context(), visit)
+	if len(ps) != 1 || ps[0].Status != models.PaymentSucceeded || ps[0].PaymentIntent == nil || ta.fake.ChargesMade() != 1 {
+		t.Fatalf("after reconciling: %+v, %d charges", ps, ta.fake.ChargesMade())
+	}
+}
+
+func TestStripeWebhooks(t *testing.T) {
+	ta, staff, e := billingSetup(t)
+	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	p, err := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: visit, Method: models.PayCardOnFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	intent := func(amount int64, currency string) map[string]any {
+		return map[string]any{"id": "pi_1", "amount": amount, "currency": currency, "metadata": map[string]string{"clockroom_payment_id": fmt.Sprint(p.ID)}}
+	}
+	status := func() models.Payment { q, _ := ta.store.PaymentByID(t.Context(), p.ID); return q }
+
+	for name, c := range map[string]struct {
+		secret string
+		at     time.Time
+	}{"unsigned": {"", time.Now()}, "wrong secret": {"whsec_wrong", time.Now()}, "stale": {testWebhookSecret, time.Now().Add(-10 * time.Minute)}} {
+		if st, _ := ta.sendWebhook(t, "evt_bad_"+name, "payment_intent.succeeded", intent(480, "gbp"), c.secret, c.at); st != http.StatusBadRequest {
+			t.Fatalf("%s webhook: %d", name, st)
+		}
+	}
+	if status().Status != models.PaymentPending {
+		t.Fatal("a rejected webhook changed the payment")
+	}
+
+	// Wrong amount: flagged, not paid.
+	ta.sendWebhook(t, "evt_mismatch", "payment_intent.succeeded", intent(99, "gbp"), testWebhookSecret, time.Now())
+	if q := status(); q.Status != models.PaymentPending || !q.NeedsAttention {
+		t.Fatalf("amount mismatch: %+v", q)
+	}
+	// The right one, then a replay of it, then a late failure: paid once, stays paid.
+	for i, evt := range []string{"evt_ok", "evt_ok"} {
+		st, body := ta.sendWebhook(t, evt, "payment_intent.succeeded", intent(480, "gbp"), testWebhookSecret, time.Now())
+		if st != http.StatusOK || body["duplicate"] != (i == 1) {
+			t.Fatalf("delivery %d: %d %v", i, st, body)
+		}
+	}
+	ta.sendWebhook(t, "evt_late_fail", "payment_intent.payment_failed", intent(480, "gbp"), testWebhookSecret, time.Now())
+	if q := status(); q.Status != models.PaymentSucceeded || q.PaymentIntent == nil || *q.PaymentIntent != "pi_1" {
+		t.Fatalf("after success, replay and a late failure: %+v", q)
+	}
+	var events int
+	ta.store.DB.Get(&events, `SELECT count(*) FROM stripe_events`)
+	if events != 3 {
+		t.Fatalf("%d events stored, want 3 distinct", events)
+	}
+	// A refund in Stripe's dashboard reaches us.
+	ta.sendWebhook(t, "evt_refund", "charge.refunded", map[string]any{"id": "ch_1", "payment_intent": "pi_1", "amount": 480, "amount_refunded": 200, "currency": "gbp"}, testWebhookSecret, time.Now())
+	if q := status(); q.Status != models.PaymentPartiallyRefunded || q.RefundedAmount != 200 {
+		t.Fatalf("after charge.refunded: %+v", q)
+	}
+	if st, _ := ta.sendWebhook(t, "evt_other", "customer.created", map[string]any{"id": "cus_x"}, testWebhookSecret, time.Now()); st != http.StatusOK {
+		t.Fatalf("unknown types are acknowledged: %d", st)
+	}
+	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "partially_refunded", "£2.00 refunded")
+}
+
+func TestPayByPhone(t *testing.T) {
+	ta, staff, e := billingSetup(t)
+	visit := closedVisit(t, ta, e, "ada@example.com", "")
+	staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"pay_by_phone"}})
+	page := staff.get(fmt.Sprintf("/staff/visits/%d", visit))
+	wantBody(t, page, "Show the guest the QR code", "Waiting for the guest to pay £4.80")
+	ps, _ := ta.store.VisitPayments(t.Context(), visit)
+	res, err := staff.http.Get(fmt.Sprintf("%s/staff/payments/%d/qr.png", ta.srv.URL, ps[0].ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(res.Body)
+	res.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
+	got, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil || !strings.HasPrefix(got.GetText(), "https://checkout.stripe.test/c/pay/") || got.GetText() != "https://checkout.stripe.test/c/pay/"+*ps[0].CheckoutSession {
+		t.Fatalf("QR says %v (%v), want the Checkout URL", got, err)
+	}
+	ta.sendWebhook(t, "evt_phone", "checkout.session.completed", map[string]any{"id": *ps[0].CheckoutSession, "mode": "payment",
+		"payment_intent": "pi_phone", "amount_total": 480, "currency": "gbp", "client_reference_id": fmt.Sprint(ps[0].ID)}, testWebhookSecret, time.Now())
+	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "pay by phone · succeeded")
+}
+
+func TestBillsBelowStripesMinimumOfferCashOrWaive(t *testing.T) {
+	ta, staff, e := billingSetup(t)
+	ta.store.DB.MustExec(`UPDATE venues SET per_minute = 0, minimum_charge = 20, grace_minutes = 0`)
+	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"card_on_file"}})
+	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "below the smallest amount a card can be charged")
+	if ta.fake.Calls != 0 {
+		t.Fatal("Stripe was called for a bill below its minimum")
+	}
+}

@@ -1,0 +1,139 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Test card payment methods the Fake understands, named as Stripe's test cards.
+const (
+	FakeCardOK         = "pm_card_visa"
+	FakeCardDeclined   = "pm_card_chargeDeclined"
+	FakeCard3DSecure   = "pm_card_authenticationRequired"
+	fakeCheckoutPrefix = "https://checkout.stripe.test/c/pay/"
+)
+
+// ErrFakeOutage is what the Fake returns while an outage is scripted.
+var ErrFakeOutage = errors.New("stripe: connection refused (scripted outage)")
+
+// Fake is a Gateway that behaves like Stripe for tests: idempotent by key,
+// with scripted declines, required authentication and outages. It counts the
+// charges it made.
+type Fake struct {
+	mu       sync.Mutex
+	outages  int // calls still to fail with ErrFakeOutage
+	byKey    map[string]Result
+	intents  map[string]Result
+	Charges  int // distinct charges made (not counting idempotent repeats)
+	Calls    int // every ChargeSaved call
+	Refunded map[string]int64
+	n        int
+}
+
+// NewFake returns a Fake with no outages.
+func NewFake() *Fake {
+	return &Fake{byKey: map[string]Result{}, intents: map[string]Result{}, Refunded: map[string]int64{}}
+}
+
+// FailNext makes the next n calls fail as if Stripe could not be reached.
+func (f *Fake) FailNext(n int) { f.mu.Lock(); f.outages = n; f.mu.Unlock() }
+
+func (f *Fake) outage() bool {
+	if f.outages > 0 {
+		f.outages--
+		return true
+	}
+	return false
+}
+
+func (f *Fake) id(prefix string) string { f.n++; return fmt.Sprintf("%s_fake%04d", prefix, f.n) }
+
+// EnsureCustomer returns existing, or a new customer id.
+func (f *Fake) EnsureCustomer(_ context.Context, c Customer) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.outage() {
+		return "", ErrFakeOutage
+	}
+	if c.Existing != "" {
+		return c.Existing, nil
+	}
+	return f.id("cus"), nil
+}
+
+// SetupSession returns a hosted page.
+func (f *Fake) SetupSession(_ context.Context, s Session) (Hosted, error) { return f.session("cs_setup") }
+
+// PaymentSession returns a hosted page.
+func (f *Fake) PaymentSession(_ context.Context, s Session) (Hosted, error) { return f.session("cs_pay") }
+
+func (f *Fake) session(prefix string) (Hosted, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.outage() {
+		return Hosted{}, ErrFakeOutage
+	}
+	id := f.id(prefix)
+	return Hosted{ID: id, URL: fakeCheckoutPrefix + id}, nil
+}
+
+// SavedCard returns the Fake's good test card.
+func (f *Fake) SavedCard(_ context.Context, _ string) (string, string, error) {
+	return FakeCardOK, "visa •••• 4242", nil
+}
+
+// ChargeSaved charges by the test card's script; a repeated key returns the
+// first answer without charging again.
+func (f *Fake) ChargeSaved(_ context.Context, c Charge) (Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Calls++
+	if f.outage() {
+		return Result{}, ErrFakeOutage
+	}
+	if r, ok := f.byKey[c.Key]; ok {
+		return r, nil
+	}
+	r := Result{PaymentIntent: f.id("pi"), Amount: c.Amount, Currency: c.Currency}
+	switch c.PaymentMethod {
+	case FakeCardDeclined:
+		r.Status, r.FailureReason = StatusFailed, "Your card was declined."
+	case FakeCard3DSecure:
+		r.Status, r.FailureReason = StatusRequiresAction, "The card needs the guest to confirm the payment; take payment another way."
+	default:
+		r.Status = StatusSucceeded
+		f.Charges++
+	}
+	f.byKey[c.Key], f.intents[r.PaymentIntent] = r, r
+	return r, nil
+}
+
+// PaymentIntent returns a charge made earlier.
+func (f *Fake) PaymentIntent(_ context.Context, id string) (Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.outage() {
+		return Result{}, ErrFakeOutage
+	}
+	r, ok := f.intents[id]
+	if !ok {
+		return Result{}, fmt.Errorf("no such payment intent %s", id)
+	}
+	return r, nil
+}
+
+// Refund records a refund.
+func (f *Fake) Refund(_ context.Context, pi string, amount int64, _ string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.outage() {
+		return ErrFakeOutage
+	}
+	f.Refunded[pi] += amount
+	return nil
+}
+
+// ChargesMade is how many distinct charges went through.
+func (f *Fake) ChargesMade() int { f.mu.Lock(); defer f.mu.Unlock(); return f.Charges }

@@ -1,0 +1,52 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// Reconcile settles card payments left pending (Stripe did not answer, or
+// the server stopped between committing the row and calling Stripe). A
+// payment with no PaymentIntent yet is charged again with its own
+// idempotency key, so Stripe charges at most once; one with a PaymentIntent
+// is looked up. Safe on several instances: the keys make repeats harmless.
+// It returns how many payments it settled.
+func Reconcile(ctx context.Context, store *models.Store, gw Gateway, now time.Time) (int, error) {
+	pending, err := store.PendingCardPayments(ctx, now.Add(-30*time.Second))
+	if err != nil {
+		return 0, err
+	}
+	settled := 0
+	var errs []error
+	for _, p := range pending {
+		var res Result
+		if p.PaymentIntent != nil {
+			res, err = gw.PaymentIntent(ctx, *p.PaymentIntent)
+		} else {
+			var card models.SavedCard
+			if card, err = store.VisitGuestCard(ctx, p.VisitID); err == nil && card.HasCard() {
+				res, err = gw.ChargeSaved(ctx, Charge{Amount: p.Amount, Currency: p.Currency, CustomerID: *card.Customer,
+					PaymentMethod: *card.PaymentMethod, Description: "Clockroom visit", Reference: strconv.FormatInt(p.ID, 10), Key: p.IdempotencyKey})
+			} else if err == nil {
+				res = Result{Status: StatusFailed, FailureReason: "The guest's card was removed."}
+			}
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if res.Status == StatusProcessing {
+			continue
+		}
+		if _, err := store.ApplyCharge(ctx, p.ID, models.ChargeOutcome{PaymentIntent: res.PaymentIntent, Status: res.Status, FailureReason: res.FailureReason}); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		settled++
+	}
+	return settled, errors.Join(errs...)
+}
