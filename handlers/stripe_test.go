@@ -122,7 +122,9 @@ func TestTenConcurrentChargesChargeOnce(t *testing.T) {
 	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
 	var wg sync.WaitGroup
 	for range 10 {
-		wg.Go(func() { staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"card_on_file"}}) })
+		wg.Go(func() {
+			staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"card_on_file"}})
+		})
 	}
 	wg.Wait()
 	ps, _ := ta.store.VisitPayments(t.Context(), visit)

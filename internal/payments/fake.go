@@ -64,10 +64,14 @@ func (f *Fake) EnsureCustomer(_ context.Context, c Customer) (string, error) {
 }
 
 // SetupSession returns a hosted page.
-func (f *Fake) SetupSession(_ context.Context, s Session) (Hosted, error) { return f.session("cs_setup") }
+func (f *Fake) SetupSession(_ context.Context, s Session) (Hosted, error) {
+	return f.session("cs_setup")
+}
 
 // PaymentSession returns a hosted page.
-func (f *Fake) PaymentSession(_ context.Context, s Session) (Hosted, error) { return f.session("cs_pay") }
+func (f *Fake) PaymentSession(_ context.Context, s Session) (Hosted, error) {
+	return f.session("cs_pay")
+}
 
 func (f *Fake) session(prefix string) (Hosted, error) {
 	f.mu.Lock()
