@@ -48,7 +48,7 @@ func (a *App) checkoutVisit(c echo.Context) error {
 	if err != nil {
 		return echo.ErrNotFound
 	}
-	v, b, err := a.store.CheckOut(c.Request().Context(), id, currentUser(c).ID, deviceName(c), a.now())
+	v, b, pay, err := a.store.CheckOut(c.Request().Context(), id, currentUser(c).ID, deviceName(c), a.now())
 	if errors.Is(err, models.ErrNotFound) {
 		return echo.ErrNotFound
 	}
@@ -59,7 +59,11 @@ func (a *App) checkoutVisit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.seeOther(c, fmt.Sprintf("/staff/visits/%d", v.ID), fmt.Sprintf("%s checked out: %d minutes, %s.", v.GuestName, b.Minutes, models.FormatMoney(b.Amount, d.Currency)))
+	msg := fmt.Sprintf("%s checked out: %d minutes, %s.", v.GuestName, b.Minutes, models.FormatMoney(b.Amount, d.Currency))
+	if paid := a.payAsYouLeave(c.Request().Context(), pay); paid != "" {
+		msg += " " + paid
+	}
+	return a.seeOther(c, fmt.Sprintf("/staff/visits/%d", v.ID), msg)
 }
 
 // visitPage is a visit's bill, payments and receipt.

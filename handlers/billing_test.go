@@ -136,7 +136,7 @@ func TestReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []int64{a, b, w.ID} {
-		if _, _, err := ta.store.CheckOut(t.Context(), id, staffUser.ID, "", now); err != nil {
+		if _, _, _, err := ta.store.CheckOut(t.Context(), id, staffUser.ID, "", now); err != nil {
 			t.Fatal(err)
 		}
 	}

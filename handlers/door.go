@@ -81,6 +81,9 @@ func (a *App) scan(c echo.Context) error {
 		return err
 	}
 	resp.CanAdmitAnyway = resp.CanAdmitAnyway && u.IsStaff()
+	if paid := a.payAsYouLeave(c.Request().Context(), resp.Charge); paid != "" {
+		resp.Message += " " + paid
+	}
 	return c.JSON(http.StatusOK, resp)
 }
 

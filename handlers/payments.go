@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -84,7 +85,10 @@ func (a *App) chargeVisit(c echo.Context) error {
 	if d.Visit.Amount != nil && models.BelowStripeMinimum(*d.Visit.Amount, d.Currency) {
 		return a.seeOther(c, back, "This bill is below the smallest amount a card can be charged. Take cash or waive it.")
 	}
-	p, err := a.store.CreatePayment(ctx, models.NewPayment{VisitID: id, Method: method, ActorID: currentUser(c).ID})
+	p, err := a.store.PendingCharge(ctx, id) // created at check-out, not yet sent
+	if method != models.PayCardOnFile || errors.Is(err, models.ErrNotFound) {
+		p, err = a.store.CreatePayment(ctx, models.NewPayment{VisitID: id, Method: method, ActorID: currentUser(c).ID})
+	}
 	switch {
 	case errors.Is(err, models.ErrVisitOpen), errors.Is(err, models.ErrAlreadyPaid), errors.Is(err, models.ErrNothingToPay):
 		return a.seeOther(c, back, sentence(err))
@@ -94,20 +98,56 @@ func (a *App) chargeVisit(c echo.Context) error {
 	if method == models.PayByPhone {
 		return a.startPhonePayment(c, p, d, back)
 	}
-	res, err := a.payments.ChargeSaved(ctx, payments.Charge{Amount: p.Amount, Currency: p.Currency, CustomerID: *card.Customer,
-		PaymentMethod: *card.PaymentMethod, Description: "Clockroom: " + d.Event.Title, Reference: strconv.FormatInt(p.ID, 10), Key: p.IdempotencyKey})
+	p, err = a.chargeCard(ctx, p, card)
 	if err != nil {
 		a.log.Warn("charge card: Stripe unreachable; the reconciler will retry", "id", requestID(c), "payment", p.ID, "error", err)
 		return a.seeOther(c, back, "Stripe did not answer. The payment is pending and will be retried automatically; nothing is charged twice.")
 	}
-	p, err = a.store.ApplyCharge(ctx, p.ID, models.ChargeOutcome{PaymentIntent: res.PaymentIntent, Status: res.Status, FailureReason: res.FailureReason})
+	return a.seeOther(c, back, chargeMessage(p))
+}
+
+// chargeCard sends a committed card payment to Stripe with the row's
+// idempotency key and records the outcome. An error means Stripe did not
+// answer: the payment stays pending for the reconciler.
+func (a *App) chargeCard(ctx context.Context, p models.Payment, card models.SavedCard) (models.Payment, error) {
+	res, err := a.payments.ChargeSaved(ctx, payments.Charge{Amount: p.Amount, Currency: p.Currency, CustomerID: *card.Customer,
+		PaymentMethod: *card.PaymentMethod, Description: "Clockroom visit", Reference: strconv.FormatInt(p.ID, 10), Key: p.IdempotencyKey})
 	if err != nil {
-		return err
+		return p, err
 	}
-	if p.Status == models.PaymentSucceeded {
-		return a.seeOther(c, back, "Paid by card: "+models.FormatMoney(p.Amount, p.Currency)+".")
+	return a.store.ApplyCharge(ctx, p.ID, models.ChargeOutcome{PaymentIntent: res.PaymentIntent, Status: res.Status, FailureReason: res.FailureReason})
+}
+
+// payAsYouLeave charges the card payment a check-out created, if any, and
+// says what happened; "" when there was none.
+func (a *App) payAsYouLeave(ctx context.Context, pay *models.Payment) string {
+	if pay == nil {
+		return ""
 	}
-	return a.seeOther(c, back, "The card payment did not go through: "+res.FailureReason+" Take payment another way.")
+	p := *pay
+	card, err := a.store.VisitGuestCard(ctx, p.VisitID)
+	if err == nil && card.HasCard() {
+		p, err = a.chargeCard(ctx, p, card)
+	}
+	if err != nil {
+		a.log.Warn("pay as you leave: left pending for the reconciler", "payment", p.ID, "error", err)
+		return "The card payment is pending: Stripe did not answer, and it will be retried."
+	}
+	return chargeMessage(p)
+}
+
+func chargeMessage(p models.Payment) string {
+	switch p.Status {
+	case models.PaymentSucceeded:
+		return "Paid by card: " + models.FormatMoney(p.Amount, p.Currency) + "."
+	case models.PaymentPending:
+		return "The card payment is being processed."
+	}
+	reason := "The card was declined."
+	if p.FailureReason != nil {
+		reason = *p.FailureReason
+	}
+	return "The card payment did not go through: " + reason + " Take payment another way."
 }
 
 func (a *App) startPhonePayment(c echo.Context, p models.Payment, d models.VisitDetail, back string) error {

@@ -47,14 +47,18 @@ func closedVisit(t *testing.T, ta *testApp, e models.Event, email, pm string) in
 	t.Helper()
 	in := time.Now().Add(-60 * time.Minute)
 	visit, _ := admitted(t, ta, e, email, in)
-	if pm != "" {
-		u := mustUser(t, ta, email)
-		ta.store.DB.MustExec(`UPDATE users SET stripe_customer_id = $2, stripe_payment_method = $3, card_label = 'visa •••• 4242' WHERE id = $1`, u.ID, "cus_"+u.Name, pm)
-	}
-	if _, _, err := ta.store.CheckOut(t.Context(), visit, 0, "", in.Add(60*time.Minute)); err != nil {
+	if _, _, _, err := ta.store.CheckOut(t.Context(), visit, 0, "", in.Add(60*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
+	if pm != "" { // saved after they left, so staff charge it by hand
+		saveTestCard(t, ta, email, pm)
+	}
 	return visit
+}
+
+func saveTestCard(t *testing.T, ta *testApp, email, pm string) {
+	u := mustUser(t, ta, email)
+	ta.store.DB.MustExec(`UPDATE users SET stripe_customer_id = $2, stripe_payment_method = $3, card_label = 'visa •••• 4242' WHERE id = $1`, u.ID, "cus_"+u.Name, pm)
 }
 
 func billingSetup(t *testing.T) (*testApp, *client, models.Event) {
@@ -241,5 +245,39 @@ func TestBillsBelowStripesMinimumOfferCashOrWaive(t *testing.T) {
 	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "below the smallest amount a card can be charged")
 	if ta.fake.Calls != 0 {
 		t.Fatal("Stripe was called for a bill below its minimum")
+	}
+}
+
+// Pay as you leave: ten staff check-out clicks, and a door exit scan,
+// each make one payment and one Stripe call.
+func TestCheckOutChargesTheCardOnFileOnce(t *testing.T) {
+	ta, staff, e := billingSetup(t)
+	now := time.Now()
+	ta.now = func() time.Time { return now }
+	visit, _ := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
+	saveTestCard(t, ta, "ada@example.com", payments.FakeCardOK)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() { staff.post(fmt.Sprintf("/staff/visits/%d/checkout", visit), nil) })
+	}
+	wg.Wait()
+	ps, _ := ta.store.VisitPayments(t.Context(), visit)
+	if len(ps) != 1 || ps[0].Status != models.PaymentSucceeded || ps[0].Amount != 480 || ta.fake.Calls != 1 {
+		t.Fatalf("10 check-outs: %+v, %d Stripe calls", ps, ta.fake.Calls)
+	}
+
+	_, bobCode := admitted(t, ta, e, "bob@example.com", now.Add(-30*time.Minute))
+	saveTestCard(t, ta, "bob@example.com", payments.FakeCardOK)
+	for range 2 { // a double scan at the exit
+		st, body := staff.apiPost(scanPath(e), map[string]string{"code": bobCode, "direction": "out"})
+		if st != http.StatusOK || body["result"] != "checked_out" {
+			t.Fatalf("exit scan: %d %v", st, body)
+		}
+		if !strings.Contains(fmt.Sprint(body["message"]), "Paid by card: £3.00") && !strings.Contains(fmt.Sprint(body["message"]), "Already checked out") {
+			t.Fatalf("exit message: %v", body["message"])
+		}
+	}
+	if ta.fake.Calls != 2 || ta.fake.ChargesMade() != 2 {
+		t.Fatalf("%d Stripe calls, %d charges; want 2 and 2", ta.fake.Calls, ta.fake.ChargesMade())
 	}
 }

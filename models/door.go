@@ -73,6 +73,9 @@ type ScanResponse struct {
 	RightEvent     *EventRef  `json:"right_event,omitempty"`
 	CanAdmitAnyway bool       `json:"can_admit_anyway,omitempty"`
 	Replayed       bool       `json:"replayed,omitempty"`
+	// Charge is the card payment this exit created, to send to Stripe
+	// after commit; never stored with the scan, so a replay charges nothing.
+	Charge *Payment `json:"-"`
 }
 
 // Attendee is the guest a scan is about.
@@ -257,11 +260,15 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
+	pay, err := payAsYouLeave(ctx, tx, closed, req.ActorID)
+	if err != nil {
+		return ScanResponse{}, nil, nil, err
+	}
 	msg := fmt.Sprintf("Goodbye, %s: %d minutes, %s.", h.Name, b.Minutes, FormatMoney(b.Amount, currency))
 	if b.Applied == AppliedGrace {
 		msg = fmt.Sprintf("Goodbye, %s: a short stay within the grace period, free.", h.Name)
 	}
-	return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(closed, &b, currency), Message: msg}, &closed.ID, &h.ID, nil
+	return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(closed, &b, currency), Message: msg, Charge: pay}, &closed.ID, &h.ID, nil
 }
 
 func visitInfo(v Visit, b *Bill, currency string) *VisitInfo {

@@ -62,10 +62,14 @@ const paymentColumns = `p.id, p.visit_id, p.method, p.amount, p.currency, p.stat
 	p.stripe_payment_intent, p.stripe_checkout_session, p.failure_reason, p.note, p.needs_attention, p.created_at`
 
 // CheckOut closes an open visit now, by staff, and returns it with its bill.
-// Checking out a visit that is already closed returns it unchanged.
-func (s *Store) CheckOut(ctx context.Context, visitID, actorID int64, device string, now time.Time) (Visit, Bill, error) {
+// When the guest saved a card, the card payment row is created in the same
+// transaction and returned, for the caller to send to Stripe after commit;
+// only the call that closed the visit gets it. Checking out a visit that is
+// already closed returns it unchanged.
+func (s *Store) CheckOut(ctx context.Context, visitID, actorID int64, device string, now time.Time) (Visit, Bill, *Payment, error) {
 	var v Visit
 	var b Bill
+	var pay *Payment
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		if v, err = visitWhere(ctx, tx, `v.id = $1 FOR UPDATE`, visitID); err != nil {
@@ -79,9 +83,12 @@ func (s *Store) CheckOut(ctx context.Context, visitID, actorID int64, device str
 		if v, b, err = closeVisit(ctx, tx, v, maxTime(now, v.CheckedInAt), actorID, EndedByStaff, device, false); err != nil {
 			return err
 		}
+		if pay, err = payAsYouLeave(ctx, tx, v, actorID); err != nil {
+			return err
+		}
 		return audit(ctx, tx, actorID, "visit.checkout", fmt.Sprintf("visit:%d", v.ID), map[string]any{"minutes": b.Minutes, "amount": b.Amount, "device": device})
 	})
-	return v, b, err
+	return v, b, pay, err
 }
 
 // NewPayment is a payment staff start or record for a closed visit.
@@ -103,43 +110,74 @@ func (s *Store) CreatePayment(ctx context.Context, np NewPayment) (Payment, erro
 		if err != nil {
 			return err
 		}
-		if v.CheckedOutAt == nil {
-			return ErrVisitOpen
-		}
-		_, currency, err := eventTariff(ctx, tx, v.EventID)
-		if err != nil {
-			return err
-		}
-		amount := *v.Amount
-		if amount == 0 && np.Method != PayWaived {
-			return ErrNothingToPay
-		}
-		status := PaymentPending
-		switch np.Method {
-		case PayCash, PayTerminal, PayWaived:
-			status = PaymentSucceeded
-		}
-		err = tx.GetContext(ctx, &p.ID, `
-			INSERT INTO payments (visit_id, method, amount, currency, status, idempotency_key, note, created_by)
-			VALUES ($1, $2, $3, $4, $5, 'payment-' || gen_random_uuid(), $6, NULLIF($7, 0)) RETURNING id`,
-			v.ID, np.Method, amount, currency, status, np.Note, np.ActorID)
-		if isUniqueViolation(err, "payments_one_live_per_visit") {
-			return ErrAlreadyPaid
-		}
-		if err != nil {
-			return err
-		}
-		// The key Stripe sees is derived from the row itself.
-		if _, err := tx.ExecContext(ctx, `UPDATE payments SET idempotency_key = 'clockroom-payment-' || id WHERE id = $1`, p.ID); err != nil {
-			return err
-		}
-		if err := audit(ctx, tx, np.ActorID, "payment."+np.Method, fmt.Sprintf("visit:%d", v.ID), map[string]any{"amount": amount, "note": np.Note}); err != nil {
-			return err
-		}
-		p, err = paymentWhere(ctx, tx, `p.id = $1`, p.ID)
+		p, err = createPayment(ctx, tx, v, np)
 		return err
 	})
 	return p, err
+}
+
+// createPayment writes a payment row for the closed visit v (locked by the
+// caller) in tx.
+func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Payment, error) {
+	var p Payment
+	if v.CheckedOutAt == nil {
+		return p, ErrVisitOpen
+	}
+	_, currency, err := eventTariff(ctx, tx, v.EventID)
+	if err != nil {
+		return p, err
+	}
+	amount := *v.Amount
+	if amount == 0 && np.Method != PayWaived {
+		return p, ErrNothingToPay
+	}
+	status := PaymentPending
+	switch np.Method {
+	case PayCash, PayTerminal, PayWaived:
+		status = PaymentSucceeded
+	}
+	err = tx.GetContext(ctx, &p.ID, `
+		INSERT INTO payments (visit_id, method, amount, currency, status, idempotency_key, note, created_by)
+		VALUES ($1, $2, $3, $4, $5, 'payment-' || gen_random_uuid(), $6, NULLIF($7, 0)) RETURNING id`,
+		v.ID, np.Method, amount, currency, status, np.Note, np.ActorID)
+	if isUniqueViolation(err, "payments_one_live_per_visit") {
+		return p, ErrAlreadyPaid
+	}
+	if err != nil {
+		return p, err
+	}
+	// The key Stripe sees is derived from the row itself.
+	if _, err := tx.ExecContext(ctx, `UPDATE payments SET idempotency_key = 'clockroom-payment-' || id WHERE id = $1`, p.ID); err != nil {
+		return p, err
+	}
+	if err := audit(ctx, tx, np.ActorID, "payment."+np.Method, fmt.Sprintf("visit:%d", v.ID), map[string]any{"amount": amount, "note": np.Note}); err != nil {
+		return p, err
+	}
+	return paymentWhere(ctx, tx, `p.id = $1`, p.ID)
+}
+
+// payAsYouLeave starts the card payment of a visit that has just closed,
+// in the same transaction, when its guest saved a card and the bill can go
+// to Stripe. It returns the pending payment, or nil.
+func payAsYouLeave(ctx context.Context, tx *sqlx.Tx, v Visit, actorID int64) (*Payment, error) {
+	if v.RSVPID == nil || v.Amount == nil || *v.Amount == 0 {
+		return nil, nil
+	}
+	var hasCard bool
+	if err := tx.GetContext(ctx, &hasCard, `
+		SELECT u.stripe_payment_method IS NOT NULL AND u.stripe_customer_id IS NOT NULL
+		FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.id = $1`, *v.RSVPID); err != nil || !hasCard {
+		return nil, err
+	}
+	_, currency, err := eventTariff(ctx, tx, v.EventID)
+	if err != nil || BelowStripeMinimum(*v.Amount, currency) {
+		return nil, err
+	}
+	p, err := createPayment(ctx, tx, v, NewPayment{VisitID: v.ID, Method: PayCardOnFile, ActorID: actorID})
+	if errors.Is(err, ErrAlreadyPaid) {
+		return nil, nil
+	}
+	return &p, err
 }
 
 func paymentWhere(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) (Payment, error) {
@@ -188,4 +226,10 @@ func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID i
 		return err
 	})
 	return p, err
+}
+
+// PendingCharge returns a visit's card payment that still has to be sent to
+// Stripe, or ErrNotFound.
+func (s *Store) PendingCharge(ctx context.Context, visitID int64) (Payment, error) {
+	return paymentWhere(ctx, s.DB, `p.visit_id = $1 AND p.method = 'card_on_file' AND p.status = 'pending' AND p.stripe_payment_intent IS NULL`, visitID)
 }

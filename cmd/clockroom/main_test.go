@@ -120,7 +120,9 @@ func TestServeInDevModeFromNothing(t *testing.T) {
 func adminLogin(t *testing.T, base string) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	// A real bcrypt (cost 12) under the race detector on a busy 2-core machine
+	// can take seconds; this bounds a hang, not the speed.
+	c := &http.Client{Jar: jar, Timeout: 2 * time.Minute}
 	page := get(t, c, base+"/login")
 	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(page)
 	if token == nil {
