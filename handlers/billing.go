@@ -139,8 +139,8 @@ func (a *App) refundPayment(c echo.Context) error {
 	if !ok {
 		return a.seeOther(c, back, "Enter the refund as an amount like 2.50.")
 	}
-	if p.Method != models.PayCash && p.Method != models.PayTerminal {
-		return a.seeOther(c, back, "Card refunds go through Stripe, which is not set up for this payment.")
+	if p.Method == models.PayCardOnFile || p.Method == models.PayByPhone {
+		return a.refundThroughStripe(c, p, amount, back)
 	}
 	_, err = a.store.RefundRecorded(ctx, id, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note")))
 	if errors.Is(err, models.ErrRefundTooMuch) {
@@ -177,4 +177,26 @@ func methodName(m string) string {
 func sentence(err error) string {
 	s := err.Error()
 	return strings.ToUpper(s[:1]) + s[1:] + "."
+}
+
+// refundThroughStripe asks Stripe to refund a card payment. The payment row
+// changes when Stripe's charge.refunded webhook confirms it. The idempotency
+// key is derived from the payment and what was refunded so far, so a double
+// click refunds once.
+func (a *App) refundThroughStripe(c echo.Context, p models.Payment, amount int64, back string) error {
+	switch {
+	case p.PaymentIntent == nil || (p.Status != models.PaymentSucceeded && p.Status != models.PaymentPartiallyRefunded):
+		return a.seeOther(c, back, "Only a card payment that went through can be refunded.")
+	case amount > p.Amount-p.RefundedAmount:
+		return a.seeOther(c, back, sentence(models.ErrRefundTooMuch))
+	}
+	key := fmt.Sprintf("clockroom-refund-%d-%d-%d", p.ID, p.RefundedAmount, amount)
+	if err := a.payments.Refund(c.Request().Context(), *p.PaymentIntent, amount, key); err != nil {
+		a.log.Error("stripe refund", "id", requestID(c), "payment", p.ID, "error", err)
+		return a.seeOther(c, back, "Stripe did not accept the refund just now. Nothing was refunded; try again in a minute.")
+	}
+	if err := a.store.NoteRefundRequested(c.Request().Context(), p.ID, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note"))); err != nil {
+		return err
+	}
+	return a.seeOther(c, back, "Refund of "+models.FormatMoney(amount, p.Currency)+" sent to Stripe. It shows here once Stripe confirms it, usually within seconds.")
 }

@@ -87,6 +87,8 @@ func (a *App) routes() *echo.Echo {
 	admin.GET("/users", a.adminUsers)
 	admin.POST("/users/:id/role", a.adminSetRole)
 	admin.GET("/outbox", a.adminOutbox)
+	admin.GET("/venue", a.adminVenue)
+	admin.POST("/venue", a.updateVenue)
 
 	return e
 }

@@ -281,3 +281,25 @@ func TestCheckOutChargesTheCardOnFileOnce(t *testing.T) {
 		t.Fatalf("%d Stripe calls, %d charges; want 2 and 2", ta.fake.Calls, ta.fake.ChargesMade())
 	}
 }
+
+func TestStripeRefundsAreBoundedAndConfirmedByWebhook(t *testing.T) {
+	ta, staff, e := billingSetup(t)
+	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"card_on_file"}})
+	ps, _ := ta.store.VisitPayments(t.Context(), visit)
+	p := ps[0]
+	refund := fmt.Sprintf("/staff/payments/%d/refund", p.ID)
+	staff.post(refund, url.Values{"amount": {"5.00"}})
+	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "A refund cannot be more than what was paid")
+	for range 2 { // a double click
+		staff.post(refund, url.Values{"amount": {"2.00"}, "note": {"left early"}})
+	}
+	if got := ta.fake.RefundedFor(*p.PaymentIntent); got != 200 {
+		t.Fatalf("Stripe refunded %d, want 200 once", got)
+	}
+	if q, _ := ta.store.PaymentByID(t.Context(), p.ID); q.RefundedAmount != 0 {
+		t.Fatal("the refund shows before Stripe confirms it")
+	}
+	ta.sendWebhook(t, "evt_ref", "charge.refunded", map[string]any{"id": "ch_x", "payment_intent": *p.PaymentIntent, "amount": 480, "amount_refunded": 200, "currency": "gbp"}, testWebhookSecret, time.Now())
+	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "£2.00 refunded", "partially_refunded")
+}

@@ -233,3 +233,9 @@ func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID i
 func (s *Store) PendingCharge(ctx context.Context, visitID int64) (Payment, error) {
 	return paymentWhere(ctx, s.DB, `p.visit_id = $1 AND p.method = 'card_on_file' AND p.status = 'pending' AND p.stripe_payment_intent IS NULL`, visitID)
 }
+
+// NoteRefundRequested records in the audit log that staff asked Stripe for a
+// refund; the amount itself changes when Stripe confirms it.
+func (s *Store) NoteRefundRequested(ctx context.Context, paymentID, amount, actorID int64, note string) error {
+	return audit(ctx, s.DB, actorID, "payment.refund_requested", fmt.Sprintf("payment:%d", paymentID), map[string]any{"amount": amount, "note": note})
+}

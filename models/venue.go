@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Venue is the time café. One per install for now; events carry venue_id so
@@ -55,4 +58,29 @@ func (s *Store) CreateVenue(ctx context.Context, v Venue) (Venue, error) {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		v.Name, v.TimeZone, v.Currency, v.RoomCapacity, v.PerMinute, v.MinimumCharge, v.DailyCap, v.GraceMinutes)
 	return v, err
+}
+
+// UpdateVenue saves the venue's settings and tariff, and records who did it.
+func (s *Store) UpdateVenue(ctx context.Context, v Venue, actorID int64) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE venues SET name = $2, time_zone = $3, currency = $4, room_capacity = $5, per_minute = $6,
+			       minimum_charge = $7, daily_cap = $8, grace_minutes = $9
+			WHERE id = $1`, v.ID, v.Name, v.TimeZone, v.Currency, v.RoomCapacity, v.PerMinute, v.MinimumCharge, v.DailyCap, v.GraceMinutes)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return audit(ctx, tx, actorID, "venue.update", fmt.Sprintf("venue:%d", v.ID), v)
+	})
+}
+
+// LargestEventCapacity is the most seats any night still to come offers,
+// which the room limit must not go below.
+func (s *Store) LargestEventCapacity(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := s.DB.GetContext(ctx, &n, `SELECT COALESCE(max(capacity), 0) FROM events WHERE status <> 'cancelled' AND ends_at > $1`, now)
+	return n, err
 }

@@ -29,12 +29,13 @@ type Fake struct {
 	Charges  int // distinct charges made (not counting idempotent repeats)
 	Calls    int // every ChargeSaved call
 	Refunded map[string]int64
+	refunds  map[string]bool // idempotency keys already refunded
 	n        int
 }
 
 // NewFake returns a Fake with no outages.
 func NewFake() *Fake {
-	return &Fake{byKey: map[string]Result{}, intents: map[string]Result{}, Refunded: map[string]int64{}}
+	return &Fake{byKey: map[string]Result{}, intents: map[string]Result{}, Refunded: map[string]int64{}, refunds: map[string]bool{}}
 }
 
 // FailNext makes the next n calls fail as if Stripe could not be reached.
@@ -128,16 +129,22 @@ func (f *Fake) PaymentIntent(_ context.Context, id string) (Result, error) {
 	return r, nil
 }
 
-// Refund records a refund.
-func (f *Fake) Refund(_ context.Context, pi string, amount int64, _ string) error {
+// Refund records a refund once per idempotency key.
+func (f *Fake) Refund(_ context.Context, pi string, amount int64, key string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.outage() {
 		return ErrFakeOutage
 	}
-	f.Refunded[pi] += amount
+	if !f.refunds[key] {
+		f.refunds[key] = true
+		f.Refunded[pi] += amount
+	}
 	return nil
 }
+
+// RefundedFor is how much was refunded on a charge.
+func (f *Fake) RefundedFor(pi string) int64 { f.mu.Lock(); defer f.mu.Unlock(); return f.Refunded[pi] }
 
 // ChargesMade is how many distinct charges went through.
 func (f *Fake) ChargesMade() int { f.mu.Lock(); defer f.mu.Unlock(); return f.Charges }

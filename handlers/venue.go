@@ -1,0 +1,117 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// venueForm is the admin's venue and tariff form. Money is typed in major
+// units ("0.08"); it is stored in minor units.
+type venueForm struct {
+	Name          string `form:"name"`
+	TimeZone      string `form:"time_zone"`
+	Currency      string `form:"currency"`
+	RoomCapacity  string `form:"room_capacity"`
+	PerMinute     string `form:"per_minute"`
+	MinimumCharge string `form:"minimum_charge"`
+	DailyCap      string `form:"daily_cap"`
+	GraceMinutes  string `form:"grace_minutes"`
+}
+
+func venueFormFrom(v models.Venue) venueForm {
+	opt := func(p *int64) string {
+		if p == nil {
+			return ""
+		}
+		return majorUnits(*p, v.Currency)
+	}
+	return venueForm{Name: v.Name, TimeZone: v.TimeZone, Currency: v.Currency, RoomCapacity: strconv.Itoa(v.RoomCapacity),
+		PerMinute: majorUnits(v.PerMinute, v.Currency), MinimumCharge: opt(v.MinimumCharge), DailyCap: opt(v.DailyCap),
+		GraceMinutes: strconv.Itoa(v.GraceMinutes)}
+}
+
+// validate checks the form; largest is the most seats of any night to come.
+func (f venueForm) validate(v models.Venue, largest int) (models.Venue, fieldErrors) {
+	errs := fieldErrors{}
+	v.Name = strings.TrimSpace(f.Name)
+	errs.check(v.Name != "" && maxChars(v.Name, 200), "name", "Give the venue a name (up to 200 characters).")
+	v.TimeZone = strings.TrimSpace(f.TimeZone)
+	_, err := time.LoadLocation(v.TimeZone)
+	errs.check(v.TimeZone != "" && err == nil, "time_zone", "Enter a time zone like Europe/London.")
+	v.Currency = strings.ToUpper(strings.TrimSpace(f.Currency))
+	errs.check(len(v.Currency) == 3 && strings.Trim(v.Currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "", "currency", "Enter a three-letter currency code like GBP or EUR.")
+	n, err := strconv.Atoi(strings.TrimSpace(f.RoomCapacity))
+	errs.check(err == nil && n >= 1 && n <= 10000, "room_capacity", "Enter how many people the room holds safely, from 1 to 10000.")
+	errs.check(err != nil || n >= largest, "room_capacity", fmt.Sprintf("A night still to come has %d seats; the room limit cannot be lower.", largest))
+	v.RoomCapacity = n
+	money := func(field, s string, optional bool) *int64 {
+		s = strings.TrimSpace(s)
+		if s == "" && optional {
+			return nil
+		}
+		if s == "0" || s == "0.00" || s == "0.0" {
+			zero := int64(0)
+			return &zero
+		}
+		amount, ok := parseMoney(s, v.Currency)
+		errs.check(ok, field, "Enter an amount like 0.08 (or leave it empty where allowed).")
+		return &amount
+	}
+	if pm := money("per_minute", f.PerMinute, false); pm != nil {
+		v.PerMinute = *pm
+	}
+	v.MinimumCharge = money("minimum_charge", f.MinimumCharge, true)
+	v.DailyCap = money("daily_cap", f.DailyCap, true)
+	if v.DailyCap != nil {
+		errs.check(*v.DailyCap > 0, "daily_cap", "A daily cap must be more than zero, or left empty.")
+	}
+	if v.MinimumCharge != nil && v.DailyCap != nil {
+		errs.check(*v.MinimumCharge <= *v.DailyCap, "minimum_charge", "The minimum charge cannot be more than the daily cap.")
+	}
+	g, err := strconv.Atoi(strings.TrimSpace(f.GraceMinutes))
+	errs.check(err == nil && g >= 0 && g <= 240, "grace_minutes", "Enter the free minutes, from 0 to 240.")
+	v.GraceMinutes = g
+	return v, errs
+}
+
+// adminVenue shows the venue and tariff settings.
+func (a *App) adminVenue(c echo.Context) error {
+	v, err := a.store.Venue(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, "admin_venue", page{Title: "Venue and tariff", Form: venueFormFrom(v), Data: v})
+}
+
+// updateVenue saves the venue and tariff. New prices apply to stays that end
+// after the change; bills already made keep their amounts.
+func (a *App) updateVenue(c echo.Context) error {
+	var f venueForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	ctx := c.Request().Context()
+	v, err := a.store.Venue(ctx)
+	if err != nil {
+		return err
+	}
+	largest, err := a.store.LargestEventCapacity(ctx, a.now())
+	if err != nil {
+		return err
+	}
+	nv, errs := f.validate(v, largest)
+	if !errs.valid() {
+		return a.render(c, http.StatusUnprocessableEntity, "admin_venue", page{Title: "Venue and tariff", Form: f, Errors: errs, Data: v})
+	}
+	if err := a.store.UpdateVenue(ctx, nv, currentUser(c).ID); err != nil {
+		return err
+	}
+	return a.seeOther(c, "/admin/venue", "Saved. The new tariff applies to stays that end from now on.")
+}
