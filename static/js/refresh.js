@@ -10,6 +10,7 @@ if (box) {
       if (!res.ok) return;
       const fresh = new DOMParser().parseFromString(await res.text(), 'text/html').getElementById(box.id);
       if (fresh) box.replaceChildren(...fresh.childNodes);
+      else location.reload(); // the section is gone (a payment came in): show the new page
     } catch { /* offline: keep what is shown */ }
   }, every);
 }
