@@ -23,6 +23,12 @@ type eventForm struct {
 	RSVPOpensAt  string `form:"rsvp_opens_at"`
 	RSVPClosesAt string `form:"rsvp_closes_at"`
 	Action       string `form:"action"` // "publish" or "draft", when creating
+	// The night's own tariff, when OwnTariff is "on"; else the venue's.
+	OwnTariff     string `form:"own_tariff"`
+	PerMinute     string `form:"per_minute"`
+	MinimumCharge string `form:"minimum_charge"`
+	DailyCap      string `form:"daily_cap"`
+	GraceMinutes  string `form:"grace_minutes"`
 }
 
 // eventRules is what validation needs to know beyond the form.
@@ -31,6 +37,7 @@ type eventRules struct {
 	RoomCapacity int
 	Now          time.Time
 	IsNew        bool
+	Currency     string
 }
 
 // validate checks every field and returns the event to save, or the
@@ -73,6 +80,10 @@ func (f eventForm) validate(r eventRules) (models.EventInput, fieldErrors) {
 	if in.RSVPOpensAt != nil && !in.StartsAt.IsZero() {
 		errs.check(in.RSVPOpensAt.Before(in.StartsAt), "rsvp_opens_at", "RSVPs must open before the night starts.")
 	}
+	if f.OwnTariff == "on" {
+		t := tariffFields{f.PerMinute, f.MinimumCharge, f.DailyCap, f.GraceMinutes}.parse(r.Currency, errs)
+		in.Tariff = &t
+	}
 	return in, errs
 }
 
@@ -90,7 +101,7 @@ func optionalFormTime(s string, loc *time.Location) (*time.Time, bool) {
 }
 
 // formFromEvent fills the form with an event's values, for editing.
-func formFromEvent(e models.Event, loc *time.Location) eventForm {
+func formFromEvent(e models.Event, loc *time.Location, currency string) eventForm {
 	f := eventForm{Title: e.Title, Description: e.Description, Capacity: strconv.Itoa(e.Capacity),
 		StartsAt: e.StartsAt.In(loc).Format(formTimeLayout), EndsAt: e.EndsAt.In(loc).Format(formTimeLayout)}
 	if e.RSVPOpensAt != nil {
@@ -98,6 +109,10 @@ func formFromEvent(e models.Event, loc *time.Location) eventForm {
 	}
 	if e.RSVPClosesAt != nil {
 		f.RSVPClosesAt = e.RSVPClosesAt.In(loc).Format(formTimeLayout)
+	}
+	if t := e.OwnTariff(); t != nil {
+		tf := tariffFieldsFrom(*t, currency)
+		f.OwnTariff, f.PerMinute, f.MinimumCharge, f.DailyCap, f.GraceMinutes = "on", tf.PerMinute, tf.MinimumCharge, tf.DailyCap, tf.GraceMinutes
 	}
 	return f
 }

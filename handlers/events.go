@@ -23,6 +23,8 @@ type eventPage struct {
 	CanManage   bool
 	OGURL       string
 	Description string // first lines, for link previews
+	Tariff      models.Tariff
+	Currency    string
 }
 
 // eventPage shows an event with the right button for the viewer. It also
@@ -44,6 +46,9 @@ func (a *App) eventPage(c echo.Context) error {
 	now := a.now()
 	p := eventPage{Event: e, Loc: venue.Location(), Now: now, ClosedWhy: e.RSVPClosedReason(now),
 		OGURL: a.cfg.BaseURL.String() + "/events/" + raw, Description: summary(e.Description, 200)}
+	if p.Tariff, p.Currency, err = a.store.EventTariff(ctx, e.ID); err != nil {
+		return err
+	}
 	if u := currentUser(c); u != nil {
 		p.CanManage = canManage(u, e)
 		r, err := a.store.RSVPFor(ctx, e.ID, u.ID)

@@ -64,7 +64,7 @@ func (a *App) createEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, errs := f.validate(eventRules{Loc: venue.Location(), RoomCapacity: venue.RoomCapacity, Now: a.now(), IsNew: true})
+	in, errs := f.validate(eventRules{Loc: venue.Location(), RoomCapacity: venue.RoomCapacity, Now: a.now(), IsNew: true, Currency: venue.Currency})
 	if !errs.valid() {
 		return a.render(c, http.StatusUnprocessableEntity, "event_form", page{Title: "New night", Form: f, Errors: errs, Data: eventFormPage{Venue: venue}})
 	}
@@ -93,7 +93,7 @@ func (a *App) editEventPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.render(c, http.StatusOK, "event_form", page{Title: "Edit " + e.Title, Form: formFromEvent(e, venue.Location()), Data: eventFormPage{Event: &e, Venue: venue}})
+	return a.render(c, http.StatusOK, "event_form", page{Title: "Edit " + e.Title, Form: formFromEvent(e, venue.Location(), venue.Currency), Data: eventFormPage{Event: &e, Venue: venue}})
 }
 
 // updateEvent saves changes. Lowering capacity below the confirmed seats is
@@ -112,7 +112,7 @@ func (a *App) updateEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, errs := f.validate(eventRules{Loc: venue.Location(), RoomCapacity: venue.RoomCapacity, Now: a.now()})
+	in, errs := f.validate(eventRules{Loc: venue.Location(), RoomCapacity: venue.RoomCapacity, Now: a.now(), Currency: venue.Currency})
 	var promoted []models.RSVP
 	if errs.valid() {
 		promoted, err = a.store.UpdateEvent(ctx, e.ID, currentUser(c).ID, in, a.now())

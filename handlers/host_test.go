@@ -98,7 +98,7 @@ func TestEditCapacityRulesAndPromotion(t *testing.T) {
 		c, _ := ta.signedIn(t, fmt.Sprintf("g%d@example.com", i), models.RoleAttendee)
 		c.rsvp(e.ID)
 	}
-	f := formFromEvent(e, london())
+	f := formFromEvent(e, london(), "GBP")
 	post := func(capacity string) response {
 		return host.post(fmt.Sprintf("/host/events/%d/edit", e.ID), form("title", f.Title, "description", f.Description,
 			"starts_at", f.StartsAt, "ends_at", f.EndsAt, "capacity", capacity))
@@ -123,7 +123,7 @@ func TestHostsManageOnlyTheirOwnNights(t *testing.T) {
 	other, _ := ta.signedIn(t, "other@example.com", models.RoleHost)
 	guest, _ := ta.signedIn(t, "guest@example.com", models.RoleAttendee)
 	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
-	f := formFromEvent(e, london())
+	f := formFromEvent(e, london(), "GBP")
 	edit := form("title", "Hijacked", "starts_at", f.StartsAt, "ends_at", f.EndsAt, "capacity", "5")
 
 	for _, path := range []string{"/edit", "/guests", "/guests.csv"} {
@@ -190,4 +190,31 @@ func TestOutboxPage(t *testing.T) {
 	wantStatus(t, ada.get("/admin/outbox"), http.StatusForbidden)
 	admin, _ := ta.signedIn(t, "admin@example.com", models.RoleAdmin)
 	wantBody(t, admin.get("/admin/outbox"), "You&#39;re in: Mail night", "ada@example.com", "kept")
+}
+
+func TestANightCanHaveItsOwnPrices(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	host, hostUser := ta.signedIn(t, "host@example.com", models.RoleHost)
+	e := ta.tonight(t, v, hostUser, 10)
+	wantBody(t, host.get(fmt.Sprintf("/events/%d", e.ID)), "£0.08 a minute, first 5 minutes free, at least £3.00, at most £24.00 a day")
+	f := formFromEvent(e, london(), "GBP")
+	edit := form("title", f.Title, "starts_at", f.StartsAt, "ends_at", f.EndsAt, "capacity", "10", "own_tariff", "on",
+		"per_minute", "0.05", "grace_minutes", "0", "minimum_charge", "", "daily_cap", "abc")
+	res := host.post(fmt.Sprintf("/host/events/%d/edit", e.ID), edit)
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantBody(t, res, "Enter an amount like 0.08")
+	edit.Set("daily_cap", "10")
+	wantStatus(t, host.post(fmt.Sprintf("/host/events/%d/edit", e.ID), edit), http.StatusSeeOther)
+	wantBody(t, host.get(fmt.Sprintf("/events/%d", e.ID)), "£0.05 a minute, at most £10.00 a day (this night's own prices)")
+
+	// A stay is billed with the night's prices: 30 minutes at 5p.
+	now := time.Now()
+	ta.now = func() time.Time { return now }
+	visit, _ := admitted(t, ta, e, "ada@example.com", now.Add(-30*time.Minute))
+	_, b, _, err := ta.store.CheckOut(t.Context(), visit, 0, "", now)
+	if err != nil || b.Amount != 150 {
+		t.Fatalf("bill %+v %v", b, err)
+	}
+	wantBody(t, host.get(fmt.Sprintf("/host/events/%d/edit", e.ID)), `value="0.05"`, `value="10.00"`, "checked")
 }

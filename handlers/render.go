@@ -37,6 +37,7 @@ var funcs = template.FuncMap{
 	"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"plural":   plural,
 	"money":    models.FormatMoney,
+	"tariff":   tariffText,
 	"method":   methodName,
 	"deref":    func(p *int64) int64 { return *p },
 	"add":      func(a, b int) int { return a + b },
@@ -111,4 +112,23 @@ func (a *App) seeOther(c echo.Context, to, flash string) error {
 		a.flash(c, flash)
 	}
 	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// tariffText says a tariff in words: "£0.08 a minute, first 5 minutes free,
+// at least £3.00, at most £24.00 a day".
+func tariffText(t models.Tariff, currency string) string {
+	if t.PerMinute == 0 && t.MinimumCharge == nil {
+		return "Free"
+	}
+	s := models.FormatMoney(t.PerMinute, currency) + " a minute"
+	if t.GraceMinutes > 0 {
+		s += fmt.Sprintf(", first %d minutes free", t.GraceMinutes)
+	}
+	if t.MinimumCharge != nil && *t.MinimumCharge > 0 {
+		s += ", at least " + models.FormatMoney(*t.MinimumCharge, currency)
+	}
+	if t.DailyCap != nil {
+		s += ", at most " + models.FormatMoney(*t.DailyCap, currency) + " a day"
+	}
+	return s
 }

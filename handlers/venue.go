@@ -26,15 +26,9 @@ type venueForm struct {
 }
 
 func venueFormFrom(v models.Venue) venueForm {
-	opt := func(p *int64) string {
-		if p == nil {
-			return ""
-		}
-		return majorUnits(*p, v.Currency)
-	}
+	t := tariffFieldsFrom(v.Tariff, v.Currency)
 	return venueForm{Name: v.Name, TimeZone: v.TimeZone, Currency: v.Currency, RoomCapacity: strconv.Itoa(v.RoomCapacity),
-		PerMinute: majorUnits(v.PerMinute, v.Currency), MinimumCharge: opt(v.MinimumCharge), DailyCap: opt(v.DailyCap),
-		GraceMinutes: strconv.Itoa(v.GraceMinutes)}
+		PerMinute: t.PerMinute, MinimumCharge: t.MinimumCharge, DailyCap: t.DailyCap, GraceMinutes: t.GraceMinutes}
 }
 
 // validate checks the form; largest is the most seats of any night to come.
@@ -51,33 +45,7 @@ func (f venueForm) validate(v models.Venue, largest int) (models.Venue, fieldErr
 	errs.check(err == nil && n >= 1 && n <= 10000, "room_capacity", "Enter how many people the room holds safely, from 1 to 10000.")
 	errs.check(err != nil || n >= largest, "room_capacity", fmt.Sprintf("A night still to come has %d seats; the room limit cannot be lower.", largest))
 	v.RoomCapacity = n
-	money := func(field, s string, optional bool) *int64 {
-		s = strings.TrimSpace(s)
-		if s == "" && optional {
-			return nil
-		}
-		if s == "0" || s == "0.00" || s == "0.0" {
-			zero := int64(0)
-			return &zero
-		}
-		amount, ok := parseMoney(s, v.Currency)
-		errs.check(ok, field, "Enter an amount like 0.08 (or leave it empty where allowed).")
-		return &amount
-	}
-	if pm := money("per_minute", f.PerMinute, false); pm != nil {
-		v.PerMinute = *pm
-	}
-	v.MinimumCharge = money("minimum_charge", f.MinimumCharge, true)
-	v.DailyCap = money("daily_cap", f.DailyCap, true)
-	if v.DailyCap != nil {
-		errs.check(*v.DailyCap > 0, "daily_cap", "A daily cap must be more than zero, or left empty.")
-	}
-	if v.MinimumCharge != nil && v.DailyCap != nil {
-		errs.check(*v.MinimumCharge <= *v.DailyCap, "minimum_charge", "The minimum charge cannot be more than the daily cap.")
-	}
-	g, err := strconv.Atoi(strings.TrimSpace(f.GraceMinutes))
-	errs.check(err == nil && g >= 0 && g <= 240, "grace_minutes", "Enter the free minutes, from 0 to 240.")
-	v.GraceMinutes = g
+	v.Tariff = tariffFields{f.PerMinute, f.MinimumCharge, f.DailyCap, f.GraceMinutes}.parse(v.Currency, errs)
 	return v, errs
 }
 
@@ -114,4 +82,51 @@ func (a *App) updateVenue(c echo.Context) error {
 		return err
 	}
 	return a.seeOther(c, "/admin/venue", "Saved. The new tariff applies to stays that end from now on.")
+}
+
+// tariffFields are a tariff as typed into a form, money in major units.
+type tariffFields struct{ PerMinute, MinimumCharge, DailyCap, GraceMinutes string }
+
+// parse reads the fields in currency, adding a message per wrong field.
+func (f tariffFields) parse(currency string, errs fieldErrors) models.Tariff {
+	var t models.Tariff
+	money := func(field, s string, optional bool) *int64 {
+		s = strings.TrimSpace(s)
+		if s == "" && optional {
+			return nil
+		}
+		if strings.Trim(s, "0.") == "" && s != "" {
+			zero := int64(0)
+			return &zero
+		}
+		amount, ok := parseMoney(s, currency)
+		errs.check(ok, field, "Enter an amount like 0.08 (or leave it empty where allowed).")
+		return &amount
+	}
+	if pm := money("per_minute", f.PerMinute, false); pm != nil {
+		t.PerMinute = *pm
+	}
+	t.MinimumCharge = money("minimum_charge", f.MinimumCharge, true)
+	t.DailyCap = money("daily_cap", f.DailyCap, true)
+	if t.DailyCap != nil {
+		errs.check(*t.DailyCap > 0, "daily_cap", "A daily cap must be more than zero, or left empty.")
+	}
+	if t.MinimumCharge != nil && t.DailyCap != nil {
+		errs.check(*t.MinimumCharge <= *t.DailyCap, "minimum_charge", "The minimum charge cannot be more than the daily cap.")
+	}
+	g, err := strconv.Atoi(strings.TrimSpace(f.GraceMinutes))
+	errs.check(err == nil && g >= 0 && g <= 240, "grace_minutes", "Enter the free minutes, from 0 to 240.")
+	t.GraceMinutes = g
+	return t
+}
+
+// tariffFieldsFrom shows a tariff in a form.
+func tariffFieldsFrom(t models.Tariff, currency string) tariffFields {
+	opt := func(p *int64) string {
+		if p == nil {
+			return ""
+		}
+		return majorUnits(*p, currency)
+	}
+	return tariffFields{majorUnits(t.PerMinute, currency), opt(t.MinimumCharge), opt(t.DailyCap), strconv.Itoa(t.GraceMinutes)}
 }

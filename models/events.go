@@ -49,6 +49,23 @@ type Event struct {
 	RSVPOpensAt    *time.Time `db:"rsvp_opens_at"`
 	RSVPClosesAt   *time.Time `db:"rsvp_closes_at"`
 	PublishedAt    *time.Time `db:"published_at"`
+	// The night's own tariff; nil PerMinute means the venue's tariff.
+	OwnPerMinute     *int64 `db:"per_minute"`
+	OwnMinimumCharge *int64 `db:"minimum_charge"`
+	OwnDailyCap      *int64 `db:"daily_cap"`
+	OwnGraceMinutes  *int   `db:"grace_minutes"`
+}
+
+// OwnTariff is the night's own tariff, or nil when it uses the venue's.
+func (e Event) OwnTariff() *Tariff {
+	if e.OwnPerMinute == nil {
+		return nil
+	}
+	t := Tariff{PerMinute: *e.OwnPerMinute, MinimumCharge: e.OwnMinimumCharge, DailyCap: e.OwnDailyCap}
+	if e.OwnGraceMinutes != nil {
+		t.GraceMinutes = *e.OwnGraceMinutes
+	}
+	return &t
 }
 
 // SpotsLeft is how many confirmed seats are still free.
@@ -84,7 +101,8 @@ func (e Event) RSVPClosedReason(now time.Time) string {
 // eventColumns reads an Event from events e joined with its host, users u.
 var eventColumns = []string{"e.id", "e.venue_id", "e.host_id", "u.name AS host_name", "e.title", "e.description",
 	"e.starts_at", "e.ends_at", "e.capacity", "e.confirmed_count", "e.waitlist_count", "e.status",
-	"e.rsvp_opens_at", "e.rsvp_closes_at", "e.published_at"}
+	"e.rsvp_opens_at", "e.rsvp_closes_at", "e.published_at",
+	"e.per_minute", "e.minimum_charge", "e.daily_cap", "e.grace_minutes"}
 
 // columns joins a column list for a SELECT.
 func columns(cols []string) string { return strings.Join(cols, ", ") }
@@ -167,6 +185,15 @@ type EventInput struct {
 	Capacity     int
 	RSVPOpensAt  *time.Time
 	RSVPClosesAt *time.Time
+	Tariff       *Tariff // the night's own prices; nil for the venue's
+}
+
+// tariffColumns spreads an optional tariff over the events columns.
+func (in EventInput) tariffColumns() (perMinute, minimum, dailyCap *int64, grace *int) {
+	if in.Tariff == nil {
+		return nil, nil, nil, nil
+	}
+	return &in.Tariff.PerMinute, in.Tariff.MinimumCharge, in.Tariff.DailyCap, &in.Tariff.GraceMinutes
 }
 
 // NewEvent is what it takes to create an event.
@@ -184,13 +211,14 @@ func (s *Store) CreateEvent(ctx context.Context, ne NewEvent) (int64, error) {
 		ne.Status = EventDraft
 	}
 	var id int64
+	pm, minimum, cap, grace := ne.tariffColumns()
 	err := s.DB.GetContext(ctx, &id, `
 		INSERT INTO events (venue_id, host_id, title, description, starts_at, ends_at, capacity, status,
-		                    rsvp_opens_at, rsvp_closes_at, published_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $8 = 'published' THEN now() END)
+		                    rsvp_opens_at, rsvp_closes_at, published_at, per_minute, minimum_charge, daily_cap, grace_minutes)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $8 = 'published' THEN now() END, $11, $12, $13, $14)
 		RETURNING id`,
 		ne.VenueID, ne.HostID, ne.Title, ne.Description, ne.StartsAt, ne.EndsAt, ne.Capacity, ne.Status,
-		ne.RSVPOpensAt, ne.RSVPClosesAt)
+		ne.RSVPOpensAt, ne.RSVPClosesAt, pm, minimum, cap, grace)
 	return id, err
 }
 
@@ -211,11 +239,14 @@ func (s *Store) UpdateEvent(ctx context.Context, id, actorID int64, in EventInpu
 		if in.Capacity < e.ConfirmedCount {
 			return &CapacityBelowConfirmedError{Confirmed: e.ConfirmedCount}
 		}
+		pm, minimum, cap, grace := in.tariffColumns()
 		if _, err := tx.ExecContext(ctx, `
 			UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5, capacity = $6,
-			       rsvp_opens_at = $7, rsvp_closes_at = $8, updated_at = now()
+			       rsvp_opens_at = $7, rsvp_closes_at = $8, per_minute = $9, minimum_charge = $10, daily_cap = $11,
+			       grace_minutes = $12, updated_at = now()
 			WHERE id = $1`,
-			id, in.Title, in.Description, in.StartsAt, in.EndsAt, in.Capacity, in.RSVPOpensAt, in.RSVPClosesAt); err != nil {
+			id, in.Title, in.Description, in.StartsAt, in.EndsAt, in.Capacity, in.RSVPOpensAt, in.RSVPClosesAt,
+			pm, minimum, cap, grace); err != nil {
 			return err
 		}
 		e.Title = in.Title
