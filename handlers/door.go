@@ -84,6 +84,9 @@ func (a *App) scan(c echo.Context) error {
 	if paid := a.payAsYouLeave(c.Request().Context(), resp.Charge); paid != "" {
 		resp.Message += " " + paid
 	}
+	if held := a.placeHold(c.Request().Context(), resp.Hold); held != "" {
+		resp.Message += " " + held
+	}
 	return c.JSON(http.StatusOK, resp)
 }
 

@@ -125,6 +125,9 @@ func (a *App) payAsYouLeave(ctx context.Context, pay *models.Payment) string {
 		return ""
 	}
 	p := *pay
+	if p.IsHold && p.Status == models.PaymentAuthorized {
+		return a.settleHold(ctx, p)
+	}
 	card, err := a.store.VisitGuestCard(ctx, p.VisitID)
 	if err == nil && card.HasCard() {
 		p, err = a.chargeCard(ctx, p, card)
@@ -191,4 +194,55 @@ func (a *App) paymentQR(c echo.Context) error {
 // paid thanks a guest who paid on their phone.
 func (a *App) paid(c echo.Context) error {
 	return a.seeOther(c, "/", "Thank you: your payment went through. See you soon!")
+}
+
+// placeHold authorises a hold created at admission. If it fails the guest
+// stays admitted and the visit is flagged for staff.
+func (a *App) placeHold(ctx context.Context, h *models.Payment) string {
+	if h == nil {
+		return ""
+	}
+	card, err := a.store.VisitGuestCard(ctx, h.VisitID)
+	if err != nil || !card.HasCard() {
+		return ""
+	}
+	res, err := a.payments.Hold(ctx, payments.Charge{Amount: h.Amount, Currency: h.Currency, CustomerID: *card.Customer,
+		PaymentMethod: *card.PaymentMethod, Description: "Clockroom: hold at check-in", Reference: strconv.FormatInt(h.ID, 10), Key: models.HoldKey(*h)})
+	if err != nil {
+		a.log.Warn("hold at check-in: Stripe did not answer", "payment", h.ID, "error", err)
+		return "No card hold: Stripe did not answer. Staff will take payment at the exit."
+	}
+	if err := a.store.ApplyHold(ctx, h.ID, models.ChargeOutcome{PaymentIntent: res.PaymentIntent, Status: res.Status, FailureReason: res.FailureReason}); err != nil {
+		a.log.Error("hold at check-in: record", "payment", h.ID, "error", err)
+	}
+	if res.Status != payments.StatusAuthorized {
+		return "The card hold failed; staff are told to take payment at the exit."
+	}
+	return "Card hold of " + models.FormatMoney(h.Amount, h.Currency) + " placed."
+}
+
+// settleHold captures the bill from an authorised hold, or releases the
+// hold when there is nothing to pay.
+func (a *App) settleHold(ctx context.Context, p models.Payment) string {
+	var res payments.Result
+	var err error
+	if p.Amount == 0 {
+		err = a.payments.CancelHold(ctx, *p.PaymentIntent, models.ReleaseKey(p))
+		res = payments.Result{PaymentIntent: *p.PaymentIntent, Status: payments.StatusCanceled, FailureReason: "Nothing to pay: the hold was released."}
+	} else {
+		res, err = a.payments.Capture(ctx, *p.PaymentIntent, p.Amount, models.CaptureKey(p))
+	}
+	if err != nil {
+		a.log.Warn("settle hold: Stripe did not answer; the reconciler will retry", "payment", p.ID, "error", err)
+		return "The card payment is pending: Stripe did not answer, and it will be retried."
+	}
+	p, err = a.store.ApplyCharge(ctx, p.ID, models.ChargeOutcome{PaymentIntent: res.PaymentIntent, Status: res.Status, FailureReason: res.FailureReason})
+	if err != nil {
+		a.log.Error("settle hold: record", "payment", p.ID, "error", err)
+		return ""
+	}
+	if p.Status == models.PaymentCanceled {
+		return "Nothing to pay: the card hold was released."
+	}
+	return chargeMessage(p)
 }

@@ -303,3 +303,59 @@ func TestStripeRefundsAreBoundedAndConfirmedByWebhook(t *testing.T) {
 	ta.sendWebhook(t, "evt_ref", "charge.refunded", map[string]any{"id": "ch_x", "payment_intent": *p.PaymentIntent, "amount": 480, "amount_refunded": 200, "currency": "gbp"}, testWebhookSecret, time.Now())
 	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "£2.00 refunded", "partially_refunded")
 }
+
+func TestHoldAtCheckInThenCaptureOrRelease(t *testing.T) {
+	ta, staff, e := billingSetup(t)
+	ta.store.DB.MustExec(`UPDATE venues SET hold_at_checkin = true`)
+	now := time.Now()
+	ta.now = func() time.Time { return now }
+	scan := func(code, dir string) map[string]any {
+		t.Helper()
+		st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": dir})
+		if st != http.StatusOK {
+			t.Fatalf("scan %s: %d %v", dir, st, body)
+		}
+		return body
+	}
+	ticketWithCard := func(email, pm string) string {
+		code := ta.ticket(t, e, ta.user(t, email, models.RoleAttendee))
+		saveTestCard(t, ta, email, pm)
+		return code
+	}
+
+	// Held at the door, then exactly the bill captured: 60 minutes, £4.80.
+	ada := ticketWithCard("ada@example.com", payments.FakeCardOK)
+	if msg := scan(ada, "in")["message"]; !strings.Contains(fmt.Sprint(msg), "Card hold of £24.00 placed") {
+		t.Fatalf("admit: %v", msg)
+	}
+	ps, _ := ta.store.VisitPayments(t.Context(), 1)
+	if len(ps) != 1 || ps[0].Status != models.PaymentAuthorized || ps[0].Amount != 2400 || ta.fake.Holds != 1 {
+		t.Fatalf("after admit: %+v, %d holds", ps, ta.fake.Holds)
+	}
+	ta.now = func() time.Time { return now.Add(60 * time.Minute) }
+	if msg := scan(ada, "out")["message"]; !strings.Contains(fmt.Sprint(msg), "Paid by card: £4.80") {
+		t.Fatalf("exit: %v", msg)
+	}
+	ps, _ = ta.store.VisitPayments(t.Context(), 1)
+	if len(ps) != 1 || ps[0].Status != models.PaymentSucceeded || ps[0].Amount != 480 || ta.fake.Captured != 480 || ta.fake.ChargesMade() != 1 {
+		t.Fatalf("after exit: %+v; captured %d", ps, ta.fake.Captured)
+	}
+
+	// In and out within the free minutes: the hold is released.
+	bob := ticketWithCard("bob@example.com", payments.FakeCardOK)
+	scan(bob, "in")
+	ta.now = func() time.Time { return now.Add(62 * time.Minute) }
+	if msg := scan(bob, "out")["message"]; !strings.Contains(fmt.Sprint(msg), "the card hold was released") {
+		t.Fatalf("free stay: %v", msg)
+	}
+	if ta.fake.Released != 1 {
+		t.Fatalf("%d holds released", ta.fake.Released)
+	}
+
+	// A hold that fails still admits, and staff see the flag.
+	cy := ticketWithCard("cy@example.com", payments.FakeCardDeclined)
+	if body := scan(cy, "in"); body["result"] != "admitted" || !strings.Contains(fmt.Sprint(body["message"]), "The card hold failed") {
+		t.Fatalf("failed hold: %v", body)
+	}
+	wantBody(t, staff.get("/staff/live"), "cy", "card hold failed")
+}

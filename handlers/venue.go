@@ -23,12 +23,21 @@ type venueForm struct {
 	MinimumCharge string `form:"minimum_charge"`
 	DailyCap      string `form:"daily_cap"`
 	GraceMinutes  string `form:"grace_minutes"`
+	HoldAtCheckin string `form:"hold_at_checkin"`
+	HoldAmount    string `form:"hold_amount"`
 }
 
 func venueFormFrom(v models.Venue) venueForm {
 	t := tariffFieldsFrom(v.Tariff, v.Currency)
-	return venueForm{Name: v.Name, TimeZone: v.TimeZone, Currency: v.Currency, RoomCapacity: strconv.Itoa(v.RoomCapacity),
+	f := venueForm{Name: v.Name, TimeZone: v.TimeZone, Currency: v.Currency, RoomCapacity: strconv.Itoa(v.RoomCapacity),
 		PerMinute: t.PerMinute, MinimumCharge: t.MinimumCharge, DailyCap: t.DailyCap, GraceMinutes: t.GraceMinutes}
+	if v.HoldAtCheckin {
+		f.HoldAtCheckin = "on"
+	}
+	if v.HoldAmount != nil {
+		f.HoldAmount = majorUnits(*v.HoldAmount, v.Currency)
+	}
+	return f
 }
 
 // validate checks the form; largest is the most seats of any night to come.
@@ -46,6 +55,13 @@ func (f venueForm) validate(v models.Venue, largest int) (models.Venue, fieldErr
 	errs.check(err != nil || n >= largest, "room_capacity", fmt.Sprintf("A night still to come has %d seats; the room limit cannot be lower.", largest))
 	v.RoomCapacity = n
 	v.Tariff = tariffFields{f.PerMinute, f.MinimumCharge, f.DailyCap, f.GraceMinutes}.parse(v.Currency, errs)
+	v.HoldAtCheckin, v.HoldAmount = f.HoldAtCheckin == "on", nil
+	if amount := strings.TrimSpace(f.HoldAmount); amount != "" {
+		n, ok := parseMoney(amount, v.Currency)
+		errs.check(ok, "hold_amount", "Enter the amount to hold, like 20.00, or leave it empty.")
+		v.HoldAmount = &n
+	}
+	errs.check(!v.HoldAtCheckin || v.DailyCap != nil || v.HoldAmount != nil, "hold_amount", "With no daily cap, say how much to hold at check-in.")
 	return v, errs
 }
 

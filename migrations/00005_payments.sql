@@ -9,7 +9,9 @@ CREATE TABLE payments (
     method                   text   NOT NULL CHECK (method IN ('card_on_file', 'pay_by_phone', 'cash', 'terminal', 'waived')),
     amount                   bigint NOT NULL CHECK (amount >= 0),
     currency                 text   NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
-    status                   text   NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'refunded', 'partially_refunded', 'canceled')),
+    -- authorized: a hold placed at check-in, to be captured at check-out
+    status                   text   NOT NULL CHECK (status IN ('pending', 'authorized', 'succeeded', 'failed', 'refunded', 'partially_refunded', 'canceled')),
+    is_hold                  boolean NOT NULL DEFAULT false,
     refunded_amount          bigint NOT NULL DEFAULT 0,
     idempotency_key          text   NOT NULL,
     stripe_payment_intent    text,
@@ -26,7 +28,7 @@ CREATE TABLE payments (
 CREATE UNIQUE INDEX payments_idempotency_key ON payments (idempotency_key);
 CREATE UNIQUE INDEX payments_payment_intent ON payments (stripe_payment_intent);
 CREATE UNIQUE INDEX payments_checkout_session ON payments (stripe_checkout_session);
-CREATE UNIQUE INDEX payments_one_live_per_visit ON payments (visit_id) WHERE status IN ('pending', 'succeeded', 'refunded', 'partially_refunded');
+CREATE UNIQUE INDEX payments_one_live_per_visit ON payments (visit_id) WHERE status IN ('pending', 'authorized', 'succeeded', 'refunded', 'partially_refunded');
 CREATE INDEX payments_pending_idx ON payments (created_at) WHERE status = 'pending';
 
 -- Stripe webhook events, to process each exactly once.
@@ -35,6 +37,11 @@ CREATE TABLE stripe_events (
     type         text NOT NULL,
     received_at  timestamptz NOT NULL DEFAULT now()
 );
+
+-- Hold at check-in: authorise the daily cap (or hold_amount when there is no
+-- cap) on the guest's saved card when they are admitted.
+ALTER TABLE venues ADD COLUMN hold_at_checkin boolean NOT NULL DEFAULT false;
+ALTER TABLE venues ADD COLUMN hold_amount bigint CHECK (hold_amount > 0);
 
 ALTER TABLE users ADD COLUMN stripe_customer_id text;
 ALTER TABLE users ADD COLUMN stripe_payment_method text;

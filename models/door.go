@@ -76,6 +76,8 @@ type ScanResponse struct {
 	// Charge is the card payment this exit created, to send to Stripe
 	// after commit; never stored with the scan, so a replay charges nothing.
 	Charge *Payment `json:"-"`
+	// Hold is the hold this admission created, to authorise after commit.
+	Hold *Payment `json:"-"`
 }
 
 // Attendee is the guest a scan is about.
@@ -227,7 +229,11 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 		return ScanResponse{}, nil, nil, err
 	}
 	v.CheckedInAt = req.At
-	return ScanResponse{Result: ResultAdmitted, Attendee: who, Visit: visitInfo(v, nil, ""), Message: "Welcome, " + h.Name + "!"}, &v.ID, &h.ID, nil
+	hold, err := placeHoldRow(ctx, tx, v.ID, h.ID, e.ID, req.ActorID)
+	if err != nil {
+		return ScanResponse{}, nil, nil, err
+	}
+	return ScanResponse{Result: ResultAdmitted, Attendee: who, Visit: visitInfo(v, nil, ""), Message: "Welcome, " + h.Name + "!", Hold: hold}, &v.ID, &h.ID, nil
 }
 
 func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h ticketHolder, who *Attendee) (ScanResponse, *int64, *int64, error) {

@@ -9,6 +9,7 @@ import (
 type Inside struct {
 	Visit
 	EventTitle string `db:"event_title"`
+	HoldFailed bool   `db:"hold_failed"` // the hold at check-in did not go through
 	Bill       Bill   `db:"-"`
 	Currency   string `db:"-"`
 	CapLeft    *int64 `db:"-"` // how much more until the daily cap, when there is one
@@ -19,7 +20,8 @@ type Inside struct {
 func (s *Store) InsideNow(ctx context.Context, now time.Time) ([]Inside, error) {
 	var rows []Inside
 	if err := s.DB.SelectContext(ctx, &rows, `
-		SELECT `+visitColumns+`, e.title AS event_title
+		SELECT `+visitColumns+`, e.title AS event_title,
+		       EXISTS (SELECT 1 FROM payments p WHERE p.visit_id = v.id AND p.is_hold AND p.status = 'failed') AS hold_failed
 		FROM visits v JOIN events e ON e.id = v.event_id
 		WHERE v.checked_out_at IS NULL
 		ORDER BY v.checked_in_at, v.id`); err != nil {

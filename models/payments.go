@@ -22,6 +22,7 @@ const (
 // Payment statuses.
 const (
 	PaymentPending           = "pending"
+	PaymentAuthorized        = "authorized" // a hold placed at check-in
 	PaymentSucceeded         = "succeeded"
 	PaymentFailed            = "failed"
 	PaymentRefunded          = "refunded"
@@ -52,6 +53,7 @@ type Payment struct {
 	FailureReason   *string   `db:"failure_reason"`
 	Note            string    `db:"note"`
 	NeedsAttention  bool      `db:"needs_attention"`
+	IsHold          bool      `db:"is_hold"`
 	CreatedAt       time.Time `db:"created_at"`
 }
 
@@ -59,7 +61,7 @@ type Payment struct {
 func (p Payment) Live() bool { return p.Status != PaymentFailed && p.Status != PaymentCanceled }
 
 const paymentColumns = `p.id, p.visit_id, p.method, p.amount, p.currency, p.status, p.refunded_amount, p.idempotency_key,
-	p.stripe_payment_intent, p.stripe_checkout_session, p.failure_reason, p.note, p.needs_attention, p.created_at`
+	p.stripe_payment_intent, p.stripe_checkout_session, p.failure_reason, p.note, p.needs_attention, p.is_hold, p.created_at`
 
 // CheckOut closes an open visit now, by staff, and returns it with its bill.
 // When the guest saved a card, the card payment row is created in the same
@@ -160,6 +162,9 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Pa
 // in the same transaction, when its guest saved a card and the bill can go
 // to Stripe. It returns the pending payment, or nil.
 func payAsYouLeave(ctx context.Context, tx *sqlx.Tx, v Visit, actorID int64) (*Payment, error) {
+	if hold, err := settleHold(ctx, tx, v); err != nil || hold != nil {
+		return hold, err
+	}
 	if v.RSVPID == nil || v.Amount == nil || *v.Amount == 0 {
 		return nil, nil
 	}
@@ -238,4 +243,103 @@ func (s *Store) PendingCharge(ctx context.Context, visitID int64) (Payment, erro
 // refund; the amount itself changes when Stripe confirms it.
 func (s *Store) NoteRefundRequested(ctx context.Context, paymentID, amount, actorID int64, note string) error {
 	return audit(ctx, s.DB, actorID, "payment.refund_requested", fmt.Sprintf("payment:%d", paymentID), map[string]any{"amount": amount, "note": note})
+}
+
+// HoldKey, CaptureKey and ReleaseKey are the Stripe idempotency keys of a
+// hold's three calls, derived from the payment row like every other key.
+func HoldKey(p Payment) string    { return fmt.Sprintf("clockroom-hold-%d", p.ID) }
+func CaptureKey(p Payment) string { return fmt.Sprintf("clockroom-capture-%d", p.ID) }
+func ReleaseKey(p Payment) string { return fmt.Sprintf("clockroom-release-%d", p.ID) }
+
+// placeHoldRow writes the hold for a guest just admitted (in the admit's
+// transaction) when the venue holds at check-in and the guest saved a card.
+// The caller authorises it at Stripe after commit.
+func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID, actorID int64) (*Payment, error) {
+	var r struct {
+		Venue
+		HasCard bool `db:"has_card"`
+	}
+	err := tx.GetContext(ctx, &r, `
+		SELECT v.hold_at_checkin, v.hold_amount, u.stripe_payment_method IS NOT NULL AND u.stripe_customer_id IS NOT NULL AS has_card
+		FROM rsvps x JOIN users u ON u.id = x.user_id JOIN events e ON e.id = x.event_id JOIN venues v ON v.id = e.venue_id
+		WHERE x.id = $1`, rsvpID)
+	if err != nil || !r.HasCard || !r.HoldAtCheckin {
+		return nil, err
+	}
+	t, currency, err := eventTariff(ctx, tx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	amount := r.Venue.HoldFor(t)
+	if amount == 0 || BelowStripeMinimum(amount, currency) {
+		return nil, nil
+	}
+	var id int64
+	if err := tx.GetContext(ctx, &id, `
+		INSERT INTO payments (visit_id, method, amount, currency, status, is_hold, idempotency_key, note, created_by)
+		VALUES ($1, 'card_on_file', $2, $3, 'pending', true, 'hold-' || gen_random_uuid(), 'hold at check-in', NULLIF($4, 0)) RETURNING id`,
+		visitID, amount, currency, actorID); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE payments SET idempotency_key = 'clockroom-payment-' || id WHERE id = $1`, id); err != nil {
+		return nil, err
+	}
+	p, err := paymentWhere(ctx, tx, `p.id = $1`, id)
+	return &p, err
+}
+
+// settleHold turns the visit's hold into its payment at check-out. An
+// authorised hold is set to capture the bill (at most what was held; a
+// remainder is flagged), or released when the bill is zero. A hold never
+// placed (Stripe did not answer at check-in) becomes a plain card charge.
+func settleHold(ctx context.Context, tx *sqlx.Tx, v Visit) (*Payment, error) {
+	h, err := paymentWhere(ctx, tx, `p.visit_id = $1 AND p.is_hold AND p.status IN ('pending', 'authorized') FOR UPDATE`, v.ID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	bill := *v.Amount
+	capture, note, attention := min(bill, h.Amount), "", false
+	if bill > h.Amount {
+		note, attention = fmt.Sprintf("The bill is %s more than the hold: take the rest another way.", FormatMoney(bill-h.Amount, h.Currency)), true
+	}
+	isHold := h.Status == PaymentAuthorized
+	if !isHold {
+		capture = bill // a plain charge for the whole bill
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE payments SET amount = $2, is_hold = $3, needs_attention = $4,
+		failure_reason = NULLIF($5, ''), updated_at = now() WHERE id = $1`, h.ID, capture, isHold, attention, note); err != nil {
+		return nil, err
+	}
+	if !isHold && capture == 0 {
+		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'canceled' WHERE id = $1`, h.ID)
+		return nil, err
+	}
+	p, err := paymentWhere(ctx, tx, `p.id = $1`, h.ID)
+	return &p, err
+}
+
+// ApplyHold records whether a hold went through. A failed hold leaves the
+// guest admitted and flags the visit for staff.
+func (s *Store) ApplyHold(ctx context.Context, paymentID int64, o ChargeOutcome) error {
+	if o.Status == "requires_capture" {
+		_, err := s.DB.ExecContext(ctx, `UPDATE payments SET status = 'authorized', stripe_payment_intent = $2, updated_at = now()
+			WHERE id = $1 AND status = 'pending'`, paymentID, o.PaymentIntent)
+		return err
+	}
+	_, err := s.DB.ExecContext(ctx, `UPDATE payments SET status = 'failed', needs_attention = true, updated_at = now(),
+		stripe_payment_intent = NULLIF($2, ''), failure_reason = 'The hold at check-in failed: ' || $3
+		WHERE id = $1 AND status = 'pending'`, paymentID, o.PaymentIntent, o.FailureReason)
+	return err
+}
+
+// PendingCaptures lists authorised holds of visits already closed, whose
+// capture Stripe has not confirmed, for the reconciler.
+func (s *Store) PendingCaptures(ctx context.Context, before time.Time) ([]Payment, error) {
+	var ps []Payment
+	err := s.DB.SelectContext(ctx, &ps, `SELECT `+paymentColumns+` FROM payments p JOIN visits v ON v.id = p.visit_id
+		WHERE p.status = 'authorized' AND v.checked_out_at IS NOT NULL AND p.updated_at < $1 ORDER BY p.id LIMIT 100`, before)
+	return ps, err
 }

@@ -82,8 +82,8 @@ func (s *Store) ApplyCharge(ctx context.Context, paymentID int64, o ChargeOutcom
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `
 			UPDATE payments SET stripe_payment_intent = COALESCE(stripe_payment_intent, NULLIF($2, '')),
-			       status = CASE WHEN status = 'pending' AND $3 <> '' THEN $3 ELSE status END,
-			       failure_reason = CASE WHEN status = 'pending' AND $3 IN ('failed', 'canceled') THEN NULLIF($4, '') ELSE failure_reason END,
+			       status = CASE WHEN status IN ('pending', 'authorized') AND $3 <> '' THEN $3 ELSE status END,
+			       failure_reason = CASE WHEN status IN ('pending', 'authorized') AND $3 IN ('failed', 'canceled') THEN NULLIF($4, '') ELSE failure_reason END,
 			       updated_at = now()
 			WHERE id = $1`, paymentID, o.PaymentIntent, status, o.FailureReason)
 		if err != nil {

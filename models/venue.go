@@ -19,6 +19,21 @@ type Venue struct {
 	Currency     string `db:"currency"`
 	RoomCapacity int    `db:"room_capacity"`
 	Tariff
+	HoldAtCheckin bool   `db:"hold_at_checkin"` // authorise money on a saved card at admission
+	HoldAmount    *int64 `db:"hold_amount"`     // what to hold when the tariff has no daily cap
+}
+
+// HoldFor is what to authorise at check-in under tariff t, or 0 for no hold.
+func (v Venue) HoldFor(t Tariff) int64 {
+	switch {
+	case !v.HoldAtCheckin:
+		return 0
+	case t.DailyCap != nil:
+		return *t.DailyCap
+	case v.HoldAmount != nil:
+		return *v.HoldAmount
+	}
+	return 0
 }
 
 // Tariff is a price list in integer minor units of the venue's currency.
@@ -39,7 +54,7 @@ func (v Venue) Location() *time.Location {
 	return loc
 }
 
-const venueColumns = `id, name, time_zone, currency, room_capacity, per_minute, minimum_charge, daily_cap, grace_minutes`
+const venueColumns = `id, name, time_zone, currency, room_capacity, per_minute, minimum_charge, daily_cap, grace_minutes, hold_at_checkin, hold_amount`
 
 // Venue returns the install's venue, or ErrNotFound before one is set up.
 func (s *Store) Venue(ctx context.Context) (Venue, error) {
@@ -65,8 +80,9 @@ func (s *Store) UpdateVenue(ctx context.Context, v Venue, actorID int64) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE venues SET name = $2, time_zone = $3, currency = $4, room_capacity = $5, per_minute = $6,
-			       minimum_charge = $7, daily_cap = $8, grace_minutes = $9
-			WHERE id = $1`, v.ID, v.Name, v.TimeZone, v.Currency, v.RoomCapacity, v.PerMinute, v.MinimumCharge, v.DailyCap, v.GraceMinutes)
+			       minimum_charge = $7, daily_cap = $8, grace_minutes = $9, hold_at_checkin = $10, hold_amount = $11
+			WHERE id = $1`, v.ID, v.Name, v.TimeZone, v.Currency, v.RoomCapacity, v.PerMinute, v.MinimumCharge, v.DailyCap, v.GraceMinutes,
+			v.HoldAtCheckin, v.HoldAmount)
 		if err != nil {
 			return err
 		}

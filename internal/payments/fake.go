@@ -29,6 +29,9 @@ type Fake struct {
 	Charges  int // distinct charges made (not counting idempotent repeats)
 	Calls    int // every ChargeSaved call
 	Refunded map[string]int64
+	Holds    int             // holds placed
+	Captured int64           // total captured from holds
+	Released int             // holds canceled
 	refunds  map[string]bool // idempotency keys already refunded
 	n        int
 }
@@ -91,7 +94,49 @@ func (f *Fake) SavedCard(_ context.Context, _ string) (string, string, error) {
 
 // ChargeSaved charges by the test card's script; a repeated key returns the
 // first answer without charging again.
-func (f *Fake) ChargeSaved(_ context.Context, c Charge) (Result, error) {
+func (f *Fake) ChargeSaved(ctx context.Context, c Charge) (Result, error) {
+	return f.offSession(c, false)
+}
+
+// Hold authorises by the test card's script.
+func (f *Fake) Hold(ctx context.Context, c Charge) (Result, error) { return f.offSession(c, true) }
+
+// Capture takes amount from a hold, once per key.
+func (f *Fake) Capture(_ context.Context, pi string, amount int64, key string) (Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.outage() {
+		return Result{}, ErrFakeOutage
+	}
+	if r, ok := f.byKey[key]; ok {
+		return r, nil
+	}
+	r, ok := f.intents[pi]
+	if !ok || r.Status != StatusAuthorized || amount > r.Amount {
+		return Result{}, fmt.Errorf("cannot capture %d from %s", amount, pi)
+	}
+	r.Status, r.Amount = StatusSucceeded, amount
+	f.Captured += amount
+	f.Charges++
+	f.byKey[key], f.intents[pi] = r, r
+	return r, nil
+}
+
+// CancelHold releases a hold.
+func (f *Fake) CancelHold(_ context.Context, pi, _ string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.outage() {
+		return ErrFakeOutage
+	}
+	r := f.intents[pi]
+	r.Status = StatusCanceled
+	f.intents[pi] = r
+	f.Released++
+	return nil
+}
+
+func (f *Fake) offSession(c Charge, hold bool) (Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.Calls++
@@ -108,6 +153,11 @@ func (f *Fake) ChargeSaved(_ context.Context, c Charge) (Result, error) {
 	case FakeCard3DSecure:
 		r.Status, r.FailureReason = StatusRequiresAction, "The card needs the guest to confirm the payment; take payment another way."
 	default:
+		if hold {
+			r.Status = StatusAuthorized
+			f.Holds++
+			break
+		}
 		r.Status = StatusSucceeded
 		f.Charges++
 	}

@@ -12,6 +12,7 @@ import (
 // Charge statuses, as Stripe names PaymentIntent states we act on.
 const (
 	StatusSucceeded      = "succeeded"
+	StatusAuthorized     = "requires_capture" // a hold, waiting to be captured
 	StatusProcessing     = "processing"
 	StatusRequiresAction = "requires_action"
 	StatusFailed         = "failed"
@@ -36,6 +37,12 @@ type Gateway interface {
 	SavedCard(ctx context.Context, setupIntent string) (paymentMethod, label string, err error)
 	// ChargeSaved charges a saved card off-session and confirms at once.
 	ChargeSaved(ctx context.Context, c Charge) (Result, error)
+	// Hold authorises an amount on a saved card off-session, to capture later.
+	Hold(ctx context.Context, c Charge) (Result, error)
+	// Capture takes amount (at most what was held) from a hold.
+	Capture(ctx context.Context, paymentIntent string, amount int64, idempotencyKey string) (Result, error)
+	// CancelHold releases a hold without taking anything.
+	CancelHold(ctx context.Context, paymentIntent, idempotencyKey string) error
 	// PaymentIntent looks up a charge's current state.
 	PaymentIntent(ctx context.Context, id string) (Result, error)
 	// Refund returns amount of a charge to the guest.

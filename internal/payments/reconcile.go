@@ -48,5 +48,26 @@ func Reconcile(ctx context.Context, store *models.Store, gw Gateway, now time.Ti
 		}
 		settled++
 	}
+	captures, err := store.PendingCaptures(ctx, now.Add(-30*time.Second))
+	if err != nil {
+		return settled, errors.Join(append(errs, err)...)
+	}
+	for _, p := range captures {
+		var res Result
+		if p.Amount == 0 {
+			err = gw.CancelHold(ctx, *p.PaymentIntent, models.ReleaseKey(p))
+			res = Result{PaymentIntent: *p.PaymentIntent, Status: StatusCanceled, FailureReason: "Nothing to pay: the hold was released."}
+		} else {
+			res, err = gw.Capture(ctx, *p.PaymentIntent, p.Amount, models.CaptureKey(p))
+		}
+		if err == nil {
+			_, err = store.ApplyCharge(ctx, p.ID, models.ChargeOutcome{PaymentIntent: res.PaymentIntent, Status: res.Status, FailureReason: res.FailureReason})
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		settled++
+	}
 	return settled, errors.Join(errs...)
 }

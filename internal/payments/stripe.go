@@ -116,6 +116,36 @@ func (s *Stripe) SavedCard(ctx context.Context, setupIntent string) (string, str
 
 // ChargeSaved creates and confirms an off-session PaymentIntent.
 func (s *Stripe) ChargeSaved(ctx context.Context, c Charge) (Result, error) {
+	return s.offSession(ctx, c, false)
+}
+
+// Hold authorises c.Amount with manual capture.
+func (s *Stripe) Hold(ctx context.Context, c Charge) (Result, error) {
+	return s.offSession(ctx, c, true)
+}
+
+// Capture takes amount from a hold.
+func (s *Stripe) Capture(ctx context.Context, pi string, amount int64, key string) (Result, error) {
+	p := &stripe.PaymentIntentCaptureParams{AmountToCapture: stripe.Int64(amount)}
+	p.Context = ctx
+	p.SetIdempotencyKey(key)
+	intent, err := s.api.PaymentIntents.Capture(pi, p)
+	if err != nil {
+		return declined(err)
+	}
+	return result(intent), nil
+}
+
+// CancelHold releases a hold.
+func (s *Stripe) CancelHold(ctx context.Context, pi, key string) error {
+	p := &stripe.PaymentIntentCancelParams{CancellationReason: stripe.String("abandoned")}
+	p.Context = ctx
+	p.SetIdempotencyKey(key)
+	_, err := s.api.PaymentIntents.Cancel(pi, p)
+	return err
+}
+
+func (s *Stripe) offSession(ctx context.Context, c Charge, hold bool) (Result, error) {
 	p := &stripe.PaymentIntentParams{
 		Amount:        stripe.Int64(c.Amount),
 		Currency:      stripe.String(strings.ToLower(c.Currency)),
@@ -124,6 +154,9 @@ func (s *Stripe) ChargeSaved(ctx context.Context, c Charge) (Result, error) {
 		Description:   stripe.String(c.Description),
 		Confirm:       stripe.Bool(true),
 		OffSession:    stripe.Bool(true),
+	}
+	if hold {
+		p.CaptureMethod = stripe.String(string(stripe.PaymentIntentCaptureMethodManual))
 	}
 	p.Context = ctx
 	p.SetIdempotencyKey(c.Key)
@@ -160,6 +193,8 @@ func result(pi *stripe.PaymentIntent) Result {
 	switch pi.Status {
 	case stripe.PaymentIntentStatusSucceeded:
 		r.Status = StatusSucceeded
+	case stripe.PaymentIntentStatusRequiresCapture:
+		r.Status = StatusAuthorized
 	case stripe.PaymentIntentStatusRequiresAction:
 		r.Status, r.FailureReason = StatusRequiresAction, "The card needs the guest to confirm the payment; take payment another way."
 	case stripe.PaymentIntentStatusCanceled:

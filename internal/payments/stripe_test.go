@@ -52,4 +52,14 @@ func TestStripeRequestsAreValid(t *testing.T) {
 	if err := gw.Refund(ctx, res.PaymentIntent, 100, "clockroom-refund-13-1"); err != nil {
 		t.Fatalf("refund: %v", err)
 	}
+	hold, err := gw.Hold(ctx, Charge{Amount: 2400, Currency: "GBP", CustomerID: cus, PaymentMethod: pm, Description: "hold", Reference: "14", Key: "clockroom-hold-14"})
+	if err != nil || hold.PaymentIntent == "" {
+		t.Fatalf("hold: %+v %v", hold, err)
+	}
+	if _, err := gw.Capture(ctx, hold.PaymentIntent, 480, "clockroom-capture-14"); err != nil {
+		t.Fatalf("capture: %v", err)
+	}
+	if err := gw.CancelHold(ctx, hold.PaymentIntent, "clockroom-release-15"); err != nil {
+		t.Fatalf("cancel hold: %v", err)
+	}
 }
