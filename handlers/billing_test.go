@@ -178,3 +178,11 @@ func TestParseMoney(t *testing.T) {
 		}
 	}
 }
+
+func TestGuestsSeeTheirPastBills(t *testing.T) {
+	ta, staff, e := billingSetup(t)
+	visit := closedVisit(t, ta, e, "ada@example.com", "")
+	staff.post(fmt.Sprintf("/staff/visits/%d/payments", visit), url.Values{"method": {"cash"}})
+	ada := mustClient(t, ta, "ada@example.com")
+	wantBody(t, ada.get("/me/tickets"), "Your visits", "Tonight", "60 min", "£4.80</strong> · paid in cash")
+}

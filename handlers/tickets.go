@@ -105,8 +105,12 @@ func (a *App) myTickets(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	bills, err := a.store.UserBills(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
 	return a.render(c, http.StatusOK, "my_tickets", page{Title: "My tickets", Data: map[string]any{
-		"Tickets": rows, "Loc": venue.Location(), "Now": a.now(), "Card": card,
+		"Tickets": rows, "Loc": venue.Location(), "Now": a.now(), "Card": card, "Bills": bills,
 	}})
 }
 
