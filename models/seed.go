@@ -33,7 +33,7 @@ func (s *Store) SeedDemo(ctx context.Context, password string, now time.Time) (b
 		minimum, cap := int64(300), int64(2400)
 		venue, err = s.CreateVenue(ctx, Venue{
 			Name: "Clockroom Café", TimeZone: "Europe/London", Currency: "GBP", RoomCapacity: 60,
-			Tariff: Tariff{PerMinute: 8, MinimumCharge: &minimum, DailyCap: &cap, GraceMinutes: 5},
+			Tariff: Tariff{PerMinute: 8, MinimumCharge: &minimum, DailyCap: &cap, GraceMinutes: 1},
 		})
 	}
 	if err != nil {
