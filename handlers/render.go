@@ -121,7 +121,10 @@ func tariffText(t models.Tariff, currency string) string {
 		return "Free"
 	}
 	s := models.FormatMoney(t.PerMinute, currency) + " a minute"
-	if t.GraceMinutes > 0 {
+	switch {
+	case t.GraceMinutes == 1:
+		s += ", first minute free"
+	case t.GraceMinutes > 1:
 		s += fmt.Sprintf(", first %d minutes free", t.GraceMinutes)
 	}
 	if t.MinimumCharge != nil && *t.MinimumCharge > 0 {

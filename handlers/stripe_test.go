@@ -359,3 +359,25 @@ func TestHoldAtCheckInThenCaptureOrRelease(t *testing.T) {
 	}
 	wantBody(t, staff.get("/staff/live"), "cy", "card hold failed")
 }
+
+// The guest paid on their phone but the webhook never came: the reconciler
+// finds the paid Checkout Session and settles the payment.
+func TestReconcilerSettlesAPhonePaymentWhoseWebhookWasLost(t *testing.T) {
+	ta, staff, e := billingSetup(t)
+	visit := closedVisit(t, ta, e, "ada@example.com", "")
+	staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"pay_by_phone"}})
+	ps, _ := ta.store.VisitPayments(t.Context(), visit)
+	if _, err := payments.Reconcile(t.Context(), ta.store, ta.fake, time.Now().Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := ta.store.PaymentByID(t.Context(), ps[0].ID); p.Status != models.PaymentPending {
+		t.Fatal("an unpaid page must stay pending")
+	}
+	ta.fake.CompleteSession(*ps[0].CheckoutSession, 480, "GBP")
+	if _, err := payments.Reconcile(t.Context(), ta.store, ta.fake, time.Now().Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := ta.store.PaymentByID(t.Context(), ps[0].ID); p.Status != models.PaymentSucceeded || p.PaymentIntent == nil {
+		t.Fatalf("after the lookup: %+v", p)
+	}
+}

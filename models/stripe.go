@@ -123,6 +123,24 @@ func (s *Store) PendingCardPayments(ctx context.Context, before time.Time) ([]Pa
 	return ps, err
 }
 
+// PendingPhonePayments lists pay-by-phone payments still pending since
+// before, whose webhook may have been lost, for the reconciler.
+func (s *Store) PendingPhonePayments(ctx context.Context, before time.Time) ([]Payment, error) {
+	var ps []Payment
+	err := s.DB.SelectContext(ctx, &ps, `SELECT `+paymentColumns+` FROM payments p
+		WHERE p.status = 'pending' AND p.method = 'pay_by_phone' AND p.stripe_checkout_session IS NOT NULL AND p.created_at < $1
+		ORDER BY p.id LIMIT 100`, before)
+	return ps, err
+}
+
+// SettleFromLookup applies what a Stripe lookup found, with the same money
+// checks as a webhook: a succeeded payment must match amount and currency.
+func (s *Store) SettleFromLookup(ctx context.Context, p Payment, status, paymentIntent string, amount int64, currency, reason string) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		return settle(ctx, tx, StripeEvent{PaymentID: p.ID, PaymentIntent: paymentIntent, Amount: amount, Currency: currency, FailureReason: reason}, status)
+	})
+}
+
 // StripeEvent is a verified Stripe webhook, reduced to what Clockroom uses.
 type StripeEvent struct {
 	ID              string

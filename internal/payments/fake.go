@@ -29,16 +29,17 @@ type Fake struct {
 	Charges  int // distinct charges made (not counting idempotent repeats)
 	Calls    int // every ChargeSaved call
 	Refunded map[string]int64
-	Holds    int             // holds placed
-	Captured int64           // total captured from holds
-	Released int             // holds canceled
-	refunds  map[string]bool // idempotency keys already refunded
+	Holds    int               // holds placed
+	Captured int64             // total captured from holds
+	Released int               // holds canceled
+	refunds  map[string]bool   // idempotency keys already refunded
+	sessions map[string]Result // completed checkout sessions
 	n        int
 }
 
 // NewFake returns a Fake with no outages.
 func NewFake() *Fake {
-	return &Fake{byKey: map[string]Result{}, intents: map[string]Result{}, Refunded: map[string]int64{}, refunds: map[string]bool{}}
+	return &Fake{byKey: map[string]Result{}, intents: map[string]Result{}, Refunded: map[string]int64{}, refunds: map[string]bool{}, sessions: map[string]Result{}}
 }
 
 // FailNext makes the next n calls fail as if Stripe could not be reached.
@@ -65,6 +66,27 @@ func (f *Fake) EnsureCustomer(_ context.Context, c Customer) (string, error) {
 		return c.Existing, nil
 	}
 	return f.id("cus"), nil
+}
+
+// CompleteSession marks a pay-by-phone page paid, as if the guest paid and
+// the webhook was lost.
+func (f *Fake) CompleteSession(id string, amount int64, currency string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sessions[id] = Result{Status: StatusSucceeded, PaymentIntent: "pi_" + id, Amount: amount, Currency: currency}
+}
+
+// CheckoutSession reports a page's state: open unless CompleteSession ran.
+func (f *Fake) CheckoutSession(_ context.Context, id string) (Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.outage() {
+		return Result{}, ErrFakeOutage
+	}
+	if r, ok := f.sessions[id]; ok {
+		return r, nil
+	}
+	return Result{Status: StatusProcessing}, nil
 }
 
 // SetupSession returns a hosted page.

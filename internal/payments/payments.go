@@ -43,6 +43,9 @@ type Gateway interface {
 	Capture(ctx context.Context, paymentIntent string, amount int64, idempotencyKey string) (Result, error)
 	// CancelHold releases a hold without taking anything.
 	CancelHold(ctx context.Context, paymentIntent, idempotencyKey string) error
+	// CheckoutSession looks up a pay-by-phone page: StatusSucceeded once
+	// paid, StatusCanceled once expired, StatusProcessing while open.
+	CheckoutSession(ctx context.Context, id string) (Result, error)
 	// PaymentIntent looks up a charge's current state.
 	PaymentIntent(ctx context.Context, id string) (Result, error)
 	// Refund returns amount of a charge to the guest.

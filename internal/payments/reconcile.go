@@ -48,6 +48,23 @@ func Reconcile(ctx context.Context, store *models.Store, gw Gateway, now time.Ti
 		}
 		settled++
 	}
+	phones, err := store.PendingPhonePayments(ctx, now.Add(-3*time.Minute))
+	if err != nil {
+		return settled, errors.Join(append(errs, err)...)
+	}
+	for _, p := range phones {
+		res, err := gw.CheckoutSession(ctx, *p.CheckoutSession)
+		if err == nil && res.Status != StatusProcessing {
+			status := map[string]string{StatusSucceeded: models.PaymentSucceeded, StatusCanceled: models.PaymentCanceled}[res.Status]
+			if err = store.SettleFromLookup(ctx, p, status, res.PaymentIntent, res.Amount, res.Currency, res.FailureReason); err == nil {
+				settled++
+			}
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+
 	captures, err := store.PendingCaptures(ctx, now.Add(-30*time.Second))
 	if err != nil {
 		return settled, errors.Join(append(errs, err)...)

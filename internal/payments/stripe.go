@@ -168,6 +168,27 @@ func (s *Stripe) offSession(ctx context.Context, c Charge, hold bool) (Result, e
 	return result(pi), nil
 }
 
+// CheckoutSession looks a hosted payment page up.
+func (s *Stripe) CheckoutSession(ctx context.Context, id string) (Result, error) {
+	p := &stripe.CheckoutSessionParams{}
+	p.Context = ctx
+	cs, err := s.api.CheckoutSessions.Get(id, p)
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Amount: cs.AmountTotal, Currency: strings.ToUpper(string(cs.Currency)), Status: StatusProcessing}
+	if cs.PaymentIntent != nil {
+		r.PaymentIntent = cs.PaymentIntent.ID
+	}
+	switch {
+	case cs.Status == stripe.CheckoutSessionStatusComplete && cs.PaymentStatus == stripe.CheckoutSessionPaymentStatusPaid:
+		r.Status = StatusSucceeded
+	case cs.Status == stripe.CheckoutSessionStatusExpired:
+		r.Status, r.FailureReason = StatusCanceled, "The guest did not pay before the payment page expired."
+	}
+	return r, nil
+}
+
 // PaymentIntent looks a charge up.
 func (s *Stripe) PaymentIntent(ctx context.Context, id string) (Result, error) {
 	p := &stripe.PaymentIntentParams{}

@@ -37,6 +37,9 @@ func TestStripeRequestsAreValid(t *testing.T) {
 	if err != nil || pay.ID == "" {
 		t.Fatalf("payment session: %+v %v", pay, err)
 	}
+	if _, err := gw.CheckoutSession(ctx, pay.ID); err != nil {
+		t.Fatalf("look up a checkout session: %v", err)
+	}
 	pm, label, err := gw.SavedCard(ctx, "seti_123")
 	if err != nil || !strings.HasPrefix(pm, "pm_") || label == "" {
 		t.Fatalf("saved card: %q %q %v", pm, label, err)
