@@ -16,11 +16,7 @@ import (
 // doorPage shows the door: camera, scanner input, name search, walk-ins and
 // the room count.
 func (a *App) doorPage(c echo.Context) error {
-	e, err := a.managedEvent(c)
-	if err != nil {
-		return err
-	}
-	venue, err := a.venue(c.Request().Context())
+	e, venue, err := a.managedEventAndVenue(c)
 	if err != nil {
 		return err
 	}

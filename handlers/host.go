@@ -85,11 +85,7 @@ func (a *App) createEvent(c echo.Context) error {
 
 // editEventPage shows the form for an existing night.
 func (a *App) editEventPage(c echo.Context) error {
-	e, err := a.managedEvent(c)
-	if err != nil {
-		return err
-	}
-	venue, err := a.venue(c.Request().Context())
+	e, venue, err := a.managedEventAndVenue(c)
 	if err != nil {
 		return err
 	}
@@ -215,6 +211,17 @@ func (a *App) guests(c echo.Context) (models.Event, []models.Guest, *time.Locati
 	}
 	venue, err := a.venue(c.Request().Context())
 	return e, guests, venue.Location(), err
+}
+
+// managedEventAndVenue is managedEvent plus the venue, which most pages
+// about an event need for its time zone and currency.
+func (a *App) managedEventAndVenue(c echo.Context) (models.Event, models.Venue, error) {
+	e, err := a.managedEvent(c)
+	if err != nil {
+		return e, models.Venue{}, err
+	}
+	v, err := a.venue(c.Request().Context())
+	return e, v, err
 }
 
 // managedEvent loads the event in the path for its host or staff: 404 if it
