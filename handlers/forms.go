@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"net/mail"
+	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -38,8 +40,14 @@ func validEmail(s string) bool {
 // safeNext returns next if it is a path on this site, else fallback; it keeps
 // the "next" parameter from sending people to other sites.
 func safeNext(next, fallback string) string {
-	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") {
-		return next
+	// Browsers drop tabs and newlines from URLs and read \ as /, so
+	// "/\t/evil.example" would become "//evil.example": refuse them all.
+	if strings.ContainsAny(next, "\\\t\r\n") || strings.IndexFunc(next, unicode.IsControl) >= 0 {
+		return fallback
 	}
-	return fallback
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return fallback
+	}
+	return next
 }

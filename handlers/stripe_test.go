@@ -163,7 +163,7 @@ func TestStripeWebhooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	intent := func(amount int64, currency string) map[string]any {
-		return map[string]any{"id": "pi_1", "amount": amount, "currency": currency, "metadata": map[string]string{"clockroom_payment_id": fmt.Sprint(p.ID)}}
+		return map[string]any{"id": "pi_1", "amount": amount, "amount_received": amount, "currency": currency, "metadata": map[string]string{"clockroom_payment_id": fmt.Sprint(p.ID)}}
 	}
 	status := func() models.Payment { q, _ := ta.store.PaymentByID(t.Context(), p.ID); return q }
 
@@ -233,7 +233,7 @@ func TestPayByPhone(t *testing.T) {
 		t.Fatalf("QR says %v (%v), want the Checkout URL", got, err)
 	}
 	ta.sendWebhook(t, "evt_phone", "checkout.session.completed", map[string]any{"id": *ps[0].CheckoutSession, "mode": "payment",
-		"payment_intent": "pi_phone", "amount_total": 480, "currency": "gbp", "client_reference_id": fmt.Sprint(ps[0].ID)}, testWebhookSecret, time.Now())
+		"payment_intent": "pi_phone", "amount_total": 480, "currency": "gbp", "client_reference_id": fmt.Sprint(ps[0].ID), "payment_status": "paid"}, testWebhookSecret, time.Now())
 	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "pay by phone · succeeded")
 }
 

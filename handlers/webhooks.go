@@ -52,6 +52,8 @@ type stripeObject struct {
 	ClientReferenceID string            `json:"client_reference_id"`
 	AmountTotal       int64             `json:"amount_total"`
 	Amount            int64             `json:"amount"`
+	AmountReceived    int64             `json:"amount_received"`
+	PaymentStatus     string            `json:"payment_status"`
 	AmountRefunded    int64             `json:"amount_refunded"`
 	Currency          string            `json:"currency"`
 	Metadata          map[string]string `json:"metadata"`
@@ -72,6 +74,9 @@ func (a *App) readStripeEvent(c echo.Context, id, typ string, raw json.RawMessag
 		e.CheckoutSession, e.Mode, e.PaymentIntent, e.Amount = o.ID, o.Mode, o.PaymentIntent, o.AmountTotal
 		if o.Mode == "payment" {
 			e.PaymentID = models.ParseReference(o.ClientReferenceID)
+			if typ == "checkout.session.completed" && o.PaymentStatus != "paid" {
+				e.Type = "checkout.session.completed.unpaid" // not money yet: acknowledged, nothing settled
+			}
 		}
 		if typ == "checkout.session.completed" && o.Mode == "setup" {
 			pm, label, err := a.payments.SavedCard(c.Request().Context(), o.SetupIntent)
@@ -81,7 +86,8 @@ func (a *App) readStripeEvent(c echo.Context, id, typ string, raw json.RawMessag
 			e.PaymentMethod, e.CardLabel = pm, label
 		}
 	case strings.HasPrefix(typ, "payment_intent."):
-		e.PaymentIntent, e.Amount = o.ID, o.Amount
+		// What was taken, which for a captured hold is less than was held.
+		e.PaymentIntent, e.Amount = o.ID, o.AmountReceived
 		if o.LastPaymentError != nil {
 			e.FailureReason = o.LastPaymentError.Message
 		}

@@ -209,6 +209,9 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 		return ScanResponse{Result: ResultNotOpen, Attendee: who, Message: "This night is over."}, nil, &h.ID, nil
 	}
 	if h.Status == RSVPWaitlisted {
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM venues WHERE id = $1 FOR UPDATE`, e.VenueID); err != nil { // as walk-ins do
+			return ScanResponse{}, nil, nil, err
+		}
 		inside, limit, err := roomCount(ctx, tx, e.VenueID)
 		if err != nil {
 			return ScanResponse{}, nil, nil, err
@@ -241,7 +244,7 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
-	open, err := visitWhere(ctx, tx, `v.rsvp_id = $1 AND v.checked_out_at IS NULL`, h.ID)
+	open, err := visitWhere(ctx, tx, `v.rsvp_id = $1 AND v.checked_out_at IS NULL FOR UPDATE`, h.ID)
 	if errors.Is(err, ErrNotFound) {
 		last, err := visitWhere(ctx, tx, `v.rsvp_id = $1 ORDER BY v.checked_in_at DESC LIMIT 1`, h.ID)
 		if errors.Is(err, ErrNotFound) {
@@ -251,7 +254,7 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 			return ScanResponse{}, nil, nil, err
 		}
 		t, _, _ := eventTariff(ctx, tx, h.EventID)
-		b := ComputeBill(t, last.CheckedInAt, *last.CheckedOutAt)
+		b := storedBill(t, last)
 		return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(last, &b, currency),
 			Message: "Already checked out at " + last.CheckedOutAt.In(s.loc(ctx, tx)).Format("15:04") + "."}, &last.ID, &h.ID, nil
 	}

@@ -100,11 +100,11 @@ func (s *Store) VisitDetail(ctx context.Context, id int64, now time.Time) (Visit
 	if d.Tariff, d.Currency, err = eventTariff(ctx, s.DB, v.EventID); err != nil {
 		return d, err
 	}
-	out := now
 	if v.CheckedOutAt != nil {
-		out = *v.CheckedOutAt
+		d.Bill = storedBill(d.Tariff, v)
+	} else {
+		d.Bill = ComputeBill(d.Tariff, v.CheckedInAt, now)
 	}
-	d.Bill = ComputeBill(d.Tariff, v.CheckedInAt, out)
 	d.Payments, err = s.VisitPayments(ctx, id)
 	return d, err
 }

@@ -79,7 +79,7 @@ func (s *Store) CheckOut(ctx context.Context, visitID, actorID int64, device str
 		}
 		if v.CheckedOutAt != nil {
 			t, _, err := eventTariff(ctx, tx, v.EventID)
-			b = ComputeBill(t, v.CheckedInAt, *v.CheckedOutAt)
+			b = storedBill(t, v)
 			return err
 		}
 		if v, b, err = closeVisit(ctx, tx, v, maxTime(now, v.CheckedInAt), actorID, EndedByStaff, device, false); err != nil {
@@ -137,6 +137,16 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Pa
 	switch np.Method {
 	case PayCash, PayTerminal, PayWaived:
 		status = PaymentSucceeded
+	}
+	// The visit row is locked, so this check cannot race; the unique index
+	// backs it, but a violation would abort the caller's transaction.
+	var live bool
+	if err := tx.GetContext(ctx, &live, `SELECT EXISTS (SELECT 1 FROM payments WHERE visit_id = $1
+		AND status IN ('pending', 'authorized', 'succeeded', 'refunded', 'partially_refunded'))`, v.ID); err != nil {
+		return p, err
+	}
+	if live {
+		return p, ErrAlreadyPaid
 	}
 	err = tx.GetContext(ctx, &p.ID, `
 		INSERT INTO payments (visit_id, method, amount, currency, status, idempotency_key, note, created_by)
@@ -236,7 +246,17 @@ func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID i
 // PendingCharge returns a visit's card payment that still has to be sent to
 // Stripe, or ErrNotFound.
 func (s *Store) PendingCharge(ctx context.Context, visitID int64) (Payment, error) {
-	return paymentWhere(ctx, s.DB, `p.visit_id = $1 AND p.method = 'card_on_file' AND p.status = 'pending' AND p.stripe_payment_intent IS NULL`, visitID)
+	return paymentWhere(ctx, s.DB, `p.visit_id = $1 AND p.method = 'card_on_file' AND p.status = 'pending' AND NOT p.is_hold
+		AND p.stripe_payment_intent IS NULL`, visitID)
+}
+
+// PendingHolds lists holds never confirmed by Stripe for guests still
+// inside, for the reconciler to place again with the same key.
+func (s *Store) PendingHolds(ctx context.Context, before time.Time) ([]Payment, error) {
+	var ps []Payment
+	err := s.DB.SelectContext(ctx, &ps, `SELECT `+paymentColumns+` FROM payments p JOIN visits v ON v.id = p.visit_id
+		WHERE p.status = 'pending' AND p.is_hold AND v.checked_out_at IS NULL AND p.created_at < $1 ORDER BY p.id LIMIT 100`, before)
+	return ps, err
 }
 
 // NoteRefundRequested records in the audit log that staff asked Stripe for a
@@ -313,8 +333,9 @@ func settleHold(ctx context.Context, tx *sqlx.Tx, v Visit) (*Payment, error) {
 		failure_reason = NULLIF($5, ''), updated_at = now() WHERE id = $1`, h.ID, capture, isHold, attention, note); err != nil {
 		return nil, err
 	}
-	if !isHold && capture == 0 {
-		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'canceled' WHERE id = $1`, h.ID)
+	if !isHold && (capture == 0 || BelowStripeMinimum(capture, h.Currency)) {
+		// Nothing (or too little) for a card: staff take cash or waive.
+		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'canceled', failure_reason = 'Too small to charge by card.' WHERE id = $1`, h.ID)
 		return nil, err
 	}
 	p, err := paymentWhere(ctx, tx, `p.id = $1`, h.ID)
@@ -340,6 +361,7 @@ func (s *Store) ApplyHold(ctx context.Context, paymentID int64, o ChargeOutcome)
 func (s *Store) PendingCaptures(ctx context.Context, before time.Time) ([]Payment, error) {
 	var ps []Payment
 	err := s.DB.SelectContext(ctx, &ps, `SELECT `+paymentColumns+` FROM payments p JOIN visits v ON v.id = p.visit_id
-		WHERE p.status = 'authorized' AND v.checked_out_at IS NOT NULL AND p.updated_at < $1 ORDER BY p.id LIMIT 100`, before)
+		WHERE p.status = 'authorized' AND v.checked_out_at IS NOT NULL AND p.amount <= v.amount AND p.updated_at < $1
+		ORDER BY p.id LIMIT 100`, before)
 	return ps, err
 }

@@ -118,8 +118,9 @@ func (s *Store) CheckoutURL(ctx context.Context, paymentID int64) (string, error
 // the reconciler.
 func (s *Store) PendingCardPayments(ctx context.Context, before time.Time) ([]Payment, error) {
 	var ps []Payment
-	err := s.DB.SelectContext(ctx, &ps, `SELECT `+paymentColumns+` FROM payments p
-		WHERE p.status = 'pending' AND p.method = 'card_on_file' AND p.created_at < $1 ORDER BY p.id LIMIT 100`, before)
+	err := s.DB.SelectContext(ctx, &ps, `SELECT `+paymentColumns+` FROM payments p JOIN visits v ON v.id = p.visit_id
+		WHERE p.status = 'pending' AND p.method = 'card_on_file' AND NOT p.is_hold AND v.checked_out_at IS NOT NULL
+		  AND p.created_at < $1 ORDER BY p.id LIMIT 100`, before)
 	return ps, err
 }
 
@@ -206,6 +207,11 @@ func settle(ctx context.Context, tx *sqlx.Tx, e StripeEvent, status string) erro
 	if err != nil {
 		return err
 	}
+	// A pay-by-phone page stays open after a declined attempt: the guest may
+	// still pay, so only completion or expiry settles it.
+	if status == PaymentFailed && p.Method == PayByPhone {
+		return nil
+	}
 	if status == PaymentSucceeded && (e.Amount != p.Amount || e.Currency != p.Currency) {
 		_, err := tx.ExecContext(ctx, `UPDATE payments SET needs_attention = true, updated_at = now(),
 			failure_reason = $2 WHERE id = $1`, p.ID, fmt.Sprintf("Stripe reported %d %s, the bill is %d %s: check in the Stripe dashboard", e.Amount, e.Currency, p.Amount, p.Currency))
@@ -216,6 +222,20 @@ func settle(ctx context.Context, tx *sqlx.Tx, e StripeEvent, status string) erro
 		return nil
 	case p.Status == PaymentSucceeded: // never undo a settled payment
 		return nil
+	}
+	if status == PaymentSucceeded && !p.Live() {
+		// Money arrived on a payment given up on; if staff have since taken
+		// another payment the guest paid twice: flag it for a refund.
+		var other bool
+		if err := tx.GetContext(ctx, &other, `SELECT EXISTS (SELECT 1 FROM payments WHERE visit_id = $1 AND id <> $2
+			AND status IN ('pending', 'authorized', 'succeeded', 'refunded', 'partially_refunded'))`, p.VisitID, p.ID); err != nil {
+			return err
+		}
+		if other {
+			_, err := tx.ExecContext(ctx, `UPDATE payments SET needs_attention = true, updated_at = now(), stripe_payment_intent = COALESCE(stripe_payment_intent, NULLIF($2, '')),
+				failure_reason = 'Stripe took this payment after another one was recorded: the guest paid twice; refund one in Stripe.' WHERE id = $1`, p.ID, e.PaymentIntent)
+			return err
+		}
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE payments SET status = $2, updated_at = now(),
 		stripe_payment_intent = COALESCE(stripe_payment_intent, NULLIF($3, '')),

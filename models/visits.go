@@ -70,6 +70,8 @@ func (s *Store) EventTariff(ctx context.Context, eventID int64) (Tariff, string,
 	return eventTariff(ctx, s.DB, eventID)
 }
 
+var errAlreadyClosed = errors.New("the visit was already closed")
+
 // closeVisit ends an open visit at `at` and stores its bill. The caller holds
 // the visit's row lock (or the event's).
 func closeVisit(ctx context.Context, tx *sqlx.Tx, v Visit, at time.Time, by int64, how, device string, review bool) (Visit, Bill, error) {
@@ -79,11 +81,15 @@ func closeVisit(ctx context.Context, tx *sqlx.Tx, v Visit, at time.Time, by int6
 		return v, Bill{}, err
 	}
 	b := ComputeBill(t, v.CheckedInAt, at)
-	if _, err := tx.ExecContext(ctx, `
+	res, err := tx.ExecContext(ctx, `
 		UPDATE visits SET checked_out_at = $2, checked_out_by = NULLIF($3, 0), ended_how = $4, checked_out_device = $5,
 		       needs_review = $6, billed_minutes = $7, amount = $8
-		WHERE id = $1 AND checked_out_at IS NULL`, v.ID, at, by, how, device, review, b.Minutes, b.Amount); err != nil {
+		WHERE id = $1 AND checked_out_at IS NULL`, v.ID, at, by, how, device, review, b.Minutes, b.Amount)
+	if err != nil {
 		return v, b, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return v, b, errAlreadyClosed // callers lock the visit first, so this is a bug guard
 	}
 	v.CheckedOutAt, v.EndedHow, v.NeedsReview = &at, &how, review
 	v.BilledMinutes, v.Amount = &b.Minutes, &b.Amount
@@ -110,8 +116,14 @@ func (s *Store) CloseForgottenVisits(ctx context.Context, now time.Time, after t
 			return err
 		}
 		for _, d := range due {
-			at := d.EndsAt.Add(after)
-			if _, _, err := closeVisit(ctx, tx, d.Visit, at, 0, EndedAutomatical, "", true); err != nil {
+			at := maxTime(d.EndsAt.Add(after), d.CheckedInAt) // the night may have been moved earlier
+			v, _, err := closeVisit(ctx, tx, d.Visit, at, 0, EndedAutomatical, "", true)
+			if err != nil {
+				return err
+			}
+			// A hold taken at check-in is set to capture the bill, not the
+			// whole hold; the reconciler captures it.
+			if _, err := settleHold(ctx, tx, v); err != nil {
 				return err
 			}
 			if err := audit(ctx, tx, 0, "visit.auto_checkout", fmt.Sprintf("visit:%d", d.ID), map[string]any{"at": at}); err != nil {
@@ -127,4 +139,15 @@ func (s *Store) CloseForgottenVisits(ctx context.Context, now time.Time, after t
 // VisitByID returns one visit, or ErrNotFound.
 func (s *Store) VisitByID(ctx context.Context, id int64) (Visit, error) {
 	return visitWhere(ctx, s.DB, `v.id = $1`, id)
+}
+
+// storedBill is the bill of a closed visit as it was made: the stored
+// minutes and amount, with the breakdown recomputed only where it agrees
+// (the tariff may have changed since).
+func storedBill(t Tariff, v Visit) Bill {
+	b := ComputeBill(t, v.CheckedInAt, *v.CheckedOutAt)
+	if v.BilledMinutes != nil && v.Amount != nil && (b.Minutes != *v.BilledMinutes || b.Amount != *v.Amount) {
+		b = Bill{Minutes: *v.BilledMinutes, Amount: *v.Amount, Duration: v.CheckedOutAt.Sub(v.CheckedInAt)}
+	}
+	return b
 }

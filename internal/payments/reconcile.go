@@ -65,6 +65,27 @@ func Reconcile(ctx context.Context, store *models.Store, gw Gateway, now time.Ti
 		}
 	}
 
+	holds, err := store.PendingHolds(ctx, now.Add(-30*time.Second))
+	if err != nil {
+		return settled, errors.Join(append(errs, err)...)
+	}
+	for _, h := range holds {
+		card, err := store.VisitGuestCard(ctx, h.VisitID)
+		if err != nil || !card.HasCard() {
+			continue
+		}
+		res, err := gw.Hold(ctx, Charge{Amount: h.Amount, Currency: h.Currency, CustomerID: *card.Customer, PaymentMethod: *card.PaymentMethod,
+			Description: "Clockroom: hold at check-in", Reference: strconv.FormatInt(h.ID, 10), Key: models.HoldKey(h)})
+		if err == nil {
+			err = store.ApplyHold(ctx, h.ID, models.ChargeOutcome{PaymentIntent: res.PaymentIntent, Status: res.Status, FailureReason: res.FailureReason})
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		settled++
+	}
+
 	captures, err := store.PendingCaptures(ctx, now.Add(-30*time.Second))
 	if err != nil {
 		return settled, errors.Join(append(errs, err)...)

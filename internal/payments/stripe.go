@@ -71,6 +71,8 @@ func (s *Stripe) SetupSession(ctx context.Context, ss Session) (Hosted, error) {
 func (s *Stripe) PaymentSession(ctx context.Context, ss Session) (Hosted, error) {
 	p := &stripe.CheckoutSessionParams{
 		Mode: stripe.String(string(stripe.CheckoutSessionModePayment)),
+		// Cards settle at once; slower methods would complete unpaid.
+		PaymentMethodTypes: stripe.StringSlice([]string{"card"}),
 		LineItems: []*stripe.CheckoutSessionLineItemParams{{
 			Quantity: stripe.Int64(1),
 			PriceData: &stripe.CheckoutSessionLineItemPriceDataParams{
