@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -88,7 +89,7 @@ func (a *App) visitPage(c echo.Context) error {
 		return err
 	}
 	return a.render(c, http.StatusOK, "visit", page{Title: "Visit: " + d.GuestName, Data: map[string]any{
-		"D": d, "Loc": d.Venue.Location(), "Paid": live, "Card": card,
+		"D": d, "Loc": d.Venue.Location(), "Paid": live, "Card": card, "RequestKey": randomKey(),
 	}})
 }
 
@@ -143,7 +144,7 @@ func (a *App) refundPayment(c echo.Context) error {
 		return a.refundThroughStripe(c, p, amount, back)
 	}
 	_, err = a.store.RefundRecorded(ctx, id, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note")))
-	if errors.Is(err, models.ErrRefundTooMuch) {
+	if errors.Is(err, models.ErrRefundTooMuch) || errors.Is(err, models.ErrNotRefundable) {
 		return a.seeOther(c, back, sentence(err))
 	}
 	if err != nil {
@@ -179,23 +180,33 @@ func sentence(err error) string {
 	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
 
-// refundThroughStripe asks Stripe to refund a card payment. The payment row
-// changes when Stripe's charge.refunded webhook confirms it. The idempotency
-// key is derived from the payment and what was refunded so far, so a double
-// click refunds once.
+// refundThroughStripe asks Stripe to refund a card payment. The refund row is
+// committed first and its key derived from it, so a retry or double click
+// refunds once; the payment changes when Stripe's charge.refunded webhook
+// confirms it.
 func (a *App) refundThroughStripe(c echo.Context, p models.Payment, amount int64, back string) error {
+	ctx := c.Request().Context()
+	key := c.FormValue("request_key")
+	if len(key) < 8 || len(key) > 64 {
+		key = randomKey()
+	}
+	r, err := a.store.RequestRefund(ctx, p.ID, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note")), key)
 	switch {
-	case p.PaymentIntent == nil || (p.Status != models.PaymentSucceeded && p.Status != models.PaymentPartiallyRefunded):
-		return a.seeOther(c, back, "Only a card payment that went through can be refunded.")
-	case amount > p.Amount-p.RefundedAmount:
-		return a.seeOther(c, back, sentence(models.ErrRefundTooMuch))
+	case errors.Is(err, models.ErrRefundTooMuch), errors.Is(err, models.ErrNotRefundable):
+		return a.seeOther(c, back, sentence(err))
+	case err != nil:
+		return err
 	}
-	key := fmt.Sprintf("clockroom-refund-%d-%d-%d", p.ID, p.RefundedAmount, amount)
-	if err := a.payments.Refund(c.Request().Context(), *p.PaymentIntent, amount, key); err != nil {
-		a.log.Error("stripe refund", "id", requestID(c), "payment", p.ID, "error", err)
-		return a.seeOther(c, back, "Stripe did not accept the refund just now. Nothing was refunded; try again in a minute.")
+	// The call and its bookkeeping finish even if the person closes the page.
+	ctx = context.WithoutCancel(ctx)
+	if err := a.payments.Refund(ctx, r.PaymentIntent, r.Amount, r.Key()); err != nil {
+		a.log.Warn("stripe refund: left for the reconciler", "id", requestID(c), "refund", r.ID, "error", err)
+		return a.seeOther(c, back, "Stripe did not answer. The refund of "+models.FormatMoney(amount, p.Currency)+" is queued and will be sent automatically, once.")
 	}
-	if err := a.store.NoteRefundRequested(c.Request().Context(), p.ID, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note"))); err != nil {
+	if r.Status == "sent" {
+		return a.seeOther(c, back, "That refund was already sent to Stripe.")
+	}
+	if err := a.store.MarkRefundSent(ctx, r.ID); err != nil {
 		return err
 	}
 	return a.seeOther(c, back, "Refund of "+models.FormatMoney(amount, p.Currency)+" sent to Stripe. It shows here once Stripe confirms it, usually within seconds.")

@@ -98,7 +98,7 @@ func (a *App) chargeVisit(c echo.Context) error {
 	if method == models.PayByPhone {
 		return a.startPhonePayment(c, p, d, back)
 	}
-	p, err = a.chargeCard(ctx, p, card)
+	p, err = a.chargeCard(context.WithoutCancel(ctx), p, card)
 	if err != nil {
 		a.log.Warn("charge card: Stripe unreachable; the reconciler will retry", "id", requestID(c), "payment", p.ID, "error", err)
 		return a.seeOther(c, back, "Stripe did not answer. The payment is pending and will be retried automatically; nothing is charged twice.")
@@ -154,7 +154,9 @@ func chargeMessage(p models.Payment) string {
 }
 
 func (a *App) startPhonePayment(c echo.Context, p models.Payment, d models.VisitDetail, back string) error {
-	ctx := c.Request().Context()
+	// The row is committed: finish the call and its bookkeeping even if the
+	// person leaves the page.
+	ctx := context.WithoutCancel(c.Request().Context())
 	base := a.cfg.BaseURL.String()
 	page, err := a.payments.PaymentSession(ctx, payments.Session{Amount: p.Amount, Currency: p.Currency,
 		Description: "Your time at " + d.Venue.Name + ": " + d.Event.Title, SuccessURL: base + "/paid", CancelURL: base + "/",

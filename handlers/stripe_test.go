@@ -291,11 +291,23 @@ func TestStripeRefundsAreBoundedAndConfirmedByWebhook(t *testing.T) {
 	refund := fmt.Sprintf("/staff/payments/%d/refund", p.ID)
 	staff.post(refund, url.Values{"amount": {"5.00"}})
 	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "A refund cannot be more than what was paid")
-	for range 2 { // a double click
-		staff.post(refund, url.Values{"amount": {"2.00"}, "note": {"left early"}})
+	for range 2 { // a double click: the same form, the same request key
+		staff.post(refund, url.Values{"amount": {"2.00"}, "note": {"left early"}, "request_key": {"form-key-1"}})
 	}
 	if got := ta.fake.RefundedFor(*p.PaymentIntent); got != 200 {
 		t.Fatalf("Stripe refunded %d, want 200 once", got)
+	}
+	// Another refund (a new form) is allowed, but only up to what is left.
+	staff.post(refund, url.Values{"amount": {"2.81"}, "request_key": {"form-key-2"}})
+	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "A refund cannot be more than what was paid")
+	ta.fake.FailNext(1) // Stripe down: queued, then sent by the reconciler, once
+	staff.post(refund, url.Values{"amount": {"1.00"}, "request_key": {"form-key-3"}})
+	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "queued and will be sent automatically")
+	for range 2 {
+		payments.Reconcile(t.Context(), ta.store, ta.fake, time.Now().Add(time.Minute))
+	}
+	if got := ta.fake.RefundedFor(*p.PaymentIntent); got != 300 {
+		t.Fatalf("Stripe refunded %d in all, want 300", got)
 	}
 	if q, _ := ta.store.PaymentByID(t.Context(), p.ID); q.RefundedAmount != 0 {
 		t.Fatal("the refund shows before Stripe confirms it")

@@ -31,6 +31,22 @@ CREATE UNIQUE INDEX payments_checkout_session ON payments (stripe_checkout_sessi
 CREATE UNIQUE INDEX payments_one_live_per_visit ON payments (visit_id) WHERE status IN ('pending', 'authorized', 'succeeded', 'refunded', 'partially_refunded');
 CREATE INDEX payments_pending_idx ON payments (created_at) WHERE status = 'pending';
 
+-- Card refunds staff asked Stripe for. The row is committed before the call,
+-- whose idempotency key is derived from it; what Stripe has refunded shows on
+-- the payment when charge.refunded arrives.
+CREATE TABLE refunds (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    payment_id       bigint NOT NULL REFERENCES payments (id),
+    amount           bigint NOT NULL CHECK (amount > 0),
+    status           text   NOT NULL CHECK (status IN ('pending', 'sent')),
+    request_key      text   NOT NULL, -- from the form, so a double submit is one refund
+    note             text   NOT NULL DEFAULT '',
+    created_by       bigint REFERENCES users (id),
+    created_at       timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX refunds_payment_idx ON refunds (payment_id);
+CREATE UNIQUE INDEX refunds_request_key ON refunds (payment_id, request_key);
+
 -- Stripe webhook events, to process each exactly once.
 CREATE TABLE stripe_events (
     id           text PRIMARY KEY,

@@ -225,6 +225,9 @@ func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID i
 		if p, err = paymentWhere(ctx, tx, `p.id = $1 FOR UPDATE`, paymentID); err != nil {
 			return err
 		}
+		if p.Method != PayCash && p.Method != PayTerminal {
+			return ErrNotRefundable
+		}
 		if amount <= 0 || amount > p.Amount-p.RefundedAmount || (p.Status != PaymentSucceeded && p.Status != PaymentPartiallyRefunded) {
 			return ErrRefundTooMuch
 		}
@@ -259,11 +262,75 @@ func (s *Store) PendingHolds(ctx context.Context, before time.Time) ([]Payment, 
 	return ps, err
 }
 
-// NoteRefundRequested records in the audit log that staff asked Stripe for a
-// refund; the amount itself changes when Stripe confirms it.
-func (s *Store) NoteRefundRequested(ctx context.Context, paymentID, amount, actorID int64, note string) error {
-	return audit(ctx, s.DB, actorID, "payment.refund_requested", fmt.Sprintf("payment:%d", paymentID), map[string]any{"amount": amount, "note": note})
+// Refund is a card refund staff asked Stripe for.
+type Refund struct {
+	ID            int64  `db:"id"`
+	PaymentID     int64  `db:"payment_id"`
+	Amount        int64  `db:"amount"`
+	Status        string `db:"status"`
+	PaymentIntent string `db:"stripe_payment_intent"`
 }
+
+// Key is the refund's Stripe idempotency key, derived from its row.
+func (r Refund) Key() string { return fmt.Sprintf("clockroom-refund-%d", r.ID) }
+
+// RequestRefund writes a card refund before Stripe is asked for it. The
+// amount is bounded by what was paid less what was refunded or requested
+// already, under the payment's row lock, so double clicks cannot overdraw.
+// A repeated requestKey (the same form submitted twice) returns the first
+// refund.
+func (s *Store) RequestRefund(ctx context.Context, paymentID, amount, actorID int64, note, requestKey string) (Refund, error) {
+	var r Refund
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		p, err := paymentWhere(ctx, tx, `p.id = $1 FOR UPDATE`, paymentID)
+		if err != nil {
+			return err
+		}
+		err = tx.GetContext(ctx, &r, `SELECT r.id, r.payment_id, r.amount, r.status, $3::text AS stripe_payment_intent
+			FROM refunds r WHERE r.payment_id = $1 AND r.request_key = $2`, paymentID, requestKey, p.PaymentIntent)
+		if err == nil {
+			return nil // the same form again
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if p.PaymentIntent == nil || (p.Status != PaymentSucceeded && p.Status != PaymentPartiallyRefunded) {
+			return ErrNotRefundable
+		}
+		var requested int64
+		if err := tx.GetContext(ctx, &requested, `SELECT COALESCE(sum(amount), 0) FROM refunds WHERE payment_id = $1`, p.ID); err != nil {
+			return err
+		}
+		if amount <= 0 || amount > p.Amount-max(p.RefundedAmount, requested) {
+			return ErrRefundTooMuch
+		}
+		if err := tx.GetContext(ctx, &r.ID, `INSERT INTO refunds (payment_id, amount, status, note, created_by, request_key)
+			VALUES ($1, $2, 'pending', $3, NULLIF($4, 0), $5) RETURNING id`, p.ID, amount, note, actorID, requestKey); err != nil {
+			return err
+		}
+		r.PaymentID, r.Amount, r.Status, r.PaymentIntent = p.ID, amount, "pending", *p.PaymentIntent
+		return audit(ctx, tx, actorID, "payment.refund_requested", fmt.Sprintf("payment:%d", p.ID), map[string]any{"amount": amount, "note": note, "refund": r.ID})
+	})
+	return r, err
+}
+
+// MarkRefundSent records that Stripe accepted a refund.
+func (s *Store) MarkRefundSent(ctx context.Context, refundID int64) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE refunds SET status = 'sent' WHERE id = $1`, refundID)
+	return err
+}
+
+// PendingRefunds lists refunds not yet accepted by Stripe, for the reconciler.
+func (s *Store) PendingRefunds(ctx context.Context, before time.Time) ([]Refund, error) {
+	var rs []Refund
+	err := s.DB.SelectContext(ctx, &rs, `SELECT r.id, r.payment_id, r.amount, r.status, p.stripe_payment_intent
+		FROM refunds r JOIN payments p ON p.id = r.payment_id
+		WHERE r.status = 'pending' AND r.created_at < $1 ORDER BY r.id LIMIT 100`, before)
+	return rs, err
+}
+
+// ErrNotRefundable means the payment has no card charge to refund.
+var ErrNotRefundable = errors.New("only a card payment that went through can be refunded")
 
 // HoldKey, CaptureKey and ReleaseKey are the Stripe idempotency keys of a
 // hold's three calls, derived from the payment row like every other key.

@@ -134,6 +134,20 @@ func (s *Store) PendingPhonePayments(ctx context.Context, before time.Time) ([]P
 	return ps, err
 }
 
+// CancelStalePhonePayments gives up on pay-by-phone payments whose page was
+// never created (the server stopped between the row and the Stripe call),
+// so staff can take payment another way. It returns how many.
+func (s *Store) CancelStalePhonePayments(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.DB.ExecContext(ctx, `UPDATE payments SET status = 'canceled', updated_at = now(),
+		failure_reason = 'The payment page was never created; take payment again.'
+		WHERE method = 'pay_by_phone' AND status = 'pending' AND stripe_checkout_session IS NULL AND created_at < $1`, before)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 // SettleFromLookup applies what a Stripe lookup found, with the same money
 // checks as a webhook: a succeeded payment must match amount and currency.
 func (s *Store) SettleFromLookup(ctx context.Context, p Payment, status, paymentIntent string, amount int64, currency, reason string) error {

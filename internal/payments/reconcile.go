@@ -48,6 +48,11 @@ func Reconcile(ctx context.Context, store *models.Store, gw Gateway, now time.Ti
 		}
 		settled++
 	}
+	if n, err := store.CancelStalePhonePayments(ctx, now.Add(-10*time.Minute)); err != nil {
+		errs = append(errs, err)
+	} else {
+		settled += n
+	}
 	phones, err := store.PendingPhonePayments(ctx, now.Add(-3*time.Minute))
 	if err != nil {
 		return settled, errors.Join(append(errs, err)...)
@@ -80,6 +85,22 @@ func Reconcile(ctx context.Context, store *models.Store, gw Gateway, now time.Ti
 			err = store.ApplyHold(ctx, h.ID, models.ChargeOutcome{PaymentIntent: res.PaymentIntent, Status: res.Status, FailureReason: res.FailureReason})
 		}
 		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		settled++
+	}
+
+	refunds, err := store.PendingRefunds(ctx, now.Add(-30*time.Second))
+	if err != nil {
+		return settled, errors.Join(append(errs, err)...)
+	}
+	for _, r := range refunds {
+		if err := gw.Refund(ctx, r.PaymentIntent, r.Amount, r.Key()); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := store.MarkRefundSent(ctx, r.ID); err != nil {
 			errs = append(errs, err)
 			continue
 		}
