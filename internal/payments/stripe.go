@@ -58,13 +58,7 @@ func (s *Stripe) SetupSession(ctx context.Context, ss Session) (Hosted, error) {
 		CancelURL:          stripe.String(ss.CancelURL),
 		ClientReferenceID:  stripe.String(ss.Reference),
 	}
-	p.Context = ctx
-	p.SetIdempotencyKey(ss.Key)
-	cs, err := s.api.CheckoutSessions.New(p)
-	if err != nil {
-		return Hosted{}, err
-	}
-	return Hosted{ID: cs.ID, URL: cs.URL}, nil
+	return s.newSession(ctx, p, ss.Key)
 }
 
 // PaymentSession opens Checkout for one bill, paid on the guest's phone.
@@ -88,8 +82,13 @@ func (s *Stripe) PaymentSession(ctx context.Context, ss Session) (Hosted, error)
 		CancelURL:         stripe.String(ss.CancelURL),
 		ClientReferenceID: stripe.String(ss.Reference),
 	}
+	return s.newSession(ctx, p, ss.Key)
+}
+
+// newSession creates a Checkout Session with an idempotency key.
+func (s *Stripe) newSession(ctx context.Context, p *stripe.CheckoutSessionParams, key string) (Hosted, error) {
 	p.Context = ctx
-	p.SetIdempotencyKey(ss.Key)
+	p.SetIdempotencyKey(key)
 	cs, err := s.api.CheckoutSessions.New(p)
 	if err != nil {
 		return Hosted{}, err
