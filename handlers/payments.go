@@ -98,6 +98,11 @@ func (a *App) chargeVisit(c echo.Context) error {
 	if method == models.PayByPhone {
 		return a.startPhonePayment(c, p, d, back)
 	}
+	if claimed, err := a.store.ClaimForStripe(ctx, p.ID); err != nil {
+		return err
+	} else if !claimed {
+		return a.seeOther(c, back, "This card payment is already being processed.")
+	}
 	p, err = a.chargeCard(context.WithoutCancel(ctx), p, card)
 	if err != nil {
 		a.log.Warn("charge card: Stripe unreachable; the reconciler will retry", "id", requestID(c), "payment", p.ID, "error", err)

@@ -20,6 +20,7 @@ CREATE TABLE payments (
     failure_reason           text,
     note                     text   NOT NULL DEFAULT '',
     needs_attention          boolean NOT NULL DEFAULT false,
+    stripe_sent_at           timestamptz, -- when a request claimed the row to send it to Stripe
     created_by               bigint REFERENCES users (id),
     created_at               timestamptz NOT NULL DEFAULT now(),
     updated_at               timestamptz NOT NULL DEFAULT now(),

@@ -95,6 +95,20 @@ func (s *Store) ApplyCharge(ctx context.Context, paymentID int64, o ChargeOutcom
 	return p, err
 }
 
+// ClaimForStripe marks a pending payment as being sent to Stripe and reports
+// whether this caller won it, so concurrent clicks make one Stripe call. A
+// claimer that dies leaves the payment to the reconciler, which retries with
+// the same idempotency key.
+func (s *Store) ClaimForStripe(ctx context.Context, paymentID int64) (bool, error) {
+	res, err := s.DB.ExecContext(ctx, `UPDATE payments SET stripe_sent_at = now()
+		WHERE id = $1 AND status IN ('pending', 'authorized') AND stripe_sent_at IS NULL`, paymentID)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
 // SetCheckoutSession stores the hosted page of a pay-by-phone payment.
 func (s *Store) SetCheckoutSession(ctx context.Context, paymentID int64, id, url string) error {
 	_, err := s.DB.ExecContext(ctx, `UPDATE payments SET stripe_checkout_session = $2, stripe_checkout_url = $3, updated_at = now() WHERE id = $1`, paymentID, id, url)
