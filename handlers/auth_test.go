@@ -9,7 +9,7 @@ import (
 	"github.com/clockroom/clockroom/models"
 )
 
-func countUsers(t *testing.T, ta *testApp) int {
+func countUsers(t testing.TB, ta *testApp) int {
 	var n int
 	if err := ta.store.DB.Get(&n, `SELECT count(*) FROM users`); err != nil {
 		t.Fatal(err)

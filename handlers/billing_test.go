@@ -15,7 +15,7 @@ import (
 
 // admitted sets up tonight with a guest admitted at `in` and returns the
 // visit id.
-func admitted(t *testing.T, ta *testApp, e models.Event, email string, in time.Time) (int64, string) {
+func admitted(t testing.TB, ta *testApp, e models.Event, email string, in time.Time) (int64, string) {
 	t.Helper()
 	code := ta.ticket(t, e, ta.user(t, email, models.RoleAttendee))
 	id, _ := ta.store.Tickets.Verify(code)
@@ -56,7 +56,7 @@ func TestLiveMeterAndTicketMeter(t *testing.T) {
 	}
 }
 
-func mustClient(t *testing.T, ta *testApp, email string) *client {
+func mustClient(t testing.TB, ta *testApp, email string) *client {
 	c := ta.client(t)
 	c.login(email)
 	return c

@@ -14,7 +14,7 @@ import (
 )
 
 // tonight creates a published event that started half an hour ago.
-func (ta *testApp) tonight(t *testing.T, v models.Venue, host models.User, capacity int) models.Event {
+func (ta *testApp) tonight(t testing.TB, v models.Venue, host models.User, capacity int) models.Event {
 	t.Helper()
 	start := time.Now().Add(-30 * time.Minute).Truncate(time.Second)
 	id, err := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Status: models.EventPublished,
@@ -27,7 +27,7 @@ func (ta *testApp) tonight(t *testing.T, v models.Venue, host models.User, capac
 }
 
 // ticketCode RSVPs u to e and returns the ticket code.
-func (ta *testApp) ticket(t *testing.T, e models.Event, u models.User) string {
+func (ta *testApp) ticket(t testing.TB, e models.Event, u models.User) string {
 	t.Helper()
 	r, err := ta.store.Reserve(t.Context(), e.ID, u.ID, time.Now())
 	if err != nil {
@@ -82,7 +82,7 @@ func TestBrowserDoorScansWithTheCamera(t *testing.T) {
 }
 
 // openDoor signs in through the browser and lands on the event's door page.
-func openDoor(t *testing.T, ctx context.Context, ta *testApp, e models.Event, email string) {
+func openDoor(t testing.TB, ctx context.Context, ta *testApp, e models.Event, email string) {
 	t.Helper()
 	browsertest.Do(t, ctx, chromedp.Navigate(ta.srv.URL+"/login?next=/host/events/"+itoa(e.ID)+"/door"),
 		chromedp.SendKeys(chromedp.ID("f-email"), email),

@@ -42,7 +42,7 @@ func (c *client) apiPostTo(base, path string, body any) (int, map[string]any) {
 
 func scanPath(e models.Event) string { return fmt.Sprintf("/api/v1/events/%d/scan", e.ID) }
 
-func wantResult(t *testing.T, status int, body map[string]any, result string) {
+func wantResult(t testing.TB, status int, body map[string]any, result string) {
 	t.Helper()
 	if status != http.StatusOK || body["result"] != result {
 		t.Fatalf("scan: %d %v, want result %q", status, body, result)

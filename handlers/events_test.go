@@ -138,7 +138,7 @@ func TestNobodyCancelsAnotherPersonsTicket(t *testing.T) {
 	}
 }
 
-func mustUser(t *testing.T, ta *testApp, email string) models.User {
+func mustUser(t testing.TB, ta *testApp, email string) models.User {
 	u, err := ta.store.UserByEmail(t.Context(), email)
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +233,7 @@ func TestCalendarFilesParse(t *testing.T) {
 	}
 }
 
-func parseICS(t *testing.T, body string) *ical.Calendar {
+func parseICS(t testing.TB, body string) *ical.Calendar {
 	t.Helper()
 	cal, err := ical.NewDecoder(bytes.NewReader([]byte(body))).Decode()
 	if err != nil {

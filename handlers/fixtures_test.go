@@ -12,11 +12,11 @@ import (
 )
 
 // venue creates the install's venue.
-func (ta *testApp) venue(t *testing.T) models.Venue { return ta.venueWith(t, 60) }
+func (ta *testApp) venue(t testing.TB) models.Venue { return ta.venueWith(t, 60) }
 
 // venueWith creates the venue with a room limit and the demo tariff: 8p a
 // minute, 5 minutes' grace, at least £3, at most £24 a day.
-func (ta *testApp) venueWith(t *testing.T, room int) models.Venue {
+func (ta *testApp) venueWith(t testing.TB, room int) models.Venue {
 	t.Helper()
 	minimum, daily := int64(300), int64(2400)
 	v, err := ta.store.CreateVenue(t.Context(), models.Venue{Name: "Test Café", TimeZone: "Europe/London", Currency: "GBP", RoomCapacity: room,
@@ -28,7 +28,7 @@ func (ta *testApp) venueWith(t *testing.T, room int) models.Venue {
 }
 
 // event creates a published event hosted by host that starts tomorrow.
-func (ta *testApp) event(t *testing.T, v models.Venue, host models.User, title string, capacity int) models.Event {
+func (ta *testApp) event(t testing.TB, v models.Venue, host models.User, title string, capacity int) models.Event {
 	t.Helper()
 	start := time.Now().Add(24 * time.Hour).Truncate(time.Minute)
 	id, err := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Status: models.EventPublished,
@@ -41,7 +41,7 @@ func (ta *testApp) event(t *testing.T, v models.Venue, host models.User, title s
 }
 
 // signedIn creates a user with role and returns a signed-in client.
-func (ta *testApp) signedIn(t *testing.T, email string, role models.Role) (*client, models.User) {
+func (ta *testApp) signedIn(t testing.TB, email string, role models.Role) (*client, models.User) {
 	t.Helper()
 	u := ta.user(t, email, role)
 	c := ta.client(t)

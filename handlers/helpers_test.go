@@ -33,14 +33,14 @@ type testApp struct {
 
 const testWebhookSecret = "whsec_clockroomtestsecret"
 
-func newTestApp(t *testing.T, env map[string]string) *testApp {
+func newTestApp(t testing.TB, env map[string]string) *testApp {
 	t.Helper()
 	return newTestAppOn(t, testdb.New(t), env)
 }
 
 // newTestAppOn builds an app on db; two apps on one database stand for two
 // server instances.
-func newTestAppOn(t *testing.T, db *sqlx.DB, env map[string]string) *testApp {
+func newTestAppOn(t testing.TB, db *sqlx.DB, env map[string]string) *testApp {
 	t.Helper()
 	if env == nil {
 		env = map[string]string{}
@@ -70,7 +70,7 @@ func newTestAppOn(t *testing.T, db *sqlx.DB, env map[string]string) *testApp {
 }
 
 // user creates an account with role.
-func (ta *testApp) user(t *testing.T, email string, role models.Role) models.User {
+func (ta *testApp) user(t testing.TB, email string, role models.Role) models.User {
 	t.Helper()
 	u, err := ta.store.CreateUser(t.Context(), models.NewUser{Email: email, Name: strings.Split(email, "@")[0], Password: "password-123", Role: role})
 	if err != nil {
@@ -82,13 +82,13 @@ func (ta *testApp) user(t *testing.T, email string, role models.Role) models.Use
 // client is a browser stand-in: cookies, no redirects followed, and the last
 // CSRF token seen on a page.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	http *http.Client
 	csrf string
 }
 
-func (ta *testApp) client(t *testing.T) *client {
+func (ta *testApp) client(t testing.TB) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, base: ta.srv.URL, http: &http.Client{
 		Jar:           jar,
@@ -167,14 +167,14 @@ func (c *client) cookie(name string) *http.Cookie {
 	return nil
 }
 
-func wantStatus(t *testing.T, res response, want int) {
+func wantStatus(t testing.TB, res response, want int) {
 	t.Helper()
 	if res.StatusCode != want {
 		t.Fatalf("%s %s: status %d, want %d\n%s", res.Request.Method, res.Request.URL.Path, res.StatusCode, want, res.body)
 	}
 }
 
-func wantBody(t *testing.T, res response, parts ...string) {
+func wantBody(t testing.TB, res response, parts ...string) {
 	t.Helper()
 	for _, p := range parts {
 		if !strings.Contains(res.body, p) {

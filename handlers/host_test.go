@@ -23,7 +23,7 @@ func validEventForm() map[string]string {
 
 func london() *time.Location { l, _ := time.LoadLocation("Europe/London"); return l }
 
-func countEvents(t *testing.T, ta *testApp) int {
+func countEvents(t testing.TB, ta *testApp) int {
 	var n int
 	ta.store.DB.Get(&n, `SELECT count(*) FROM events`)
 	return n

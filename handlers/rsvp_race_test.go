@@ -168,7 +168,7 @@ func postOnce(c *client, base, path string) (string, error) {
 	return res.Header.Get("Location"), nil
 }
 
-func wantPositions(t *testing.T, positions []int, n int) {
+func wantPositions(t testing.TB, positions []int, n int) {
 	t.Helper()
 	slices.Sort(positions)
 	if len(positions) != n {

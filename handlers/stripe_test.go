@@ -21,7 +21,7 @@ import (
 )
 
 // sendWebhook posts a Stripe event signed as Stripe would, at signedAt.
-func (ta *testApp) sendWebhook(t *testing.T, id, typ string, object any, secret string, signedAt time.Time) (int, map[string]any) {
+func (ta *testApp) sendWebhook(t testing.TB, id, typ string, object any, secret string, signedAt time.Time) (int, map[string]any) {
 	t.Helper()
 	obj, _ := json.Marshal(object)
 	payload := []byte(fmt.Sprintf(`{"id":%q,"object":"event","api_version":"2023-10-16","type":%q,"data":{"object":%s}}`, id, typ, obj))
@@ -43,7 +43,7 @@ func (ta *testApp) sendWebhook(t *testing.T, id, typ string, object any, secret 
 
 // closedVisit admits a guest (with pm saved as their card, if any) 60
 // minutes ago and checks them out: a bill of £4.80.
-func closedVisit(t *testing.T, ta *testApp, e models.Event, email, pm string) int64 {
+func closedVisit(t testing.TB, ta *testApp, e models.Event, email, pm string) int64 {
 	t.Helper()
 	in := time.Now().Add(-60 * time.Minute)
 	visit, _ := admitted(t, ta, e, email, in)
@@ -56,12 +56,12 @@ func closedVisit(t *testing.T, ta *testApp, e models.Event, email, pm string) in
 	return visit
 }
 
-func saveTestCard(t *testing.T, ta *testApp, email, pm string) {
+func saveTestCard(t testing.TB, ta *testApp, email, pm string) {
 	u := mustUser(t, ta, email)
 	ta.store.DB.MustExec(`UPDATE users SET stripe_customer_id = $2, stripe_payment_method = $3, card_label = 'visa •••• 4242' WHERE id = $1`, u.ID, "cus_"+u.Name, pm)
 }
 
-func billingSetup(t *testing.T) (*testApp, *client, models.Event) {
+func billingSetup(t testing.TB) (*testApp, *client, models.Event) {
 	ta := newTestApp(t, nil)
 	v := ta.venue(t)
 	_, host := ta.signedIn(t, "host@example.com", models.RoleHost)
