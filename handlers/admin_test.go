@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/clockroom/clockroom/models"
@@ -49,5 +50,17 @@ func TestRoleGuard(t *testing.T) {
 	wantBody(t, c.get("/admin/users"), "You cannot remove your own admin role")
 	if u, _ := ta.store.UserByID(t.Context(), admin.ID); u.Role != models.RoleAdmin {
 		t.Fatal("an admin demoted themselves")
+	}
+}
+
+func TestProfilerIsForAdminsOnly(t *testing.T) {
+	ta := newTestApp(t, nil)
+	admin, _ := ta.signedIn(t, "admin@example.com", models.RoleAdmin)
+	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
+	wantStatus(t, staff.get("/debug/pprof/"), http.StatusForbidden)
+	wantStatus(t, ta.client(t).get("/debug/pprof/heap"), http.StatusSeeOther)
+	wantBody(t, admin.get("/debug/pprof/"), "goroutine", "heap")
+	if res := admin.get("/debug/pprof/heap?debug=1"); res.StatusCode != http.StatusOK || !strings.Contains(res.body, "heap profile") {
+		t.Fatalf("heap profile: %d", res.StatusCode)
 	}
 }

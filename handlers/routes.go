@@ -88,6 +88,7 @@ func (a *App) routes() *echo.Echo {
 	admin.POST("/users/:id/role", a.adminSetRole)
 	admin.GET("/outbox", a.adminOutbox)
 	admin.GET("/venue", a.adminVenue)
+	debugRoutes(s.Group("/debug", a.requireRole(models.RoleAdmin)))
 	admin.POST("/venue", a.updateVenue)
 
 	return e
