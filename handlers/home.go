@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -50,7 +51,7 @@ func (a *App) home(c echo.Context) error {
 // pages still render.
 func (a *App) venue(ctx context.Context) (models.Venue, error) {
 	v, err := a.store.Venue(ctx)
-	if err == models.ErrNotFound {
+	if errors.Is(err, models.ErrNotFound) {
 		return models.Venue{Name: "Clockroom", TimeZone: "UTC", Currency: "GBP"}, nil
 	}
 	return v, err

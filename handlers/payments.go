@@ -116,7 +116,7 @@ func (a *App) chargeVisit(c echo.Context) error {
 // answer: the payment stays pending for the reconciler.
 func (a *App) chargeCard(ctx context.Context, p models.Payment, card models.SavedCard) (models.Payment, error) {
 	res, err := a.payments.ChargeSaved(ctx, payments.Charge{Amount: p.Amount, Currency: p.Currency, CustomerID: *card.Customer,
-		PaymentMethod: *card.PaymentMethod, Description: "Clockroom visit", Reference: strconv.FormatInt(p.ID, 10), Key: p.IdempotencyKey})
+		PaymentMethod: *card.PaymentMethod, Description: "Clockroom visit", Reference: strconv.FormatInt(p.ID, 10), Key: p.Key()})
 	if err != nil {
 		return p, err
 	}
@@ -165,7 +165,7 @@ func (a *App) startPhonePayment(c echo.Context, p models.Payment, d models.Visit
 	base := a.cfg.BaseURL.String()
 	page, err := a.payments.PaymentSession(ctx, payments.Session{Amount: p.Amount, Currency: p.Currency,
 		Description: "Your time at " + d.Venue.Name + ": " + d.Event.Title, SuccessURL: base + "/paid", CancelURL: base + "/",
-		Reference: strconv.FormatInt(p.ID, 10), Key: p.IdempotencyKey})
+		Reference: strconv.FormatInt(p.ID, 10), Key: p.Key()})
 	if err == nil {
 		err = a.store.SetCheckoutSession(ctx, p.ID, page.ID, page.URL)
 	}
@@ -214,7 +214,7 @@ func (a *App) placeHold(ctx context.Context, h *models.Payment) string {
 		return ""
 	}
 	res, err := a.payments.Hold(ctx, payments.Charge{Amount: h.Amount, Currency: h.Currency, CustomerID: *card.Customer,
-		PaymentMethod: *card.PaymentMethod, Description: "Clockroom: hold at check-in", Reference: strconv.FormatInt(h.ID, 10), Key: models.HoldKey(*h)})
+		PaymentMethod: *card.PaymentMethod, Description: "Clockroom: hold at check-in", Reference: strconv.FormatInt(h.ID, 10), Key: h.HoldKey()})
 	if err != nil {
 		a.log.Warn("hold at check-in: Stripe did not answer", "payment", h.ID, "error", err)
 		return "No card hold: Stripe did not answer. Staff will take payment at the exit."
@@ -234,10 +234,10 @@ func (a *App) settleHold(ctx context.Context, p models.Payment) string {
 	var res payments.Result
 	var err error
 	if p.Amount == 0 {
-		err = a.payments.CancelHold(ctx, *p.PaymentIntent, models.ReleaseKey(p))
+		err = a.payments.CancelHold(ctx, *p.PaymentIntent, p.ReleaseKey())
 		res = payments.Result{PaymentIntent: *p.PaymentIntent, Status: payments.StatusCanceled, FailureReason: "Nothing to pay: the hold was released."}
 	} else {
-		res, err = a.payments.Capture(ctx, *p.PaymentIntent, p.Amount, models.CaptureKey(p))
+		res, err = a.payments.Capture(ctx, *p.PaymentIntent, p.Amount, p.CaptureKey())
 	}
 	if err != nil {
 		a.log.Warn("settle hold: Stripe did not answer; the reconciler will retry", "payment", p.ID, "error", err)

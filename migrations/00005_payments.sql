@@ -2,7 +2,8 @@
 -- Payments for visits. A payment row is committed before any Stripe call it
 -- describes, and its idempotency key is derived from the row, so a retry or
 -- a crash between commit and call can never charge twice. At most one live
--- payment per visit; a failed one may be followed by another method.
+-- payment per visit; a failed one may be followed by another method. The
+-- idempotency keys are derived from the row id (models.Payment.Key), not stored.
 CREATE TABLE payments (
     id                       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     visit_id                 bigint NOT NULL REFERENCES visits (id),
@@ -13,7 +14,6 @@ CREATE TABLE payments (
     status                   text   NOT NULL CHECK (status IN ('pending', 'authorized', 'succeeded', 'failed', 'refunded', 'partially_refunded', 'canceled')),
     is_hold                  boolean NOT NULL DEFAULT false,
     refunded_amount          bigint NOT NULL DEFAULT 0,
-    idempotency_key          text   NOT NULL,
     stripe_payment_intent    text,
     stripe_checkout_session  text,
     stripe_checkout_url      text,
@@ -26,7 +26,6 @@ CREATE TABLE payments (
     updated_at               timestamptz NOT NULL DEFAULT now(),
     CHECK (refunded_amount BETWEEN 0 AND amount)
 );
-CREATE UNIQUE INDEX payments_idempotency_key ON payments (idempotency_key);
 CREATE UNIQUE INDEX payments_payment_intent ON payments (stripe_payment_intent);
 CREATE UNIQUE INDEX payments_checkout_session ON payments (stripe_checkout_session);
 CREATE UNIQUE INDEX payments_one_live_per_visit ON payments (visit_id) WHERE status IN ('pending', 'authorized', 'succeeded', 'refunded', 'partially_refunded');

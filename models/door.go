@@ -240,7 +240,7 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 }
 
 func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h ticketHolder, who *Attendee) (ScanResponse, *int64, *int64, error) {
-	_, currency, err := eventTariff(ctx, tx, h.EventID)
+	t, currency, err := eventTariff(ctx, tx, h.EventID)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
@@ -253,7 +253,6 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 		if err != nil {
 			return ScanResponse{}, nil, nil, err
 		}
-		t, _, _ := eventTariff(ctx, tx, h.EventID)
 		b := storedBill(t, last)
 		return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(last, &b, currency),
 			Message: "Already checked out at " + last.CheckedOutAt.In(s.loc(ctx, tx)).Format("15:04") + "."}, &last.ID, &h.ID, nil
@@ -407,7 +406,7 @@ func (s *Store) SearchGuests(ctx context.Context, eventID int64, q string) ([]Do
 	var gs []DoorGuest
 	err := s.DB.SelectContext(ctx, &gs, `
 		SELECT r.id, u.name, u.email, r.status, r.created_at, r.ticket_id,
-		       CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*) FROM rsvps w WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.queue_seq <= r.queue_seq) ELSE 0 END AS waitlist_position,
+		       `+waitlistPosition+`,
 		       (SELECT min(v.checked_in_at) FROM visits v WHERE v.rsvp_id = r.id) AS checked_in_at,
 		       EXISTS (SELECT 1 FROM visits v WHERE v.rsvp_id = r.id AND v.checked_out_at IS NULL) AS inside
 		FROM rsvps r JOIN users u ON u.id = r.user_id

@@ -38,6 +38,10 @@ var (
 	ErrRefundTooMuch = errors.New("a refund cannot be more than what was paid and not yet refunded")
 )
 
+// liveStatuses are the payment statuses that hold (or are taking) a visit's
+// money; a visit has at most one payment in them (payments_one_live_per_visit).
+const liveStatuses = `('pending', 'authorized', 'succeeded', 'refunded', 'partially_refunded')`
+
 // Payment is money for one visit.
 type Payment struct {
 	ID              int64     `db:"id"`
@@ -47,7 +51,6 @@ type Payment struct {
 	Currency        string    `db:"currency"`
 	Status          string    `db:"status"`
 	RefundedAmount  int64     `db:"refunded_amount"`
-	IdempotencyKey  string    `db:"idempotency_key"`
 	PaymentIntent   *string   `db:"stripe_payment_intent"`
 	CheckoutSession *string   `db:"stripe_checkout_session"`
 	FailureReason   *string   `db:"failure_reason"`
@@ -60,7 +63,7 @@ type Payment struct {
 // Live reports whether the payment holds the visit's money (or is on its way).
 func (p Payment) Live() bool { return p.Status != PaymentFailed && p.Status != PaymentCanceled }
 
-const paymentColumns = `p.id, p.visit_id, p.method, p.amount, p.currency, p.status, p.refunded_amount, p.idempotency_key,
+const paymentColumns = `p.id, p.visit_id, p.method, p.amount, p.currency, p.status, p.refunded_amount,
 	p.stripe_payment_intent, p.stripe_checkout_session, p.failure_reason, p.note, p.needs_attention, p.is_hold, p.created_at`
 
 // CheckOut closes an open visit now, by staff, and returns it with its bill.
@@ -142,24 +145,20 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Pa
 	// backs it, but a violation would abort the caller's transaction.
 	var live bool
 	if err := tx.GetContext(ctx, &live, `SELECT EXISTS (SELECT 1 FROM payments WHERE visit_id = $1
-		AND status IN ('pending', 'authorized', 'succeeded', 'refunded', 'partially_refunded'))`, v.ID); err != nil {
+		AND status IN `+liveStatuses+`)`, v.ID); err != nil {
 		return p, err
 	}
 	if live {
 		return p, ErrAlreadyPaid
 	}
 	err = tx.GetContext(ctx, &p.ID, `
-		INSERT INTO payments (visit_id, method, amount, currency, status, idempotency_key, note, created_by)
-		VALUES ($1, $2, $3, $4, $5, 'payment-' || gen_random_uuid(), $6, NULLIF($7, 0)) RETURNING id`,
+		INSERT INTO payments (visit_id, method, amount, currency, status, note, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0)) RETURNING id`,
 		v.ID, np.Method, amount, currency, status, np.Note, np.ActorID)
 	if isUniqueViolation(err, "payments_one_live_per_visit") {
 		return p, ErrAlreadyPaid
 	}
 	if err != nil {
-		return p, err
-	}
-	// The key Stripe sees is derived from the row itself.
-	if _, err := tx.ExecContext(ctx, `UPDATE payments SET idempotency_key = 'clockroom-payment-' || id WHERE id = $1`, p.ID); err != nil {
 		return p, err
 	}
 	if err := audit(ctx, tx, np.ActorID, "payment."+np.Method, fmt.Sprintf("visit:%d", v.ID), map[string]any{"amount": amount, "note": np.Note}); err != nil {
@@ -332,11 +331,13 @@ func (s *Store) PendingRefunds(ctx context.Context, before time.Time) ([]Refund,
 // ErrNotRefundable means the payment has no card charge to refund.
 var ErrNotRefundable = errors.New("only a card payment that went through can be refunded")
 
-// HoldKey, CaptureKey and ReleaseKey are the Stripe idempotency keys of a
-// hold's three calls, derived from the payment row like every other key.
-func HoldKey(p Payment) string    { return fmt.Sprintf("clockroom-hold-%d", p.ID) }
-func CaptureKey(p Payment) string { return fmt.Sprintf("clockroom-capture-%d", p.ID) }
-func ReleaseKey(p Payment) string { return fmt.Sprintf("clockroom-release-%d", p.ID) }
+// Key is the Stripe idempotency key of the payment's charge or Checkout
+// Session. HoldKey, CaptureKey and ReleaseKey are those of a hold's three
+// calls. All are derived from the row, so every retry sends the same key.
+func (p Payment) Key() string        { return fmt.Sprintf("clockroom-payment-%d", p.ID) }
+func (p Payment) HoldKey() string    { return fmt.Sprintf("clockroom-hold-%d", p.ID) }
+func (p Payment) CaptureKey() string { return fmt.Sprintf("clockroom-capture-%d", p.ID) }
+func (p Payment) ReleaseKey() string { return fmt.Sprintf("clockroom-release-%d", p.ID) }
 
 // placeHoldRow writes the hold for a guest just admitted (in the admit's
 // transaction) when the venue holds at check-in and the guest saved a card.
@@ -363,12 +364,9 @@ func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID, ac
 	}
 	var id int64
 	if err := tx.GetContext(ctx, &id, `
-		INSERT INTO payments (visit_id, method, amount, currency, status, is_hold, idempotency_key, note, created_by)
-		VALUES ($1, 'card_on_file', $2, $3, 'pending', true, 'hold-' || gen_random_uuid(), 'hold at check-in', NULLIF($4, 0)) RETURNING id`,
+		INSERT INTO payments (visit_id, method, amount, currency, status, is_hold, note, created_by)
+		VALUES ($1, 'card_on_file', $2, $3, 'pending', true, 'hold at check-in', NULLIF($4, 0)) RETURNING id`,
 		visitID, amount, currency, actorID); err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE payments SET idempotency_key = 'clockroom-payment-' || id WHERE id = $1`, id); err != nil {
 		return nil, err
 	}
 	p, err := paymentWhere(ctx, tx, `p.id = $1`, id)

@@ -40,12 +40,13 @@ type RSVP struct {
 // Active reports whether the RSVP holds a seat or a waitlist place.
 func (r RSVP) Active() bool { return r.Status != RSVPCancelled }
 
-// waitlistPosition is derived, never stored: the rank among the event's
-// waitlisted RSVPs by queue order. It stays contiguous by construction.
-const rsvpColumns = `r.id, r.event_id, r.user_id, r.ticket_id, r.status, r.created_at, r.confirmed_at, r.cancelled_at,
-	CASE WHEN r.status = 'waitlisted' THEN (
+// waitlistPosition is derived, never stored: the rank of RSVP r among its
+// event's waitlisted RSVPs by queue order. It stays contiguous by construction.
+const waitlistPosition = `CASE WHEN r.status = 'waitlisted' THEN (
 		SELECT count(*) FROM rsvps w WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.queue_seq <= r.queue_seq
 	) ELSE 0 END AS waitlist_position`
+
+const rsvpColumns = `r.id, r.event_id, r.user_id, r.ticket_id, r.status, r.created_at, r.confirmed_at, r.cancelled_at, ` + waitlistPosition
 
 // Reserve RSVPs userID to an event: a confirmed seat while one is free,
 // otherwise a waitlist place. Repeating it returns the same RSVP. The event

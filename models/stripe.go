@@ -256,7 +256,7 @@ func settle(ctx context.Context, tx *sqlx.Tx, e StripeEvent, status string) erro
 		// another payment the guest paid twice: flag it for a refund.
 		var other bool
 		if err := tx.GetContext(ctx, &other, `SELECT EXISTS (SELECT 1 FROM payments WHERE visit_id = $1 AND id <> $2
-			AND status IN ('pending', 'authorized', 'succeeded', 'refunded', 'partially_refunded'))`, p.VisitID, p.ID); err != nil {
+			AND status IN `+liveStatuses+`)`, p.VisitID, p.ID); err != nil {
 			return err
 		}
 		if other {

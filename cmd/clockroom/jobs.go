@@ -12,7 +12,7 @@ import (
 // startJobs runs the server's periodic work until ctx ends. Every job is safe
 // with several instances running at once: each is a single statement or
 // claims its rows with SKIP LOCKED.
-func startJobs(ctx context.Context, in *infra, store *models.Store) error {
+func startJobs(ctx context.Context, in *infra, store *models.Store, gw payments.Gateway) error {
 	var sender *mail.Sender
 	if in.cfg.SMTPURL != "" {
 		var err error
@@ -36,7 +36,6 @@ func startJobs(ctx context.Context, in *infra, store *models.Store) error {
 			in.log.Info("checked out forgotten visits; they are flagged for staff review", "count", n)
 		}
 	})
-	gw := in.gateway()
 	go every(ctx, time.Minute, func() {
 		n, err := payments.Reconcile(ctx, store, gw, time.Now())
 		logFailure(ctx, in, "reconcile pending card payments", err)

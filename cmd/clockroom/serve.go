@@ -27,11 +27,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 			return err
 		}
 	}
-	app, err := handlers.New(handlers.Deps{Config: in.cfg, Store: store, Log: in.log, Payments: in.gateway()})
+	gw := in.gateway()
+	app, err := handlers.New(handlers.Deps{Config: in.cfg, Store: store, Log: in.log, Payments: gw})
 	if err != nil {
 		return err
 	}
-	if err := startJobs(ctx, in, store); err != nil {
+	if err := startJobs(ctx, in, store, gw); err != nil {
 		return err
 	}
 

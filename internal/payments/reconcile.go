@@ -30,7 +30,7 @@ func Reconcile(ctx context.Context, store *models.Store, gw Gateway, now time.Ti
 			var card models.SavedCard
 			if card, err = store.VisitGuestCard(ctx, p.VisitID); err == nil && card.HasCard() {
 				res, err = gw.ChargeSaved(ctx, Charge{Amount: p.Amount, Currency: p.Currency, CustomerID: *card.Customer,
-					PaymentMethod: *card.PaymentMethod, Description: "Clockroom visit", Reference: strconv.FormatInt(p.ID, 10), Key: p.IdempotencyKey})
+					PaymentMethod: *card.PaymentMethod, Description: "Clockroom visit", Reference: strconv.FormatInt(p.ID, 10), Key: p.Key()})
 			} else if err == nil {
 				res = Result{Status: StatusFailed, FailureReason: "The guest's card was removed."}
 			}
@@ -80,7 +80,7 @@ func Reconcile(ctx context.Context, store *models.Store, gw Gateway, now time.Ti
 			continue
 		}
 		res, err := gw.Hold(ctx, Charge{Amount: h.Amount, Currency: h.Currency, CustomerID: *card.Customer, PaymentMethod: *card.PaymentMethod,
-			Description: "Clockroom: hold at check-in", Reference: strconv.FormatInt(h.ID, 10), Key: models.HoldKey(h)})
+			Description: "Clockroom: hold at check-in", Reference: strconv.FormatInt(h.ID, 10), Key: h.HoldKey()})
 		if err == nil {
 			err = store.ApplyHold(ctx, h.ID, models.ChargeOutcome{PaymentIntent: res.PaymentIntent, Status: res.Status, FailureReason: res.FailureReason})
 		}
@@ -114,10 +114,10 @@ func Reconcile(ctx context.Context, store *models.Store, gw Gateway, now time.Ti
 	for _, p := range captures {
 		var res Result
 		if p.Amount == 0 {
-			err = gw.CancelHold(ctx, *p.PaymentIntent, models.ReleaseKey(p))
+			err = gw.CancelHold(ctx, *p.PaymentIntent, p.ReleaseKey())
 			res = Result{PaymentIntent: *p.PaymentIntent, Status: StatusCanceled, FailureReason: "Nothing to pay: the hold was released."}
 		} else {
-			res, err = gw.Capture(ctx, *p.PaymentIntent, p.Amount, models.CaptureKey(p))
+			res, err = gw.Capture(ctx, *p.PaymentIntent, p.Amount, p.CaptureKey())
 		}
 		if err == nil {
 			_, err = store.ApplyCharge(ctx, p.ID, models.ChargeOutcome{PaymentIntent: res.PaymentIntent, Status: res.Status, FailureReason: res.FailureReason})
