@@ -18,6 +18,9 @@ func TestHealthz(t *testing.T) {
 	}
 	ta.store.DB.Close()
 	wantStatus(t, c.get("/healthz"), http.StatusServiceUnavailable)
+	if res := c.get("/livez"); res.StatusCode != http.StatusOK || res.body != "ok" {
+		t.Fatalf("livez must answer without the database: %d %q", res.StatusCode, res.body)
+	}
 }
 
 func TestHomeListsDemoNights(t *testing.T) {

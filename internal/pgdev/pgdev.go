@@ -136,6 +136,27 @@ func (c *Cluster) URL(name string) string {
 	return (&url.URL{Scheme: "postgres", User: url.User("clockroom"), Path: "/" + name, RawQuery: q.Encode()}).String()
 }
 
+// Resolve is the folder Start uses for dir: dir itself, or its stand-in
+// under /var/lib/clockroom when the postgres user cannot reach it.
+func Resolve(dir string) (string, error) {
+	owner, err := clusterOwner()
+	if err != nil {
+		return "", err
+	}
+	return resolveDir(dir, owner)
+}
+
+// URL is the connection URL for database name on the cluster that Start runs
+// in dir, for another process (a load generator, say) to reach the cluster a
+// server started. It does not check that the cluster is running.
+func URL(dir, name string) (string, error) {
+	abs, err := Resolve(dir)
+	if err != nil {
+		return "", err
+	}
+	return (&Cluster{Dir: abs, SocketDir: socketDir(abs)}).URL(name), nil
+}
+
 // Stop shuts the cluster down (fast shutdown: open sessions are ended) and
 // waits for it to exit.
 func (c *Cluster) Stop() error {

@@ -45,6 +45,9 @@ func TestStartReuseStop(t *testing.T) {
 		}
 	}
 	exec1(t, c.URL("clockroom"), `CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')`)
+	if u, err := URL(dir, "clockroom"); err != nil || u != c.URL("clockroom") {
+		t.Fatalf("URL(dir) = %q, %v; the running cluster is at %q", u, err, c.URL("clockroom"))
+	}
 	if err := c.Stop(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
