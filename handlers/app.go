@@ -27,6 +27,7 @@ type App struct {
 	pages    map[string]*template.Template
 	now      func() time.Time
 	echo     *echo.Echo
+	listing  *listingCache
 }
 
 // Deps are what New needs from main.
@@ -48,13 +49,15 @@ func New(d Deps) (*App, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	a := &App{cfg: d.Config, store: d.Store, log: d.Log, pages: pages, now: d.Now, payments: d.Payments}
+	a := &App{cfg: d.Config, store: d.Store, log: d.Log, pages: pages, now: d.Now, payments: d.Payments, listing: newListingCache()}
 	a.sessions = scs.New()
 	// No cleanup goroutine (its start and stop race); models.Store.Prune
 	// removes expired sessions from the server's periodic jobs instead.
 	a.sessions.Store = postgresstore.NewWithCleanupInterval(d.Store.DB.DB, 0)
+	// A sign-in lasts 30 days. No idle timeout: scs enforces one by writing
+	// the session back on every request, a database write (and fsync) per
+	// page view and per door scan.
 	a.sessions.Lifetime = 30 * 24 * time.Hour
-	a.sessions.IdleTimeout = 14 * 24 * time.Hour
 	a.sessions.Cookie.Name = "clockroom_session"
 	a.sessions.Cookie.HttpOnly = true
 	a.sessions.Cookie.SameSite = 2 // http.SameSiteLaxMode
@@ -62,6 +65,10 @@ func New(d Deps) (*App, error) {
 	a.echo = a.routes()
 	return a, nil
 }
+
+// ListingWatcher is the listing cache, for models.WatchListing to keep
+// fresh. Until a watcher runs, the listing is not cached.
+func (a *App) ListingWatcher() models.ListingWatcher { return a.listing }
 
 // Handler is the app's HTTP handler.
 func (a *App) Handler() *echo.Echo { return a.echo }
