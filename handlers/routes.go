@@ -27,14 +27,16 @@ func (a *App) routes() *echo.Echo {
 	e.Use(middleware.BodyLimit("1M"))
 
 	e.GET("/healthz", a.healthz)
+	e.GET("/livez", a.livez)
 	e.POST("/webhooks/stripe", a.stripeWebhook) // signed by Stripe, no session or CSRF
 	e.GET("/static/*", a.staticFiles())
 	e.GET("/favicon.ico", func(c echo.Context) error {
 		return c.Redirect(http.StatusMovedPermanently, "/static/img/favicon.svg")
 	})
 
-	// Everything below has a session, a CSRF token and the signed-in user.
-	s := e.Group("", a.loadSession, a.csrf(), a.loadUser)
+	// Everything below waits for its lane, then has a session, a CSRF token
+	// and the signed-in user.
+	s := e.Group("", lanes(generalLane, doorLane, laneWait), a.loadSession, a.csrf(), a.loadUser)
 	s.GET("/", a.home)
 	s.GET("/signup", a.signupPage)
 	s.POST("/signup", a.signup)

@@ -31,14 +31,17 @@ type Store struct {
 	BaseURL    string        // the public URL, for links in messages
 }
 
+// PoolSize is how many connections a server holds open to PostgreSQL.
+const PoolSize = 25
+
 // Open connects to PostgreSQL and checks the connection.
 func Open(ctx context.Context, url string) (*sqlx.DB, error) {
 	db, err := sqlx.Open("postgres", url)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(25)
-	db.SetMaxIdleConns(25)
+	db.SetMaxOpenConns(PoolSize)
+	db.SetMaxIdleConns(PoolSize)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to the database: %w", err)

@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// Lanes bound how many requests work at once, so that a rush on one kind of
+// request cannot hold every database connection while others wait behind
+// it: five hundred people pressing RSVP together must not stall the door.
+// The door's API has a lane of its own; every other page shares one. Both
+// together stay under the pool's size, leaving connections for the
+// background jobs. A request waits for its lane without holding a
+// connection, for at most laneWait, then gets a 503 asking to retry.
+var (
+	doorLane    = models.PoolSize / 3
+	generalLane = 6
+)
+
+const laneWait = 15 * time.Second
+
+// lanes is the middleware that admits requests into their lane.
+func lanes(general, door int, wait time.Duration) echo.MiddlewareFunc {
+	generalSlots, doorSlots := make(chan struct{}, general), make(chan struct{}, door)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			slots := generalSlots
+			if isAPI(c) {
+				slots = doorSlots
+			}
+			select {
+			case slots <- struct{}{}: // the fast path: no timer when there is room
+			default:
+				t := time.NewTimer(wait)
+				defer t.Stop()
+				select {
+				case slots <- struct{}{}:
+				case <-c.Request().Context().Done():
+					return c.Request().Context().Err() // the client has gone
+				case <-t.C:
+					c.Response().Header().Set("Retry-After", "5")
+					return echo.NewHTTPError(http.StatusServiceUnavailable, "Clockroom is very busy just now. Please try again in a few seconds.")
+				}
+			}
+			defer func() { <-slots }()
+			return next(c)
+		}
+	}
+}
