@@ -1,8 +1,11 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"time"
@@ -24,27 +27,53 @@ type homePage struct {
 	Venue   models.Venue
 }
 
-// home lists published events that have not ended, soonest first.
+// home lists published events that have not ended, soonest first. The list
+// itself comes from the listing cache; only the page around it (the
+// visitor's name, CSRF token and flash) is rendered per request.
 func (a *App) home(c echo.Context) error {
 	n, err := strconv.Atoi(c.QueryParam("page"))
 	if err != nil || n < 1 {
 		n = 1
 	}
 	ctx := c.Request().Context()
-	venue, err := a.venue(ctx)
+	now := a.now()
+	list, err := a.listing.get(n, now, func() (template.HTML, time.Time, error) {
+		return a.renderListing(ctx, n, now)
+	})
 	if err != nil {
 		return err
 	}
-	now := a.now()
+	return a.render(c, http.StatusOK, "home", page{Title: "Upcoming nights", Data: list})
+}
+
+// renderListing reads and renders page n of the listing, and says when that
+// rendering goes stale on its own: when a night on it starts or ends.
+func (a *App) renderListing(ctx context.Context, n int, now time.Time) (template.HTML, time.Time, error) {
+	venue, err := a.venue(ctx)
+	if err != nil {
+		return "", time.Time{}, err
+	}
 	events, err := a.store.UpcomingEvents(ctx, now, eventsPerPage+1, (n-1)*eventsPerPage)
 	if err != nil {
-		return err
+		return "", time.Time{}, err
 	}
 	p := homePage{Events: events, Loc: venue.Location(), Now: now, Page: n, Venue: venue}
 	if len(events) > eventsPerPage {
 		p.Events, p.HasMore = events[:eventsPerPage], true
 	}
-	return a.render(c, http.StatusOK, "home", page{Title: "Upcoming nights", Data: p})
+	expires := now.Add(listingTTL)
+	for _, e := range p.Events {
+		for _, t := range []time.Time{e.StartsAt, e.EndsAt} {
+			if t.After(now) && t.Before(expires) {
+				expires = t
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := a.pages["home"].ExecuteTemplate(&buf, "event-list", p); err != nil {
+		return "", time.Time{}, fmt.Errorf("render the listing: %w", err)
+	}
+	return template.HTML(buf.String()), expires, nil //nolint:gosec // our own template's output
 }
 
 // venue returns the install's venue; before one exists, a placeholder so

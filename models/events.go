@@ -129,6 +129,7 @@ func (s *Store) UpcomingEvents(ctx context.Context, now time.Time, limit, offset
 		SELECT `+columns(eventColumns)+`
 		FROM events e JOIN users u ON u.id = e.host_id
 		WHERE e.status = 'published' AND e.ends_at > $1
+		  AND e.starts_at > $1 - interval '24 hours' -- a night lasts at most a day: the index scan starts here
 		ORDER BY e.starts_at, e.id
 		LIMIT $2 OFFSET $3`, now, limit, offset)
 	return es, err

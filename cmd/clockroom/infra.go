@@ -27,6 +27,7 @@ type infra struct {
 	cfg     config.Config
 	log     *slog.Logger
 	db      *sqlx.DB
+	dbURL   string
 	cluster *pgdev.Cluster
 	mock    *stripemock.Mock
 }
@@ -57,6 +58,7 @@ func setup(ctx context.Context, getenv func(string) string, stdout io.Writer, wi
 		}
 		url = in.cluster.URL("clockroom")
 	}
+	in.dbURL = url
 	if in.db, err = models.Open(ctx, url); err != nil {
 		return nil, err
 	}

@@ -35,6 +35,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	if err := startJobs(ctx, in, store, gw); err != nil {
 		return err
 	}
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	watching := watchListing(watchCtx, in, app.ListingWatcher())
+	defer func() { stopWatching(); <-watching }()
 
 	ln, err := net.Listen("tcp", in.cfg.Addr)
 	if err != nil {
@@ -101,4 +104,24 @@ func announce(in *infra, addr *net.TCPAddr, w io.Writer) {
 	}
 	fmt.Fprintln(w, "  Press Ctrl-C to stop.")
 	fmt.Fprintln(w)
+}
+
+// watchListing keeps the listing cache in step with the database, for every
+// instance, until ctx ends; the returned channel closes when it has stopped.
+func watchListing(ctx context.Context, in *infra, w models.ListingWatcher) <-chan struct{} {
+	done := make(chan struct{})
+	logf := func(msg string, args ...any) { in.log.Warn(msg, args...) }
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			if err := models.WatchListing(ctx, in.dbURL, w, logf); err != nil {
+				in.log.Warn("listing notices: cannot listen, the listing is not cached meanwhile", "error", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(5 * time.Second):
+				}
+			}
+		}
+	}()
+	return done
 }

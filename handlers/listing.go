@@ -1,0 +1,95 @@
+package handlers
+
+import (
+	"html/template"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// listingCache keeps the rendered list of nights (not the page around it,
+// which carries each visitor's name and CSRF token) for the first pages of
+// the listing, so a popular listing costs no query and no template work.
+//
+// It is correct across server instances: PostgreSQL announces every change
+// to what the list shows (migration 00006), models.WatchListing passes the
+// notice on, and each notice moves gen on, making every copy older than it
+// stale. A copy built from a read that began before a notice is never
+// stored. While notices cannot arrive (no watcher yet, connection lost),
+// nothing is cached. A copy also expires when any night on it starts or
+// ends (the "happening now" mark) and after listingTTL at the latest.
+type listingCache struct {
+	mu      sync.Mutex
+	gen     uint64
+	live    bool
+	entries map[int]listingEntry
+	builds  singleflight.Group // one rebuild per page at a time, shared by all who wait
+}
+
+type listingEntry struct {
+	gen     uint64
+	expires time.Time
+	html    template.HTML
+}
+
+const (
+	listingTTL         = 30 * time.Second
+	listingCachedPages = 5
+)
+
+func newListingCache() *listingCache { return &listingCache{entries: map[int]listingEntry{}} }
+
+// ListingChanged drops every cached copy (models.ListingWatcher).
+func (lc *listingCache) ListingChanged() {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	lc.gen++
+	clear(lc.entries)
+}
+
+// ListingLive turns caching on or off (models.ListingWatcher).
+func (lc *listingCache) ListingLive(live bool) {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	lc.live = live
+	lc.gen++
+	clear(lc.entries)
+}
+
+// get returns page's list, from the cache or from build. build reads the
+// database and renders; it returns the HTML and when it goes stale.
+func (lc *listingCache) get(page int, now time.Time, build func() (template.HTML, time.Time, error)) (template.HTML, error) {
+	if page > listingCachedPages {
+		html, _, err := build()
+		return html, err
+	}
+	lc.mu.Lock()
+	e, ok := lc.entries[page]
+	live, gen := lc.live, lc.gen
+	lc.mu.Unlock()
+	if ok && e.gen == gen && now.Before(e.expires) {
+		return e.html, nil
+	}
+	if !live {
+		html, _, err := build()
+		return html, err
+	}
+	v, err, _ := lc.builds.Do(strconv.Itoa(page)+"@"+strconv.FormatUint(gen, 10), func() (any, error) {
+		html, expires, err := build()
+		if err != nil {
+			return nil, err
+		}
+		lc.mu.Lock()
+		if lc.live && lc.gen == gen { // no change notice since before the read
+			lc.entries[page] = listingEntry{gen: gen, expires: expires, html: html}
+		}
+		lc.mu.Unlock()
+		return html, nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return v.(template.HTML), nil
+}

@@ -1,0 +1,197 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clockroom/clockroom/internal/testdb"
+	"github.com/clockroom/clockroom/models"
+)
+
+// watch runs models.WatchListing for ta until the test ends, and waits
+// until its cache is live.
+func (ta *testApp) watch(t *testing.T, url string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := models.WatchListing(ctx, url, ta.ListingWatcher(), func(string, ...any) {}); err != nil {
+			t.Errorf("watch the listing: %v", err)
+		}
+	})
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	eventually(t, "the listing cache goes live", func() bool {
+		ta.listing.mu.Lock()
+		defer ta.listing.mu.Unlock()
+		return ta.listing.live
+	})
+}
+
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (ta *testApp) cachedPages() int {
+	ta.listing.mu.Lock()
+	defer ta.listing.mu.Unlock()
+	return len(ta.listing.entries)
+}
+
+// Two instances on one database: a change made through either (or straight
+// in SQL) reaches the other's cached listing.
+func TestListingCacheAcrossInstances(t *testing.T) {
+	url := testdb.NewURL(t, true)
+	db, err := models.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	a, b := newTestAppOn(t, db, nil), newTestAppOn(t, db, nil)
+	a.watch(t, url)
+	b.watch(t, url)
+	v := a.venueWith(t, 60)
+	e := a.event(t, v, a.user(t, "host@example.com", models.RoleHost), "Quiz night", 2)
+
+	visitor := a.client(t)
+	wantBody(t, visitor.get("/"), "Quiz night", "2 spots left")
+	if a.cachedPages() != 1 {
+		t.Fatalf("after a listing, %d pages cached, want 1", a.cachedPages())
+	}
+	wantBody(t, visitor.get("/"), "2 spots left") // from the cache
+
+	// An RSVP through the other instance.
+	guest, _ := b.signedIn(t, "guest@example.com", models.RoleAttendee)
+	guest.get("/events/" + itoa(e.ID))
+	wantStatus(t, guest.post("/events/"+itoa(e.ID)+"/rsvp", nil), http.StatusSeeOther)
+	eventually(t, "instance A shows the seat taken on B", func() bool {
+		return strings.Contains(visitor.get("/").body, "1 spot left")
+	})
+
+	// A change made outside any server.
+	if _, err := db.Exec(`UPDATE events SET title = 'Pub quiz' WHERE id = $1`, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "instance A shows the new title", func() bool {
+		return strings.Contains(visitor.get("/").body, "Pub quiz")
+	})
+	wantBody(t, b.client(t).get("/"), "Pub quiz", "1 spot left")
+}
+
+func TestListingCacheRules(t *testing.T) {
+	lc := newListingCache()
+	now := time.Now()
+	builds := 0
+	build := func(html string, expires time.Time) func() (template.HTML, time.Time, error) {
+		return func() (template.HTML, time.Time, error) {
+			builds++
+			return template.HTML(html), expires, nil
+		}
+	}
+	get := func(page int, at time.Time, fn func() (template.HTML, time.Time, error)) string {
+		t.Helper()
+		h, err := lc.get(page, at, fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(h)
+	}
+
+	// Not live: every request builds, nothing is kept.
+	get(1, now, build("v1", now.Add(time.Minute)))
+	get(1, now, build("v1", now.Add(time.Minute)))
+	if builds != 2 || len(lc.entries) != 0 {
+		t.Fatalf("not live: %d builds, %d cached; want 2 and 0", builds, len(lc.entries))
+	}
+
+	lc.ListingLive(true)
+	builds = 0
+	get(1, now, build("v1", now.Add(time.Minute)))
+	if h := get(1, now.Add(time.Second), build("v2", now.Add(time.Minute))); h != "v1" || builds != 1 {
+		t.Fatalf("live: got %q after %d builds, want the cached v1 after 1", h, builds)
+	}
+	// Expired (a night on the page started, say): built again.
+	if h := get(1, now.Add(2*time.Minute), build("v2", now.Add(time.Hour))); h != "v2" {
+		t.Fatalf("after expiry got %q, want a fresh v2", h)
+	}
+	// A change notice drops it.
+	lc.ListingChanged()
+	if h := get(1, now, build("v3", now.Add(time.Hour))); h != "v3" {
+		t.Fatalf("after a change got %q, want v3", h)
+	}
+	// A notice that arrives during a build: the build's result is served to
+	// its caller but not kept, since its read may predate the change.
+	lc.ListingChanged()
+	get(1, now, func() (template.HTML, time.Time, error) {
+		lc.ListingChanged()
+		return "v4", now.Add(time.Hour), nil
+	})
+	if len(lc.entries) != 0 {
+		t.Fatalf("a build overtaken by a change was cached: %v", lc.entries)
+	}
+	// Deep pages are not cached; errors are not cached.
+	get(listingCachedPages+1, now, build("deep", now.Add(time.Hour)))
+	if _, err := lc.get(2, now, func() (template.HTML, time.Time, error) { return "", time.Time{}, errors.New("db down") }); err == nil {
+		t.Fatal("a failed build must return its error")
+	}
+	if len(lc.entries) != 0 {
+		t.Fatalf("deep pages and failures must not be cached: %v", lc.entries)
+	}
+	// Losing the connection stops caching at once.
+	get(1, now, build("v5", now.Add(time.Hour)))
+	lc.ListingLive(false)
+	if h := get(1, now, build("v6", now.Add(time.Hour))); h != "v6" || len(lc.entries) != 0 {
+		t.Fatalf("not live again: got %q with %d cached", h, len(lc.entries))
+	}
+}
+
+// The listing's query starts at a day before now, which holds because no
+// night may last longer than a day.
+func TestNightsLastAtMostADay(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venueWith(t, 60)
+	e := ta.event(t, v, ta.user(t, "host@example.com", models.RoleHost), "Long night", 10)
+	_, err := ta.store.DB.Exec(`UPDATE events SET ends_at = starts_at + interval '25 hours' WHERE id = $1`, e.ID)
+	if err == nil || !strings.Contains(err.Error(), "events_at_most_a_day") {
+		t.Fatalf("a 25-hour night must be refused by the database, got %v", err)
+	}
+}
+
+// Reading a page while signed in writes nothing: no session cookie, no
+// session row rewritten (a write and an fsync per request, otherwise).
+func TestSignedInPagesLeaveTheSessionAlone(t *testing.T) {
+	ta := newTestApp(t, nil)
+	c, _ := ta.signedIn(t, "guest@example.com", models.RoleAttendee)
+	c.get("/") // shows, and so removes, the welcome flash: a real change
+	var before, after string
+	if err := ta.store.DB.Get(&before, `SELECT string_agg(expiry::text, ',') FROM sessions`); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/", "/me/tickets"} {
+		res := c.get(path)
+		wantStatus(t, res, http.StatusOK)
+		for _, ck := range res.Cookies() {
+			if ck.Name == "clockroom_session" {
+				t.Fatalf("GET %s sent a new session cookie", path)
+			}
+		}
+	}
+	if err := ta.store.DB.Get(&after, `SELECT string_agg(expiry::text, ',') FROM sessions`); err != nil {
+		t.Fatal(err)
+	}
+	if before != after {
+		t.Fatalf("reading pages rewrote the session: expiry %s, then %s", before, after)
+	}
+}
