@@ -45,7 +45,7 @@ func (a *App) scan(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "Send JSON like {\"code\": \"...\", \"direction\": \"in\"}.")
 	}
 	u := currentUser(c)
-	req := models.ScanRequest{EventID: e.ID, Direction: in.Direction, Key: in.Key, Device: deviceName(c),
+	req := models.ScanRequest{EventID: e.ID, Event: &e, Direction: in.Direction, Key: in.Key, Device: deviceName(c),
 		ActorID: u.ID, AdmitWaitlisted: in.AdmitAnyway && u.IsStaff(), Now: a.now()}
 	if req.Direction == "" {
 		req.Direction = models.ScanIn

@@ -52,6 +52,7 @@ func (e *RoomFullError) Error() string {
 // ScanRequest is one scan at the door.
 type ScanRequest struct {
 	EventID         int64
+	Event           *Event // the night, when the caller has just read it; nil: Scan reads it
 	TicketID        []byte // nil when the code did not verify
 	Direction       string
 	At              time.Time // when it was scanned: now, or the device's time for a queued scan
@@ -113,8 +114,13 @@ func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error)
 	var resp ScanResponse
 	req.At = req.At.Truncate(time.Microsecond) // as PostgreSQL stores it
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		e, err := eventByID(ctx, tx, req.EventID, true)
-		if err != nil {
+		// Not locked: scans of different tickets run side by side. Scans of
+		// one ticket queue on its RSVP row instead (see scan).
+		var e Event
+		var err error
+		if req.Event != nil && req.Event.ID == req.EventID {
+			e = *req.Event
+		} else if e, err = eventByID(ctx, tx, req.EventID, false); err != nil {
 			return err
 		}
 		var stored []byte
@@ -135,11 +141,25 @@ func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error)
 			return err
 		}
 		body, _ := json.Marshal(resp)
-		_, err = tx.ExecContext(ctx, `
+		res, err := tx.ExecContext(ctx, `
 			INSERT INTO door_scans (key, event_id, direction, result, visit_id, rsvp_id, scanned_at, device, actor_id, response)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, 0), $10)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, 0), $10)
+			ON CONFLICT (key) DO NOTHING`,
 			req.Key, req.EventID, req.Direction, resp.Result, visitID, rsvpID, req.At, req.Device, req.ActorID, body)
-		return err
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			// The same scan, sent twice at once, was stored first by the other
+			// request (which this one waited for on the ticket's row, so it
+			// changed nothing here): answer as it did.
+			if err := tx.GetContext(ctx, &stored, `SELECT response FROM door_scans WHERE key = $1`, req.Key); err != nil {
+				return err
+			}
+			resp = ScanResponse{Replayed: true}
+			return json.Unmarshal(stored, &resp)
+		}
+		return nil
 	})
 	return resp, err
 }
@@ -169,7 +189,9 @@ func (s *Store) scan(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event)
 		return ScanResponse{Result: ResultNotFound, Message: "Not a valid ticket."}, nil, nil, nil
 	}
 	var h ticketHolder
-	err := tx.GetContext(ctx, &h, `SELECT `+rsvpColumns+`, u.name FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.ticket_id = $1`, req.TicketID)
+	// Locking the ticket's RSVP row makes scans of one ticket (two devices,
+	// a retry) take turns, so each sees what the last one did.
+	err := tx.GetContext(ctx, &h, `SELECT `+rsvpColumns+`, u.name FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.ticket_id = $1 FOR UPDATE OF r`, req.TicketID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ScanResponse{Result: ResultNotFound, Message: "Not a valid ticket."}, nil, nil, nil
 	}

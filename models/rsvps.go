@@ -50,11 +50,19 @@ const rsvpColumns = `r.id, r.event_id, r.user_id, r.ticket_id, r.status, r.creat
 
 // Reserve RSVPs userID to an event: a confirmed seat while one is free,
 // otherwise a waitlist place. Repeating it returns the same RSVP. The event
-// row is locked for the whole transaction, so the cap holds across any number
-// of server instances; the schema's CHECK (confirmed_count <= capacity) backs it.
+// row is locked for the rest of the transaction, so the cap holds across any
+// number of server instances; the schema's CHECK (confirmed_count <= capacity)
+// backs it. On a popular night every RSVP queues for that lock, so the work
+// done while holding it is kept to three statements: the lock itself, the
+// repeat check, and one statement that writes the RSVP and moves the counter.
 func (s *Store) Reserve(ctx context.Context, eventID, userID int64, now time.Time) (RSVP, error) {
 	var out RSVP
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		u, err := userByID(ctx, tx, userID) // before the lock: it does not need it
+		if err != nil {
+			return err
+		}
+		loc := s.loc(ctx, tx)
 		e, err := eventByID(ctx, tx, eventID, true)
 		if err != nil {
 			return err
@@ -70,38 +78,33 @@ func (s *Store) Reserve(ctx context.Context, eventID, userID int64, now time.Tim
 		if reason := e.RSVPClosedReason(now); reason != "" {
 			return &RSVPClosedError{Reason: reason}
 		}
-		status := RSVPWaitlisted
-		if e.ConfirmedCount < e.Capacity && e.WaitlistCount == 0 {
-			status = RSVPConfirmed
+		status, counter, position := RSVPConfirmed, "confirmed_count", 0
+		if e.ConfirmedCount >= e.Capacity || e.WaitlistCount > 0 {
+			// At the back of the queue: everyone waiting came before, under this lock.
+			status, counter, position = RSVPWaitlisted, "waitlist_count", e.WaitlistCount+1
 		}
-		var id int64
-		if errors.Is(err, ErrNotFound) {
-			err = tx.GetContext(ctx, &id, `
-				INSERT INTO rsvps (event_id, user_id, ticket_id, status, queue_seq, confirmed_at, created_at)
-				VALUES ($1, $2, $3, $4, CASE WHEN $4 = 'waitlisted' THEN nextval('rsvp_queue_seq') END,
-				        CASE WHEN $4 = 'confirmed' THEN $5::timestamptz END, $5)
-				RETURNING id`, eventID, userID, NewTicketID(), status, now)
-		} else { // they cancelled before and come back: same row, back of the queue
-			err = tx.GetContext(ctx, &id, `
-				UPDATE rsvps SET status = $2, cancelled_at = NULL, updated_at = now(),
-				       queue_seq = CASE WHEN $2 = 'waitlisted' THEN nextval('rsvp_queue_seq') END,
-				       confirmed_at = CASE WHEN $2 = 'confirmed' THEN $3::timestamptz END
-				WHERE id = $1 RETURNING id`, existing.ID, status, now)
+		write := `INSERT INTO rsvps (event_id, user_id, ticket_id, status, queue_seq, confirmed_at, created_at)
+			VALUES ($1, $2, $3, $4, CASE WHEN $4 = 'waitlisted' THEN nextval('rsvp_queue_seq') END,
+			        CASE WHEN $4 = 'confirmed' THEN $5::timestamptz END, $5)
+			RETURNING *`
+		args := []any{eventID, userID, NewTicketID(), status, now}
+		if err == nil { // they cancelled before and come back: same row, back of the queue
+			write = `UPDATE rsvps SET status = $4, cancelled_at = NULL, updated_at = now(),
+			       queue_seq = CASE WHEN $4 = 'waitlisted' THEN nextval('rsvp_queue_seq') END,
+			       confirmed_at = CASE WHEN $4 = 'confirmed' THEN $5::timestamptz END
+				WHERE id = $3 AND event_id = $1 AND user_id = $2 RETURNING *`
+			args[2] = existing.ID
 		}
+		err = tx.GetContext(ctx, &out, `
+			WITH r AS (`+write+`),
+			     c AS (UPDATE events SET `+counter+` = `+counter+` + 1 WHERE id = $1)
+			SELECT r.id, r.event_id, r.user_id, r.ticket_id, r.status, r.created_at, r.confirmed_at, r.cancelled_at,
+			       $6::int AS waitlist_position
+			FROM r`, append(args, position)...)
 		if err != nil {
 			return err
 		}
-		if err := bumpCounts(ctx, tx, eventID, status, +1); err != nil {
-			return err
-		}
-		if out, err = rsvpWhere(ctx, tx, `r.id = $1`, id); err != nil {
-			return err
-		}
-		u, err := userByID(ctx, tx, userID)
-		if err != nil {
-			return err
-		}
-		return queue(ctx, tx, s.rsvpMessage(u, e, out, s.loc(ctx, tx)))
+		return queue(ctx, tx, s.rsvpMessage(u, e, out, loc))
 	})
 	return out, err
 }
