@@ -5,7 +5,7 @@
 GO ?= go
 BIN := bin/clockroom
 
-.PHONY: run test build deps test-deps vet bench clean
+.PHONY: run test build deps test-deps vet bench bench-quick bench-go clean
 
 ## run: start Clockroom with its own PostgreSQL, demo data and a local Stripe emulator
 run: deps build
@@ -19,6 +19,19 @@ build:
 test: test-deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+## bench: start the real server as `make run` does and load it (about 10 minutes; not part of make test)
+bench: deps build
+	$(GO) build -o bin/clockbench ./cmd/clockbench
+	./bin/clockbench -server $(BIN) $(BENCH_FLAGS)
+
+## bench-quick: the same in about a minute, with fewer rounds and a smaller large database
+bench-quick:
+	$(MAKE) bench BENCH_FLAGS=-quick
+
+## bench-go: the Go benchmarks of the hot paths (tariff, ticket codes, listing, scan)
+bench-go: test-deps
+	$(GO) test -run '^$$' -bench . -benchmem ./models/ ./handlers/
 
 deps:
 	@./.ci/deps run

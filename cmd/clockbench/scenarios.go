@@ -1,0 +1,441 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/clockroom/clockroom/internal/pgdev"
+	"github.com/clockroom/clockroom/models"
+)
+
+// bench is one run: the server under test, a direct line to its database,
+// and the results so far.
+type bench struct {
+	opts    options
+	scale   scale
+	log     *progress
+	started time.Time
+
+	srv    *server
+	db     *sqlx.DB
+	store  *models.Store // the same SQL the server runs, driven directly
+	signer *models.TicketSigner
+	http   *client
+	f      *fixtures
+	res    *results
+	runID  string
+
+	scans     []atomic.Int64 // each door device's next scan
+	wrongScan atomic.Int64   // scans answered 200 with a result the ticket's state did not call for
+}
+
+func (b *bench) run(ctx context.Context) (*results, error) {
+	sc := b.scale
+	mode := "full"
+	if b.opts.quick {
+		mode = "quick"
+	}
+	b.res = newResults(mode)
+	b.runID = strconv.FormatInt(time.Now().UnixNano(), 36)
+	b.log.printf("clockbench (%s run): starting %s on a fresh private PostgreSQL and stripe-mock in %s", mode, b.opts.server, b.opts.dir)
+	srv, err := startServer(ctx, b.opts.server, b.opts.dir)
+	if err != nil {
+		return nil, err
+	}
+	b.srv = srv
+	defer func() {
+		b.log.printf("stopping the server")
+		srv.stop()
+	}()
+	b.log.printf("server up at %s in %.1fs", srv.base, time.Since(b.started).Seconds())
+
+	url, err := pgdev.URL(b.opts.dir+"/postgres", "clockroom")
+	if err != nil {
+		return nil, err
+	}
+	if b.db, err = models.Open(ctx, url); err != nil {
+		return nil, err
+	}
+	defer b.db.Close()
+	b.signer = models.NewTicketSigner(srv.secret)
+	b.store = &models.Store{DB: b.db, Tickets: b.signer, BaseURL: srv.base}
+	b.http = newClient(srv.base, 2*sc.Users+64)
+	if err := b.db.GetContext(ctx, &b.res.PostgresVersion, `SHOW server_version`); err != nil {
+		return nil, err
+	}
+
+	b.log.printf("making fixtures: %d signed-in attendees, %d door devices, 20 listed nights, a night under way", 2*sc.Users, sc.Devices)
+	if b.f, err = b.setUp(ctx); err != nil {
+		return nil, err
+	}
+	b.scans = make([]atomic.Int64, len(b.f.devices))
+
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"listing", b.listing},
+		{"small-database latency", func(ctx context.Context) error { return b.probes(ctx, "small") }},
+		{"RSVP rush", b.rush},
+		{"large database", b.large},
+	}
+	for _, s := range steps {
+		if err := s.fn(ctx); err != nil {
+			return b.finish(), fmt.Errorf("%s: %w", s.name, err)
+		}
+		if err := b.checkInvariants(ctx, s.name); err != nil {
+			return b.finish(), err
+		}
+	}
+	return b.finish(), nil
+}
+
+// finish adds the server's peak memory and the totals.
+func (b *bench) finish() *results {
+	if b.srv != nil {
+		if peak, _, err := b.srv.peakRSS(); err == nil {
+			b.res.PeakRSSBytes = peak
+			mb := float64(peak) / (1 << 20)
+			b.res.figure("Whole run", "server peak RSS (VmHWM)", mb, "MB", "<= 100", mb <= 100, "")
+		}
+	}
+	b.res.DurationSeconds = time.Since(b.started).Seconds()
+	return b.res
+}
+
+// listing compares GET / (20 nights) with GET /livez, a handler that does
+// nothing, in interleaved rounds of the same length and concurrency.
+func (b *bench) listing(ctx context.Context) error {
+	sc := b.scale
+	noop, list := newRecorder("GET /livez"), newRecorder("GET /")
+	get := func(path string) func(context.Context) (int, error) {
+		return func(ctx context.Context) (int, error) {
+			status, _, err := b.http.do(ctx, http.MethodGet, path, "", "", nil)
+			return status, err
+		}
+	}
+	b.log.printf("listing: warming up")
+	closedLoop(ctx, sc.Clients, time.Second, newRecorder("warm-up"), get("/livez"))
+	closedLoop(ctx, sc.Clients, time.Second, newRecorder("warm-up"), get("/"))
+	var noopRate, listRate float64
+	for r := 1; r <= sc.ListingRounds; r++ {
+		b.log.printf("listing round %d/%d: %d clients, %s on GET /livez, then %s on GET /", r, sc.ListingRounds, sc.Clients, sc.ListingFor, sc.ListingFor)
+		n := closedLoop(ctx, sc.Clients, sc.ListingFor, noop, get("/livez"))
+		l := closedLoop(ctx, sc.Clients, sc.ListingFor, list, get("/"))
+		b.log.printf("  GET /livez %.0f/s, GET / %.0f/s (ratio %.2f)", n, l, l/n)
+		noopRate += n / float64(sc.ListingRounds)
+		listRate += l / float64(sc.ListingRounds)
+	}
+	b.res.requests(noop.tally(), list.tally())
+	ratio := listRate / noopRate
+	b.res.figure("Listing page GET / (20 nights)", "req/s ÷ do-nothing handler req/s", ratio, "", ">= 0.25", ratio >= 0.25,
+		fmt.Sprintf("GET / %.0f req/s, GET /livez %.0f req/s, %d clients", listRate, noopRate, sc.Clients))
+	if noop.bad.Load()+noop.err.Load()+list.bad.Load()+list.err.Load() > 0 {
+		return fmt.Errorf("requests failed: %v / %v", noop.tally().Statuses, list.tally().Statuses)
+	}
+	return nil
+}
+
+// probes measures single-request latency with nothing else running: the
+// listing page, a door scan, and the listing's query on its own.
+func (b *bench) probes(ctx context.Context, size string) error {
+	sc := b.scale
+	b.log.printf("latency on the %s database: %d sequential requests each", size, sc.Probes)
+	list, scan, query := newRecorder("GET / ("+size+")"), newRecorder("scan ("+size+")"), newRecorder("listing query ("+size+")")
+	probe := len(b.f.devices) - 1
+	for range sc.Probes {
+		timed(list, func() (int, error) {
+			status, _, err := b.http.do(ctx, http.MethodGet, "/", "", "", nil)
+			return status, err
+		})
+		b.scan(ctx, probe, scan)
+		timed(query, func() (int, error) {
+			_, err := b.store.UpcomingEvents(ctx, time.Now(), 21, 0)
+			return http.StatusOK, err
+		})
+	}
+	b.res.requests(list.tally(), scan.tally(), query.tally())
+	b.res.probe(size, list.tally(), scan.tally(), query.tally())
+	return nil
+}
+
+// scan sends device d's next scan: it admits each of its tickets in turn,
+// then checks them all out, and again, with a fresh idempotency key each time.
+func (b *bench) scan(ctx context.Context, d int, rec *recorder) {
+	seq := b.scans[d].Add(1) - 1
+	tickets := b.f.tickets[d]
+	code := tickets[seq%int64(len(tickets))]
+	dir, want := "in", "admitted"
+	if (seq/int64(len(tickets)))%2 == 1 {
+		dir, want = "out", "checked_out"
+	}
+	body, _ := json.Marshal(map[string]string{"code": code, "direction": dir, "key": fmt.Sprintf("bench-%s-%d-%d", b.runID, d, seq)})
+	timed(rec, func() (int, error) {
+		status, resp, err := b.http.do(ctx, http.MethodPost, "/api/v1/events/"+strconv.FormatInt(b.f.tonight, 10)+"/scan",
+			"application/json", string(body), b.f.devices[d])
+		if err == nil && status == http.StatusOK {
+			var r struct{ Result string }
+			if json.Unmarshal([]byte(resp), &r) != nil || r.Result != want {
+				b.wrongScan.Add(1)
+			}
+		}
+		return status, err
+	})
+}
+
+// rush is the RSVP rush: rounds of 500 users hitting RSVP on one hot night
+// at once, then spread over 1,000 nights, each through HTTP and directly
+// through the same SQL transaction, interleaved; door devices scan at
+// their pace the whole time.
+func (b *bench) rush(ctx context.Context) error {
+	sc := b.scale
+	users := b.f.users[:sc.Users]
+	// One keep-alive connection per browser, as in life, opened beforehand.
+	together(len(users), func(i int) { _, _, _ = b.http.do(ctx, http.MethodGet, "/livez", "", "", nil) })
+
+	// Stopping the door lets scans in flight finish: each is answered and counted.
+	doorStop := make(chan struct{})
+	stopDoor := sync.OnceFunc(func() { close(doorStop) })
+	// Scans are recorded by what else is going on: the rush through HTTP
+	// (the target), the direct-SQL rounds (500 goroutines on the database,
+	// around the server's own limits), or the pauses between rounds.
+	door := newRecorder("door scans during the HTTP rush")
+	doorSQL, doorIdle := newRecorder("door scans during direct-SQL rounds"), newRecorder("door scans between rounds")
+	var doorRec atomic.Pointer[recorder]
+	doorRec.Store(doorIdle)
+	during := func(rec *recorder, fn func() time.Duration) time.Duration {
+		doorRec.Store(rec)
+		defer doorRec.Store(doorIdle)
+		return fn()
+	}
+	var doorWG sync.WaitGroup
+	for d := range sc.Devices {
+		doorWG.Go(func() {
+			time.Sleep(time.Duration(rand.Int64N(int64(sc.ScanEvery)))) // devices are not in step
+			t := time.NewTicker(sc.ScanEvery)
+			defer t.Stop()
+			for {
+				b.scan(ctx, d, doorRec.Load())
+				select {
+				case <-doorStop:
+					return
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		})
+	}
+	b.log.printf("door: %d devices scanning, one scan every %s each", sc.Devices, sc.ScanEvery)
+	stopWatch := b.log.watch("door", door, doorSQL, doorIdle)
+	defer func() {
+		stopDoor()
+		doorWG.Wait()
+		stopWatch()
+	}()
+
+	// The hot night.
+	hotHTTP, hotSQL := newRecorder("RSVP hot night, HTTP"), newRecorder("RSVP hot night, direct SQL")
+	var httpTime, sqlTime time.Duration
+	var httpN, sqlN int
+	start := time.Now().Add(60 * 24 * time.Hour)
+	for r := range sc.RushRounds {
+		ids, err := makeEvents(ctx, b.db, b.f, fmt.Sprintf("Hot night %d", r+1), 2, start.Add(time.Duration(r)*time.Hour), time.Minute, sc.HotSeats)
+		if err != nil {
+			return err
+		}
+		for i, how := range order(r) {
+			ev := ids[i]
+			var d time.Duration
+			if how == "http" {
+				d = during(door, func() time.Duration { return b.rsvpHTTP(ctx, users, func(int) []int64 { return []int64{ev} }, hotHTTP) })
+				httpTime, httpN = httpTime+d, httpN+len(users)
+			} else {
+				d = during(doorSQL, func() time.Duration { return b.rsvpSQL(ctx, users, func(int) []int64 { return []int64{ev} }, hotSQL) })
+				sqlTime, sqlN = sqlTime+d, sqlN+len(users)
+			}
+			b.log.printf("hot night round %d/%d, %s: %d RSVPs in %.2fs (%.0f/s)", r+1, sc.RushRounds, how, len(users), d.Seconds(), float64(len(users))/d.Seconds())
+			if err := b.checkRound(ctx, []int64{ev}, len(users)); err != nil {
+				return err
+			}
+		}
+	}
+	httpRate, sqlRate := float64(httpN)/httpTime.Seconds(), float64(sqlN)/sqlTime.Seconds()
+	b.res.requests(hotHTTP.tally(), hotSQL.tally())
+	b.res.figure("RSVP rush, one hot night (1,000 seats, 500 users at once)", "RSVPs/s via HTTP ÷ same SQL transaction direct",
+		httpRate/sqlRate, "", ">= 0.8", httpRate/sqlRate >= 0.8,
+		fmt.Sprintf("HTTP %.0f RSVP/s, direct SQL %.0f RSVP/s, %d rounds each", httpRate, sqlRate, sc.RushRounds))
+	if err := b.checkInvariants(ctx, "hot-night rush"); err != nil {
+		return err
+	}
+
+	// Spread over many nights.
+	spHTTP, spSQL := newRecorder("RSVP spread, HTTP"), newRecorder("RSVP spread, direct SQL")
+	httpTime, sqlTime, httpN, sqlN = 0, 0, 0, 0
+	for r := range sc.RushRounds {
+		for _, how := range order(r) {
+			ids, err := makeEvents(ctx, b.db, b.f, fmt.Sprintf("Spread %d %s", r+1, how), sc.SpreadEvents, start.Add(time.Duration(10+r)*time.Hour), time.Minute, 3)
+			if err != nil {
+				return err
+			}
+			picks := make([][]int64, len(users))
+			for i := range users {
+				for _, k := range rand.Perm(len(ids))[:sc.SpreadPerUser] {
+					picks[i] = append(picks[i], ids[k])
+				}
+			}
+			pick := func(i int) []int64 { return picks[i] }
+			n := len(users) * sc.SpreadPerUser
+			var d time.Duration
+			if how == "http" {
+				d = during(door, func() time.Duration { return b.rsvpHTTP(ctx, users, pick, spHTTP) })
+				httpTime, httpN = httpTime+d, httpN+n
+			} else {
+				d = during(doorSQL, func() time.Duration { return b.rsvpSQL(ctx, users, pick, spSQL) })
+				sqlTime, sqlN = sqlTime+d, sqlN+n
+			}
+			b.log.printf("spread round %d/%d, %s: %d RSVPs over %d nights in %.2fs (%.0f/s)", r+1, sc.RushRounds, how, n, len(ids), d.Seconds(), float64(n)/d.Seconds())
+			if err := b.checkRound(ctx, ids, n); err != nil {
+				return err
+			}
+		}
+	}
+	httpRate, sqlRate = float64(httpN)/httpTime.Seconds(), float64(sqlN)/sqlTime.Seconds()
+	b.res.requests(spHTTP.tally(), spSQL.tally())
+	b.res.figure(fmt.Sprintf("RSVP spread over %s nights (500 users, %d each)", thousands(sc.SpreadEvents), sc.SpreadPerUser),
+		"RSVPs/s via HTTP ÷ same SQL transaction direct", httpRate/sqlRate, "", ">= 0.4", httpRate/sqlRate >= 0.4,
+		fmt.Sprintf("HTTP %.0f RSVP/s, direct SQL %.0f RSVP/s, %d rounds each", httpRate, sqlRate, sc.RushRounds))
+
+	stopDoor()
+	doorWG.Wait()
+	t, ts, ti := door.tally(), doorSQL.tally(), doorIdle.tally()
+	b.res.requests(t, ts, ti)
+	b.res.figure(fmt.Sprintf("Door scans, %d devices, during the RSVP rush (HTTP rounds)", sc.Devices), "p99 latency of POST …/scan", t.P99ms, "ms", "<= 20", t.P99ms <= 20,
+		fmt.Sprintf("%d scans, p50 %.1f ms, max %.1f ms, each device one scan per %s", t.Sent, t.P50ms, t.Maxms, sc.ScanEvery))
+	b.res.figure("Door scans during the direct-SQL rounds", "p99 latency of POST …/scan", ts.P99ms, "ms", "(shown)", true,
+		fmt.Sprintf("%d scans, p50 %.1f ms: 500 goroutines on the database, around the server's lanes", ts.Sent, ts.P50ms))
+	var scanned int64
+	if err := b.db.GetContext(ctx, &scanned, `SELECT count(*) FROM door_scans WHERE key LIKE $1`, "bench-"+b.runID+"-%"); err != nil {
+		return err
+	}
+	b.res.invariant("RSVP rush", "every door scan answered 200 is stored once", fmt.Sprintf("%d stored for %d answered", scanned, b.okScans()), scanned == b.okScans())
+	b.res.invariant("RSVP rush", "every door scan got the answer its ticket called for", fmt.Sprintf("%d wrong", b.wrongScan.Load()), b.wrongScan.Load() == 0)
+	return nil
+}
+
+// okScans is how many scans were answered 200 so far, over every recorder.
+func (b *bench) okScans() int64 {
+	var n int64
+	for _, t := range b.res.Requests {
+		if strings.HasPrefix(t.Name, "door scans") || strings.HasPrefix(t.Name, "scan (") {
+			n += t.Statuses["200"]
+		}
+	}
+	return n
+}
+
+// order alternates which side goes first, so drift over the run falls on
+// both equally.
+func order(round int) []string {
+	if round%2 == 0 {
+		return []string{"http", "sql"}
+	}
+	return []string{"sql", "http"}
+}
+
+// rsvpHTTP has every user POST their RSVPs at the same instant (each user's
+// own in sequence) and returns the time until the last answer.
+func (b *bench) rsvpHTTP(ctx context.Context, users []*identity, events func(int) []int64, rec *recorder) time.Duration {
+	return together(len(users), func(i int) {
+		for _, ev := range events(i) {
+			timed(rec, func() (int, error) {
+				status, _, err := b.http.do(ctx, http.MethodPost, "/events/"+strconv.FormatInt(ev, 10)+"/rsvp",
+					"application/x-www-form-urlencoded", "_csrf="+users[i].CSRF, users[i])
+				if err == nil && status != http.StatusSeeOther {
+					err = fmt.Errorf("RSVP answered %d, want 303", status)
+				}
+				return status, err
+			})
+		}
+	})
+}
+
+// rsvpSQL is the same load through models.Store.Reserve, the transaction
+// the RSVP handler runs, from as many goroutines.
+func (b *bench) rsvpSQL(ctx context.Context, users []*identity, events func(int) []int64, rec *recorder) time.Duration {
+	return together(len(users), func(i int) {
+		for _, ev := range events(i) {
+			timed(rec, func() (int, error) {
+				_, err := b.store.Reserve(ctx, ev, users[i].UserID, time.Now())
+				return http.StatusOK, err
+			})
+		}
+	})
+}
+
+// large grows the database to its large size and measures the same
+// latencies again.
+func (b *bench) large(ctx context.Context) error {
+	sc := b.scale
+	b.log.printf("growing the database: %s nights, %s RSVPs, %s visits (generate_series inside PostgreSQL)",
+		thousands(sc.LargeEvents), thousands(sc.LargeRSVPs), thousands(sc.LargeVisits))
+	if err := b.growLarge(ctx, b.f); err != nil {
+		return err
+	}
+	var counts struct {
+		Events int64 `db:"events"`
+		RSVPs  int64 `db:"rsvps"`
+		Visits int64 `db:"visits"`
+	}
+	if err := b.db.GetContext(ctx, &counts, `SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM rsvps) AS rsvps, (SELECT count(*) FROM visits) AS visits`); err != nil {
+		return err
+	}
+	b.res.LargeDatabase = map[string]int64{"events": counts.Events, "rsvps": counts.RSVPs, "visits": counts.Visits}
+	b.log.printf("database now holds %d nights, %d RSVPs, %d visits", counts.Events, counts.RSVPs, counts.Visits)
+	if err := b.probes(ctx, "large"); err != nil {
+		return err
+	}
+	small, large := b.res.Probes["small"], b.res.Probes["large"]
+	if small == nil || large == nil {
+		return errors.New("a latency probe is missing")
+	}
+	for _, p := range []struct {
+		what     string
+		s, l     float64
+		targeted bool
+	}{
+		{"door scan", small.ScanP50ms, large.ScanP50ms, true},
+		{"listing page GET /", small.ListingP50ms, large.ListingP50ms, true},
+		{"listing query alone (no cache)", small.QueryP50ms, large.QueryP50ms, false},
+	} {
+		ratio := p.l / p.s
+		target, met := "<= 1.5", ratio <= 1.5
+		if !p.targeted {
+			target = "(shown)"
+		}
+		b.res.figure(fmt.Sprintf("Large database (%s nights, %s RSVPs, %s visits): %s", thousands(sc.LargeEvents), thousands(sc.LargeRSVPs), thousands(sc.LargeVisits), p.what),
+			"p50 large ÷ p50 small", ratio, "", target, met || !p.targeted, fmt.Sprintf("p50 %.2f ms small, %.2f ms large", p.s, p.l))
+	}
+	return nil
+}
+
+func thousands(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return fmt.Sprintf("%dM", n/1_000_000)
+	case n >= 1000 && n%1000 == 0:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return strconv.Itoa(n)
+}
