@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,13 +21,22 @@ func BenchmarkListing(b *testing.B) {
 		ta.event(b, v, host, fmt.Sprintf("Night %d", i), 30)
 	}
 	h := ta.Handler()
-	b.ReportAllocs()
-	for b.Loop() {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
-		if rec.Code != http.StatusOK {
-			b.Fatalf("status %d", rec.Code)
+	for _, cached := range []bool{false, true} {
+		name := "uncached"
+		if cached {
+			name = "cached" // as in a server whose change notices are arriving
 		}
+		b.Run(name, func(b *testing.B) {
+			ta.listing.ListingLive(cached)
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+				if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Night 19") {
+					b.Fatalf("status %d", rec.Code)
+				}
+			}
+		})
 	}
 }
 
