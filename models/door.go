@@ -123,14 +123,8 @@ func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error)
 		} else if e, err = eventByID(ctx, tx, req.EventID, false); err != nil {
 			return err
 		}
-		var stored []byte
-		err = tx.GetContext(ctx, &stored, `SELECT response FROM door_scans WHERE key = $1`, req.Key)
-		if err == nil {
-			resp.Replayed = true
-			return json.Unmarshal(stored, &resp)
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
+		if resp, err = storedScan(ctx, tx, req.Key); !errors.Is(err, sql.ErrNoRows) {
+			return err // a replay (err nil), or a failure
 		}
 		if err := checkScanTime(req, e); err != nil {
 			return err
@@ -150,18 +144,30 @@ func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error)
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			// The same scan, sent twice at once, was stored first by the other
-			// request (which this one waited for on the ticket's row, so it
-			// changed nothing here): answer as it did.
-			if err := tx.GetContext(ctx, &stored, `SELECT response FROM door_scans WHERE key = $1`, req.Key); err != nil {
-				return err
-			}
-			resp = ScanResponse{Replayed: true}
-			return json.Unmarshal(stored, &resp)
+			return errScanRaced
 		}
 		return nil
 	})
+	if errors.Is(err, errScanRaced) {
+		// The same key, sent twice at once, was stored first by the other
+		// request: this one's work is rolled back, and it answers as that did.
+		return storedScan(ctx, s.DB, req.Key)
+	}
 	return resp, err
+}
+
+// errScanRaced rolls back a scan whose key another request stored first.
+var errScanRaced = errors.New("scan key stored by a concurrent request")
+
+// storedScan is the answer stored with a scan's key, marked as a replay, or
+// sql.ErrNoRows for a key not seen before.
+func storedScan(ctx context.Context, q sqlx.QueryerContext, key string) (ScanResponse, error) {
+	var stored []byte
+	if err := sqlx.GetContext(ctx, q, &stored, `SELECT response FROM door_scans WHERE key = $1`, key); err != nil {
+		return ScanResponse{}, err
+	}
+	resp := ScanResponse{Replayed: true}
+	return resp, json.Unmarshal(stored, &resp)
 }
 
 // checkScanTime bounds a queued scan's time: not in the future, not before
