@@ -35,11 +35,22 @@ type Store struct {
 const PoolSize = 25
 
 // Open connects to PostgreSQL and checks the connection.
+//
+// Queries go out with binary_parameters: lib/pq then sends a query and its
+// arguments in one round trip instead of two (parse, then bind). The one
+// difference it makes is that a []byte argument travels as raw bytes, which
+// is right for bytea and wrong for json: pass JSON as a string.
 func Open(ctx context.Context, url string) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", url)
+	cfg, err := pq.NewConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("the database URL: %w", err)
+	}
+	cfg.BinaryParameters = true
+	conn, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
+	db := sqlx.NewDb(sql.OpenDB(conn), "postgres")
 	db.SetMaxOpenConns(PoolSize)
 	db.SetMaxIdleConns(PoolSize)
 	if err := db.PingContext(ctx); err != nil {

@@ -228,12 +228,14 @@ func (s *Store) cost() int {
 	return s.BcryptCost
 }
 
-func jsonDetail(v any) []byte {
+// jsonDetail is v as JSON for a jsonb column: a string, since a []byte
+// argument travels as binary (see Open).
+func jsonDetail(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return []byte("{}")
+		return "{}"
 	}
-	return b
+	return string(b)
 }
 
 // IsHost reports whether the user may host nights (host, staff or admin).
