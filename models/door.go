@@ -257,6 +257,23 @@ func (s *Store) scan(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event,
 }
 
 func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event, h ticketHolder, who *Attendee) (ScanResponse, *int64, *int64, error) {
+	if h.Status == RSVPConfirmed && e.Status != EventCancelled && !req.At.Before(e.StartsAt.Add(-DoorOpensBefore)) && req.At.Before(e.EndsAt) {
+		// The usual scan, a confirmed guest arriving, in one statement:
+		// admitted unless already inside (the ticket's lock keeps that
+		// answer true until commit).
+		var v Visit
+		err := tx.GetContext(ctx, &v.ID, `
+			INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device)
+			SELECT $1::bigint, $2::bigint, $3::timestamptz, NULLIF($4::bigint, 0), $5::text
+			WHERE NOT EXISTS (SELECT 1 FROM visits WHERE rsvp_id = $2 AND checked_out_at IS NULL)
+			RETURNING id`, e.ID, h.ID, req.At, req.ActorID, req.Device)
+		if err == nil {
+			return s.admitted(ctx, tx, req, e, h, who, v)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return ScanResponse{}, nil, nil, err
+		}
+	}
 	open, err := visitWhere(ctx, tx, `v.rsvp_id = $1 AND v.checked_out_at IS NULL`, h.ID)
 	switch {
 	case err == nil:
@@ -296,6 +313,12 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
+	return s.admitted(ctx, tx, req, e, h, who, v)
+}
+
+// admitted answers an admission whose visit v was just written, with the
+// hold at check-in when one applies.
+func (s *Store) admitted(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event, h ticketHolder, who *Attendee, v Visit) (ScanResponse, *int64, *int64, error) {
 	v.CheckedInAt = req.At
 	hold, err := placeHoldRow(ctx, tx, v.ID, e.ID, req.ActorID, Venue{HoldAtCheckin: h.HoldAtCheckin, HoldAmount: h.HoldAmount}, h.HasCard)
 	if err != nil {
