@@ -111,16 +111,12 @@ type EventRef struct {
 // turns on its RSVP row, and a repeat of the same Key returns the first
 // answer, so double scans, retries and offline replays never make a second
 // visit.
-//
-// An admission is a handful of statements, each one round trip: the ticket
-// is locked, and read together with the stored answer for Key and what a
-// hold at check-in needs, in one query; then the open visit, the new visit
-// and the stored answer. At the door every round trip is a wait.
 func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error) {
 	var resp ScanResponse
 	req.At = req.At.Truncate(time.Microsecond) // as PostgreSQL stores it
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		// Not locked: scans of different tickets run side by side.
+		// Not locked: scans of different tickets run side by side. Scans of
+		// one ticket queue on its RSVP row instead (see scan).
 		var e Event
 		var err error
 		if req.Event != nil && req.Event.ID == req.EventID {
@@ -128,19 +124,14 @@ func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error)
 		} else if e, err = eventByID(ctx, tx, req.EventID, false); err != nil {
 			return err
 		}
-		h, err := lockTicket(ctx, tx, req)
-		if err != nil {
-			return err
-		}
-		if h.Stored != nil { // a replay
-			resp, err = replayed(h.Stored)
-			return err
+		if resp, err = storedScan(ctx, tx, req.Key); !errors.Is(err, sql.ErrNoRows) {
+			return err // a replay (err nil), or a failure
 		}
 		if err := checkScanTime(req, e); err != nil {
 			return err
 		}
 		var visitID, rsvpID *int64
-		resp, visitID, rsvpID, err = s.scan(ctx, tx, req, e, h)
+		resp, visitID, rsvpID, err = s.scan(ctx, tx, req, e)
 		if err != nil {
 			return err
 		}
@@ -176,10 +167,6 @@ func storedScan(ctx context.Context, q sqlx.QueryerContext, key string) (ScanRes
 	if err := sqlx.GetContext(ctx, q, &stored, `SELECT response FROM door_scans WHERE key = $1`, key); err != nil {
 		return ScanResponse{}, err
 	}
-	return replayed(stored)
-}
-
-func replayed(stored []byte) (ScanResponse, error) {
 	resp := ScanResponse{Replayed: true}
 	return resp, json.Unmarshal(stored, &resp)
 }
@@ -199,47 +186,24 @@ func checkScanTime(req ScanRequest, e Event) error {
 	return nil
 }
 
-// ticketHolder is a scanned ticket's RSVP, locked, with what the scan needs
-// besides: the holder's name, whether a hold at check-in applies, and the
-// answer already stored for the scan's key.
 type ticketHolder struct {
 	RSVP
-	Name          string `db:"name"`
-	Found         bool   `db:"found"` // false: no ticket (or no valid code); only Stored is set
-	Stored        []byte `db:"stored"`
-	HasCard       bool   `db:"has_card"`
-	HoldAtCheckin bool   `db:"hold_at_checkin"`
-	HoldAmount    *int64 `db:"hold_amount"`
+	Name string `db:"name"`
 }
 
-// lockTicket locks the scanned ticket's RSVP row, so scans of one ticket
-// (two devices, a retry) take turns and each sees what the last one did.
-// The stored answer is read in the same statement; a replay that waited for
-// the lock may not see an answer committed meanwhile, and is then caught by
-// the key's unique index (errScanRaced).
-func lockTicket(ctx context.Context, tx *sqlx.Tx, req ScanRequest) (ticketHolder, error) {
-	var h ticketHolder
-	if req.TicketID != nil {
-		err := tx.GetContext(ctx, &h, `
-			SELECT `+rsvpColumns+`, u.name, true AS found, (SELECT response FROM door_scans WHERE key = $2) AS stored,
-			       u.stripe_payment_method IS NOT NULL AND u.stripe_customer_id IS NOT NULL AS has_card,
-			       v.hold_at_checkin, v.hold_amount
-			FROM rsvps r JOIN users u ON u.id = r.user_id JOIN events e ON e.id = r.event_id JOIN venues v ON v.id = e.venue_id
-			WHERE r.ticket_id = $1 FOR UPDATE OF r`, req.TicketID, req.Key)
-		if !errors.Is(err, sql.ErrNoRows) {
-			return h, err
-		}
-	}
-	err := tx.GetContext(ctx, &h.Stored, `SELECT response FROM door_scans WHERE key = $1`, req.Key)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = nil
-	}
-	return h, err
-}
-
-func (s *Store) scan(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event, h ticketHolder) (ScanResponse, *int64, *int64, error) {
-	if !h.Found {
+func (s *Store) scan(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event) (ScanResponse, *int64, *int64, error) {
+	if req.TicketID == nil {
 		return ScanResponse{Result: ResultNotFound, Message: "Not a valid ticket."}, nil, nil, nil
+	}
+	var h ticketHolder
+	// Locking the ticket's RSVP row makes scans of one ticket (two devices,
+	// a retry) take turns, so each sees what the last one did.
+	err := tx.GetContext(ctx, &h, `SELECT `+rsvpColumns+`, u.name FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.ticket_id = $1 FOR UPDATE OF r`, req.TicketID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ScanResponse{Result: ResultNotFound, Message: "Not a valid ticket."}, nil, nil, nil
+	}
+	if err != nil {
+		return ScanResponse{}, nil, nil, err
 	}
 	who := &Attendee{Name: h.Name, Status: h.Status, WaitlistPosition: h.WaitlistPosition}
 	if h.EventID != e.ID {
@@ -257,23 +221,6 @@ func (s *Store) scan(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event,
 }
 
 func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event, h ticketHolder, who *Attendee) (ScanResponse, *int64, *int64, error) {
-	if h.Status == RSVPConfirmed && e.Status != EventCancelled && !req.At.Before(e.StartsAt.Add(-DoorOpensBefore)) && req.At.Before(e.EndsAt) {
-		// The usual scan, a confirmed guest arriving, in one statement:
-		// admitted unless already inside (the ticket's lock keeps that
-		// answer true until commit).
-		var v Visit
-		err := tx.GetContext(ctx, &v.ID, `
-			INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device)
-			SELECT $1::bigint, $2::bigint, $3::timestamptz, NULLIF($4::bigint, 0), $5::text
-			WHERE NOT EXISTS (SELECT 1 FROM visits WHERE rsvp_id = $2 AND checked_out_at IS NULL)
-			RETURNING id`, e.ID, h.ID, req.At, req.ActorID, req.Device)
-		if err == nil {
-			return s.admitted(ctx, tx, req, e, h, who, v)
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return ScanResponse{}, nil, nil, err
-		}
-	}
 	open, err := visitWhere(ctx, tx, `v.rsvp_id = $1 AND v.checked_out_at IS NULL`, h.ID)
 	switch {
 	case err == nil:
@@ -313,14 +260,8 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
-	return s.admitted(ctx, tx, req, e, h, who, v)
-}
-
-// admitted answers an admission whose visit v was just written, with the
-// hold at check-in when one applies.
-func (s *Store) admitted(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event, h ticketHolder, who *Attendee, v Visit) (ScanResponse, *int64, *int64, error) {
 	v.CheckedInAt = req.At
-	hold, err := placeHoldRow(ctx, tx, v.ID, e.ID, req.ActorID, Venue{HoldAtCheckin: h.HoldAtCheckin, HoldAmount: h.HoldAmount}, h.HasCard)
+	hold, err := placeHoldRow(ctx, tx, v.ID, h.ID, e.ID, req.ActorID)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}

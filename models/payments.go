@@ -340,17 +340,25 @@ func (p Payment) CaptureKey() string { return fmt.Sprintf("clockroom-capture-%d"
 func (p Payment) ReleaseKey() string { return fmt.Sprintf("clockroom-release-%d", p.ID) }
 
 // placeHoldRow writes the hold for a guest just admitted (in the admit's
-// transaction) when the venue v holds at check-in and the guest saved a
-// card. The caller authorises it at Stripe after commit.
-func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, eventID, actorID int64, v Venue, hasCard bool) (*Payment, error) {
-	if !hasCard || !v.HoldAtCheckin {
-		return nil, nil
+// transaction) when the venue holds at check-in and the guest saved a card.
+// The caller authorises it at Stripe after commit.
+func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID, actorID int64) (*Payment, error) {
+	var r struct {
+		Venue
+		HasCard bool `db:"has_card"`
+	}
+	err := tx.GetContext(ctx, &r, `
+		SELECT v.hold_at_checkin, v.hold_amount, u.stripe_payment_method IS NOT NULL AND u.stripe_customer_id IS NOT NULL AS has_card
+		FROM rsvps x JOIN users u ON u.id = x.user_id JOIN events e ON e.id = x.event_id JOIN venues v ON v.id = e.venue_id
+		WHERE x.id = $1`, rsvpID)
+	if err != nil || !r.HasCard || !r.HoldAtCheckin {
+		return nil, err
 	}
 	t, currency, err := eventTariff(ctx, tx, eventID)
 	if err != nil {
 		return nil, err
 	}
-	amount := v.HoldFor(t)
+	amount := r.Venue.HoldFor(t)
 	if amount == 0 || BelowStripeMinimum(amount, currency) {
 		return nil, nil
 	}
