@@ -84,7 +84,13 @@ func TestBrowserDoorScansWithTheCamera(t *testing.T) {
 // openDoor signs in through the browser and lands on the event's door page.
 func openDoor(t testing.TB, ctx context.Context, ta *testApp, e models.Event, email string) {
 	t.Helper()
-	browsertest.Do(t, ctx, chromedp.Navigate(ta.srv.URL+"/login?next=/host/events/"+itoa(e.ID)+"/door"),
+	openDoorAt(t, ctx, ta.srv.URL, e, email)
+}
+
+// openDoorAt is openDoor through the server at base (a test's proxy, say).
+func openDoorAt(t testing.TB, ctx context.Context, base string, e models.Event, email string) {
+	t.Helper()
+	browsertest.Do(t, ctx, chromedp.Navigate(base+"/login?next=/host/events/"+itoa(e.ID)+"/door"),
 		chromedp.SendKeys(chromedp.ID("f-email"), email),
 		chromedp.SendKeys(chromedp.ID("f-password"), "password-123"),
 		browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),

@@ -315,7 +315,7 @@ func (s *Store) CancelEvent(ctx context.Context, id, actorID int64, now time.Tim
 			return err
 		}
 		for _, g := range guests {
-			if err := queue(ctx, tx, eventCancelledMessage(g.Email, g.Name, e, s.loc(ctx, tx))); err != nil {
+			if err := queue(ctx, tx, now, eventCancelledMessage(g.Email, g.Name, e, s.loc(ctx, tx))); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -36,12 +37,13 @@ type Message struct {
 const messageColumns = `id, kind, dedupe_key, to_email, to_name, subject, body, created_at, attempts, last_error, sent_at`
 
 // queue writes m to the outbox in the caller's transaction, so a message
-// exists exactly when the change it describes does.
-func queue(ctx context.Context, tx sqlx.ExtContext, m Message) error {
+// exists exactly when the change it describes does. It is due at now, the
+// caller's clock.
+func queue(ctx context.Context, tx sqlx.ExtContext, now time.Time, m Message) error {
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO outbox (kind, dedupe_key, to_email, to_name, subject, body)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING`,
-		m.Kind, m.DedupeKey, m.ToEmail, m.ToName, m.Subject, m.Body)
+		INSERT INTO outbox (kind, dedupe_key, to_email, to_name, subject, body, created_at, send_after)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING`,
+		m.Kind, m.DedupeKey, m.ToEmail, m.ToName, m.Subject, m.Body, now)
 	return err
 }
 
@@ -118,7 +120,7 @@ func (s *Store) QueueReminders(ctx context.Context, now time.Time) (int, error) 
 			Body: fmt.Sprintf("Hello %s,\n\nA reminder that %s is on %s.\nYour ticket: %s\n\n"+
 				"Can't make it? Cancelling gives your seat to the next person on the waitlist.\n",
 				r.Name, r.Event.Title, when(r.Event, loc), s.ticketURL(r.TicketID))}
-		if err := queue(ctx, s.DB, m); err != nil {
+		if err := queue(ctx, s.DB, now, m); err != nil {
 			return 0, err
 		}
 	}
@@ -139,38 +141,44 @@ func (s *Store) MessagesTo(ctx context.Context, email string) ([]Message, error)
 	return ms, err
 }
 
-// DeliverPending hands up to limit due messages to send, one at a time. Each
-// batch is claimed with FOR UPDATE SKIP LOCKED, so several instances never
-// take the same message. A message is marked sent only after send returns
-// nil; a failure is kept with its error and retried later with backoff.
-// It returns how many were sent.
+// sendLease is how long a claimed message is left to its sender before
+// another instance may take it (the sender died mid-send).
+const sendLease = 5 * time.Minute
+
+// DeliverPending sends up to limit due messages. No transaction is open while
+// send talks to the mail server: the batch is claimed first (FOR UPDATE SKIP
+// LOCKED, then a lease in send_after, committed), so several instances never
+// take the same message; each message is then sent and marked on its own. An
+// instance killed mid-batch leaves at most the message it was sending to be
+// sent again once its lease ends. A failure is kept with its error and retried
+// with backoff. It returns how many were sent.
 func (s *Store) DeliverPending(ctx context.Context, now time.Time, limit int, send func(context.Context, Message) error) (int, error) {
+	var ms []Message
+	err := s.DB.SelectContext(ctx, &ms, `
+		UPDATE outbox SET send_after = $3, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND send_after <= $1
+		             ORDER BY send_after, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+		RETURNING `+messageColumns, now, limit, now.Add(sendLease))
+	if err != nil {
+		return 0, err
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
 	sent := 0
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var ms []Message
-		if err := tx.SelectContext(ctx, &ms, `
-			SELECT `+messageColumns+` FROM outbox
-			WHERE sent_at IS NULL AND send_after <= $1
-			ORDER BY send_after, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit); err != nil {
-			return err
-		}
-		for _, m := range ms {
-			if err := send(ctx, m); err != nil {
-				if _, err := tx.ExecContext(ctx, `
-					UPDATE outbox SET attempts = attempts + 1, last_error = $2, send_after = $3 WHERE id = $1`,
-					m.ID, truncate(err.Error(), 500), now.Add(retryDelay(m.Attempts+1))); err != nil {
-					return err
-				}
-				continue
+	for _, m := range ms {
+		if err := send(ctx, m); err != nil {
+			if _, err := s.DB.ExecContext(ctx, `
+				UPDATE outbox SET last_error = $2, send_after = $3 WHERE id = $1 AND sent_at IS NULL`,
+				m.ID, truncate(err.Error(), 500), now.Add(retryDelay(m.Attempts))); err != nil {
+				return sent, err
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1`, m.ID, now); err != nil {
-				return err
-			}
-			sent++
+			continue
 		}
-		return nil
-	})
-	return sent, err
+		if _, err := s.DB.ExecContext(ctx, `UPDATE outbox SET sent_at = $2, last_error = NULL WHERE id = $1`, m.ID, now); err != nil {
+			return sent, err
+		}
+		sent++
+	}
+	return sent, nil
 }
 
 // retryDelay backs off from 30 seconds to at most an hour.

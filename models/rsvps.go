@@ -104,7 +104,7 @@ func (s *Store) Reserve(ctx context.Context, eventID, userID int64, now time.Tim
 		if err != nil {
 			return err
 		}
-		return queue(ctx, tx, s.rsvpMessage(u, e, out, loc))
+		return queue(ctx, tx, now, s.rsvpMessage(u, e, out, loc))
 	})
 	return out, err
 }
@@ -190,7 +190,7 @@ func (s *Store) promoteNext(ctx context.Context, tx *sqlx.Tx, e Event, now time.
 	if err != nil {
 		return RSVP{}, err
 	}
-	return r, queue(ctx, tx, s.promotedMessage(u, e, r, s.loc(ctx, tx)))
+	return r, queue(ctx, tx, now, s.promotedMessage(u, e, r, s.loc(ctx, tx)))
 }
 
 // bumpCounts moves the event's seat or waitlist counter by delta.

@@ -263,16 +263,17 @@ func TestDeliverPendingRetriesAndNeverResends(t *testing.T) {
 	f.reserve(t, gs[0])
 	f.reserve(t, gs[1])
 	ctx := context.Background()
-	failing := func(context.Context, models.Message) error { return errors.New("dial tcp: connection refused") }
-	if n, err := f.s.DeliverPending(ctx, t0, 10, failing); err != nil || n != 0 {
-		t.Fatalf("failing send: %d %v", n, err)
+	tried := 0
+	failing := func(context.Context, models.Message) error { tried++; return errors.New("dial tcp: connection refused") }
+	if n, err := f.s.DeliverPending(ctx, t0, 10, failing); err != nil || n != 0 || tried != 2 {
+		t.Fatalf("failing send: sent %d, tried %d, %v", n, tried, err)
 	}
 	var delivered []string
 	ok := func(_ context.Context, m models.Message) error { delivered = append(delivered, m.ToEmail); return nil }
-	if n, _ := f.s.DeliverPending(ctx, t0.Add(time.Second), 10, ok); n != 0 {
+	if n, _ := f.s.DeliverPending(ctx, t0.Add(time.Second), 10, ok); n != 0 || len(delivered) != 0 {
 		t.Fatal("a failed message must wait for its retry time")
 	}
-	if n, err := f.s.DeliverPending(ctx, t0.Add(time.Hour), 10, ok); err != nil || n != 2 {
+	if n, err := f.s.DeliverPending(ctx, t0.Add(time.Hour), 10, ok); err != nil || n != 2 || len(delivered) != 2 {
 		t.Fatalf("retry: %d %v", n, err)
 	}
 	if n, _ := f.s.DeliverPending(ctx, t0.Add(2*time.Hour), 10, ok); n != 0 || len(delivered) != 2 {
@@ -280,9 +281,80 @@ func TestDeliverPendingRetriesAndNeverResends(t *testing.T) {
 	}
 	out, _ := f.s.Outbox(ctx, 10)
 	for _, m := range out {
-		if m.SentAt == nil || m.Attempts != 2 {
+		if m.SentAt == nil || m.Attempts != 2 || m.LastError != nil {
 			t.Fatalf("message %d: sent %v attempts %d", m.ID, m.SentAt, m.Attempts)
 		}
+	}
+}
+
+// A message is queued at the caller's time, not the database's: one queued
+// at a later hour is due then, and not a minute before.
+func TestOutboxUsesTheCallersClock(t *testing.T) {
+	f := newFixture(t, 3)
+	g := f.guests(t, 1)[0]
+	later := t0.Add(12 * time.Hour)
+	if _, err := f.s.Reserve(context.Background(), f.event, g.ID, later); err != nil {
+		t.Fatal(err)
+	}
+	var created time.Time
+	if err := f.s.DB.Get(&created, `SELECT created_at FROM outbox`); err != nil || !created.Equal(later) {
+		t.Fatalf("queued at %v, want %v (%v)", created, later, err)
+	}
+	send := func(context.Context, models.Message) error { return nil }
+	if n, _ := f.s.DeliverPending(context.Background(), later.Add(-time.Minute), 10, send); n != 0 {
+		t.Fatal("a message was sent before it was queued")
+	}
+	if n, _ := f.s.DeliverPending(context.Background(), later, 10, send); n != 1 {
+		t.Fatal("the message was not due at its own time")
+	}
+}
+
+// The mail server is talked to with no transaction open, and each message is
+// marked sent as soon as it is: an instance killed mid-batch can re-send at
+// most the one message it was sending.
+func TestDeliverPendingSendsOutsideTransactions(t *testing.T) {
+	f := newFixture(t, 10)
+	for _, g := range f.guests(t, 5) {
+		f.reserve(t, g)
+	}
+	ctx := context.Background()
+	var problems []string
+	send := func(_ context.Context, m models.Message) error {
+		var open, unsent int
+		f.s.DB.Get(&open, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`)
+		f.s.DB.Get(&unsent, `SELECT count(*) FROM outbox WHERE sent_at IS NULL AND id < $1`, m.ID)
+		if open != 0 || unsent != 0 {
+			problems = append(problems, fmt.Sprintf("message %d: %d transactions open, %d earlier unsent", m.ID, open, unsent))
+		}
+		return nil
+	}
+	if n, err := f.s.DeliverPending(ctx, t0, 10, send); err != nil || n != 5 {
+		t.Fatalf("sent %d: %v", n, err)
+	}
+	if len(problems) > 0 {
+		t.Fatal(strings.Join(problems, "; "))
+	}
+	// Claimed by one instance, a message is not taken by another until its
+	// lease runs out.
+	late, err := f.s.CreateUser(ctx, models.NewUser{Email: "late@example.com", Name: "Late", Password: "password123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.reserve(t, late)
+	var claimed []int64
+	grab := func(_ context.Context, m models.Message) error {
+		claimed = append(claimed, m.ID)
+		n, _ := f.s.DeliverPending(ctx, t0.Add(time.Minute), 10, func(context.Context, models.Message) error {
+			t.Error("a second instance took a message being sent")
+			return nil
+		})
+		if n != 0 {
+			t.Errorf("second instance sent %d", n)
+		}
+		return nil
+	}
+	if n, _ := f.s.DeliverPending(ctx, t0, 10, grab); n != 1 || len(claimed) != 1 {
+		t.Fatalf("claimed %v", claimed)
 	}
 }
 
