@@ -13,7 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/clockroom/clockroom/internal/config"
-	"github.com/clockroom/clockroom/internal/payments"
+	"github.com/clockroom/clockroom/internal/billing"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -23,7 +23,7 @@ type App struct {
 	store    *models.Store
 	log      *slog.Logger
 	sessions *scs.SessionManager
-	payments payments.Gateway
+	billing  *billing.Service
 	pages    map[string]*template.Template
 	now      func() time.Time
 	echo     *echo.Echo
@@ -36,7 +36,7 @@ type Deps struct {
 	Store    *models.Store
 	Log      *slog.Logger
 	Now      func() time.Time // nil means time.Now
-	Payments payments.Gateway // Stripe, stripe-mock or a test fake
+	Billing  *billing.Service // the payment engine, over Stripe, stripe-mock or a test fake
 }
 
 // New builds the app: parses every template (a missing or broken one fails
@@ -49,7 +49,7 @@ func New(d Deps) (*App, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	a := &App{cfg: d.Config, store: d.Store, log: d.Log, pages: pages, now: d.Now, payments: d.Payments, listing: newListingCache()}
+	a := &App{cfg: d.Config, store: d.Store, log: d.Log, pages: pages, now: d.Now, billing: d.Billing, listing: newListingCache()}
 	a.sessions = scs.New()
 	// No cleanup goroutine (its start and stop race); models.Store.Prune
 	// removes expired sessions from the server's periodic jobs instead.

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/clockroom/clockroom/internal/billing"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -45,14 +45,11 @@ func (a *App) staffLive(c echo.Context) error {
 // checkoutVisit closes a visit now and shows its bill. Repeating it is
 // harmless: a closed visit stays as it is.
 func (a *App) checkoutVisit(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := pathID(c)
 	if err != nil {
-		return echo.ErrNotFound
+		return err
 	}
 	v, b, pay, err := a.store.CheckOut(c.Request().Context(), id, currentUser(c).ID, deviceName(c), a.now())
-	if errors.Is(err, models.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
 		return err
 	}
@@ -61,8 +58,8 @@ func (a *App) checkoutVisit(c echo.Context) error {
 		return err
 	}
 	msg := fmt.Sprintf("%s checked out: %d minutes, %s.", v.GuestName, b.Minutes, models.FormatMoney(b.Amount, d.Currency))
-	if paid := a.payAsYouLeave(c.Request().Context(), pay); paid != "" {
-		msg += " " + paid
+	if st := a.billing.AfterExit(b.Amount, d.Currency, pay); st.Status == "pending" {
+		msg += " The card on file is being charged: this page shows the result when Stripe answers."
 	}
 	return a.seeOther(c, fmt.Sprintf("/staff/visits/%d", v.ID), msg)
 }
@@ -143,7 +140,7 @@ func (a *App) refundPayment(c echo.Context) error {
 	if p.Method == models.PayCardOnFile || p.Method == models.PayByPhone {
 		return a.refundThroughStripe(c, p, amount, back)
 	}
-	_, err = a.store.RefundRecorded(ctx, id, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note")))
+	_, err = a.store.RefundRecorded(ctx, id, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note")), a.now())
 	if errors.Is(err, models.ErrRefundTooMuch) || errors.Is(err, models.ErrNotRefundable) {
 		return a.seeOther(c, back, sentence(err))
 	}
@@ -180,34 +177,28 @@ func sentence(err error) string {
 	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
 
-// refundThroughStripe asks Stripe to refund a card payment. The refund row is
-// committed first and its key derived from it, so a retry or double click
-// refunds once; the payment changes when Stripe's charge.refunded webhook
-// confirms it.
+// refundThroughStripe asks Stripe, through the billing service, to refund a
+// card payment; the request leaves its lane before it waits.
 func (a *App) refundThroughStripe(c echo.Context, p models.Payment, amount int64, back string) error {
-	ctx := c.Request().Context()
 	key := c.FormValue("request_key")
 	if len(key) < 8 || len(key) > 64 {
 		key = randomKey()
 	}
-	r, err := a.store.RequestRefund(ctx, p.ID, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note")), key)
+	leaveLane(c)
+	r, err := a.billing.Refund(c.Request().Context(), p.ID, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note")), key)
+	money := models.FormatMoney(amount, p.Currency)
 	switch {
+	case errors.Is(err, billing.ErrRepeated):
+		return a.seeOther(c, back, "That refund was already sent to Stripe.")
 	case errors.Is(err, models.ErrRefundTooMuch), errors.Is(err, models.ErrNotRefundable):
 		return a.seeOther(c, back, sentence(err))
+	case errors.Is(err, billing.ErrUnavailable), errors.Is(err, billing.ErrBusy):
+		a.log.Warn("stripe refund: left for the reconciler", "id", requestID(c), "refund", r.ID, "error", err)
+		return a.seeOther(c, back, "Stripe did not answer. The refund of "+money+" is queued and will be sent automatically, once.")
 	case err != nil:
 		return err
+	case r.Status == "failed":
+		return a.seeOther(c, back, "Stripe refused the refund of "+money+". Hand it back another way.")
 	}
-	// The call and its bookkeeping finish even if the person closes the page.
-	ctx = context.WithoutCancel(ctx)
-	if err := a.payments.Refund(ctx, r.PaymentIntent, r.Amount, r.Key()); err != nil {
-		a.log.Warn("stripe refund: left for the reconciler", "id", requestID(c), "refund", r.ID, "error", err)
-		return a.seeOther(c, back, "Stripe did not answer. The refund of "+models.FormatMoney(amount, p.Currency)+" is queued and will be sent automatically, once.")
-	}
-	if r.Status == "sent" {
-		return a.seeOther(c, back, "That refund was already sent to Stripe.")
-	}
-	if err := a.store.MarkRefundSent(ctx, r.ID); err != nil {
-		return err
-	}
-	return a.seeOther(c, back, "Refund of "+models.FormatMoney(amount, p.Currency)+" sent to Stripe. It shows here once Stripe confirms it, usually within seconds.")
+	return a.seeOther(c, back, "Refund of "+money+" sent to Stripe. It shows here once Stripe confirms it, usually within seconds.")
 }

@@ -142,7 +142,7 @@ func TestReports(t *testing.T) {
 	}
 	pa, _ := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: a, Method: models.PayCash, ActorID: staffUser.ID})
 	ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: b, Method: models.PayTerminal, ActorID: staffUser.ID})
-	ta.store.RefundRecorded(t.Context(), pa.ID, 100, staffUser.ID, "")
+	ta.store.RefundRecorded(t.Context(), pa.ID, 100, staffUser.ID, "", time.Now())
 
 	rs, err := ta.store.Reports(t.Context(), now, 10)
 	if err != nil || len(rs) != 1 {

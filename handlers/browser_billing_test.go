@@ -74,7 +74,7 @@ func TestBrowserPayByPhoneScreenUpdatesWhenPaid(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("f-password"), "password-123"),
 		browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS("#phone-pay img")))
-	ta.sendWebhook(t, "evt_paid", "checkout.session.completed", map[string]any{"id": *ps[0].CheckoutSession, "mode": "payment",
+	ta.sendWebhook(t, "evt_paid", "checkout.session.completed", map[string]any{"status": "complete", "id": *ps[0].CheckoutSession, "mode": "payment",
 		"payment_intent": "pi_phone", "amount_total": 480, "currency": "gbp", "client_reference_id": itoa(ps[0].ID), "payment_status": "paid"}, testWebhookSecret, time.Now())
 	browsertest.Do(t, ctx, chromedp.WaitNotPresent(chromedp.CSS("#phone-pay")), chromedp.WaitVisible(chromedp.CSS(".payments")))
 	if got := browsertest.Text(t, ctx, ".payments"); !strings.Contains(got, "pay by phone · succeeded") {

@@ -77,12 +77,16 @@ func (a *App) scan(c echo.Context) error {
 		return err
 	}
 	resp.CanAdmitAnyway = resp.CanAdmitAnyway && u.IsStaff()
-	if paid := a.payAsYouLeave(c.Request().Context(), resp.Charge); paid != "" {
-		resp.Message += " " + paid
+	// Stripe is never on the door's path: the answer comes from the
+	// database, and the charge or hold runs in the background.
+	if resp.Exited {
+		st := a.billing.AfterExit(resp.Visit.Amount, resp.Visit.Currency, resp.Charge)
+		resp.Payment = &st
+		if st.Status == "pending" {
+			resp.Message += " Charging the card on file."
+		}
 	}
-	if held := a.placeHold(c.Request().Context(), resp.Hold); held != "" {
-		resp.Message += " " + held
-	}
+	a.billing.AfterAdmit(resp.Hold)
 	return c.JSON(http.StatusOK, resp)
 }
 

@@ -3,8 +3,11 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/clockroom/clockroom/models"
 )
 
 // friendly are the words people see for each status when a handler gave none.
@@ -14,6 +17,8 @@ var friendly = map[int]string{
 	http.StatusForbidden:             "Your account cannot do that.",
 	http.StatusNotFound:              "There is nothing here. The link may be old, or the night may have been removed.",
 	http.StatusMethodNotAllowed:      "That page cannot be used this way.",
+	http.StatusConflict:              "That cannot be done now: something changed. Reload the page and try again.",
+	http.StatusUnprocessableEntity:   "Something in the form was not right. Check it and try again.",
 	http.StatusRequestEntityTooLarge: "That was more than we can take in one go.",
 	http.StatusTooManyRequests:       "Too many attempts. Wait a little and try again.",
 	http.StatusInternalServerError:   "Something went wrong on our side. It has been logged; please try again.",
@@ -29,7 +34,9 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	status, msg := http.StatusInternalServerError, ""
 	var he *echo.HTTPError
-	if errors.As(err, &he) {
+	if s, ok := kindStatus[models.KindOf(err)]; ok {
+		status = s // the words come from friendly: a model's text is not for people
+	} else if errors.As(err, &he) {
 		status = he.Code
 		if m, ok := he.Message.(string); ok && status < 500 {
 			msg = m
@@ -63,4 +70,22 @@ func (a *App) handleError(err error, c echo.Context) {
 type errorPage struct {
 	Status  int
 	Message string
+}
+
+// kindStatus maps each kind of model error to its HTTP status, once.
+var kindStatus = map[models.Kind]int{
+	models.KindNotFound:  http.StatusNotFound,
+	models.KindConflict:  http.StatusConflict,
+	models.KindInvalid:   http.StatusUnprocessableEntity,
+	models.KindForbidden: http.StatusForbidden,
+}
+
+// pathID reads the :id path parameter; a malformed one is a 404, as a
+// missing row is (listmonk's hasID).
+func pathID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, echo.ErrNotFound
+	}
+	return id, nil
 }

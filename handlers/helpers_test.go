@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/clockroom/clockroom/internal/billing"
 	"github.com/clockroom/clockroom/internal/config"
 	"github.com/clockroom/clockroom/internal/payments"
 	"github.com/clockroom/clockroom/internal/testdb"
@@ -25,10 +27,11 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 // testApp is the real router on a fresh database.
 type testApp struct {
 	*App
-	srv   *httptest.Server
-	store *models.Store
-	logs  *strings.Builder
-	fake  *payments.Fake
+	engine *billing.Service
+	srv    *httptest.Server
+	store  *models.Store
+	logs   *strings.Builder
+	fake   *payments.Fake
 }
 
 const testWebhookSecret = "whsec_clockroomtestsecret"
@@ -54,7 +57,10 @@ func newTestAppOn(t testing.TB, db *sqlx.DB, env map[string]string) *testApp {
 	store := &models.Store{DB: db, BcryptCost: 4, Tickets: models.NewTicketSigner(cfg.SecretKey), BaseURL: cfg.BaseURL.String()}
 	logs := &strings.Builder{}
 	fake := payments.NewFake()
-	app, err := New(Deps{Config: cfg, Store: store, Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)), Payments: fake})
+	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))
+	engine := billing.New(store, fake, log, billing.Options{Timeout: 2 * time.Second, BaseURL: cfg.BaseURL.String()})
+	t.Cleanup(func() { engine.Wait(context.Background()) })
+	app, err := New(Deps{Config: cfg, Store: store, Log: log, Billing: engine})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +72,7 @@ func newTestAppOn(t testing.TB, db *sqlx.DB, env map[string]string) *testApp {
 			t.Logf("last requests:\n%s", strings.Join(lines[max(0, len(lines)-12):], "\n"))
 		}
 	})
-	return &testApp{App: app, srv: srv, store: store, logs: logs, fake: fake}
+	return &testApp{App: app, engine: engine, srv: srv, store: store, logs: logs, fake: fake}
 }
 
 // user creates an account with role.
@@ -180,5 +186,16 @@ func wantBody(t testing.TB, res response, parts ...string) {
 		if !strings.Contains(res.body, p) {
 			t.Fatalf("%s %s: body lacks %q\n%s", res.Request.Method, res.Request.URL.Path, p, res.body)
 		}
+	}
+}
+
+// settle waits for the payment engine's background Stripe calls (charges at
+// the exit, holds at admission) to finish.
+func (ta *testApp) settle(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := ta.engine.Wait(ctx); err != nil {
+		t.Fatalf("background payments still running: %v", err)
 	}
 }

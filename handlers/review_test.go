@@ -24,7 +24,8 @@ func TestAHoldMissedAtCheckInIsPlacedLaterNotCharged(t *testing.T) {
 	if st, body := staff.apiPost(scanPath(e), map[string]string{"code": code}); st != http.StatusOK || body["result"] != "admitted" {
 		t.Fatalf("admit: %d %v", st, body)
 	}
-	if _, err := payments.Reconcile(t.Context(), ta.store, ta.fake, now.Add(time.Minute)); err != nil {
+	ta.settle(t)
+	if _, err := ta.engine.Reconcile(t.Context(), now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if ta.fake.ChargesMade() != 0 || ta.fake.Holds != 1 {
@@ -32,6 +33,7 @@ func TestAHoldMissedAtCheckInIsPlacedLaterNotCharged(t *testing.T) {
 	}
 	ta.now = func() time.Time { return now.Add(30 * time.Minute) }
 	staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": "out"})
+	ta.settle(t)
 	if ta.fake.Captured != 300 || ta.fake.ChargesMade() != 1 {
 		t.Fatalf("captured %d in %d charges; want the £3.00 bill once", ta.fake.Captured, ta.fake.ChargesMade())
 	}
@@ -45,11 +47,12 @@ func TestAutoCheckoutCapturesTheBillFromAHold(t *testing.T) {
 	code := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
 	saveTestCard(t, ta, "ada@example.com", payments.FakeCardOK)
 	staff.apiPost(scanPath(e), map[string]string{"code": code})
+	ta.settle(t)
 	after := e.EndsAt.Add(31 * time.Minute)
 	if n, err := ta.store.CloseForgottenVisits(t.Context(), after, 30*time.Minute); err != nil || n != 1 {
 		t.Fatalf("auto check-out: %d %v", n, err)
 	}
-	if _, err := payments.Reconcile(t.Context(), ta.store, ta.fake, after.Add(time.Minute)); err != nil {
+	if _, err := ta.engine.Reconcile(t.Context(), after.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	v, _ := ta.store.VisitByID(t.Context(), 1)
@@ -66,16 +69,16 @@ func TestWebhookEdgeCases(t *testing.T) {
 	p := ps[0]
 	// A declined attempt on the phone page does not fail the payment: the
 	// page is still open and the guest may try another card.
-	ta.sendWebhook(t, "evt_f", "payment_intent.payment_failed", map[string]any{"id": "pi_p", "amount": 480, "currency": "gbp",
+	ta.sendWebhook(t, "evt_f", "payment_intent.payment_failed", map[string]any{"status": "requires_payment_method", "id": "pi_p", "amount": 480, "currency": "gbp",
 		"metadata": map[string]string{"clockroom_payment_id": fmt.Sprint(p.ID)}, "last_payment_error": map[string]string{"message": "declined"}}, testWebhookSecret, time.Now())
 	// A completed session that is not paid yet is not money.
-	ta.sendWebhook(t, "evt_u", "checkout.session.completed", map[string]any{"id": *p.CheckoutSession, "mode": "payment", "amount_total": 480,
+	ta.sendWebhook(t, "evt_u", "checkout.session.completed", map[string]any{"status": "complete", "id": *p.CheckoutSession, "mode": "payment", "amount_total": 480,
 		"currency": "gbp", "client_reference_id": fmt.Sprint(p.ID), "payment_status": "unpaid"}, testWebhookSecret, time.Now())
 	if q, _ := ta.store.PaymentByID(t.Context(), p.ID); q.Status != models.PaymentPending {
 		t.Fatalf("after a decline and an unpaid completion: %s", q.Status)
 	}
 	// A captured hold reports amount (held) and amount_received (taken).
-	ta.sendWebhook(t, "evt_ok", "payment_intent.succeeded", map[string]any{"id": "pi_p", "amount": 2400, "amount_received": 480, "currency": "gbp",
+	ta.sendWebhook(t, "evt_ok", "payment_intent.succeeded", map[string]any{"status": "succeeded", "id": "pi_p", "amount": 2400, "amount_received": 480, "currency": "gbp",
 		"metadata": map[string]string{"clockroom_payment_id": fmt.Sprint(p.ID)}}, testWebhookSecret, time.Now())
 	if q, _ := ta.store.PaymentByID(t.Context(), p.ID); q.Status != models.PaymentSucceeded || q.NeedsAttention {
 		t.Fatalf("a payment of the bill must settle without a flag: %+v", q)

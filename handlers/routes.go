@@ -73,6 +73,7 @@ func (a *App) routes() *echo.Echo {
 	staff.POST("/visits/:id/payments", a.recordPayment)
 	staff.POST("/visits/:id/charge", a.chargeVisit)
 	staff.POST("/payments/:id/refund", a.refundPayment)
+	staff.POST("/payments/:id/abandon", a.abandonPayment)
 	staff.GET("/payments/:id/qr.png", a.paymentQR)
 	staff.GET("/reports", a.staffReports)
 	staff.GET("/reports.csv", a.staffReportsCSV)

@@ -79,6 +79,18 @@ type ScanResponse struct {
 	Charge *Payment `json:"-"`
 	// Hold is the hold this admission created, to authorise after commit.
 	Hold *Payment `json:"-"`
+	// Exited is set when this scan closed the visit (not a repeat).
+	Exited bool `json:"-"`
+	// Payment is where an exit's bill stands when the door is answered.
+	Payment *PaymentState `json:"payment,omitempty"`
+}
+
+// PaymentState is where an exit's bill stands: paid (nothing owed, or
+// settled), pending (a card is being charged) or unpaid (collect it).
+type PaymentState struct {
+	Status   string `json:"status"`
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
 }
 
 // Attendee is the guest a scan is about.
@@ -261,7 +273,7 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 		return ScanResponse{}, nil, nil, err
 	}
 	v.CheckedInAt = req.At
-	hold, err := placeHoldRow(ctx, tx, v.ID, h.ID, e.ID, req.ActorID)
+	hold, err := placeHoldRow(ctx, tx, v.ID, h.ID, e.ID, req.ActorID, req.Now)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
@@ -297,7 +309,7 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
-	pay, err := payAsYouLeave(ctx, tx, closed, req.ActorID)
+	pay, err := payAsYouLeave(ctx, tx, closed, req.ActorID, req.Now)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
@@ -305,7 +317,7 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 	if b.Applied == AppliedGrace {
 		msg = fmt.Sprintf("Goodbye, %s: a short stay within the grace period, free.", h.Name)
 	}
-	return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(closed, &b, currency), Message: msg, Charge: pay}, &closed.ID, &h.ID, nil
+	return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(closed, &b, currency), Message: msg, Charge: pay, Exited: true}, &closed.ID, &h.ID, nil
 }
 
 func visitInfo(v Visit, b *Bill, currency string) *VisitInfo {

@@ -267,7 +267,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id, actorID int64, in EventInpu
 }
 
 // ErrEventCancelled means the event was cancelled and can no longer change.
-var ErrEventCancelled = errors.New("this night has been cancelled")
+var ErrEventCancelled = newError(KindConflict, "this night has been cancelled")
 
 // PublishEvent lists a draft event and opens its RSVPs.
 func (s *Store) PublishEvent(ctx context.Context, id, actorID int64, now time.Time) error {

@@ -32,10 +32,11 @@ const (
 
 // Errors of the billing rules.
 var (
-	ErrVisitOpen     = errors.New("the guest is still inside: check them out first")
-	ErrAlreadyPaid   = errors.New("this visit already has a payment")
-	ErrNothingToPay  = errors.New("this visit costs nothing")
-	ErrRefundTooMuch = errors.New("a refund cannot be more than what was paid and not yet refunded")
+	ErrVisitOpen        = newError(KindConflict, "the guest is still inside: check them out first")
+	ErrAlreadyPaid      = newError(KindConflict, "this visit already has a payment")
+	ErrNothingToPay     = newError(KindConflict, "this visit costs nothing")
+	ErrRefundTooMuch    = newError(KindInvalid, "a refund cannot be more than what was paid and not yet refunded")
+	ErrBelowCardMinimum = newError(KindInvalid, "this bill is below the smallest amount a card can be charged")
 )
 
 // liveStatuses are the payment statuses that hold (or are taking) a visit's
@@ -88,7 +89,7 @@ func (s *Store) CheckOut(ctx context.Context, visitID, actorID int64, device str
 		if v, b, err = closeVisit(ctx, tx, v, maxTime(now, v.CheckedInAt), actorID, EndedByStaff, device, false); err != nil {
 			return err
 		}
-		if pay, err = payAsYouLeave(ctx, tx, v, actorID); err != nil {
+		if pay, err = payAsYouLeave(ctx, tx, v, actorID, now); err != nil {
 			return err
 		}
 		return audit(ctx, tx, actorID, "visit.checkout", fmt.Sprintf("visit:%d", v.ID), map[string]any{"minutes": b.Minutes, "amount": b.Amount, "device": device})
@@ -102,6 +103,7 @@ type NewPayment struct {
 	Method  string
 	Note    string
 	ActorID int64
+	Now     time.Time
 }
 
 // CreatePayment writes the payment row for a closed visit, for the amount
@@ -136,6 +138,9 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Pa
 	if amount == 0 && np.Method != PayWaived {
 		return p, ErrNothingToPay
 	}
+	if (np.Method == PayCardOnFile || np.Method == PayByPhone) && BelowStripeMinimum(amount, currency) {
+		return p, ErrBelowCardMinimum
+	}
 	status := PaymentPending
 	switch np.Method {
 	case PayCash, PayTerminal, PayWaived:
@@ -152,9 +157,9 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Pa
 		return p, ErrAlreadyPaid
 	}
 	err = tx.GetContext(ctx, &p.ID, `
-		INSERT INTO payments (visit_id, method, amount, currency, status, note, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0)) RETURNING id`,
-		v.ID, np.Method, amount, currency, status, np.Note, np.ActorID)
+		INSERT INTO payments (visit_id, method, amount, currency, status, note, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $8) RETURNING id`,
+		v.ID, np.Method, amount, currency, status, np.Note, np.ActorID, np.Now)
 	if isUniqueViolation(err, "payments_one_live_per_visit") {
 		return p, ErrAlreadyPaid
 	}
@@ -170,8 +175,8 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Pa
 // payAsYouLeave starts the card payment of a visit that has just closed,
 // in the same transaction, when its guest saved a card and the bill can go
 // to Stripe. It returns the pending payment, or nil.
-func payAsYouLeave(ctx context.Context, tx *sqlx.Tx, v Visit, actorID int64) (*Payment, error) {
-	if hold, err := settleHold(ctx, tx, v); err != nil || hold != nil {
+func payAsYouLeave(ctx context.Context, tx *sqlx.Tx, v Visit, actorID int64, now time.Time) (*Payment, error) {
+	if hold, err := settleHold(ctx, tx, v, now); err != nil || hold != nil {
 		return hold, err
 	}
 	if v.RSVPID == nil || v.Amount == nil || *v.Amount == 0 {
@@ -183,13 +188,9 @@ func payAsYouLeave(ctx context.Context, tx *sqlx.Tx, v Visit, actorID int64) (*P
 		FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.id = $1`, *v.RSVPID); err != nil || !hasCard {
 		return nil, err
 	}
-	_, currency, err := eventTariff(ctx, tx, v.EventID)
-	if err != nil || BelowStripeMinimum(*v.Amount, currency) {
-		return nil, err
-	}
-	p, err := createPayment(ctx, tx, v, NewPayment{VisitID: v.ID, Method: PayCardOnFile, ActorID: actorID})
-	if errors.Is(err, ErrAlreadyPaid) {
-		return nil, nil
+	p, err := createPayment(ctx, tx, v, NewPayment{VisitID: v.ID, Method: PayCardOnFile, ActorID: actorID, Now: now})
+	if errors.Is(err, ErrAlreadyPaid) || errors.Is(err, ErrBelowCardMinimum) {
+		return nil, nil // staff collect it another way
 	}
 	return &p, err
 }
@@ -217,7 +218,7 @@ func (s *Store) VisitPayments(ctx context.Context, visitID int64) ([]Payment, er
 
 // RefundRecorded refunds part or all of a cash or terminal payment, which
 // staff hand back themselves, and records who did it.
-func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID int64, note string) (Payment, error) {
+func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID int64, note string, now time.Time) (Payment, error) {
 	var p Payment
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
@@ -231,9 +232,9 @@ func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID i
 			return ErrRefundTooMuch
 		}
 		if _, err := tx.ExecContext(ctx, `
-			UPDATE payments SET refunded_amount = refunded_amount + $2, updated_at = now(),
+			UPDATE payments SET refunded_amount = refunded_amount + $2, updated_at = $3,
 			       status = CASE WHEN refunded_amount + $2 = amount THEN 'refunded' ELSE 'partially_refunded' END
-			WHERE id = $1`, paymentID, amount); err != nil {
+			WHERE id = $1`, paymentID, amount, now); err != nil {
 			return err
 		}
 		if err := audit(ctx, tx, actorID, "payment.refund", fmt.Sprintf("payment:%d", paymentID), map[string]any{"amount": amount, "note": note}); err != nil {
@@ -250,15 +251,6 @@ func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID i
 func (s *Store) PendingCharge(ctx context.Context, visitID int64) (Payment, error) {
 	return paymentWhere(ctx, s.DB, `p.visit_id = $1 AND p.method = 'card_on_file' AND p.status = 'pending' AND NOT p.is_hold
 		AND p.stripe_payment_intent IS NULL`, visitID)
-}
-
-// PendingHolds lists holds never confirmed by Stripe for guests still
-// inside, for the reconciler to place again with the same key.
-func (s *Store) PendingHolds(ctx context.Context, before time.Time) ([]Payment, error) {
-	var ps []Payment
-	err := s.DB.SelectContext(ctx, &ps, `SELECT `+paymentColumns+` FROM payments p JOIN visits v ON v.id = p.visit_id
-		WHERE p.status = 'pending' AND p.is_hold AND v.checked_out_at IS NULL AND p.created_at < $1 ORDER BY p.id LIMIT 100`, before)
-	return ps, err
 }
 
 // Refund is a card refund staff asked Stripe for.
@@ -278,7 +270,7 @@ func (r Refund) Key() string { return fmt.Sprintf("clockroom-refund-%d", r.ID) }
 // already, under the payment's row lock, so double clicks cannot overdraw.
 // A repeated requestKey (the same form submitted twice) returns the first
 // refund.
-func (s *Store) RequestRefund(ctx context.Context, paymentID, amount, actorID int64, note, requestKey string) (Refund, error) {
+func (s *Store) RequestRefund(ctx context.Context, paymentID, amount, actorID int64, note, requestKey string, now time.Time) (Refund, error) {
 	var r Refund
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		p, err := paymentWhere(ctx, tx, `p.id = $1 FOR UPDATE`, paymentID)
@@ -303,8 +295,8 @@ func (s *Store) RequestRefund(ctx context.Context, paymentID, amount, actorID in
 		if amount <= 0 || amount > p.Amount-max(p.RefundedAmount, requested) {
 			return ErrRefundTooMuch
 		}
-		if err := tx.GetContext(ctx, &r.ID, `INSERT INTO refunds (payment_id, amount, status, note, created_by, request_key)
-			VALUES ($1, $2, 'pending', $3, NULLIF($4, 0), $5) RETURNING id`, p.ID, amount, note, actorID, requestKey); err != nil {
+		if err := tx.GetContext(ctx, &r.ID, `INSERT INTO refunds (payment_id, amount, status, note, created_by, request_key, created_at)
+			VALUES ($1, $2, 'pending', $3, NULLIF($4, 0), $5, $6) RETURNING id`, p.ID, amount, note, actorID, requestKey, now); err != nil {
 			return err
 		}
 		r.PaymentID, r.Amount, r.Status, r.PaymentIntent = p.ID, amount, "pending", *p.PaymentIntent
@@ -313,23 +305,39 @@ func (s *Store) RequestRefund(ctx context.Context, paymentID, amount, actorID in
 	return r, err
 }
 
-// MarkRefundSent records that Stripe accepted a refund.
-func (s *Store) MarkRefundSent(ctx context.Context, refundID int64) error {
-	_, err := s.DB.ExecContext(ctx, `UPDATE refunds SET status = 'sent' WHERE id = $1`, refundID)
+// FinishRefund records what Stripe said of a refund and gives back its
+// claim: sent, or failed for good with Stripe's reason (reason != "").
+func (s *Store) FinishRefund(ctx context.Context, refundID int64, reason string, now time.Time) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE refunds SET claimed_until = NULL,
+		status = CASE WHEN $2 = '' THEN 'sent' ELSE 'failed' END, failure_reason = NULLIF($2, ''),
+		sent_at = CASE WHEN $2 = '' THEN $3::timestamptz END
+		WHERE id = $1 AND status = 'pending'`, refundID, reason, now)
 	return err
 }
 
-// PendingRefunds lists refunds not yet accepted by Stripe, for the reconciler.
-func (s *Store) PendingRefunds(ctx context.Context, before time.Time) ([]Refund, error) {
+// ReleaseRefund gives a refund's claim back (Stripe did not answer).
+func (s *Store) ReleaseRefund(ctx context.Context, refundID int64) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE refunds SET claimed_until = NULL WHERE id = $1`, refundID)
+	return err
+}
+
+// ClaimRefunds leases pending refunds to the caller, one (id != 0) or those
+// waiting longer than 30 seconds (id == 0, for the reconciler), so no two
+// callers send one refund at once.
+func (s *Store) ClaimRefunds(ctx context.Context, id int64, now time.Time, lease time.Duration) ([]Refund, error) {
 	var rs []Refund
-	err := s.DB.SelectContext(ctx, &rs, `SELECT r.id, r.payment_id, r.amount, r.status, p.stripe_payment_intent
-		FROM refunds r JOIN payments p ON p.id = r.payment_id
-		WHERE r.status = 'pending' AND r.created_at < $1 ORDER BY r.id LIMIT 100`, before)
+	err := s.DB.SelectContext(ctx, &rs, `UPDATE refunds r SET claimed_until = $3
+		FROM payments p
+		WHERE p.id = r.payment_id AND r.id IN (SELECT id FROM refunds
+			WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= $1)
+			  AND (id = $2 OR ($2 = 0 AND created_at < $1::timestamptz - interval '30 seconds'))
+			ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED)
+		RETURNING r.id, r.payment_id, r.amount, r.status, p.stripe_payment_intent`, now, id, now.Add(lease))
 	return rs, err
 }
 
 // ErrNotRefundable means the payment has no card charge to refund.
-var ErrNotRefundable = errors.New("only a card payment that went through can be refunded")
+var ErrNotRefundable = newError(KindConflict, "only a card payment that went through can be refunded")
 
 // Key is the Stripe idempotency key of the payment's charge or Checkout
 // Session. HoldKey, CaptureKey and ReleaseKey are those of a hold's three
@@ -342,7 +350,7 @@ func (p Payment) ReleaseKey() string { return fmt.Sprintf("clockroom-release-%d"
 // placeHoldRow writes the hold for a guest just admitted (in the admit's
 // transaction) when the venue holds at check-in and the guest saved a card.
 // The caller authorises it at Stripe after commit.
-func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID, actorID int64) (*Payment, error) {
+func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID, actorID int64, now time.Time) (*Payment, error) {
 	var r struct {
 		Venue
 		HasCard bool `db:"has_card"`
@@ -364,9 +372,9 @@ func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID, ac
 	}
 	var id int64
 	if err := tx.GetContext(ctx, &id, `
-		INSERT INTO payments (visit_id, method, amount, currency, status, is_hold, note, created_by)
-		VALUES ($1, 'card_on_file', $2, $3, 'pending', true, 'hold at check-in', NULLIF($4, 0)) RETURNING id`,
-		visitID, amount, currency, actorID); err != nil {
+		INSERT INTO payments (visit_id, method, amount, currency, status, is_hold, note, created_by, created_at, updated_at)
+		VALUES ($1, 'card_on_file', $2, $3, 'pending', true, 'hold at check-in', NULLIF($4, 0), $5, $5) RETURNING id`,
+		visitID, amount, currency, actorID, now); err != nil {
 		return nil, err
 	}
 	p, err := paymentWhere(ctx, tx, `p.id = $1`, id)
@@ -377,7 +385,7 @@ func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID, ac
 // authorised hold is set to capture the bill (at most what was held; a
 // remainder is flagged), or released when the bill is zero. A hold never
 // placed (Stripe did not answer at check-in) becomes a plain card charge.
-func settleHold(ctx context.Context, tx *sqlx.Tx, v Visit) (*Payment, error) {
+func settleHold(ctx context.Context, tx *sqlx.Tx, v Visit, now time.Time) (*Payment, error) {
 	h, err := paymentWhere(ctx, tx, `p.visit_id = $1 AND p.is_hold AND p.status IN ('pending', 'authorized') FOR UPDATE`, v.ID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
@@ -395,7 +403,7 @@ func settleHold(ctx context.Context, tx *sqlx.Tx, v Visit) (*Payment, error) {
 		capture = bill // a plain charge for the whole bill
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE payments SET amount = $2, is_hold = $3, needs_attention = $4,
-		failure_reason = NULLIF($5, ''), updated_at = now() WHERE id = $1`, h.ID, capture, isHold, attention, note); err != nil {
+		failure_reason = NULLIF($5, ''), updated_at = $6 WHERE id = $1`, h.ID, capture, isHold, attention, note, now); err != nil {
 		return nil, err
 	}
 	if !isHold && (capture == 0 || BelowStripeMinimum(capture, h.Currency)) {
@@ -405,28 +413,4 @@ func settleHold(ctx context.Context, tx *sqlx.Tx, v Visit) (*Payment, error) {
 	}
 	p, err := paymentWhere(ctx, tx, `p.id = $1`, h.ID)
 	return &p, err
-}
-
-// ApplyHold records whether a hold went through. A failed hold leaves the
-// guest admitted and flags the visit for staff.
-func (s *Store) ApplyHold(ctx context.Context, paymentID int64, o ChargeOutcome) error {
-	if o.Status == "requires_capture" {
-		_, err := s.DB.ExecContext(ctx, `UPDATE payments SET status = 'authorized', stripe_payment_intent = $2, updated_at = now()
-			WHERE id = $1 AND status = 'pending'`, paymentID, o.PaymentIntent)
-		return err
-	}
-	_, err := s.DB.ExecContext(ctx, `UPDATE payments SET status = 'failed', needs_attention = true, updated_at = now(),
-		stripe_payment_intent = NULLIF($2, ''), failure_reason = 'The hold at check-in failed: ' || $3
-		WHERE id = $1 AND status = 'pending'`, paymentID, o.PaymentIntent, o.FailureReason)
-	return err
-}
-
-// PendingCaptures lists authorised holds of visits already closed, whose
-// capture Stripe has not confirmed, for the reconciler.
-func (s *Store) PendingCaptures(ctx context.Context, before time.Time) ([]Payment, error) {
-	var ps []Payment
-	err := s.DB.SelectContext(ctx, &ps, `SELECT `+paymentColumns+` FROM payments p JOIN visits v ON v.id = p.visit_id
-		WHERE p.status = 'authorized' AND v.checked_out_at IS NOT NULL AND p.amount <= v.amount AND p.updated_at < $1
-		ORDER BY p.id LIMIT 100`, before)
-	return ps, err
 }

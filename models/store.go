@@ -18,8 +18,8 @@ import (
 
 // Errors the handlers map to messages.
 var (
-	ErrNotFound           = errors.New("not found")
-	ErrDuplicateEmail     = errors.New("an account with this email already exists")
+	ErrNotFound           = newError(KindNotFound, "not found")
+	ErrDuplicateEmail     = newError(KindConflict, "an account with this email already exists")
 	ErrInvalidCredentials = errors.New("email or password is wrong")
 )
 

@@ -3,8 +3,10 @@ package models
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"time"
 
@@ -67,26 +69,32 @@ func (s *Store) SetStripeCustomer(ctx context.Context, userID int64, customer st
 	return err
 }
 
-// ChargeOutcome is what Stripe said about a charge we started.
-type ChargeOutcome struct {
+// Outcome is what the billing service learned from Stripe about a payment,
+// already in our terms (billing maps Stripe's statuses in one table).
+type Outcome struct {
+	Status        string // one of the Payment statuses
 	PaymentIntent string
-	Status        string // succeeded, processing, requires_action, failed, canceled
+	Amount        int64 // what Stripe took, for a success; 0 when it did not say
+	Currency      string
 	FailureReason string
 }
 
-// ApplyCharge records a charge's outcome on its pending payment. A payment
-// that has already settled (by a webhook that came first) is left alone.
-func (s *Store) ApplyCharge(ctx context.Context, paymentID int64, o ChargeOutcome) (Payment, error) {
-	status := map[string]string{"succeeded": PaymentSucceeded, "requires_action": PaymentFailed, "failed": PaymentFailed, "canceled": PaymentCanceled}[o.Status]
+// RecordOutcome applies what Stripe said about a payment and gives back the
+// row's claim. It is the one place a payment changes after Stripe has been
+// asked: replays and late answers never undo a settled payment; a success
+// whose amount or currency differs from the bill is flagged for staff, never
+// marked paid; a declined pay-by-phone page stays open (the guest may try
+// another card); a hold that fails flags the visit; money that arrives on a
+// payment given up on, after another payment was taken, is flagged as paid
+// twice.
+func (s *Store) RecordOutcome(ctx context.Context, paymentID int64, o Outcome, now time.Time) (Payment, error) {
 	var p Payment
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `
-			UPDATE payments SET stripe_payment_intent = COALESCE(stripe_payment_intent, NULLIF($2, '')),
-			       status = CASE WHEN status IN ('pending', 'authorized') AND $3 <> '' THEN $3 ELSE status END,
-			       failure_reason = CASE WHEN status IN ('pending', 'authorized') AND $3 IN ('failed', 'canceled') THEN NULLIF($4, '') ELSE failure_reason END,
-			       updated_at = now()
-			WHERE id = $1`, paymentID, o.PaymentIntent, status, o.FailureReason)
-		if err != nil {
+		var err error
+		if p, err = paymentWhere(ctx, tx, `p.id = $1 FOR UPDATE`, paymentID); err != nil {
+			return err
+		}
+		if err := recordOutcome(ctx, tx, p, o, now); err != nil {
 			return err
 		}
 		p, err = paymentWhere(ctx, tx, `p.id = $1`, paymentID)
@@ -95,23 +103,143 @@ func (s *Store) ApplyCharge(ctx context.Context, paymentID int64, o ChargeOutcom
 	return p, err
 }
 
-// ClaimForStripe marks a pending payment as being sent to Stripe and reports
-// whether this caller won it, so concurrent clicks make one Stripe call. A
-// claimer that dies leaves the payment to the reconciler, which retries with
-// the same idempotency key.
-func (s *Store) ClaimForStripe(ctx context.Context, paymentID int64) (bool, error) {
-	res, err := s.DB.ExecContext(ctx, `UPDATE payments SET stripe_sent_at = now()
-		WHERE id = $1 AND status IN ('pending', 'authorized') AND stripe_sent_at IS NULL`, paymentID)
-	if err != nil {
-		return false, err
+func recordOutcome(ctx context.Context, tx *sqlx.Tx, p Payment, o Outcome, now time.Time) error {
+	set := func(status, reason string, attention bool) error {
+		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = $2, updated_at = $3, claimed_until = NULL,
+			stripe_payment_intent = COALESCE(stripe_payment_intent, NULLIF($4, '')),
+			failure_reason = CASE WHEN $2 IN ('succeeded', 'authorized') AND NOT $6 THEN NULL ELSE COALESCE(NULLIF($5, ''), failure_reason) END,
+			needs_attention = needs_attention OR $6
+			WHERE id = $1`, p.ID, status, now, o.PaymentIntent, reason, attention)
+		return err
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	settled := p.Status == PaymentSucceeded || p.Status == PaymentRefunded || p.Status == PaymentPartiallyRefunded
+	switch {
+	case settled || p.Status == o.Status || o.Status == "" || o.Status == PaymentPending:
+		return set(p.Status, "", false) // nothing moves; the claim is given back
+	case o.Status == PaymentSucceeded && ((o.Amount != 0 && o.Amount != p.Amount) || (o.Currency != "" && o.Currency != p.Currency)):
+		return set(p.Status, fmt.Sprintf("Stripe reported %d %s, the bill is %d %s: check in the Stripe dashboard", o.Amount, o.Currency, p.Amount, p.Currency), true)
+	case o.Status == PaymentFailed && p.Method == PayByPhone && p.Live():
+		return set(p.Status, "", false)
+	case o.Status == PaymentAuthorized && !(p.IsHold && p.Status == PaymentPending):
+		return set(p.Status, "", false)
+	case p.IsHold && p.Status == PaymentPending && o.Status != PaymentAuthorized:
+		return set(PaymentFailed, "The hold at check-in failed: "+o.FailureReason, true)
+	case o.Status == PaymentSucceeded && !p.Live():
+		var other bool
+		if err := tx.GetContext(ctx, &other, `SELECT EXISTS (SELECT 1 FROM payments WHERE visit_id = $1 AND id <> $2
+			AND status IN `+liveStatuses+`)`, p.VisitID, p.ID); err != nil {
+			return err
+		}
+		if other {
+			return set(p.Status, "Stripe took this payment after another one was recorded: the guest paid twice; refund one in Stripe.", true)
+		}
+	}
+	return set(o.Status, o.FailureReason, false)
 }
 
+// ClaimPayment leases a pending (or authorised) payment to the caller for a
+// call to Stripe and reports whether it won: a staff click during a
+// background charge, or two instances, never send the same payment at once.
+// The lease ends when the outcome is recorded, when the caller gives it
+// back, or after lease if the caller died.
+func (s *Store) ClaimPayment(ctx context.Context, paymentID int64, now time.Time, lease time.Duration) (Payment, bool, error) {
+	var p Payment
+	err := s.DB.GetContext(ctx, &p, `UPDATE payments p SET claimed_until = $3, stripe_sent_at = COALESCE(stripe_sent_at, $2)
+		WHERE p.id = $1 AND p.status IN ('pending', 'authorized') AND (p.claimed_until IS NULL OR p.claimed_until <= $2)
+		RETURNING `+paymentColumns, paymentID, now, now.Add(lease))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Payment{}, false, nil
+	}
+	return p, err == nil, err
+}
+
+// ReleasePayment gives a claim back without a result (Stripe did not
+// answer), so the reconciler may try again.
+func (s *Store) ReleasePayment(ctx context.Context, paymentID int64) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE payments SET claimed_until = NULL WHERE id = $1`, paymentID)
+	return err
+}
+
+// Due names a kind of payment the reconciler works on.
+type Due string
+
+// What the reconciler claims.
+const (
+	DueCharges  Due = "charges"  // card charges of closed visits never confirmed
+	DuePhone    Due = "phone"    // pay-by-phone pages whose webhook may be lost
+	DueHolds    Due = "holds"    // holds at check-in never confirmed, guest still inside
+	DueCaptures Due = "captures" // authorised holds of closed visits not yet captured
+)
+
+// dueWhere is each kind's condition; $1 is now.
+var dueWhere = map[Due]string{
+	DueCharges: `p.status = 'pending' AND p.method = 'card_on_file' AND NOT p.is_hold AND v.checked_out_at IS NOT NULL
+		AND p.created_at < $1::timestamptz - interval '30 seconds'`,
+	DuePhone:    `p.status = 'pending' AND p.method = 'pay_by_phone' AND p.created_at < $1::timestamptz - interval '3 minutes'`,
+	DueHolds:    `p.status = 'pending' AND p.is_hold AND v.checked_out_at IS NULL AND p.created_at < $1::timestamptz - interval '30 seconds'`,
+	DueCaptures: `p.status = 'authorized' AND v.checked_out_at IS NOT NULL AND p.amount <= v.amount AND v.checked_out_at < $1::timestamptz - interval '30 seconds'`,
+}
+
+// ClaimDue leases up to limit payments of one kind that are waiting on
+// Stripe and not claimed by anyone else (FOR UPDATE SKIP LOCKED, then the
+// lease, committed before any call), so instances share the work and never
+// send the same payment at once.
+func (s *Store) ClaimDue(ctx context.Context, kind Due, now time.Time, lease time.Duration, limit int) ([]Payment, error) {
+	where, ok := dueWhere[kind]
+	if !ok {
+		return nil, fmt.Errorf("no such kind of due payment: %q", kind)
+	}
+	var ps []Payment
+	err := s.DB.SelectContext(ctx, &ps, `UPDATE payments p SET claimed_until = $2, stripe_sent_at = COALESCE(stripe_sent_at, $1)
+		WHERE p.id IN (SELECT p.id FROM payments p JOIN visits v ON v.id = p.visit_id
+		               WHERE `+where+` AND (p.claimed_until IS NULL OR p.claimed_until <= $1)
+		               ORDER BY p.id LIMIT $3 FOR UPDATE OF p SKIP LOCKED)
+		RETURNING `+paymentColumns, now, now.Add(lease), limit)
+	sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
+	return ps, err
+}
+
+// SentAt is when the payment was first sent to Stripe (nil: never).
+func (s *Store) SentAt(ctx context.Context, paymentID int64) (*time.Time, error) {
+	var at *time.Time
+	err := s.DB.GetContext(ctx, &at, `SELECT stripe_sent_at FROM payments WHERE id = $1`, paymentID)
+	return at, err
+}
+
+// AbandonPayment gives up on a payment still waiting on Stripe (the caller
+// has made sure Stripe took nothing), so staff can take cash, the terminal
+// or waive the bill. It is audited.
+func (s *Store) AbandonPayment(ctx context.Context, paymentID, actorID int64, reason string, now time.Time) (Payment, error) {
+	var p Payment
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		if p, err = paymentWhere(ctx, tx, `p.id = $1 FOR UPDATE`, paymentID); err != nil {
+			return err
+		}
+		if p.Status != PaymentPending {
+			return ErrNotPending
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'canceled', claimed_until = NULL, updated_at = $2,
+			failure_reason = $3 WHERE id = $1`, p.ID, now, reason); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, actorID, "payment.abandon", fmt.Sprintf("payment:%d", p.ID), map[string]any{"amount": p.Amount, "method": p.Method, "visit": p.VisitID}); err != nil {
+			return err
+		}
+		p, err = paymentWhere(ctx, tx, `p.id = $1`, p.ID)
+		return err
+	})
+	return p, err
+}
+
+// ErrNotPending means the payment is no longer waiting: it went through,
+// failed or was given up already.
+var ErrNotPending = newError(KindConflict, "this payment is no longer pending")
+
 // SetCheckoutSession stores the hosted page of a pay-by-phone payment.
-func (s *Store) SetCheckoutSession(ctx context.Context, paymentID int64, id, url string) error {
-	_, err := s.DB.ExecContext(ctx, `UPDATE payments SET stripe_checkout_session = $2, stripe_checkout_url = $3, updated_at = now() WHERE id = $1`, paymentID, id, url)
+func (s *Store) SetCheckoutSession(ctx context.Context, paymentID int64, id, url string, now time.Time) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE payments SET stripe_checkout_session = $2, stripe_checkout_url = $3, updated_at = $4, claimed_until = NULL
+		WHERE id = $1`, paymentID, id, url, now)
 	return err
 }
 
@@ -128,74 +256,47 @@ func (s *Store) CheckoutURL(ctx context.Context, paymentID int64) (string, error
 	return *url, nil
 }
 
-// PendingCardPayments lists card payments still pending since before, for
-// the reconciler.
-func (s *Store) PendingCardPayments(ctx context.Context, before time.Time) ([]Payment, error) {
-	var ps []Payment
-	err := s.DB.SelectContext(ctx, &ps, `SELECT `+paymentColumns+` FROM payments p JOIN visits v ON v.id = p.visit_id
-		WHERE p.status = 'pending' AND p.method = 'card_on_file' AND NOT p.is_hold AND v.checked_out_at IS NOT NULL
-		  AND p.created_at < $1 ORDER BY p.id LIMIT 100`, before)
-	return ps, err
-}
-
-// PendingPhonePayments lists pay-by-phone payments still pending since
-// before, whose webhook may have been lost, for the reconciler.
-func (s *Store) PendingPhonePayments(ctx context.Context, before time.Time) ([]Payment, error) {
-	var ps []Payment
-	err := s.DB.SelectContext(ctx, &ps, `SELECT `+paymentColumns+` FROM payments p
-		WHERE p.status = 'pending' AND p.method = 'pay_by_phone' AND p.stripe_checkout_session IS NOT NULL AND p.created_at < $1
-		ORDER BY p.id LIMIT 100`, before)
-	return ps, err
-}
-
-// CancelStalePhonePayments gives up on pay-by-phone payments whose page was
-// never created (the server stopped between the row and the Stripe call),
-// so staff can take payment another way. It returns how many.
-func (s *Store) CancelStalePhonePayments(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.DB.ExecContext(ctx, `UPDATE payments SET status = 'canceled', updated_at = now(),
+// CancelUnstartedPhonePayment gives up on a pay-by-phone payment whose
+// page was never created (the server stopped between the row and the Stripe
+// call), so staff can take payment another way.
+func (s *Store) CancelUnstartedPhonePayment(ctx context.Context, paymentID int64, now time.Time) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE payments SET status = 'canceled', updated_at = $2, claimed_until = NULL,
 		failure_reason = 'The payment page was never created; take payment again.'
-		WHERE method = 'pay_by_phone' AND status = 'pending' AND stripe_checkout_session IS NULL AND created_at < $1`, before)
-	if err != nil {
-		return 0, err
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
-}
-
-// SettleFromLookup applies what a Stripe lookup found, with the same money
-// checks as a webhook: a succeeded payment must match amount and currency.
-func (s *Store) SettleFromLookup(ctx context.Context, p Payment, status, paymentIntent string, amount int64, currency, reason string) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		return settle(ctx, tx, StripeEvent{PaymentID: p.ID, PaymentIntent: paymentIntent, Amount: amount, Currency: currency, FailureReason: reason}, status)
-	})
+		WHERE id = $1 AND method = 'pay_by_phone' AND status = 'pending' AND stripe_checkout_session IS NULL`, paymentID, now)
+	return err
 }
 
 // StripeEvent is a verified Stripe webhook, reduced to what Clockroom uses.
+// Status is the payment status the event's object is in, mapped to ours by
+// the billing service's one table; "" for events that move no payment.
 type StripeEvent struct {
-	ID              string
-	Type            string
-	PaymentID       int64 // our payment, from metadata or the client reference
-	UserID          int64 // for a saved card, from the client reference
-	PaymentIntent   string
-	CheckoutSession string
-	Mode            string // checkout session mode: setup or payment
-	Customer        string
-	PaymentMethod   string
-	CardLabel       string
-	Amount          int64
-	Currency        string
-	AmountRefunded  int64
-	FailureReason   string
+	ID              string `json:"id"`
+	Type            string `json:"type"`
+	Status          string `json:"status,omitempty"`
+	PaymentID       int64  `json:"payment_id,omitempty"` // our payment, from metadata or the client reference
+	PaymentIntent   string `json:"payment_intent,omitempty"`
+	CheckoutSession string `json:"checkout_session,omitempty"`
+	Mode            string `json:"mode,omitempty"` // checkout session mode: setup or payment
+	Customer        string `json:"customer,omitempty"`
+	PaymentMethod   string `json:"payment_method,omitempty"`
+	CardLabel       string `json:"card_label,omitempty"`
+	Amount          int64  `json:"amount,omitempty"`
+	Currency        string `json:"currency,omitempty"`
+	AmountRefunded  int64  `json:"amount_refunded,omitempty"`
+	FailureReason   string `json:"failure_reason,omitempty"`
 }
 
-// ProcessStripeEvent applies a webhook exactly once: a replayed event id
-// changes nothing and reports false. Amounts and currencies are checked
-// against our payment row; a mismatch is flagged for staff, never marked paid.
-// Late or out-of-order events never undo a settled payment.
-func (s *Store) ProcessStripeEvent(ctx context.Context, e StripeEvent) (bool, error) {
+// ProcessStripeEvent records a webhook once, by its id, and applies it: a
+// replayed id changes nothing and reports false. Events are applied in any
+// order without moving a payment the wrong way (see RecordOutcome; refunds
+// only ever rise to the total Stripe reports). An event about a payment this
+// database does not hold yet is kept and applied by ApplyKeptEvents once the
+// row appears.
+func (s *Store) ProcessStripeEvent(ctx context.Context, e StripeEvent, now time.Time) (bool, error) {
 	fresh := false
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO stripe_events (id, type) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, e.ID, e.Type)
+		res, err := tx.ExecContext(ctx, `INSERT INTO stripe_events (id, type, payload, received_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (id) DO NOTHING`, e.ID, e.Type, jsonDetail(e), now)
 		if err != nil {
 			return err
 		}
@@ -203,73 +304,93 @@ func (s *Store) ProcessStripeEvent(ctx context.Context, e StripeEvent) (bool, er
 			return nil // seen before
 		}
 		fresh = true
-		switch {
-		case e.Type == "checkout.session.completed" && e.Mode == "setup":
-			_, err = tx.ExecContext(ctx, `UPDATE users SET stripe_payment_method = $2, card_label = $3 WHERE stripe_customer_id = $1`, e.Customer, e.PaymentMethod, e.CardLabel)
-			return err
-		case e.Type == "checkout.session.completed", e.Type == "payment_intent.succeeded":
-			return settle(ctx, tx, e, PaymentSucceeded)
-		case e.Type == "payment_intent.payment_failed":
-			return settle(ctx, tx, e, PaymentFailed)
-		case e.Type == "payment_intent.canceled":
-			return settle(ctx, tx, e, PaymentCanceled)
-		case e.Type == "charge.refunded":
-			_, err = tx.ExecContext(ctx, `
-				UPDATE payments SET refunded_amount = LEAST($2, amount), updated_at = now(),
-				       status = CASE WHEN $2 >= amount THEN 'refunded' WHEN $2 > 0 THEN 'partially_refunded' ELSE status END
-				WHERE stripe_payment_intent = $1 AND status IN ('succeeded', 'partially_refunded', 'refunded')`, e.PaymentIntent, e.AmountRefunded)
-			return err
-		}
-		return nil // a type we do not use: acknowledged
+		return applyKept(ctx, tx, e, now)
 	})
 	return fresh, err
 }
 
-// settle moves a payment to status from a webhook, checking the money.
-func settle(ctx context.Context, tx *sqlx.Tx, e StripeEvent, status string) error {
-	p, err := paymentWhere(ctx, tx, `(p.id = $1 OR p.stripe_payment_intent = NULLIF($2, '') OR p.stripe_checkout_session = NULLIF($3, '')) FOR UPDATE`,
-		e.PaymentID, e.PaymentIntent, e.CheckoutSession)
-	if errors.Is(err, ErrNotFound) {
-		return nil // not ours
-	}
-	if err != nil {
-		return err
-	}
-	// A pay-by-phone page stays open after a declined attempt: the guest may
-	// still pay, so only completion or expiry settles it.
-	if status == PaymentFailed && p.Method == PayByPhone {
-		return nil
-	}
-	if status == PaymentSucceeded && (e.Amount != p.Amount || e.Currency != p.Currency) {
-		_, err := tx.ExecContext(ctx, `UPDATE payments SET needs_attention = true, updated_at = now(),
-			failure_reason = $2 WHERE id = $1`, p.ID, fmt.Sprintf("Stripe reported %d %s, the bill is %d %s: check in the Stripe dashboard", e.Amount, e.Currency, p.Amount, p.Currency))
-		return err
-	}
-	switch {
-	case p.Status == status, p.Status == PaymentRefunded, p.Status == PaymentPartiallyRefunded:
-		return nil
-	case p.Status == PaymentSucceeded: // never undo a settled payment
-		return nil
-	}
-	if status == PaymentSucceeded && !p.Live() {
-		// Money arrived on a payment given up on; if staff have since taken
-		// another payment the guest paid twice: flag it for a refund.
-		var other bool
-		if err := tx.GetContext(ctx, &other, `SELECT EXISTS (SELECT 1 FROM payments WHERE visit_id = $1 AND id <> $2
-			AND status IN `+liveStatuses+`)`, p.VisitID, p.ID); err != nil {
+// ApplyKeptEvents applies webhooks kept because their payment was not there
+// yet, for up to a week, claiming them so instances share the work. It
+// returns how many it applied.
+func (s *Store) ApplyKeptEvents(ctx context.Context, now time.Time) (int, error) {
+	applied := 0
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var kept []struct {
+			Payload []byte `db:"payload"`
+		}
+		if err := tx.SelectContext(ctx, &kept, `SELECT payload FROM stripe_events
+			WHERE applied_at IS NULL AND payload IS NOT NULL AND received_at > $1
+			ORDER BY received_at LIMIT 100 FOR UPDATE SKIP LOCKED`, now.Add(-7*24*time.Hour)); err != nil {
 			return err
 		}
-		if other {
-			_, err := tx.ExecContext(ctx, `UPDATE payments SET needs_attention = true, updated_at = now(), stripe_payment_intent = COALESCE(stripe_payment_intent, NULLIF($2, '')),
-				failure_reason = 'Stripe took this payment after another one was recorded: the guest paid twice; refund one in Stripe.' WHERE id = $1`, p.ID, e.PaymentIntent)
-			return err
+		for _, k := range kept {
+			var e StripeEvent
+			if err := json.Unmarshal(k.Payload, &e); err != nil {
+				return err
+			}
+			var done bool
+			if err := applyKept(ctx, tx, e, now); err != nil {
+				return err
+			}
+			if err := tx.GetContext(ctx, &done, `SELECT applied_at IS NOT NULL FROM stripe_events WHERE id = $1`, e.ID); err != nil {
+				return err
+			}
+			if done {
+				applied++
+			}
 		}
+		return nil
+	})
+	return applied, err
+}
+
+// applyKept applies e and marks it applied, unless its payment is not here
+// yet.
+func applyKept(ctx context.Context, tx *sqlx.Tx, e StripeEvent, now time.Time) error {
+	applied, err := applyEvent(ctx, tx, e, now)
+	if err != nil || !applied {
+		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE payments SET status = $2, updated_at = now(),
-		stripe_payment_intent = COALESCE(stripe_payment_intent, NULLIF($3, '')),
-		failure_reason = CASE WHEN $2 = 'succeeded' THEN NULL ELSE COALESCE(NULLIF($4, ''), failure_reason) END
-		WHERE id = $1`, p.ID, status, e.PaymentIntent, e.FailureReason)
+	_, err = tx.ExecContext(ctx, `UPDATE stripe_events SET applied_at = $2 WHERE id = $1`, e.ID, now)
 	return err
+}
+
+// applyEvent applies one webhook and reports whether it could (false: the
+// payment it names is not in this database yet).
+func applyEvent(ctx context.Context, tx *sqlx.Tx, e StripeEvent, now time.Time) (bool, error) {
+	switch {
+	case e.Type == "checkout.session.completed" && e.Mode == "setup":
+		_, err := tx.ExecContext(ctx, `UPDATE users SET stripe_payment_method = $2, card_label = $3 WHERE stripe_customer_id = $1`, e.Customer, e.PaymentMethod, e.CardLabel)
+		return err == nil, err
+	case e.Type == "charge.refunded":
+		p, err := paymentWhere(ctx, tx, `p.stripe_payment_intent = $1 FOR UPDATE`, e.PaymentIntent)
+		if errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		// amount_refunded is Stripe's running total: a late event carries a
+		// smaller one, so the larger is what Stripe holds.
+		_, err = tx.ExecContext(ctx, `
+			UPDATE payments SET refunded_amount = GREATEST(refunded_amount, LEAST($2, amount)), updated_at = $3,
+			       status = CASE WHEN GREATEST(refunded_amount, LEAST($2, amount)) >= amount THEN 'refunded'
+			                     WHEN GREATEST(refunded_amount, LEAST($2, amount)) > 0 THEN 'partially_refunded' ELSE status END
+			WHERE id = $1 AND status IN ('succeeded', 'partially_refunded', 'refunded')`, p.ID, e.AmountRefunded, now)
+		return err == nil, err
+	case e.Status != "":
+		p, err := paymentWhere(ctx, tx, `(p.id = $1 OR p.stripe_payment_intent = NULLIF($2, '') OR p.stripe_checkout_session = NULLIF($3, '')) FOR UPDATE`,
+			e.PaymentID, e.PaymentIntent, e.CheckoutSession)
+		if errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		o := Outcome{Status: e.Status, PaymentIntent: e.PaymentIntent, Amount: e.Amount, Currency: e.Currency, FailureReason: e.FailureReason}
+		return true, recordOutcome(ctx, tx, p, o, now)
+	}
+	return true, nil // a type we do not use: acknowledged
 }
 
 // ParseReference reads our numeric id from a Stripe reference string.

@@ -123,7 +123,7 @@ func (s *Store) CloseForgottenVisits(ctx context.Context, now time.Time, after t
 			}
 			// A hold taken at check-in is set to capture the bill, not the
 			// whole hold; the reconciler captures it.
-			if _, err := settleHold(ctx, tx, v); err != nil {
+			if _, err := settleHold(ctx, tx, v, now); err != nil {
 				return err
 			}
 			if err := audit(ctx, tx, 0, "visit.auto_checkout", fmt.Sprintf("visit:%d", d.ID), map[string]any{"at": at}); err != nil {

@@ -125,5 +125,5 @@ func (in *infra) gateway() *payments.Stripe {
 	if key == "" {
 		key = stripemock.TestKey
 	}
-	return payments.NewStripe(key, in.cfg.StripeAPIBase)
+	return payments.NewStripe(key, in.cfg.StripeAPIBase, in.cfg.StripeTimeout)
 }

@@ -2,49 +2,51 @@ package main
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/clockroom/clockroom/internal/mail"
-	"github.com/clockroom/clockroom/internal/payments"
+	"github.com/clockroom/clockroom/internal/billing"
 	"github.com/clockroom/clockroom/models"
 )
 
 // startJobs runs the server's periodic work until ctx ends. Every job is safe
 // with several instances running at once: each is a single statement or
 // claims its rows with SKIP LOCKED.
-func startJobs(ctx context.Context, in *infra, store *models.Store, gw payments.Gateway) error {
+func startJobs(ctx context.Context, in *infra, store *models.Store, engine *billing.Service) (*jobGroup, error) {
+	g := &jobGroup{}
 	var sender *mail.Sender
 	if in.cfg.SMTPURL != "" {
 		var err error
 		if sender, err = mail.New(in.cfg.SMTPURL, in.cfg.MailFrom); err != nil {
-			return err
+			return nil, err
 		}
 	} else {
 		in.log.Info("no SMTP_URL: messages are kept in the outbox, readable at /admin/outbox")
 	}
-	go every(ctx, 10*time.Minute, func() {
+	g.every(ctx, 10*time.Minute, func() {
 		logFailure(ctx, in, "prune expired sessions and sign-in failures", store.Prune(ctx, time.Now()))
 	})
-	go every(ctx, time.Minute, func() {
+	g.every(ctx, time.Minute, func() {
 		_, err := store.QueueReminders(ctx, time.Now())
 		logFailure(ctx, in, "queue reminders", err)
 	})
-	go every(ctx, time.Minute, func() {
+	g.every(ctx, time.Minute, func() {
 		n, err := store.CloseForgottenVisits(ctx, time.Now(), in.cfg.AutoCheckoutAfter)
 		logFailure(ctx, in, "close forgotten visits", err)
 		if n > 0 {
 			in.log.Info("checked out forgotten visits; they are flagged for staff review", "count", n)
 		}
 	})
-	go every(ctx, time.Minute, func() {
-		n, err := payments.Reconcile(ctx, store, gw, time.Now())
+	g.every(ctx, time.Minute, func() {
+		n, err := engine.Reconcile(ctx, time.Now())
 		logFailure(ctx, in, "reconcile pending card payments", err)
 		if n > 0 {
 			in.log.Info("settled pending card payments", "count", n)
 		}
 	})
 	if sender != nil {
-		go every(ctx, 15*time.Second, func() {
+		g.every(ctx, 15*time.Second, func() {
 			n, err := store.DeliverPending(ctx, time.Now(), 50, sender.Send)
 			logFailure(ctx, in, "deliver messages", err)
 			if n > 0 {
@@ -52,7 +54,29 @@ func startJobs(ctx context.Context, in *infra, store *models.Store, gw payments.
 			}
 		})
 	}
-	return nil
+	return g, nil
+}
+
+// jobGroup tracks the periodic jobs, so shutdown can wait for the ones at
+// work before the database closes.
+type jobGroup struct{ wg sync.WaitGroup }
+
+// every runs fn on its own goroutine, tracked by the group.
+func (g *jobGroup) every(ctx context.Context, interval time.Duration, fn func()) {
+	g.wg.Add(1)
+	go func() { defer g.wg.Done(); every(ctx, interval, fn) }()
+}
+
+// wait waits for every job to stop, or for ctx to end.
+func (g *jobGroup) wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { g.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func logFailure(ctx context.Context, in *infra, what string, err error) {

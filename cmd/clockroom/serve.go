@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/clockroom/clockroom/handlers"
+	"github.com/clockroom/clockroom/internal/billing"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -27,14 +28,24 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 			return err
 		}
 	}
-	gw := in.gateway()
-	app, err := handlers.New(handlers.Deps{Config: in.cfg, Store: store, Log: in.log, Payments: gw})
+	engine := billing.New(store, in.gateway(), in.log, billing.Options{Timeout: in.cfg.StripeTimeout, BaseURL: in.cfg.BaseURL.String()})
+	app, err := handlers.New(handlers.Deps{Config: in.cfg, Store: store, Log: in.log, Billing: engine})
 	if err != nil {
 		return err
 	}
-	if err := startJobs(ctx, in, store, gw); err != nil {
+	jobs, err := startJobs(ctx, in, store, engine)
+	if err != nil {
 		return err
 	}
+	// On the way out, after requests: let jobs and background Stripe calls
+	// record what they started, for a bounded time, before the database closes.
+	defer func() {
+		waitCtx, cancel := context.WithTimeout(context.Background(), 2*in.cfg.StripeTimeout)
+		defer cancel()
+		if jobs.wait(waitCtx) != nil || engine.Wait(waitCtx) != nil {
+			in.log.Warn("stopped before background work finished; the reconciler picks it up")
+		}
+	}()
 	watchCtx, stopWatching := context.WithCancel(ctx)
 	watching := watchListing(watchCtx, in, app.ListingWatcher())
 	defer func() { stopWatching(); <-watching }()

@@ -39,6 +39,7 @@ type Config struct {
 	LogFormat           string        // text or json
 	TrustProxyHeaders   bool          // take the client address from X-Forwarded-For (only behind a proxy you run)
 	AutoCheckoutAfter   time.Duration // close visits still open this long after their event ends
+	StripeTimeout       time.Duration // the longest one Stripe call may take
 }
 
 // Dev reports whether the server runs in development mode.
@@ -145,6 +146,9 @@ func Load(getenv func(string) string) (Config, error) {
 	c.SeedDemo = seed || c.Dev()
 	if c.AutoCheckoutAfter, err = time.ParseDuration(get("AUTO_CHECKOUT_AFTER", "30m")); err != nil || c.AutoCheckoutAfter < 0 || c.AutoCheckoutAfter > 24*time.Hour {
 		bad("AUTO_CHECKOUT_AFTER", `must be a duration from 0s to 24h, like "30m"`)
+	}
+	if c.StripeTimeout, err = time.ParseDuration(get("STRIPE_TIMEOUT", "10s")); err != nil || c.StripeTimeout < 100*time.Millisecond || c.StripeTimeout > 2*time.Minute {
+		bad("STRIPE_TIMEOUT", `must be a duration from 100ms to 2m, like "10s"`)
 	}
 	if c.TrustProxyHeaders, err = parseBool(get("TRUST_PROXY_HEADERS", "false")); err != nil {
 		bad("TRUST_PROXY_HEADERS", err.Error())

@@ -3,11 +3,15 @@ package payments
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
+
+	"github.com/clockroom/clockroom/internal/billing"
 )
 
 // Stripe is the Gateway backed by the Stripe API (or stripe-mock).
@@ -16,9 +20,15 @@ type Stripe struct {
 }
 
 // NewStripe talks to Stripe with key; a non-empty apiBase points it elsewhere
-// (stripe-mock in development and tests).
-func NewStripe(key, apiBase string) *Stripe {
-	cfg := &stripe.BackendConfig{LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelError}}
+// (stripe-mock in development and tests). timeout bounds each HTTP request;
+// billing bounds each whole call with the same figure.
+func NewStripe(key, apiBase string, timeout time.Duration) *Stripe {
+	cfg := &stripe.BackendConfig{LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelError},
+		// One try within the timeout: the reconciler retries later, with the
+		// same key, instead of a request waiting through stripe-go's retries.
+		HTTPClient:        &http.Client{Timeout: timeout},
+		MaxNetworkRetries: stripe.Int64(0),
+	}
 	if apiBase != "" {
 		cfg.URL = stripe.String(apiBase)
 	}
@@ -32,7 +42,7 @@ func NewStripe(key, apiBase string) *Stripe {
 }
 
 // EnsureCustomer creates the customer once per user.
-func (s *Stripe) EnsureCustomer(ctx context.Context, c Customer) (string, error) {
+func (s *Stripe) EnsureCustomer(ctx context.Context, c billing.Customer) (string, error) {
 	if c.Existing != "" {
 		return c.Existing, nil
 	}
@@ -42,13 +52,13 @@ func (s *Stripe) EnsureCustomer(ctx context.Context, c Customer) (string, error)
 	p.AddMetadata("clockroom_user_id", strconv.FormatInt(c.UserID, 10))
 	cus, err := s.api.Customers.New(p)
 	if err != nil {
-		return "", err
+		return "", classify(err)
 	}
 	return cus.ID, nil
 }
 
 // SetupSession opens Checkout in setup mode, to save a card for later.
-func (s *Stripe) SetupSession(ctx context.Context, ss Session) (Hosted, error) {
+func (s *Stripe) SetupSession(ctx context.Context, ss billing.Session) (billing.Hosted, error) {
 	p := &stripe.CheckoutSessionParams{
 		Mode:               stripe.String(string(stripe.CheckoutSessionModeSetup)),
 		Customer:           stripe.String(ss.CustomerID),
@@ -62,7 +72,7 @@ func (s *Stripe) SetupSession(ctx context.Context, ss Session) (Hosted, error) {
 }
 
 // PaymentSession opens Checkout for one bill, paid on the guest's phone.
-func (s *Stripe) PaymentSession(ctx context.Context, ss Session) (Hosted, error) {
+func (s *Stripe) PaymentSession(ctx context.Context, ss billing.Session) (billing.Hosted, error) {
 	p := &stripe.CheckoutSessionParams{
 		Mode: stripe.String(string(stripe.CheckoutSessionModePayment)),
 		// Cards settle at once; slower methods would complete unpaid.
@@ -86,14 +96,14 @@ func (s *Stripe) PaymentSession(ctx context.Context, ss Session) (Hosted, error)
 }
 
 // newSession creates a Checkout Session with an idempotency key.
-func (s *Stripe) newSession(ctx context.Context, p *stripe.CheckoutSessionParams, key string) (Hosted, error) {
+func (s *Stripe) newSession(ctx context.Context, p *stripe.CheckoutSessionParams, key string) (billing.Hosted, error) {
 	p.Context = ctx
 	p.SetIdempotencyKey(key)
 	cs, err := s.api.CheckoutSessions.New(p)
 	if err != nil {
-		return Hosted{}, err
+		return billing.Hosted{}, classify(err)
 	}
-	return Hosted{ID: cs.ID, URL: cs.URL}, nil
+	return billing.Hosted{ID: cs.ID, URL: cs.URL}, nil
 }
 
 // SavedCard reads the payment method a setup intent saved.
@@ -116,17 +126,17 @@ func (s *Stripe) SavedCard(ctx context.Context, setupIntent string) (string, str
 }
 
 // ChargeSaved creates and confirms an off-session PaymentIntent.
-func (s *Stripe) ChargeSaved(ctx context.Context, c Charge) (Result, error) {
+func (s *Stripe) ChargeSaved(ctx context.Context, c billing.Charge) (billing.Result, error) {
 	return s.offSession(ctx, c, false)
 }
 
 // Hold authorises c.Amount with manual capture.
-func (s *Stripe) Hold(ctx context.Context, c Charge) (Result, error) {
+func (s *Stripe) Hold(ctx context.Context, c billing.Charge) (billing.Result, error) {
 	return s.offSession(ctx, c, true)
 }
 
 // Capture takes amount from a hold.
-func (s *Stripe) Capture(ctx context.Context, pi string, amount int64, key string) (Result, error) {
+func (s *Stripe) Capture(ctx context.Context, pi string, amount int64, key string) (billing.Result, error) {
 	p := &stripe.PaymentIntentCaptureParams{AmountToCapture: stripe.Int64(amount)}
 	p.Context = ctx
 	p.SetIdempotencyKey(key)
@@ -143,10 +153,10 @@ func (s *Stripe) CancelHold(ctx context.Context, pi, key string) error {
 	p.Context = ctx
 	p.SetIdempotencyKey(key)
 	_, err := s.api.PaymentIntents.Cancel(pi, p)
-	return err
+	return classify(err)
 }
 
-func (s *Stripe) offSession(ctx context.Context, c Charge, hold bool) (Result, error) {
+func (s *Stripe) offSession(ctx context.Context, c billing.Charge, hold bool) (billing.Result, error) {
 	p := &stripe.PaymentIntentParams{
 		Amount:        stripe.Int64(c.Amount),
 		Currency:      stripe.String(strings.ToLower(c.Currency)),
@@ -170,35 +180,70 @@ func (s *Stripe) offSession(ctx context.Context, c Charge, hold bool) (Result, e
 }
 
 // CheckoutSession looks a hosted payment page up.
-func (s *Stripe) CheckoutSession(ctx context.Context, id string) (Result, error) {
+func (s *Stripe) CheckoutSession(ctx context.Context, id string) (billing.Result, error) {
 	p := &stripe.CheckoutSessionParams{}
 	p.Context = ctx
 	cs, err := s.api.CheckoutSessions.Get(id, p)
 	if err != nil {
-		return Result{}, err
+		return billing.Result{}, classify(err)
 	}
-	r := Result{Amount: cs.AmountTotal, Currency: strings.ToUpper(string(cs.Currency)), Status: StatusProcessing}
+	return sessionResult(cs), nil
+}
+
+// ExpireSession closes a hosted payment page; one already paid or expired
+// is looked up instead.
+func (s *Stripe) ExpireSession(ctx context.Context, id string) (billing.Result, error) {
+	p := &stripe.CheckoutSessionExpireParams{}
+	p.Context = ctx
+	cs, err := s.api.CheckoutSessions.Expire(id, p)
+	if err != nil {
+		var se *stripe.Error
+		if errors.As(err, &se) && se.Type == stripe.ErrorTypeInvalidRequest {
+			return s.CheckoutSession(ctx, id) // no longer open: say where it stands
+		}
+		return billing.Result{}, classify(err)
+	}
+	return sessionResult(cs), nil
+}
+
+func sessionResult(cs *stripe.CheckoutSession) billing.Result {
+	r := billing.Result{Amount: cs.AmountTotal, Currency: strings.ToUpper(string(cs.Currency)), Status: "checkout:" + string(cs.Status)}
+	if cs.Status == stripe.CheckoutSessionStatusComplete {
+		r.Status += ":" + string(cs.PaymentStatus)
+	}
 	if cs.PaymentIntent != nil {
 		r.PaymentIntent = cs.PaymentIntent.ID
 	}
-	switch {
-	case cs.Status == stripe.CheckoutSessionStatusComplete && cs.PaymentStatus == stripe.CheckoutSessionPaymentStatusPaid:
-		r.Status = StatusSucceeded
-	case cs.Status == stripe.CheckoutSessionStatusExpired:
-		r.Status, r.FailureReason = StatusCanceled, "The guest did not pay before the payment page expired."
-	}
-	return r, nil
+	return r
 }
 
 // PaymentIntent looks a charge up.
-func (s *Stripe) PaymentIntent(ctx context.Context, id string) (Result, error) {
+func (s *Stripe) PaymentIntent(ctx context.Context, id string) (billing.Result, error) {
 	p := &stripe.PaymentIntentParams{}
 	p.Context = ctx
 	pi, err := s.api.PaymentIntents.Get(id, p)
 	if err != nil {
-		return Result{}, err
+		return billing.Result{}, classify(err)
 	}
 	return result(pi), nil
+}
+
+// FindCharge searches for the PaymentIntent made for our reference (its
+// metadata), for a charge whose answer never reached us.
+func (s *Stripe) FindCharge(ctx context.Context, reference string) (billing.Result, bool, error) {
+	p := &stripe.PaymentIntentSearchParams{}
+	p.Context = ctx
+	p.Query = "metadata['clockroom_payment_id']:'" + reference + "'"
+	it := s.api.PaymentIntents.Search(p)
+	for it.Next() {
+		if pi := it.PaymentIntent(); pi.Metadata["clockroom_payment_id"] == reference {
+			return result(pi), true, nil
+		}
+	}
+	if err := it.Err(); err != nil {
+		return billing.Result{}, false, classify(err)
+	}
+	return billing.Result{}, false, nil
 }
 
 // Refund returns money from a charge.
@@ -207,24 +252,14 @@ func (s *Stripe) Refund(ctx context.Context, paymentIntent string, amount int64,
 	p.Context = ctx
 	p.SetIdempotencyKey(key)
 	_, err := s.api.Refunds.New(p)
-	return err
+	return classify(err)
 }
 
-func result(pi *stripe.PaymentIntent) Result {
-	r := Result{PaymentIntent: pi.ID, Amount: pi.Amount, Currency: strings.ToUpper(string(pi.Currency))}
-	switch pi.Status {
-	case stripe.PaymentIntentStatusSucceeded:
-		r.Status = StatusSucceeded
-	case stripe.PaymentIntentStatusRequiresCapture:
-		r.Status = StatusAuthorized
-	case stripe.PaymentIntentStatusRequiresAction:
-		r.Status, r.FailureReason = StatusRequiresAction, "The card needs the guest to confirm the payment; take payment another way."
-	case stripe.PaymentIntentStatusCanceled:
-		r.Status, r.FailureReason = StatusCanceled, "The payment was canceled."
-	case stripe.PaymentIntentStatusRequiresPaymentMethod:
-		r.Status, r.FailureReason = StatusFailed, "The card was declined."
-	default:
-		r.Status = StatusProcessing
+// result reports a PaymentIntent as Stripe states it; billing maps it.
+func result(pi *stripe.PaymentIntent) billing.Result {
+	r := billing.Result{PaymentIntent: pi.ID, Status: string(pi.Status), Amount: pi.Amount, Currency: strings.ToUpper(string(pi.Currency))}
+	if pi.Status == stripe.PaymentIntentStatusSucceeded && pi.AmountReceived > 0 {
+		r.Amount = pi.AmountReceived // a captured hold took less than it held
 	}
 	if pi.LastPaymentError != nil && pi.LastPaymentError.Msg != "" {
 		r.FailureReason = pi.LastPaymentError.Msg
@@ -232,23 +267,41 @@ func result(pi *stripe.PaymentIntent) Result {
 	return r
 }
 
-// declined turns a card error into a failed Result; other errors (network,
-// Stripe down) are returned, so the payment stays pending for the reconciler.
-func declined(err error) (Result, error) {
+// declined turns a card error into the declined PaymentIntent it made (a
+// card error is an answer, not a failure to reach Stripe); other errors are
+// classified.
+func declined(err error) (billing.Result, error) {
 	var se *stripe.Error
 	if !errors.As(err, &se) || se.Type != stripe.ErrorTypeCard {
-		return Result{}, err
+		return billing.Result{}, classify(err)
 	}
-	r := Result{Status: StatusFailed, FailureReason: se.Msg}
+	r := billing.Result{Status: billing.StripeRequiresPaymentMethod, FailureReason: se.Msg}
 	if se.PaymentIntent != nil {
 		r.PaymentIntent = se.PaymentIntent.ID
 	}
 	if se.Code == stripe.ErrorCodeAuthenticationRequired {
-		r.Status = StatusRequiresAction
-		r.FailureReason = "The card needs the guest to confirm the payment; take payment another way."
-	}
-	if r.FailureReason == "" {
-		r.FailureReason = "The card was declined."
+		r.Status, r.FailureReason = billing.StripeRequiresAction, ""
 	}
 	return r, nil
+}
+
+// classify marks Stripe's refusals that no retry can change (an invalid
+// request, a card error) as permanent; network errors, timeouts, 409
+// (a request with this key in flight), 429 and 5xx stay transient.
+func classify(err error) error {
+	var se *stripe.Error
+	if err == nil || !errors.As(err, &se) {
+		return err
+	}
+	switch {
+	case se.HTTPStatusCode == 409, se.HTTPStatusCode == 429, se.HTTPStatusCode >= 500:
+		return err
+	case se.Type == stripe.ErrorTypeInvalidRequest, se.Type == stripe.ErrorTypeCard:
+		msg := se.Msg
+		if msg == "" {
+			msg = "Stripe refused the request."
+		}
+		return &billing.PermanentError{Message: msg}
+	}
+	return err
 }

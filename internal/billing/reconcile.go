@@ -1,0 +1,110 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// keyLifetime is how long Stripe remembers an idempotency key. A payment
+// first sent longer ago than this is looked up, never re-sent on its key
+// alone.
+const keyLifetime = 23 * time.Hour
+
+// Reconcile settles what was left waiting on Stripe: charges, holds and
+// captures nobody confirmed (Stripe did not answer, or the server stopped
+// between the commit and the call), pay-by-phone pages whose webhook was
+// lost, refunds not yet accepted, and webhooks kept until their payment
+// appeared. It claims every row before calling Stripe, so several instances
+// share the work and never send one row twice. It returns how many it
+// settled. now is the job's clock: rows waiting since before it are due.
+func (s *Service) Reconcile(ctx context.Context, now time.Time) (int, error) {
+	done := 0
+	var errs []error
+	count := func(n int, err error) {
+		done += n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	count(s.reconcile(ctx, now, models.DueCharges, func(ctx context.Context, p models.Payment) error { return s.reconcileCharge(ctx, p, now) }))
+	count(s.reconcile(ctx, now, models.DuePhone, s.reconcilePhone))
+	count(s.reconcile(ctx, now, models.DueHolds, func(ctx context.Context, p models.Payment) error {
+		return s.placeHoldClaimed(ctx, p)
+	}))
+	count(s.reconcile(ctx, now, models.DueCaptures, func(ctx context.Context, p models.Payment) error {
+		_, err := s.send(ctx, p, func(ctx context.Context) (Result, error) {
+			if p.Amount == 0 {
+				err := s.gw.CancelHold(ctx, *p.PaymentIntent, p.ReleaseKey())
+				return Result{PaymentIntent: *p.PaymentIntent, Status: StripeCanceled, FailureReason: "Nothing to pay: the hold was released."}, err
+			}
+			return s.gw.Capture(ctx, *p.PaymentIntent, p.Amount, p.CaptureKey())
+		})
+		return err
+	}))
+	refunds, err := s.store.ClaimRefunds(ctx, 0, now, s.lease())
+	count(0, err)
+	for _, r := range refunds {
+		_, err := s.sendRefund(ctx, r)
+		count(1, err)
+	}
+	count(s.store.ApplyKeptEvents(ctx, now))
+	return done, errors.Join(errs...)
+}
+
+// reconcile claims the due payments of one kind and works on each.
+func (s *Service) reconcile(ctx context.Context, now time.Time, kind models.Due, work func(context.Context, models.Payment) error) (int, error) {
+	ps, err := s.store.ClaimDue(ctx, kind, now, s.lease(), 50)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var errs []error
+	for _, p := range ps {
+		if err := work(ctx, p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+// reconcileCharge looks a card charge up when Stripe may have it (its
+// PaymentIntent is known, or its key may be forgotten) and otherwise sends it
+// again with the row's key, which Stripe answers without charging twice.
+func (s *Service) reconcileCharge(ctx context.Context, p models.Payment, now time.Time) error {
+	sent, err := s.store.SentAt(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	old := sent != nil && now.Sub(*sent) > keyLifetime
+	if p.PaymentIntent != nil || old {
+		res, found, err := s.lookup(ctx, p, false)
+		if err != nil {
+			return errors.Join(err, s.store.ReleasePayment(ctx, p.ID))
+		}
+		if found {
+			_, err = s.store.RecordOutcome(ctx, p.ID, outcome(res), s.now())
+			return err
+		}
+	}
+	_, err = s.chargeSaved(ctx, p)
+	return err
+}
+
+// reconcilePhone looks a pay-by-phone page up, or gives up on a page that
+// was never created.
+func (s *Service) reconcilePhone(ctx context.Context, p models.Payment) error {
+	if p.CheckoutSession == nil {
+		return s.store.CancelUnstartedPhonePayment(ctx, p.ID, s.now())
+	}
+	res, _, err := s.lookup(ctx, p, false)
+	if err != nil {
+		return errors.Join(err, s.store.ReleasePayment(ctx, p.ID))
+	}
+	_, err = s.store.RecordOutcome(ctx, p.ID, outcome(res), s.now())
+	return err
+}
