@@ -12,8 +12,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
-	"github.com/clockroom/clockroom/internal/config"
 	"github.com/clockroom/clockroom/internal/billing"
+	"github.com/clockroom/clockroom/internal/config"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -32,11 +32,11 @@ type App struct {
 
 // Deps are what New needs from main.
 type Deps struct {
-	Config   config.Config
-	Store    *models.Store
-	Log      *slog.Logger
-	Now      func() time.Time // nil means time.Now
-	Billing  *billing.Service // the payment engine, over Stripe, stripe-mock or a test fake
+	Config  config.Config
+	Store   *models.Store
+	Log     *slog.Logger
+	Now     func() time.Time // nil means time.Now
+	Billing *billing.Service // the payment engine, over Stripe, stripe-mock or a test fake
 }
 
 // New builds the app: parses every template (a missing or broken one fails

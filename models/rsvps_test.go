@@ -264,7 +264,10 @@ func TestDeliverPendingRetriesAndNeverResends(t *testing.T) {
 	f.reserve(t, gs[1])
 	ctx := context.Background()
 	tried := 0
-	failing := func(context.Context, models.Message) error { tried++; return errors.New("dial tcp: connection refused") }
+	failing := func(context.Context, models.Message) error {
+		tried++
+		return errors.New("dial tcp: connection refused")
+	}
 	if n, err := f.s.DeliverPending(ctx, t0, 10, failing); err != nil || n != 0 || tried != 2 {
 		t.Fatalf("failing send: sent %d, tried %d, %v", n, tried, err)
 	}

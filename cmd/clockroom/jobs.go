@@ -5,8 +5,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/clockroom/clockroom/internal/mail"
 	"github.com/clockroom/clockroom/internal/billing"
+	"github.com/clockroom/clockroom/internal/mail"
 	"github.com/clockroom/clockroom/models"
 )
 

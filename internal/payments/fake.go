@@ -32,10 +32,10 @@ type Fake struct {
 	Charges  int // distinct charges made (not counting idempotent repeats)
 	Calls    int // every ChargeSaved call
 	Refunded map[string]int64
-	Holds    int               // holds placed
-	Captured int64             // total captured from holds
-	Released int               // holds canceled
-	refunds  map[string]bool   // idempotency keys already refunded
+	Holds    int                       // holds placed
+	Captured int64                     // total captured from holds
+	Released int                       // holds canceled
+	refunds  map[string]bool           // idempotency keys already refunded
 	sessions map[string]billing.Result // completed checkout sessions
 	byRef    map[string]billing.Result // charges by our reference
 	delay    time.Duration             // every call waits this long first (or until its context ends)
