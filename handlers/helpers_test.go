@@ -58,7 +58,7 @@ func newTestAppOn(t testing.TB, db *sqlx.DB, env map[string]string) *testApp {
 	logs := &strings.Builder{}
 	fake := payments.NewFake()
 	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))
-	engine := billing.New(store, fake, log, billing.Options{Timeout: 2 * time.Second, BaseURL: cfg.BaseURL.String()})
+	engine := billing.New(store, fake, log, billing.Options{Timeout: testStripeTimeout, BaseURL: cfg.BaseURL.String()})
 	t.Cleanup(func() { engine.Wait(context.Background()) })
 	app, err := New(Deps{Config: cfg, Store: store, Log: log, Billing: engine})
 	if err != nil {
@@ -198,4 +198,13 @@ func (ta *testApp) settle(t testing.TB) {
 	if err := ta.engine.Wait(ctx); err != nil {
 		t.Fatalf("background payments still running: %v", err)
 	}
+}
+
+// testStripeTimeout bounds each Stripe call in tests.
+const testStripeTimeout = 2 * time.Second
+
+// newEngine is a second payment engine for ta's store over gw, as another
+// instance would run.
+func newEngine(ta *testApp, gw billing.Gateway) *billing.Service {
+	return billing.New(ta.store, gw, slog.New(slog.NewTextHandler(&lockedWriter{w: ta.logs}, nil)), billing.Options{Timeout: testStripeTimeout})
 }

@@ -40,12 +40,16 @@ type Fake struct {
 	byRef    map[string]billing.Result // charges by our reference
 	delay    time.Duration             // every call waits this long first (or until its context ends)
 	refuse   string                    // the next money call is refused for good with this message
+	inFlight int                       // calls waiting out the delay now
 	n        int
 }
 
 // Delay makes every call wait d before answering, or until its context
 // ends, as a Stripe that hangs does.
 func (f *Fake) Delay(d time.Duration) { f.mu.Lock(); f.delay = d; f.mu.Unlock() }
+
+// InFlight is how many calls are waiting on a scripted delay right now.
+func (f *Fake) InFlight() int { f.mu.Lock(); defer f.mu.Unlock(); return f.inFlight }
 
 // RefuseNext makes the next charge, hold or refund a permanent refusal
 // (Stripe's invalid_request_error) with msg.
@@ -55,10 +59,14 @@ func (f *Fake) RefuseNext(msg string) { f.mu.Lock(); f.refuse = msg; f.mu.Unlock
 func (f *Fake) wait(ctx context.Context) error {
 	f.mu.Lock()
 	d := f.delay
+	if d > 0 {
+		f.inFlight++
+	}
 	f.mu.Unlock()
 	if d == 0 {
 		return nil
 	}
+	defer func() { f.mu.Lock(); f.inFlight--; f.mu.Unlock() }()
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
