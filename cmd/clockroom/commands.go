@@ -34,7 +34,7 @@ func seed(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 		return err
 	}
 	defer in.close()
-	store := &models.Store{DB: in.db}
+	store := in.store()
 	loaded, err := store.SeedDemo(ctx, in.cfg.DemoPassword, time.Now())
 	if err != nil {
 		return err
@@ -85,7 +85,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer in.close()
-	store := &models.Store{DB: in.db}
+	store := in.store()
 	u, err := store.CreateUser(ctx, models.NewUser{Email: *email, Name: *name, Role: role, Password: *password})
 	if err != nil {
 		return fmt.Errorf("create %s: %w", *email, err)

@@ -119,6 +119,12 @@ func devSecret(dataDir string) (string, error) {
 	return key, os.WriteFile(path, []byte(key+"\n"), 0o600)
 }
 
+// store is the database with the ticket signer and the base URL, so every
+// command that queues mail (serve, seed, user create) writes absolute links.
+func (in *infra) store() *models.Store {
+	return &models.Store{DB: in.db, Tickets: models.NewTicketSigner(in.cfg.SecretKey), BaseURL: in.cfg.BaseURL.String()}
+}
+
 // gateway is Stripe with the configured key, or stripe-mock in test mode.
 func (in *infra) gateway() *payments.Stripe {
 	key := in.cfg.StripeSecretKey

@@ -22,7 +22,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		return err
 	}
 	defer in.close()
-	store := &models.Store{DB: in.db, Tickets: models.NewTicketSigner(in.cfg.SecretKey), BaseURL: in.cfg.BaseURL.String()}
+	store := in.store()
 	if in.cfg.SeedDemo {
 		if err := loadDemo(ctx, in, store); err != nil {
 			return err
