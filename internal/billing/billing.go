@@ -165,16 +165,22 @@ func (s *Service) settle(ctx context.Context, p models.Payment) (models.Payment,
 		return p, ErrBusy
 	}
 	if p.Status == models.PaymentAuthorized && p.PaymentIntent != nil {
-		pi := *p.PaymentIntent
-		return s.send(ctx, p, func(ctx context.Context) (Result, error) {
-			if p.Amount == 0 {
-				err := s.gw.CancelHold(ctx, pi, p.ReleaseKey())
-				return Result{PaymentIntent: pi, Status: StripeCanceled, FailureReason: "Nothing to pay: the hold was released."}, err
-			}
-			return s.gw.Capture(ctx, pi, p.Amount, p.CaptureKey())
-		})
+		return s.captureOrRelease(ctx, p)
 	}
 	return s.chargeSaved(ctx, p)
+}
+
+// captureOrRelease takes the bill from the claimed, authorised hold p, or
+// releases the hold when nothing is owed.
+func (s *Service) captureOrRelease(ctx context.Context, p models.Payment) (models.Payment, error) {
+	pi := *p.PaymentIntent
+	return s.send(ctx, p, func(ctx context.Context) (Result, error) {
+		if p.Amount == 0 {
+			err := s.gw.CancelHold(ctx, pi, p.ReleaseKey())
+			return Result{PaymentIntent: pi, Status: StripeCanceled, FailureReason: "Nothing to pay: the hold was released."}, err
+		}
+		return s.gw.Capture(ctx, pi, p.Amount, p.CaptureKey())
+	})
 }
 
 // AfterExit starts, in the background, the payment an exit created (nil:

@@ -35,13 +35,7 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (int, error) {
 		return s.placeHoldClaimed(ctx, p)
 	}))
 	count(s.reconcile(ctx, now, models.DueCaptures, func(ctx context.Context, p models.Payment) error {
-		_, err := s.send(ctx, p, func(ctx context.Context) (Result, error) {
-			if p.Amount == 0 {
-				err := s.gw.CancelHold(ctx, *p.PaymentIntent, p.ReleaseKey())
-				return Result{PaymentIntent: *p.PaymentIntent, Status: StripeCanceled, FailureReason: "Nothing to pay: the hold was released."}, err
-			}
-			return s.gw.Capture(ctx, *p.PaymentIntent, p.Amount, p.CaptureKey())
-		})
+		_, err := s.captureOrRelease(ctx, p)
 		return err
 	}))
 	refunds, err := s.store.ClaimRefunds(ctx, 0, now, s.lease())
