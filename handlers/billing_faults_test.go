@@ -203,6 +203,33 @@ func TestStaffAbandonAPendingPhonePayment(t *testing.T) {
 	}
 }
 
+// A webhook that arrives while a charge is out with Stripe leaves that
+// charge's claim alone, so no reconciler can send the same key meanwhile.
+func TestWebhookLeavesAClaimInPlace(t *testing.T) {
+	ta, _, e := billingSetup(t)
+	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	now := time.Now()
+	p, err := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: visit, Method: models.PayCardOnFile, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := ta.store.ClaimPayment(t.Context(), p.ID, now, time.Minute); !ok || err != nil {
+		t.Fatalf("first claim: %v %v", ok, err)
+	}
+	// An event that moves nothing for this charge (it is not a hold).
+	st, _ := ta.sendWebhook(t, "evt_capturable", "payment_intent.amount_capturable_updated", map[string]any{"id": "pi_ada", "status": "requires_capture",
+		"amount": 480, "currency": "gbp", "metadata": map[string]string{"clockroom_payment_id": fmt.Sprint(p.ID)}}, testWebhookSecret, now)
+	if st != http.StatusOK {
+		t.Fatalf("webhook: %d", st)
+	}
+	if got, _ := ta.store.PaymentByID(t.Context(), p.ID); got.Status != models.PaymentPending {
+		t.Fatalf("the webhook moved the charge to %s", got.Status)
+	}
+	if _, ok, err := ta.store.ClaimPayment(t.Context(), p.ID, now.Add(time.Second), time.Minute); ok || err != nil {
+		t.Fatalf("a second caller claimed a charge still out with Stripe (%v, %v)", ok, err)
+	}
+}
+
 // waitFor polls cond until it holds, failing the test after 10 seconds.
 func waitFor(t testing.TB, cond func() bool, what string) {
 	t.Helper()

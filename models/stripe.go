@@ -94,7 +94,7 @@ func (s *Store) RecordOutcome(ctx context.Context, paymentID int64, o Outcome, n
 		if p, err = paymentWhere(ctx, tx, `p.id = $1 FOR UPDATE`, paymentID); err != nil {
 			return err
 		}
-		if err := recordOutcome(ctx, tx, p, o, now); err != nil {
+		if err := recordOutcome(ctx, tx, p, o, now, true); err != nil {
 			return err
 		}
 		p, err = paymentWhere(ctx, tx, `p.id = $1`, paymentID)
@@ -103,19 +103,24 @@ func (s *Store) RecordOutcome(ctx context.Context, paymentID int64, o Outcome, n
 	return p, err
 }
 
-func recordOutcome(ctx context.Context, tx *sqlx.Tx, p Payment, o Outcome, now time.Time) error {
+// recordOutcome moves p as o says. release gives back the caller's claim on
+// the row: the caller that sent the payment to Stripe releases it; a webhook,
+// which holds no claim, leaves another caller's claim where it is, so the
+// reconciler cannot send the same key while that call is still out.
+func recordOutcome(ctx context.Context, tx *sqlx.Tx, p Payment, o Outcome, now time.Time, release bool) error {
 	set := func(status, reason string, attention bool) error {
-		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = $2, updated_at = $3, claimed_until = NULL,
+		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = $2, updated_at = $3,
+			claimed_until = CASE WHEN $7 THEN NULL ELSE claimed_until END,
 			stripe_payment_intent = COALESCE(stripe_payment_intent, NULLIF($4, '')),
 			failure_reason = CASE WHEN $2 IN ('succeeded', 'authorized') AND NOT $6 THEN NULL ELSE COALESCE(NULLIF($5, ''), failure_reason) END,
 			needs_attention = needs_attention OR $6
-			WHERE id = $1`, p.ID, status, now, o.PaymentIntent, reason, attention)
+			WHERE id = $1`, p.ID, status, now, o.PaymentIntent, reason, attention, release)
 		return err
 	}
 	settled := p.Status == PaymentSucceeded || p.Status == PaymentRefunded || p.Status == PaymentPartiallyRefunded
 	switch {
 	case settled || p.Status == o.Status || o.Status == "" || o.Status == PaymentPending:
-		return set(p.Status, "", false) // nothing moves; the claim is given back
+		return set(p.Status, "", false) // nothing moves; a caller's claim is given back
 	case o.Status == PaymentSucceeded && ((o.Amount != 0 && o.Amount != p.Amount) || (o.Currency != "" && o.Currency != p.Currency)):
 		return set(p.Status, fmt.Sprintf("Stripe reported %d %s, the bill is %d %s: check in the Stripe dashboard", o.Amount, o.Currency, p.Amount, p.Currency), true)
 	case o.Status == PaymentFailed && p.Method == PayByPhone && p.Live():
@@ -388,7 +393,7 @@ func applyEvent(ctx context.Context, tx *sqlx.Tx, e StripeEvent, now time.Time) 
 			return false, err
 		}
 		o := Outcome{Status: e.Status, PaymentIntent: e.PaymentIntent, Amount: e.Amount, Currency: e.Currency, FailureReason: e.FailureReason}
-		return true, recordOutcome(ctx, tx, p, o, now)
+		return true, recordOutcome(ctx, tx, p, o, now, false)
 	}
 	return true, nil // a type we do not use: acknowledged
 }
