@@ -1,0 +1,73 @@
+package models
+
+import (
+	"context"
+	"time"
+)
+
+// Inside is a guest in the room now, with what they owe so far.
+type Inside struct {
+	Visit
+	EventTitle string `db:"event_title"`
+	HoldFailed bool   `db:"hold_failed"` // the hold at check-in did not go through
+	Bill       Bill   `db:"-"`
+	Currency   string `db:"-"`
+	CapLeft    *int64 `db:"-"` // how much more until the daily cap, when there is one
+}
+
+// InsideNow lists everyone inside the venue, longest stay first, each with
+// the bill they would get if they left at now.
+func (s *Store) InsideNow(ctx context.Context, now time.Time) ([]Inside, error) {
+	var rows []Inside
+	if err := s.DB.SelectContext(ctx, &rows, `
+		SELECT `+visitColumns+`, e.title AS event_title,
+		       EXISTS (SELECT 1 FROM payments p WHERE p.visit_id = v.id AND p.is_hold AND p.status = 'failed') AS hold_failed
+		FROM visits v JOIN events e ON e.id = v.event_id
+		WHERE v.checked_out_at IS NULL
+		ORDER BY v.checked_in_at, v.id`); err != nil {
+		return nil, err
+	}
+	tariffs := map[int64]Tariff{}
+	currencies := map[int64]string{}
+	for i := range rows {
+		id := rows[i].EventID
+		if _, ok := tariffs[id]; !ok {
+			t, c, err := eventTariff(ctx, s.DB, id)
+			if err != nil {
+				return nil, err
+			}
+			tariffs[id], currencies[id] = t, c
+		}
+		rows[i].Bill, rows[i].CapLeft = meter(tariffs[id], rows[i].CheckedInAt, now)
+		rows[i].Currency = currencies[id]
+	}
+	return rows, nil
+}
+
+// meter is a running bill: what leaving at now would cost, and how far that
+// is from the daily cap.
+func meter(t Tariff, in, now time.Time) (Bill, *int64) {
+	b := ComputeBill(t, in, now)
+	if t.DailyCap == nil {
+		return b, nil
+	}
+	left := max(*t.DailyCap-b.Amount, 0)
+	return b, &left
+}
+
+// OpenVisitFor returns the holder's open visit for an RSVP, or ErrNotFound,
+// with the running bill, for the ticket page.
+func (s *Store) OpenVisitFor(ctx context.Context, rsvpID int64, now time.Time) (Inside, error) {
+	var in Inside
+	v, err := visitWhere(ctx, s.DB, `v.rsvp_id = $1 AND v.checked_out_at IS NULL`, rsvpID)
+	if err != nil {
+		return in, err
+	}
+	t, currency, err := eventTariff(ctx, s.DB, v.EventID)
+	if err != nil {
+		return in, err
+	}
+	in.Visit, in.Currency = v, currency
+	in.Bill, in.CapLeft = meter(t, v.CheckedInAt, now)
+	return in, nil
+}
