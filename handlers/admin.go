@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,9 +26,9 @@ func (a *App) adminUsers(c echo.Context) error {
 // adminSetRole changes one account's role. Admins cannot demote themselves,
 // so a venue never loses its last way in.
 func (a *App) adminSetRole(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := pathID(c)
 	if err != nil {
-		return echo.ErrNotFound
+		return err
 	}
 	role, ok := models.ParseRole(c.FormValue("role"))
 	if !ok {
@@ -40,11 +38,7 @@ func (a *App) adminSetRole(c echo.Context) error {
 	if id == me.ID && role != models.RoleAdmin {
 		return a.seeOther(c, "/admin/users", "You cannot remove your own admin role. Ask another admin.")
 	}
-	err = a.store.SetRole(c.Request().Context(), me.ID, id, role)
-	if errors.Is(err, models.ErrNotFound) {
-		return echo.ErrNotFound
-	}
-	if err != nil {
+	if err := a.store.SetRole(c.Request().Context(), me.ID, id, role, a.now()); err != nil {
 		return err
 	}
 	u, err := a.store.UserByID(c.Request().Context(), id)

@@ -66,14 +66,11 @@ func (a *App) checkoutVisit(c echo.Context) error {
 
 // visitPage is a visit's bill, payments and receipt.
 func (a *App) visitPage(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := pathID(c)
 	if err != nil {
-		return echo.ErrNotFound
+		return err
 	}
 	d, err := a.store.VisitDetail(c.Request().Context(), id, a.now())
-	if errors.Is(err, models.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
 		return err
 	}
@@ -92,9 +89,9 @@ func (a *App) visitPage(c echo.Context) error {
 
 // recordPayment records cash, a card-terminal payment, or a waiver, with a note.
 func (a *App) recordPayment(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := pathID(c)
 	if err != nil {
-		return echo.ErrNotFound
+		return err
 	}
 	method, note := c.FormValue("method"), strings.TrimSpace(c.FormValue("note"))
 	back := fmt.Sprintf("/staff/visits/%d", id)
@@ -107,12 +104,10 @@ func (a *App) recordPayment(c echo.Context) error {
 		return a.seeOther(c, back, "Keep the note under 500 characters.")
 	}
 	p, err := a.store.CreatePayment(c.Request().Context(), models.NewPayment{VisitID: id, Method: method, Note: note, ActorID: currentUser(c).ID})
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		return echo.ErrNotFound
-	case errors.Is(err, models.ErrVisitOpen), errors.Is(err, models.ErrAlreadyPaid), errors.Is(err, models.ErrNothingToPay):
-		return a.seeOther(c, back, sentence(err))
-	case err != nil:
+	if msg, ok := refusal(err); ok {
+		return a.seeOther(c, back, msg)
+	}
+	if err != nil {
 		return err
 	}
 	return a.seeOther(c, back, fmt.Sprintf("Recorded: %s, %s.", methodName(p.Method), models.FormatMoney(p.Amount, p.Currency)))
@@ -120,15 +115,12 @@ func (a *App) recordPayment(c echo.Context) error {
 
 // refundPayment hands back part or all of a recorded payment.
 func (a *App) refundPayment(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := pathID(c)
 	if err != nil {
-		return echo.ErrNotFound
+		return err
 	}
 	ctx := c.Request().Context()
 	p, err := a.store.PaymentByID(ctx, id)
-	if errors.Is(err, models.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
 		return err
 	}
@@ -141,8 +133,8 @@ func (a *App) refundPayment(c echo.Context) error {
 		return a.refundThroughStripe(c, p, amount, back)
 	}
 	_, err = a.store.RefundRecorded(ctx, id, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note")), a.now())
-	if errors.Is(err, models.ErrRefundTooMuch) || errors.Is(err, models.ErrNotRefundable) {
-		return a.seeOther(c, back, sentence(err))
+	if msg, ok := refusal(err); ok {
+		return a.seeOther(c, back, msg)
 	}
 	if err != nil {
 		return err
@@ -171,12 +163,6 @@ func methodName(m string) string {
 		models.PayCardOnFile: "card on file", models.PayByPhone: "pay by phone"}[m]
 }
 
-// sentence turns an error's text into a sentence for a person.
-func sentence(err error) string {
-	s := err.Error()
-	return strings.ToUpper(s[:1]) + s[1:] + "."
-}
-
 // refundThroughStripe asks Stripe, through the billing service, to refund a
 // card payment; the request leaves its lane before it waits.
 func (a *App) refundThroughStripe(c echo.Context, p models.Payment, amount int64, back string) error {
@@ -187,11 +173,12 @@ func (a *App) refundThroughStripe(c echo.Context, p models.Payment, amount int64
 	leaveLane(c)
 	r, err := a.billing.Refund(c.Request().Context(), p.ID, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note")), key)
 	money := models.FormatMoney(amount, p.Currency)
+	msg, refused := refusal(err)
 	switch {
 	case errors.Is(err, billing.ErrRepeated):
 		return a.seeOther(c, back, "That refund was already sent to Stripe.")
-	case errors.Is(err, models.ErrRefundTooMuch), errors.Is(err, models.ErrNotRefundable):
-		return a.seeOther(c, back, sentence(err))
+	case refused:
+		return a.seeOther(c, back, msg)
 	case errors.Is(err, billing.ErrUnavailable), errors.Is(err, billing.ErrBusy):
 		a.log.Warn("stripe refund: left for the reconciler", "id", requestID(c), "refund", r.ID, "error", err)
 		return a.seeOther(c, back, "Stripe did not answer. The refund of "+money+" is queued and will be sent automatically, once.")

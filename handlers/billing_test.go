@@ -33,7 +33,7 @@ func TestLiveMeterAndTicketMeter(t *testing.T) {
 	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
 	now := time.Now()
 	ta.now = func() time.Time { return now }
-	id, _ := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: hostUser.ID, Status: models.EventPublished,
+	id, _ := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: hostUser.ID, Now: time.Now(), Status: models.EventPublished,
 		EventInput: models.EventInput{Title: "Long night", StartsAt: now.Add(-6 * time.Hour), EndsAt: now.Add(2 * time.Hour), Capacity: 10}})
 	e, _ := ta.store.EventByID(t.Context(), id)
 	_, adaCode := admitted(t, ta, e, "ada@example.com", now.Add(-47*time.Minute))

@@ -80,10 +80,38 @@ var kindStatus = map[models.Kind]int{
 	models.KindForbidden: http.StatusForbidden,
 }
 
+// refusals are the words staff read when a payment rule refuses a request;
+// the models' own error texts are for logs and tests.
+var refusals = []struct {
+	err   error
+	words string
+}{
+	{models.ErrVisitOpen, "The guest is still inside: check them out first."},
+	{models.ErrAlreadyPaid, "This visit already has a payment."},
+	{models.ErrNothingToPay, "This visit costs nothing, so there is nothing to take."},
+	{models.ErrBelowCardMinimum, "This bill is below the smallest amount a card can be charged. Take cash or waive it."},
+	{models.ErrRefundTooMuch, "A refund cannot be more than what was paid and not yet refunded."},
+	{models.ErrNotRefundable, "Only a card payment that went through can be refunded."},
+	{models.ErrNotPending, "This payment is no longer pending: the page shows what happened to it."},
+}
+
+// refusal returns the words for err if it is a payment rule's refusal.
+func refusal(err error) (string, bool) {
+	for _, r := range refusals {
+		if errors.Is(err, r.err) {
+			return r.words, true
+		}
+	}
+	return "", false
+}
+
 // pathID reads the :id path parameter; a malformed one is a 404, as a
 // missing row is (listmonk's hasID).
-func pathID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+func pathID(c echo.Context) (int64, error) { return parseID(c.Param("id")) }
+
+// parseID reads an id from a path; anything but a positive number is a 404.
+func parseID(raw string) (int64, error) {
+	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
 		return 0, echo.ErrNotFound
 	}

@@ -65,9 +65,9 @@ func (a *App) eventPage(c echo.Context) error {
 // rsvp books the signed-in user a seat, or a waitlist place, and shows the
 // ticket. Repeating it shows the same ticket.
 func (a *App) rsvp(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := pathID(c)
 	if err != nil {
-		return echo.ErrNotFound
+		return err
 	}
 	u := currentUser(c)
 	if u == nil {
@@ -78,8 +78,6 @@ func (a *App) rsvp(c echo.Context) error {
 	switch {
 	case errors.As(err, &closed):
 		return a.seeOther(c, "/events/"+c.Param("id"), closed.Reason)
-	case errors.Is(err, models.ErrNotFound):
-		return echo.ErrNotFound
 	case err != nil:
 		return err
 	}
@@ -93,14 +91,11 @@ func (a *App) rsvp(c echo.Context) error {
 // visibleEvent loads the event named by a path id, hiding drafts from all
 // but their host and staff (404, as if they did not exist).
 func (a *App) visibleEvent(c echo.Context, raw string) (models.Event, error) {
-	id, err := strconv.ParseInt(raw, 10, 64)
+	id, err := parseID(raw)
 	if err != nil {
-		return models.Event{}, echo.ErrNotFound
+		return models.Event{}, err
 	}
 	e, err := a.store.EventByID(c.Request().Context(), id)
-	if errors.Is(err, models.ErrNotFound) {
-		return models.Event{}, echo.ErrNotFound
-	}
 	if err != nil {
 		return models.Event{}, err
 	}

@@ -72,7 +72,7 @@ func (a *App) createEvent(c echo.Context) error {
 	if f.Action == "publish" {
 		status = models.EventPublished
 	}
-	id, err := a.store.CreateEvent(ctx, models.NewEvent{EventInput: in, VenueID: venue.ID, HostID: currentUser(c).ID, Status: status})
+	id, err := a.store.CreateEvent(ctx, models.NewEvent{EventInput: in, VenueID: venue.ID, HostID: currentUser(c).ID, Status: status, Now: a.now()})
 	if err != nil {
 		return err
 	}
@@ -227,14 +227,11 @@ func (a *App) managedEventAndVenue(c echo.Context) (models.Event, models.Venue, 
 // managedEvent loads the event in the path for its host or staff: 404 if it
 // does not exist, 403 for another host.
 func (a *App) managedEvent(c echo.Context) (models.Event, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := pathID(c)
 	if err != nil {
-		return models.Event{}, echo.ErrNotFound
+		return models.Event{}, err
 	}
 	e, err := a.store.EventByID(c.Request().Context(), id)
-	if errors.Is(err, models.ErrNotFound) {
-		return e, echo.ErrNotFound
-	}
 	if err != nil {
 		return e, err
 	}

@@ -46,11 +46,10 @@ func (a *App) chargeVisit(c echo.Context) error {
 	}
 	leaveLane(c)
 	p, err := a.billing.ChargeVisit(c.Request().Context(), id, method, currentUser(c).ID)
+	msg, refused := refusal(err)
 	switch {
 	case errors.Is(err, billing.ErrNoCard):
 		return a.seeOther(c, back, "This guest has no card on file. Take payment another way.")
-	case errors.Is(err, models.ErrBelowCardMinimum):
-		return a.seeOther(c, back, "This bill is below the smallest amount a card can be charged. Take cash or waive it.")
 	case errors.Is(err, billing.ErrBusy):
 		return a.seeOther(c, back, "This card payment is already being processed: this page shows the result when Stripe answers.")
 	case errors.Is(err, billing.ErrUnavailable) && method == models.PayByPhone:
@@ -59,8 +58,8 @@ func (a *App) chargeVisit(c echo.Context) error {
 	case errors.Is(err, billing.ErrUnavailable):
 		a.log.Warn("charge card: Stripe did not answer; the reconciler will retry", "id", requestID(c), "error", err)
 		return a.seeOther(c, back, "Stripe did not answer. The payment is pending and will be retried automatically; nothing is charged twice.")
-	case errors.Is(err, models.ErrVisitOpen), errors.Is(err, models.ErrAlreadyPaid), errors.Is(err, models.ErrNothingToPay):
-		return a.seeOther(c, back, sentence(err))
+	case refused:
+		return a.seeOther(c, back, msg)
 	case err != nil:
 		return err
 	}
@@ -84,6 +83,7 @@ func (a *App) abandonPayment(c echo.Context) error {
 	back := fmt.Sprintf("/staff/visits/%d", p.VisitID)
 	leaveLane(c)
 	p, err = a.billing.Abandon(c.Request().Context(), id, currentUser(c).ID)
+	msg, refused := refusal(err)
 	switch {
 	case errors.Is(err, billing.ErrPaidAfter):
 		return a.seeOther(c, back, "Stripe had taken this payment after all: it is recorded as paid.")
@@ -91,8 +91,8 @@ func (a *App) abandonPayment(c echo.Context) error {
 		return a.seeOther(c, back, "This payment is being sent to Stripe right now. Try again in a few seconds.")
 	case errors.Is(err, billing.ErrUnavailable):
 		return a.seeOther(c, back, "Stripe did not answer, so we cannot be sure nothing was taken. Try again in a minute.")
-	case errors.Is(err, models.ErrNotPending):
-		return a.seeOther(c, back, sentence(err))
+	case refused:
+		return a.seeOther(c, back, msg)
 	case err != nil:
 		return err
 	}

@@ -94,7 +94,7 @@ func (a *App) updateVenue(c echo.Context) error {
 	if !errs.valid() {
 		return a.render(c, http.StatusUnprocessableEntity, "admin_venue", page{Title: "Venue and tariff", Form: f, Errors: errs, Data: v})
 	}
-	if err := a.store.UpdateVenue(ctx, nv, currentUser(c).ID); err != nil {
+	if err := a.store.UpdateVenue(ctx, nv, currentUser(c).ID, a.now()); err != nil {
 		return err
 	}
 	return a.seeOther(c, "/admin/venue", "Saved. The new tariff applies to stays that end from now on.")

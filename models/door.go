@@ -261,14 +261,14 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 			return ScanResponse{Result: ResultWaitlisted, Attendee: who, CanAdmitAnyway: inside < limit,
 				Message: fmt.Sprintf("On the waitlist (#%d), not confirmed.", h.WaitlistPosition)}, nil, &h.ID, nil
 		}
-		if err := audit(ctx, tx, req.ActorID, "door.admit_waitlisted", fmt.Sprintf("rsvp:%d", h.ID), map[string]string{"device": req.Device}); err != nil {
+		if err := audit(ctx, tx, req.Now, req.ActorID, "door.admit_waitlisted", fmt.Sprintf("rsvp:%d", h.ID), map[string]string{"device": req.Device}); err != nil {
 			return ScanResponse{}, nil, nil, err
 		}
 	}
 	var v Visit
 	err = tx.GetContext(ctx, &v.ID, `
-		INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device)
-		VALUES ($1, $2, $3, NULLIF($4, 0), $5) RETURNING id`, e.ID, h.ID, req.At, req.ActorID, req.Device)
+		INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device, created_at)
+		VALUES ($1, $2, $3, NULLIF($4, 0), $5, $6) RETURNING id`, e.ID, h.ID, req.At, req.ActorID, req.Device, req.Now)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
@@ -383,8 +383,8 @@ func (s *Store) WalkIn(ctx context.Context, req WalkInRequest) (Visit, error) {
 			return &RoomFullError{Inside: inside, Capacity: limit}
 		}
 		err = tx.GetContext(ctx, &v.ID, `
-			INSERT INTO visits (event_id, walk_in_name, walk_in_email, checked_in_at, checked_in_by, checked_in_device)
-			VALUES ($1, $2, NULLIF($3, ''), $4, NULLIF($5, 0), $6) RETURNING id`,
+			INSERT INTO visits (event_id, walk_in_name, walk_in_email, checked_in_at, checked_in_by, checked_in_device, created_at)
+			VALUES ($1, $2, NULLIF($3, ''), $4, NULLIF($5, 0), $6, $4) RETURNING id`,
 			e.ID, strings.TrimSpace(req.Name), NormalizeEmail(req.Email), req.Now, req.ActorID, req.Device)
 		if err != nil {
 			return err
@@ -393,7 +393,7 @@ func (s *Store) WalkIn(ctx context.Context, req WalkInRequest) (Visit, error) {
 		if inside >= limit {
 			detail["over_limit"], detail["reason"] = fmt.Sprintf("%d/%d", inside+1, limit), req.Override
 		}
-		if err := audit(ctx, tx, req.ActorID, "door.walk_in", fmt.Sprintf("visit:%d", v.ID), detail); err != nil {
+		if err := audit(ctx, tx, req.Now, req.ActorID, "door.walk_in", fmt.Sprintf("visit:%d", v.ID), detail); err != nil {
 			return err
 		}
 		v, err = visitWhere(ctx, tx, `v.id = $1`, v.ID)

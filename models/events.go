@@ -203,10 +203,11 @@ type NewEvent struct {
 	VenueID int64
 	HostID  int64
 	Status  string
+	Now     time.Time // when it is created (and published, if it is)
 }
 
 // CreateEvent adds an event and returns its id. A published event gets its
-// publication time now.
+// publication time from ne.Now.
 func (s *Store) CreateEvent(ctx context.Context, ne NewEvent) (int64, error) {
 	if ne.Status == "" {
 		ne.Status = EventDraft
@@ -215,11 +216,11 @@ func (s *Store) CreateEvent(ctx context.Context, ne NewEvent) (int64, error) {
 	pm, minimum, cap, grace := ne.tariffColumns()
 	err := s.DB.GetContext(ctx, &id, `
 		INSERT INTO events (venue_id, host_id, title, description, starts_at, ends_at, capacity, status,
-		                    rsvp_opens_at, rsvp_closes_at, published_at, per_minute, minimum_charge, daily_cap, grace_minutes)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $8 = 'published' THEN now() END, $11, $12, $13, $14)
+		                    rsvp_opens_at, rsvp_closes_at, published_at, per_minute, minimum_charge, daily_cap, grace_minutes, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $8 = 'published' THEN $15::timestamptz END, $11, $12, $13, $14, $15, $15)
 		RETURNING id`,
 		ne.VenueID, ne.HostID, ne.Title, ne.Description, ne.StartsAt, ne.EndsAt, ne.Capacity, ne.Status,
-		ne.RSVPOpensAt, ne.RSVPClosesAt, pm, minimum, cap, grace)
+		ne.RSVPOpensAt, ne.RSVPClosesAt, pm, minimum, cap, grace, ne.Now)
 	return id, err
 }
 
@@ -244,10 +245,10 @@ func (s *Store) UpdateEvent(ctx context.Context, id, actorID int64, in EventInpu
 		if _, err := tx.ExecContext(ctx, `
 			UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5, capacity = $6,
 			       rsvp_opens_at = $7, rsvp_closes_at = $8, per_minute = $9, minimum_charge = $10, daily_cap = $11,
-			       grace_minutes = $12, updated_at = now()
+			       grace_minutes = $12, updated_at = $13
 			WHERE id = $1`,
 			id, in.Title, in.Description, in.StartsAt, in.EndsAt, in.Capacity, in.RSVPOpensAt, in.RSVPClosesAt,
-			pm, minimum, cap, grace); err != nil {
+			pm, minimum, cap, grace, now); err != nil {
 			return err
 		}
 		e.Title = in.Title
@@ -261,7 +262,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id, actorID int64, in EventInpu
 			}
 			promoted = append(promoted, p)
 		}
-		return audit(ctx, tx, actorID, "event.update", fmt.Sprintf("event:%d", id), map[string]any{"capacity": in.Capacity, "promoted": len(promoted)})
+		return audit(ctx, tx, now, actorID, "event.update", fmt.Sprintf("event:%d", id), map[string]any{"capacity": in.Capacity, "promoted": len(promoted)})
 	})
 	return promoted, err
 }
@@ -282,10 +283,10 @@ func (s *Store) PublishEvent(ctx context.Context, id, actorID int64, now time.Ti
 		case EventCancelled:
 			return ErrEventCancelled
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE events SET status = 'published', published_at = $2, updated_at = now() WHERE id = $1`, id, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET status = 'published', published_at = $2, updated_at = $2 WHERE id = $1`, id, now); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actorID, "event.publish", fmt.Sprintf("event:%d", id), nil)
+		return audit(ctx, tx, now, actorID, "event.publish", fmt.Sprintf("event:%d", id), nil)
 	})
 }
 
@@ -303,14 +304,14 @@ func (s *Store) CancelEvent(ctx context.Context, id, actorID int64, now time.Tim
 			Name  string `db:"name"`
 		}
 		if err := tx.SelectContext(ctx, &guests, `
-			UPDATE rsvps r SET status = 'cancelled', queue_seq = NULL, cancelled_at = $2, updated_at = now()
+			UPDATE rsvps r SET status = 'cancelled', queue_seq = NULL, cancelled_at = $2, updated_at = $2
 			FROM users u
 			WHERE r.event_id = $1 AND r.status <> 'cancelled' AND u.id = r.user_id
 			RETURNING u.email, u.name`, id, now); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-			UPDATE events SET status = 'cancelled', cancelled_at = $2, confirmed_count = 0, waitlist_count = 0, updated_at = now()
+			UPDATE events SET status = 'cancelled', cancelled_at = $2, confirmed_count = 0, waitlist_count = 0, updated_at = $2
 			WHERE id = $1`, id, now); err != nil {
 			return err
 		}
@@ -320,7 +321,7 @@ func (s *Store) CancelEvent(ctx context.Context, id, actorID int64, now time.Tim
 			}
 		}
 		told = len(guests)
-		return audit(ctx, tx, actorID, "event.cancel", fmt.Sprintf("event:%d", id), map[string]int{"guests_told": told})
+		return audit(ctx, tx, now, actorID, "event.cancel", fmt.Sprintf("event:%d", id), map[string]int{"guests_told": told})
 	})
 	return told, err
 }

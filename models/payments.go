@@ -92,7 +92,7 @@ func (s *Store) CheckOut(ctx context.Context, visitID, actorID int64, device str
 		if pay, err = payAsYouLeave(ctx, tx, v, actorID, now); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actorID, "visit.checkout", fmt.Sprintf("visit:%d", v.ID), map[string]any{"minutes": b.Minutes, "amount": b.Amount, "device": device})
+		return audit(ctx, tx, now, actorID, "visit.checkout", fmt.Sprintf("visit:%d", v.ID), map[string]any{"minutes": b.Minutes, "amount": b.Amount, "device": device})
 	})
 	return v, b, pay, err
 }
@@ -166,7 +166,7 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Pa
 	if err != nil {
 		return p, err
 	}
-	if err := audit(ctx, tx, np.ActorID, "payment."+np.Method, fmt.Sprintf("visit:%d", v.ID), map[string]any{"amount": amount, "note": np.Note}); err != nil {
+	if err := audit(ctx, tx, np.Now, np.ActorID, "payment."+np.Method, fmt.Sprintf("visit:%d", v.ID), map[string]any{"amount": amount, "note": np.Note}); err != nil {
 		return p, err
 	}
 	return paymentWhere(ctx, tx, `p.id = $1`, p.ID)
@@ -237,7 +237,7 @@ func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID i
 			WHERE id = $1`, paymentID, amount, now); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, actorID, "payment.refund", fmt.Sprintf("payment:%d", paymentID), map[string]any{"amount": amount, "note": note}); err != nil {
+		if err := audit(ctx, tx, now, actorID, "payment.refund", fmt.Sprintf("payment:%d", paymentID), map[string]any{"amount": amount, "note": note}); err != nil {
 			return err
 		}
 		p, err = paymentWhere(ctx, tx, `p.id = $1`, paymentID)
@@ -300,7 +300,7 @@ func (s *Store) RequestRefund(ctx context.Context, paymentID, amount, actorID in
 			return err
 		}
 		r.PaymentID, r.Amount, r.Status, r.PaymentIntent = p.ID, amount, "pending", *p.PaymentIntent
-		return audit(ctx, tx, actorID, "payment.refund_requested", fmt.Sprintf("payment:%d", p.ID), map[string]any{"amount": amount, "note": note, "refund": r.ID})
+		return audit(ctx, tx, now, actorID, "payment.refund_requested", fmt.Sprintf("payment:%d", p.ID), map[string]any{"amount": amount, "note": note, "refund": r.ID})
 	})
 	return r, err
 }

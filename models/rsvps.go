@@ -89,7 +89,7 @@ func (s *Store) Reserve(ctx context.Context, eventID, userID int64, now time.Tim
 			RETURNING *`
 		args := []any{eventID, userID, NewTicketID(), status, now}
 		if err == nil { // they cancelled before and come back: same row, back of the queue
-			write = `UPDATE rsvps SET status = $4, cancelled_at = NULL, updated_at = now(),
+			write = `UPDATE rsvps SET status = $4, cancelled_at = NULL, updated_at = $5,
 			       queue_seq = CASE WHEN $4 = 'waitlisted' THEN nextval('rsvp_queue_seq') END,
 			       confirmed_at = CASE WHEN $4 = 'confirmed' THEN $5::timestamptz END
 				WHERE id = $3 AND event_id = $1 AND user_id = $2 RETURNING *`
@@ -135,7 +135,7 @@ func (s *Store) CancelRSVP(ctx context.Context, rsvpID, actorID int64, now time.
 			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `
-			UPDATE rsvps SET status = 'cancelled', queue_seq = NULL, cancelled_at = $2, updated_at = now()
+			UPDATE rsvps SET status = 'cancelled', queue_seq = NULL, cancelled_at = $2, updated_at = $2
 			WHERE id = $1`, rsvpID, now); err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func (s *Store) CancelRSVP(ctx context.Context, rsvpID, actorID int64, now time.
 		if out, err = rsvpWhere(ctx, tx, `r.id = $1`, rsvpID); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actorID, "rsvp.cancel", fmt.Sprintf("rsvp:%d", rsvpID), map[string]any{"was": r.Status, "promoted": promoted != nil})
+		return audit(ctx, tx, now, actorID, "rsvp.cancel", fmt.Sprintf("rsvp:%d", rsvpID), map[string]any{"was": r.Status, "promoted": promoted != nil})
 	})
 	return out, promoted, err
 }
@@ -173,7 +173,7 @@ func (s *Store) promoteNext(ctx context.Context, tx *sqlx.Tx, e Event, now time.
 		return RSVP{}, err
 	}
 	if _, err := tx.ExecContext(ctx, `
-		UPDATE rsvps SET status = 'confirmed', queue_seq = NULL, confirmed_at = $2, updated_at = now()
+		UPDATE rsvps SET status = 'confirmed', queue_seq = NULL, confirmed_at = $2, updated_at = $2
 		WHERE id = $1`, id, now); err != nil {
 		return RSVP{}, err
 	}

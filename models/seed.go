@@ -65,7 +65,7 @@ func (s *Store) SeedDemo(ctx context.Context, password string, now time.Time) (b
 		{"Climate Conversations", "host@clockroom.test", "A facilitated, hopeful talk about what each of us can do.", 9, 19, 2, 25},
 	}
 	for _, d := range demo {
-		e := NewEvent{VenueID: venue.ID, HostID: hosts[d.host], Status: EventPublished, EventInput: EventInput{
+		e := NewEvent{VenueID: venue.ID, HostID: hosts[d.host], Status: EventPublished, Now: now, EventInput: EventInput{
 			Title: d.title, Description: d.desc, Capacity: d.cap, StartsAt: day(d.day, d.hour), EndsAt: day(d.day, d.hour+d.hours),
 		}}
 		if _, err := s.CreateEvent(ctx, e); err != nil {
@@ -95,7 +95,7 @@ func (s *Store) EnsureOpenNowEvent(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("the open-now demo event needs the demo host: %w", err)
 	}
-	id, err := s.CreateEvent(ctx, NewEvent{VenueID: venue.ID, HostID: host.ID, Status: EventPublished, EventInput: EventInput{
+	id, err := s.CreateEvent(ctx, NewEvent{VenueID: venue.ID, HostID: host.ID, Status: EventPublished, Now: now, EventInput: EventInput{
 		Title: OpenNowTitle, Capacity: 12,
 		Description: "The room is open right now: RSVP, get your ticket, and try the door and the meter.",
 		StartsAt:    now.Add(-30 * time.Minute).Truncate(time.Minute), EndsAt: now.Add(5 * time.Hour).Truncate(time.Minute),

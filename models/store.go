@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -99,9 +100,9 @@ func isUniqueViolation(err error, name string) bool {
 }
 
 // audit records who did what to which record.
-func audit(ctx context.Context, tx sqlx.ExtContext, actorID int64, action, subject string, detail any) error {
+func audit(ctx context.Context, tx sqlx.ExtContext, now time.Time, actorID int64, action, subject string, detail any) error {
 	_, err := tx.ExecContext(ctx,
-		`INSERT INTO audit_log (actor_id, action, subject, detail) VALUES (NULLIF($1, 0), $2, $3, $4)`,
-		actorID, action, subject, jsonDetail(detail))
+		`INSERT INTO audit_log (actor_id, action, subject, detail, created_at) VALUES (NULLIF($1, 0), $2, $3, $4, $5)`,
+		actorID, action, subject, jsonDetail(detail), now)
 	return err
 }

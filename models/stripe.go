@@ -228,7 +228,7 @@ func (s *Store) AbandonPayment(ctx context.Context, paymentID, actorID int64, re
 			failure_reason = $3 WHERE id = $1`, p.ID, now, reason); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, actorID, "payment.abandon", fmt.Sprintf("payment:%d", p.ID), map[string]any{"amount": p.Amount, "method": p.Method, "visit": p.VisitID}); err != nil {
+		if err := audit(ctx, tx, now, actorID, "payment.abandon", fmt.Sprintf("payment:%d", p.ID), map[string]any{"amount": p.Amount, "method": p.Method, "visit": p.VisitID}); err != nil {
 			return err
 		}
 		p, err = paymentWhere(ctx, tx, `p.id = $1`, p.ID)

@@ -140,7 +140,7 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 }
 
 // SetRole changes a user's role and records who did it.
-func (s *Store) SetRole(ctx context.Context, actorID, userID int64, role Role) error {
+func (s *Store) SetRole(ctx context.Context, actorID, userID int64, role Role, now time.Time) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var old Role
 		err := tx.GetContext(ctx, &old, `SELECT role FROM users WHERE id = $1 FOR UPDATE`, userID)
@@ -150,10 +150,10 @@ func (s *Store) SetRole(ctx context.Context, actorID, userID int64, role Role) e
 		if err != nil || old == role {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = $2, updated_at = now() WHERE id = $1`, userID, role); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = $2, updated_at = $3 WHERE id = $1`, userID, role, now); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actorID, "user.role", fmt.Sprintf("user:%d", userID), map[string]Role{"from": old, "to": role})
+		return audit(ctx, tx, now, actorID, "user.role", fmt.Sprintf("user:%d", userID), map[string]Role{"from": old, "to": role})
 	})
 }
 

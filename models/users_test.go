@@ -82,7 +82,7 @@ func TestSetRoleIsAudited(t *testing.T) {
 	ctx := context.Background()
 	admin, _ := s.CreateUser(ctx, models.NewUser{Email: "a@example.com", Name: "A", Password: "password123", Role: models.RoleAdmin})
 	u, _ := s.CreateUser(ctx, models.NewUser{Email: "h@example.com", Name: "H", Password: "password123"})
-	if err := s.SetRole(ctx, admin.ID, u.ID, models.RoleHost); err != nil {
+	if err := s.SetRole(ctx, admin.ID, u.ID, models.RoleHost, t0); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.UserByID(ctx, u.ID)
@@ -93,7 +93,7 @@ func TestSetRoleIsAudited(t *testing.T) {
 	if err := s.DB.Get(&n, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'user.role' AND detail->>'to' = 'host'`, admin.ID); err != nil || n != 1 {
 		t.Fatalf("audit rows %d, %v", n, err)
 	}
-	if err := s.SetRole(ctx, admin.ID, 99999, models.RoleHost); !errors.Is(err, models.ErrNotFound) {
+	if err := s.SetRole(ctx, admin.ID, 99999, models.RoleHost, t0); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("unknown user: %v", err)
 	}
 }

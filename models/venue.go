@@ -76,7 +76,7 @@ func (s *Store) CreateVenue(ctx context.Context, v Venue) (Venue, error) {
 }
 
 // UpdateVenue saves the venue's settings and tariff, and records who did it.
-func (s *Store) UpdateVenue(ctx context.Context, v Venue, actorID int64) error {
+func (s *Store) UpdateVenue(ctx context.Context, v Venue, actorID int64, now time.Time) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE venues SET name = $2, time_zone = $3, currency = $4, room_capacity = $5, per_minute = $6,
@@ -89,7 +89,7 @@ func (s *Store) UpdateVenue(ctx context.Context, v Venue, actorID int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		return audit(ctx, tx, actorID, "venue.update", fmt.Sprintf("venue:%d", v.ID), v)
+		return audit(ctx, tx, now, actorID, "venue.update", fmt.Sprintf("venue:%d", v.ID), v)
 	})
 }
 

@@ -126,7 +126,7 @@ func (s *Store) CloseForgottenVisits(ctx context.Context, now time.Time, after t
 			if _, err := settleHold(ctx, tx, v, now); err != nil {
 				return err
 			}
-			if err := audit(ctx, tx, 0, "visit.auto_checkout", fmt.Sprintf("visit:%d", d.ID), map[string]any{"at": at}); err != nil {
+			if err := audit(ctx, tx, now, 0, "visit.auto_checkout", fmt.Sprintf("visit:%d", d.ID), map[string]any{"at": at}); err != nil {
 				return err
 			}
 			closed++
