@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clockroom/clockroom/internal/payments"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -58,4 +59,61 @@ func BenchmarkScan(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(time.Since(start).Microseconds())/float64(b.N)/1000, "ms/scan")
+}
+
+// BenchmarkDoorWhileStripeHangs is the door and the staff's live page on an
+// instance whose Stripe takes 10 seconds to answer (the fault that held exit
+// scans for 9.6 s before charges left the request): every guest who leaves
+// has a card on file, so every exit scan starts a charge that waits on
+// Stripe until the client's timeout. Only the timed request counts, not the
+// admission that prepares it.
+func BenchmarkDoorWhileStripeHangs(b *testing.B) {
+	ta := newTestApp(b, nil)
+	v := ta.venue(b)
+	staff, _ := ta.signedIn(b, "staff@example.com", models.RoleStaff)
+	_, host := ta.signedIn(b, "host@example.com", models.RoleHost)
+	e := ta.tonight(b, v, host, 1_000_000)
+	guests := 0
+	arrive := func(b *testing.B) string { // a guest with a card on file, inside for an hour
+		guests++
+		email := fmt.Sprintf("guest%d@example.com", guests)
+		_, code := admitted(b, ta, e, email, time.Now().Add(-time.Hour))
+		saveTestCard(b, ta, email, payments.FakeCardOK)
+		return code
+	}
+	leave := func(b *testing.B, code string) {
+		st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": "out"})
+		if _, ok := body["payment"].(map[string]any); st != http.StatusOK || !ok {
+			b.Fatalf("exit scan: %d %v", st, body)
+		}
+	}
+	for _, stripe := range []struct {
+		name  string
+		delay time.Duration
+	}{{"stripe-answers", 0}, {"stripe-hangs", 10 * time.Second}} {
+		b.Run("exit-scan/"+stripe.name, func(b *testing.B) {
+			ta.fake.Delay(stripe.delay)
+			for range b.N {
+				b.StopTimer()
+				code := arrive(b)
+				b.StartTimer()
+				leave(b, code)
+			}
+			b.ReportMetric(float64(ta.fake.InFlight()), "charges-waiting")
+		})
+	}
+	b.Run("live-page/stripe-hangs", func(b *testing.B) {
+		for range 20 { // charges waiting on Stripe while the page loads
+			leave(b, arrive(b))
+		}
+		b.ResetTimer()
+		for b.Loop() {
+			res, err := staff.http.Get(ta.srv.URL + "/staff/live")
+			if err != nil || res.StatusCode != http.StatusOK {
+				b.Fatalf("live page: %v %v", res, err)
+			}
+			res.Body.Close()
+		}
+		b.ReportMetric(float64(ta.fake.InFlight()), "charges-waiting")
+	})
 }
