@@ -94,7 +94,7 @@ func (a *App) login(c echo.Context) error {
 	var throttled *models.ThrottledError
 	switch {
 	case errors.As(err, &throttled):
-		return a.loginInvalid(c, http.StatusTooManyRequests, f, fieldErrors{"form": "Too many failed attempts. " + strings.ToUpper(throttled.Error()[:1]) + throttled.Error()[1:] + "."})
+		return a.loginInvalid(c, http.StatusTooManyRequests, f, fieldErrors{"form": throttledWords(throttled)})
 	case errors.Is(err, models.ErrInvalidCredentials):
 		return a.loginInvalid(c, http.StatusUnprocessableEntity, f, fieldErrors{"form": "Email or password is wrong."})
 	case err != nil:

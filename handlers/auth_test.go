@@ -157,7 +157,7 @@ func TestLoginIsRateLimited(t *testing.T) {
 	}
 	res := c.post("/login", url.Values{"email": {"gus@example.com"}, "password": {"password-123"}})
 	wantStatus(t, res, http.StatusTooManyRequests)
-	wantBody(t, res, "Too many failed attempts", "try again in")
+	wantBody(t, res, "Too many failed attempts", "Try again in")
 	if c.cookie("clockroom_session") != nil && strings.Contains(c.get("/").body, "Sign out") {
 		t.Fatal("a throttled sign-in must not sign in")
 	}

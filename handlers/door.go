@@ -71,7 +71,7 @@ func (a *App) scan(c echo.Context) error {
 	resp, err := a.store.Scan(c.Request().Context(), req)
 	var late *models.ScanTimeError
 	if errors.As(err, &late) {
-		return c.JSON(http.StatusUnprocessableEntity, apiError{Result: "rejected", Error: late.Reason, Field: "scanned_at"})
+		return c.JSON(http.StatusUnprocessableEntity, apiError{Result: "rejected", Error: scanTimeWords(late.Why), Field: "scanned_at"})
 	}
 	if err != nil {
 		return err
@@ -174,13 +174,9 @@ func (a *App) walkIn(c echo.Context) error {
 	var closed *models.RSVPClosedError
 	switch {
 	case errors.As(err, &full):
-		msg := "The room is full: " + full.Error() + "."
-		if currentUser(c).IsStaff() {
-			msg += " Staff can admit anyway with a reason."
-		}
-		return c.JSON(http.StatusConflict, apiError{Result: "room_full", Error: msg})
+		return c.JSON(http.StatusConflict, apiError{Result: "room_full", Error: roomFullWords(full, currentUser(c).IsStaff())})
 	case errors.As(err, &closed):
-		return c.JSON(http.StatusConflict, apiError{Result: models.ResultNotOpen, Error: closed.Reason})
+		return c.JSON(http.StatusConflict, apiError{Result: models.ResultNotOpen, Error: closedWords(closed.Why, closed.Event, time.UTC)}) // the door names no time
 	case err != nil:
 		return err
 	}

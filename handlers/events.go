@@ -44,7 +44,7 @@ func (a *App) eventPage(c echo.Context) error {
 		return err
 	}
 	now := a.now()
-	p := eventPage{Event: e, Loc: venue.Location(), Now: now, ClosedWhy: e.RSVPClosedReason(now),
+	p := eventPage{Event: e, Loc: venue.Location(), Now: now, ClosedWhy: closedWords(e.RSVPClosed(now), e, venue.Location()),
 		OGURL: a.cfg.BaseURL.String() + "/events/" + raw, Description: summary(e.Description, 200)}
 	if p.Tariff, p.Currency, err = a.store.EventTariff(ctx, e.ID); err != nil {
 		return err
@@ -77,7 +77,11 @@ func (a *App) rsvp(c echo.Context) error {
 	var closed *models.RSVPClosedError
 	switch {
 	case errors.As(err, &closed):
-		return a.seeOther(c, "/events/"+c.Param("id"), closed.Reason)
+		venue, verr := a.venue(c.Request().Context())
+		if verr != nil {
+			return verr
+		}
+		return a.seeOther(c, "/events/"+c.Param("id"), closedWords(closed.Why, closed.Event, venue.Location()))
 	case err != nil:
 		return err
 	}

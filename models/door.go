@@ -38,15 +38,25 @@ const (
 )
 
 // ScanTimeError refuses a queued scan whose time is out of bounds.
-type ScanTimeError struct{ Reason string }
+type ScanTimeError struct{ Why ScanTimeProblem }
 
-func (e *ScanTimeError) Error() string { return e.Reason }
+func (e *ScanTimeError) Error() string { return "scan time: " + string(e.Why) }
+
+// ScanTimeProblem is what is wrong with a queued scan's time.
+type ScanTimeProblem string
+
+// What can be wrong with a queued scan's time.
+const (
+	ScanInFuture      ScanTimeProblem = "in_future"
+	ScanBeforeDoor    ScanTimeProblem = "before_door"
+	ScanBeforeCheckIn ScanTimeProblem = "before_check_in"
+)
 
 // RoomFullError refuses a walk-in when the room is at its safe limit.
 type RoomFullError struct{ Inside, Capacity int }
 
 func (e *RoomFullError) Error() string {
-	return fmt.Sprintf("the room is full (%d inside, limit %d)", e.Inside, e.Capacity)
+	return fmt.Sprintf("room full: %d inside, limit %d", e.Inside, e.Capacity)
 }
 
 // ScanRequest is one scan at the door.
@@ -190,10 +200,10 @@ func checkScanTime(req ScanRequest, e Event) error {
 		return nil
 	}
 	if req.At.After(req.Now.Add(MaxClockSkew)) {
-		return &ScanTimeError{Reason: "the scan's time is in the future; check the door device's clock"}
+		return &ScanTimeError{Why: ScanInFuture}
 	}
 	if req.At.Before(e.StartsAt.Add(-DoorOpensBefore)) {
-		return &ScanTimeError{Reason: "the scan's time is before the door opened"}
+		return &ScanTimeError{Why: ScanBeforeDoor}
 	}
 	return nil
 }
@@ -302,7 +312,7 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 		return ScanResponse{}, nil, nil, err
 	}
 	if req.Queued && req.At.Before(open.CheckedInAt) {
-		return ScanResponse{}, nil, nil, &ScanTimeError{Reason: "the exit scan's time is before the guest checked in"}
+		return ScanResponse{}, nil, nil, &ScanTimeError{Why: ScanBeforeCheckIn}
 	}
 	at := maxTime(req.At, open.CheckedInAt)
 	closed, b, err := closeVisit(ctx, tx, open, at, req.ActorID, EndedByScan, req.Device, false)
@@ -373,7 +383,7 @@ func (s *Store) WalkIn(ctx context.Context, req WalkInRequest) (Visit, error) {
 			return err
 		}
 		if e.Status != EventPublished || req.Now.Before(e.StartsAt.Add(-DoorOpensBefore)) || !req.Now.Before(e.EndsAt) {
-			return &RSVPClosedError{Reason: "The door is not open for this night."}
+			return &RSVPClosedError{Why: ClosedDoor, Event: e}
 		}
 		inside, limit, err := roomCount(ctx, tx, e.VenueID)
 		if err != nil {

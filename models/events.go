@@ -79,23 +79,37 @@ func (e Event) HappeningAt(now time.Time) bool {
 // Ended reports whether the event is over at now.
 func (e Event) Ended(now time.Time) bool { return !now.Before(e.EndsAt) }
 
-// RSVPClosedReason says why nobody can RSVP at now, or "" when they can.
+// Closed says why a night takes no RSVPs (or walk-ins) now.
+type Closed string
+
+// The reasons a night is closed; NotClosed means it is not.
+const (
+	NotClosed         Closed = ""
+	ClosedCancelled   Closed = "cancelled"
+	ClosedUnpublished Closed = "unpublished"
+	ClosedOver        Closed = "over"
+	ClosedNotYet      Closed = "not_yet"      // RSVPs open at Event.RSVPOpensAt
+	ClosedRSVPs       Closed = "rsvps_closed" // RSVPs closed at Event.RSVPClosesAt
+	ClosedDoor        Closed = "door_closed"  // the door is not open for walk-ins
+)
+
+// RSVPClosed says why nobody can RSVP at now, or NotClosed when they can.
 // By default RSVPs run from publication until the event ends, so late-comers
 // can still RSVP on the night.
-func (e Event) RSVPClosedReason(now time.Time) string {
+func (e Event) RSVPClosed(now time.Time) Closed {
 	switch {
 	case e.Status == EventCancelled:
-		return "This night has been cancelled."
+		return ClosedCancelled
 	case e.Status != EventPublished:
-		return "This night is not open for RSVPs yet."
+		return ClosedUnpublished
 	case e.Ended(now):
-		return "This night is over."
+		return ClosedOver
 	case e.RSVPOpensAt != nil && now.Before(*e.RSVPOpensAt):
-		return "RSVPs open " + e.RSVPOpensAt.UTC().Format(time.RFC3339) + "."
+		return ClosedNotYet
 	case e.RSVPClosesAt != nil && !now.Before(*e.RSVPClosesAt):
-		return "RSVPs for this night have closed."
+		return ClosedRSVPs
 	}
-	return ""
+	return NotClosed
 }
 
 // eventColumns reads an Event from events e joined with its host, users u.

@@ -17,10 +17,14 @@ const (
 	RSVPCancelled  = "cancelled"
 )
 
-// RSVPClosedError says why an RSVP is not possible now.
-type RSVPClosedError struct{ Reason string }
+// RSVPClosedError says why an RSVP (or a walk-in) is not possible now; the
+// handlers word Why for people.
+type RSVPClosedError struct {
+	Why   Closed
+	Event Event
+}
 
-func (e *RSVPClosedError) Error() string { return e.Reason }
+func (e *RSVPClosedError) Error() string { return "closed: " + string(e.Why) }
 
 var errNobodyWaiting = errors.New("nobody is on the waitlist")
 
@@ -75,8 +79,8 @@ func (s *Store) Reserve(ctx context.Context, eventID, userID int64, now time.Tim
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		if reason := e.RSVPClosedReason(now); reason != "" {
-			return &RSVPClosedError{Reason: reason}
+		if why := e.RSVPClosed(now); why != NotClosed {
+			return &RSVPClosedError{Why: why, Event: e}
 		}
 		status, counter, position := RSVPConfirmed, "confirmed_count", 0
 		if e.ConfirmedCount >= e.Capacity || e.WaitlistCount > 0 {

@@ -200,7 +200,7 @@ func TestDraftAndCancelledEventsRefuseRSVPs(t *testing.T) {
 		t.Fatal("cancelling twice must not tell guests twice")
 	}
 	var closed *models.RSVPClosedError
-	if _, err := f.s.Reserve(ctx, f.event, gs[2].ID, t0); !errors.As(err, &closed) || !strings.Contains(closed.Reason, "cancelled") {
+	if _, err := f.s.Reserve(ctx, f.event, gs[2].ID, t0); !errors.As(err, &closed) || closed.Why != models.ClosedCancelled {
 		t.Fatalf("RSVP to a cancelled night: %v", err)
 	}
 	for _, g := range gs[:2] {

@@ -67,7 +67,7 @@ const (
 type ThrottledError struct{ RetryAfter time.Duration }
 
 func (e *ThrottledError) Error() string {
-	return fmt.Sprintf("too many failed sign-in attempts; try again in %d minutes", int(e.RetryAfter.Minutes())+1)
+	return fmt.Sprintf("sign-in throttled for %s", e.RetryAfter)
 }
 
 // User is a person with an account.

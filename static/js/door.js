@@ -86,6 +86,7 @@ sync();
 // ---- scanning ------------------------------------------------------------------
 
 const recent = new Map(); // code → when it was last scanned, to ignore camera repeats
+let lastScan = 0; // numbers scans sent, so answers arriving out of order are not shown
 function codeFrom(text) {
   let s = text.trim();
   const i = s.lastIndexOf('/tickets/');
@@ -102,11 +103,15 @@ async function scan(text, extra = {}) {
   const s = { code, direction: mode, key: randomId(), ...extra };
   delete s.force;
   if (loadQueue().length > 0 || !navigator.onLine) return queued(s);
+  const mine = ++lastScan;
   let r;
   try { r = await api('/scan', s); } catch { return queued(s); }
+  refreshStats();
+  // A slow answer to an earlier scan must not cover the guest now at the
+  // door: only the latest scan's answer is shown (the count still updates).
+  if (mine !== lastScan) return;
   if (r.status === 200) showResult(r.body, s);
   else showResult({ result: r.body.result || 'error', message: r.body.error || 'The server refused this scan.' }, s);
-  refreshStats();
 }
 
 function queued(s) {
