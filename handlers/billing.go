@@ -17,6 +17,7 @@ import (
 // livePage is who is inside and what they owe.
 type livePage struct {
 	Inside   []models.Inside
+	Owed     int // bills still to collect, everywhere
 	Total    int64
 	Currency string
 	Room     int
@@ -36,6 +37,9 @@ func (a *App) staffLive(c echo.Context) error {
 		return err
 	}
 	p := livePage{Inside: inside, Currency: venue.Currency, Room: venue.RoomCapacity, Loc: venue.Location()}
+	if p.Owed, err = a.store.OwedCount(ctx); err != nil {
+		return err
+	}
 	for _, in := range inside {
 		p.Total += in.Bill.Amount
 	}
@@ -94,7 +98,7 @@ func (a *App) recordPayment(c echo.Context) error {
 		return err
 	}
 	method, note := c.FormValue("method"), strings.TrimSpace(c.FormValue("note"))
-	back := fmt.Sprintf("/staff/visits/%d", id)
+	back := backTo(c, fmt.Sprintf("/staff/visits/%d", id))
 	switch {
 	case method != models.PayCash && method != models.PayTerminal && method != models.PayWaived:
 		return a.seeOther(c, back, "Choose cash, card terminal or waive.")

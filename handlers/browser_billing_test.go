@@ -33,6 +33,7 @@ func TestBrowserStaffChecksOutAndTakesPaymentByPhone(t *testing.T) {
 		t.Fatalf("live row: %q", row)
 	}
 	browsertest.Screenshot(t, ctx, "live")
+	browsertest.FitsWidth(t, ctx)
 
 	do(browsertest.Loaded(), chromedp.Click(chromedp.CSS(`#live form[action$="/checkout"] button`)), chromedp.WaitVisible(chromedp.CSS(".receipt .amount")))
 	if flash, amount := text(".flash"), text(".receipt .amount"); !strings.Contains(flash, "ada checked out: 60 minutes, £4.80.") || !strings.HasPrefix(amount, "£4.80") {
@@ -41,6 +42,7 @@ func TestBrowserStaffChecksOutAndTakesPaymentByPhone(t *testing.T) {
 	do(browsertest.Loaded(), chromedp.Click(chromedp.CSS(`button[value="pay_by_phone"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#phone-pay img")), browsertest.Until(`document.querySelector('#phone-pay img').complete`))
 	browsertest.Screenshot(t, ctx, "pay-by-phone")
+	browsertest.FitsWidth(t, ctx)
 
 	shot, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("#phone-pay img")))
 	if err != nil {

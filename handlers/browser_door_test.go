@@ -55,12 +55,14 @@ func TestBrowserDoorScansWithTheCamera(t *testing.T) {
 		t.Fatalf("camera scan showed %q for %q", word, name)
 	}
 	browsertest.Screenshot(t, ctx, "admitted")
+	browsertest.FitsWidth(t, ctx)
 	// It clears itself, and the camera, still on the ticket, scans it again.
 	do(chromedp.WaitVisible(chromedp.CSS(`#result[data-result="already_inside"]`)))
 	if word := text(".result-word"); !strings.EqualFold(word, "Already inside") {
 		t.Fatalf("second scan: %q", word)
 	}
 	browsertest.Screenshot(t, ctx, "already-inside")
+	browsertest.FitsWidth(t, ctx)
 
 	// Stop the camera. The result covers the page until it clears (and the
 	// camera may show a new one meanwhile), so click until the button says

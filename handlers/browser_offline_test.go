@@ -34,6 +34,7 @@ func TestBrowserDoorKeepsScanningOffline(t *testing.T) {
 		t.Fatalf("queue badge: %q", badge)
 	}
 	browsertest.Screenshot(t, ctx, "queued")
+	browsertest.FitsWidth(t, ctx)
 	scannedBy := time.Now()
 	var visits int
 	ta.store.DB.Get(&visits, `SELECT count(*) FROM visits`)

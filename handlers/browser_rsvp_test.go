@@ -64,6 +64,7 @@ func TestBrowserRSVPWaitlistAndPromotion(t *testing.T) {
 		t.Fatalf("the QR image did not load: %v", err)
 	}
 	browsertest.Screenshot(t, ctx, "ticket")
+	browsertest.FitsWidth(t, ctx)
 	rsvpTo("One-seat night")
 	signOut()
 
@@ -73,6 +74,7 @@ func TestBrowserRSVPWaitlistAndPromotion(t *testing.T) {
 		t.Fatalf("Bob on a full night: %q", got)
 	}
 	browsertest.Screenshot(t, ctx, "waitlisted")
+	browsertest.FitsWidth(t, ctx)
 	signOut()
 
 	signIn("ada@example.com")

@@ -26,6 +26,7 @@ func TestBrowserSignUpSignOutSignIn(t *testing.T) {
 		t.Fatalf("password error: %q", got)
 	}
 	browsertest.Screenshot(t, ctx, "signup-error")
+	browsertest.FitsWidth(t, ctx)
 	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("f-email"))); v != "ada@example.com" {
 		t.Fatalf("the email typed must be kept, got %q", v)
 	}
@@ -37,6 +38,7 @@ func TestBrowserSignUpSignOutSignIn(t *testing.T) {
 		t.Fatalf("after sign-up: %q", got)
 	}
 	browsertest.Screenshot(t, ctx, "home-signed-in")
+	browsertest.FitsWidth(t, ctx)
 
 	do(browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`nav a[href="/login"]`)))
 	if got := text(".flash"); !strings.Contains(got, "signed out") {

@@ -44,6 +44,9 @@ func (a *App) chargeVisit(c echo.Context) error {
 	if method != models.PayCardOnFile && method != models.PayByPhone {
 		return a.seeOther(c, back, "Choose card on file or pay by phone.")
 	}
+	if method == models.PayCardOnFile {
+		back = backTo(c, back) // a phone payment shows its QR on the visit page
+	}
 	leaveLane(c)
 	p, err := a.billing.ChargeVisit(c.Request().Context(), id, method, currentUser(c).ID)
 	msg, refused := refusal(err)

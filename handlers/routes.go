@@ -68,6 +68,8 @@ func (a *App) routes() *echo.Echo {
 
 	staff := s.Group("/staff", a.requireRole(models.RoleStaff))
 	staff.GET("/live", a.staffLive)
+	staff.GET("/bills", a.staffBills)
+	staff.GET("/bills.csv", a.staffBillsCSV)
 	staff.POST("/visits/:id/checkout", a.checkoutVisit)
 	staff.GET("/visits/:id", a.visitPage)
 	staff.POST("/visits/:id/payments", a.recordPayment)

@@ -14,10 +14,13 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// PhoneWidth and PhoneHeight are a common phone viewport, in CSS pixels.
-const (
-	PhoneWidth  = 390
-	PhoneHeight = 844
+// Size is a viewport in CSS pixels.
+type Size struct{ Width, Height int64 }
+
+// The sizes pages are tried at: a common phone, and a laptop.
+var (
+	Phone  = Size{390, 844}
+	Laptop = Size{1280, 800}
 )
 
 // ExecPath finds Chromium: CHROMIUM_PATH, then chromium, chromium-browser or
@@ -36,9 +39,17 @@ func ExecPath() (string, error) {
 	return "", err
 }
 
-// New returns a browser context with a phone-sized window, closed when the
+// New returns a browser context with a phone-sized viewport, closed when the
 // test ends. extra adds Chromium flags (a fake camera, say).
 func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	return NewAt(t, Phone, extra...)
+}
+
+// NewAt is New with a viewport of the given size. Headless Chromium will not
+// make a window narrower than 500 px, so the page's viewport is set as a
+// phone's is (device metrics, with touch), not by the window.
+func NewAt(t testing.TB, size Size, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := ExecPath()
 	if err != nil {
@@ -47,7 +58,7 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.DisableGPU,
-		chromedp.WindowSize(PhoneWidth, PhoneHeight),
+		chromedp.WindowSize(int(max(size.Width, 500)), int(size.Height)),
 		chromedp.UserDataDir(t.TempDir()),
 		// The build machines have no outside network: stop Chromium reaching for it.
 		chromedp.Flag("disable-quic", true),
@@ -65,7 +76,11 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	// Start the browser and its tab now, on this long-lived context: chromedp
 	// ties them to the context of the first call, and Do's steps use shorter
 	// ones.
-	if err := chromedp.Do(ctx); err != nil {
+	var viewport []chromedp.EmulateViewportOption
+	if size.Width < 800 {
+		viewport = append(viewport, chromedp.EmulateMobile)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(size.Width, size.Height, viewport...)); err != nil {
 		cancelTimeout()
 		cancel()
 		cancelAlloc()
@@ -103,6 +118,20 @@ func Until(expression string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		_, err := chromedp.Poll[bool](expression)(ctx, t)
 		return chromedp.Void{}, err
+	}
+}
+
+// FitsWidth fails the test if the page is wider than the window, so that
+// nothing is cut off at the side (on a phone, people do not scroll sideways).
+func FitsWidth(t testing.TB, ctx context.Context) {
+	t.Helper()
+	w, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
+	if err != nil {
+		t.Fatalf("measure the page: %v", err)
+	}
+	if w[0] > w[1] {
+		Screenshot(t, ctx, "too-wide")
+		t.Fatalf("the page is %d px wide in a %d px window", w[0], w[1])
 	}
 }
 

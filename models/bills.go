@@ -1,0 +1,81 @@
+package models
+
+import (
+	"context"
+	"time"
+)
+
+// OwedBill is a closed visit whose bill nobody has collected yet: no
+// payment went through, and it was not waived. A card payment still
+// waiting on Stripe keeps it here, marked, until Stripe answers.
+type OwedBill struct {
+	Visit
+	EventTitle    string    `db:"event_title"`
+	EventStartsAt time.Time `db:"event_starts_at"`
+	Currency      string    `db:"currency"`
+	CardLabel     *string   `db:"card_label"`     // the guest's saved card, if any
+	PendingStatus *string   `db:"pending_status"` // a payment waiting on Stripe (pending or authorized), if any
+	PendingMethod *string   `db:"pending_method"`
+}
+
+// HasCard reports whether the guest has a card on file to charge.
+func (b OwedBill) HasCard() bool { return b.CardLabel != nil }
+
+// Pending reports whether a payment for this bill is waiting on Stripe.
+func (b OwedBill) Pending() bool { return b.PendingStatus != nil }
+
+// PhonePending reports whether that payment is a pay-by-phone page.
+func (b OwedBill) PhonePending() bool { return b.PendingMethod != nil && *b.PendingMethod == PayByPhone }
+
+// Owed is the bill's amount (a closed visit always has one).
+func (b OwedBill) Owed() int64 { return *b.Amount }
+
+// LeftAt is when the guest checked out.
+func (b OwedBill) LeftAt() time.Time { return *b.CheckedOutAt }
+
+// Minutes are the minutes billed.
+func (b OwedBill) Minutes() int { return *b.BilledMinutes }
+
+// owedWhere is a closed visit that costs something and has no payment that
+// went through (a waiver is one); v is visits.
+const owedWhere = `v.checked_out_at IS NOT NULL AND v.amount > 0
+	AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.visit_id = v.id AND p.status IN ('succeeded', 'refunded', 'partially_refunded'))`
+
+// OwedBills lists the bills still to collect, oldest exit first, for one
+// night (eventID) or every night (0).
+func (s *Store) OwedBills(ctx context.Context, eventID int64, limit int) ([]OwedBill, error) {
+	var bs []OwedBill
+	err := s.DB.SelectContext(ctx, &bs, `
+		SELECT `+visitColumns+`, e.title AS event_title, e.starts_at AS event_starts_at, ve.currency,
+		       (SELECT u.card_label FROM rsvps r JOIN users u ON u.id = r.user_id
+		        WHERE r.id = v.rsvp_id AND u.stripe_payment_method IS NOT NULL) AS card_label,
+		       p.status AS pending_status, p.method AS pending_method
+		FROM visits v
+		JOIN events e ON e.id = v.event_id
+		JOIN venues ve ON ve.id = e.venue_id
+		LEFT JOIN LATERAL (SELECT status, method FROM payments p
+		                   WHERE p.visit_id = v.id AND p.status IN ('pending', 'authorized')
+		                   ORDER BY p.id DESC LIMIT 1) p ON true
+		WHERE `+owedWhere+` AND ($1 = 0 OR v.event_id = $1)
+		ORDER BY v.checked_out_at, v.id
+		LIMIT $2`, eventID, limit)
+	return bs, err
+}
+
+// OwedCount is how many bills are still to collect, for the live page's link.
+func (s *Store) OwedCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM visits v WHERE `+owedWhere)
+	return n, err
+}
+
+// NightsWithOwedBills are the nights that have bills to collect, for the
+// bills page's filter, latest first.
+func (s *Store) NightsWithOwedBills(ctx context.Context) ([]Event, error) {
+	var es []Event
+	err := s.DB.SelectContext(ctx, &es, `
+		SELECT `+columns(eventColumns)+` FROM events e JOIN users u ON u.id = e.host_id
+		WHERE EXISTS (SELECT 1 FROM visits v WHERE v.event_id = e.id AND `+owedWhere+`)
+		ORDER BY e.starts_at DESC LIMIT 200`)
+	return es, err
+}
