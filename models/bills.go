@@ -25,7 +25,9 @@ func (b OwedBill) HasCard() bool { return b.CardLabel != nil }
 func (b OwedBill) Pending() bool { return b.PendingStatus != nil }
 
 // PhonePending reports whether that payment is a pay-by-phone page.
-func (b OwedBill) PhonePending() bool { return b.PendingMethod != nil && *b.PendingMethod == PayByPhone }
+func (b OwedBill) PhonePending() bool {
+	return b.PendingMethod != nil && *b.PendingMethod == PayByPhone
+}
 
 // Owed is the bill's amount (a closed visit always has one).
 func (b OwedBill) Owed() int64 { return *b.Amount }
