@@ -43,6 +43,7 @@ func TestBrowserDoorScansWithTheCamera(t *testing.T) {
 	e := ta.tonight(t, v, host, 10)
 	ada := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
 	bob := ta.ticket(t, e, ta.user(t, "bob@example.com", models.RoleAttendee))
+	_, cy := admitted(t, ta, e, "cy@example.com", time.Now().Add(-time.Hour)) // inside for an hour, no card on file
 
 	ctx := browsertest.New(t, browsertest.FakeCamera(t, ta.ticketURL(ada))...)
 	do := func(actions ...chromedp.Action[chromedp.Void]) { t.Helper(); browsertest.Do(t, ctx, actions...) }
@@ -80,15 +81,34 @@ func TestBrowserDoorScansWithTheCamera(t *testing.T) {
 	if name := text(".result-name"); name != "bob" {
 		t.Fatalf("wedge scan admitted %q", name)
 	}
-	do(browsertest.Until(`document.getElementById('c-inside').textContent === '2'`))
+	do(browsertest.Until(`document.getElementById('c-inside').textContent === '3'`))
 
 	var visits int
 	ta.store.DB.Get(&visits, `SELECT count(*) FROM visits WHERE event_id = $1`, e.ID)
-	if visits != 2 {
-		t.Fatalf("%d visits, want 2", visits)
+	if visits != 3 {
+		t.Fatalf("%d visits, want 3", visits)
 	}
-	if !strings.Contains(text("#c-arrived"), "2/2") {
+	if !strings.Contains(text("#c-arrived"), "3/3") {
 		t.Fatalf("arrived count %q", text("#c-arrived"))
+	}
+
+	// Exit mode: Cy leaves with nothing on file, so the door sends them to
+	// the counter, in the colour kept for money owed.
+	do(chromedp.WaitNotVisible(chromedp.ID("result")), chromedp.Click(chromedp.CSS(`input[name=mode][value=out]`)),
+		chromedp.SendKeys(chromedp.ID("scan-input"), cy+"\n"),
+		chromedp.WaitVisible(chromedp.CSS(`#result.due[data-result="checked_out"]`)))
+	if word, detail := text(".result-word"), text(".result-detail"); !strings.EqualFold(word, "Unpaid") ||
+		!strings.Contains(detail, " min · £4.8") || !strings.Contains(detail, "pay at the counter") {
+		t.Fatalf("unpaid exit showed %q: %q", word, detail)
+	}
+	browsertest.Screenshot(t, ctx, "unpaid")
+	browsertest.FitsWidth(t, ctx)
+	// Scanned out again: the door says so, with the time, not a second bill.
+	do(chromedp.Click(chromedp.ID("result")), chromedp.WaitNotVisible(chromedp.ID("result")), // a tap clears it
+		chromedp.SendKeys(chromedp.ID("scan-input"), cy+"\n"),
+		chromedp.WaitVisible(chromedp.CSS(`#result[data-result="checked_out"]`)))
+	if word, detail := text(".result-word"), text(".result-detail"); !strings.EqualFold(word, "Already checked out") || !strings.Contains(detail, "Already checked out at ") {
+		t.Fatalf("second exit showed %q: %q", word, detail)
 	}
 }
 

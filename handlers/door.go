@@ -86,6 +86,13 @@ func (a *App) scan(c echo.Context) error {
 			resp.Message += " Charging the card on file."
 		}
 	}
+	if resp.AlreadyOut && resp.Visit != nil {
+		st, err := a.store.BillState(c.Request().Context(), resp.Visit.ID)
+		if err != nil {
+			return err
+		}
+		resp.Payment = &st
+	}
 	a.billing.AfterAdmit(resp.Hold)
 	return c.JSON(http.StatusOK, resp)
 }

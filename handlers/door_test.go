@@ -97,13 +97,24 @@ func TestScanResults(t *testing.T) {
 	st, body = host.apiPost(scanPath(e), map[string]string{"code": ada, "direction": "out"})
 	wantResult(t, st, body, "checked_out")
 	visit := body["visit"].(map[string]any)
+	if pay, _ := body["payment"].(map[string]any); pay["status"] != "unpaid" || pay["amount"] != visit["amount"] || pay["currency"] != "GBP" {
+		t.Fatalf("an exit with no card on file is unpaid: %v", body)
+	}
 	if visit["minutes"].(float64) < 47 || visit["minutes"].(float64) > 48 || !strings.HasPrefix(visit["amount_text"].(string), "£3.") {
 		t.Fatalf("exit bill %v", visit)
 	}
 	st, body = host.apiPost(scanPath(e), map[string]string{"code": ada, "direction": "out"})
 	wantResult(t, st, body, "checked_out")
-	if !strings.Contains(body["message"].(string), "Already checked out") {
-		t.Fatalf("a second exit scan must say so: %v", body)
+	if pay, _ := body["payment"].(map[string]any); !strings.Contains(body["message"].(string), "Already checked out at ") ||
+		body["already_checked_out"] != true || pay["status"] != "unpaid" || pay["amount"] != visit["amount"] {
+		t.Fatalf("a second exit scan must say so, with the bill still to pay: %v", body)
+	}
+	if _, err := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: int64(visit["id"].(float64)), Method: models.PayCash, Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	st, body = host.apiPost(scanPath(e), map[string]string{"code": ada, "direction": "out"})
+	if pay, _ := body["payment"].(map[string]any); st != http.StatusOK || pay["status"] != "paid" {
+		t.Fatalf("an exit scan after paying: %d %v", st, body)
 	}
 	st, body = host.apiPost(scanPath(e), map[string]string{"code": wait, "direction": "out"})
 	wantResult(t, st, body, "not_inside")

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 )
 
@@ -80,4 +82,24 @@ func (s *Store) NightsWithOwedBills(ctx context.Context) ([]Event, error) {
 		WHERE EXISTS (SELECT 1 FROM visits v WHERE v.event_id = e.id AND `+owedWhere+`)
 		ORDER BY e.starts_at DESC LIMIT 200`)
 	return es, err
+}
+
+// BillState says where a closed visit's bill stands: paid (nothing owed, a
+// payment went through, or it was waived), pending (waiting on Stripe) or
+// unpaid (staff must collect it).
+func (s *Store) BillState(ctx context.Context, visitID int64) (PaymentState, error) {
+	var st PaymentState
+	err := s.DB.GetContext(ctx, &st, `
+		SELECT COALESCE(v.amount, 0) AS amount, ve.currency,
+		       CASE WHEN COALESCE(v.amount, 0) = 0 OR bool_or(p.status IN ('succeeded', 'refunded', 'partially_refunded')) THEN 'paid'
+		            WHEN bool_or(p.status IN ('pending', 'authorized')) THEN 'pending'
+		            ELSE 'unpaid' END AS status
+		FROM visits v JOIN events e ON e.id = v.event_id JOIN venues ve ON ve.id = e.venue_id
+		LEFT JOIN payments p ON p.visit_id = v.id
+		WHERE v.id = $1
+		GROUP BY v.id, ve.currency`, visitID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, ErrNotFound
+	}
+	return st, err
 }

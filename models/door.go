@@ -93,14 +93,16 @@ type ScanResponse struct {
 	Exited bool `json:"-"`
 	// Payment is where an exit's bill stands when the door is answered.
 	Payment *PaymentState `json:"payment,omitempty"`
+	// AlreadyOut marks an exit scan of a guest who had already left.
+	AlreadyOut bool `json:"already_checked_out,omitempty"`
 }
 
 // PaymentState is where an exit's bill stands: paid (nothing owed, or
 // settled), pending (a card is being charged) or unpaid (collect it).
 type PaymentState struct {
-	Status   string `json:"status"`
-	Amount   int64  `json:"amount"`
-	Currency string `json:"currency"`
+	Status   string `json:"status" db:"status"`
+	Amount   int64  `json:"amount" db:"amount"`
+	Currency string `json:"currency" db:"currency"`
 }
 
 // Attendee is the guest a scan is about.
@@ -305,7 +307,7 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 			return ScanResponse{}, nil, nil, err
 		}
 		b := storedBill(t, last)
-		return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(last, &b, currency),
+		return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(last, &b, currency), AlreadyOut: true,
 			Message: "Already checked out at " + last.CheckedOutAt.In(s.loc(ctx, tx)).Format("15:04") + "."}, &last.ID, &h.ID, nil
 	}
 	if err != nil {

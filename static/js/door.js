@@ -164,19 +164,42 @@ function beep(kind) {
   if (navigator.vibrate) navigator.vibrate({ ok: 80, warn: [80, 60, 80], bad: [300] }[kind]);
 }
 
+// exitLook is how an exit shows: by where the bill stands, so the host can
+// send an unpaid guest to the counter.
+function exitLook(body) {
+  const pay = body.payment || {};
+  const word = body.already_checked_out ? 'Already checked out' : { paid: 'Paid', pending: 'Checked out', unpaid: 'Unpaid' }[pay.status] || 'Checked out';
+  const kind = pay.status === 'unpaid' ? 'due' : body.already_checked_out ? 'warn' : 'ok';
+  return [kind, pay.status === 'unpaid' ? currencySign(pay.currency) : body.already_checked_out ? '!' : '✓', word];
+}
+
+function currencySign(code) {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency: code }).formatToParts(0).find((p) => p.type === 'currency').value;
+  } catch { return '!'; }
+}
+
+function exitDetail(body) {
+  const pay = body.payment || {};
+  const parts = [];
+  if (body.already_checked_out && body.message) parts.push(body.message);
+  if (body.visit && body.visit.amount_text) {
+    const why = { grace: ' — free, a stay within the grace period', minimum: ' (the minimum charge)', cap: ' (the daily cap)' }[body.visit.applied] || '';
+    parts.push(`${body.visit.minutes} min · ${body.visit.amount_text}${why}`);
+  }
+  parts.push({ paid: body.visit && body.visit.amount ? 'Paid.' : '', pending: 'Charging the card on file.', unpaid: 'Not paid: please pay at the counter.' }[pay.status] || '');
+  return parts.filter(Boolean).join(' · ');
+}
+
 function showResult(body, s) {
-  const [kind, icon, word] = looks[body.result] || looks.error;
+  const [kind, icon, word] = body.result === 'checked_out' ? exitLook(body) : looks[body.result] || looks.error;
   const box = $('result');
   box.className = `result ${kind}`;
   box.dataset.result = body.result;
   box.querySelector('.result-icon').textContent = icon;
   box.querySelector('.result-word').textContent = word;
   box.querySelector('.result-name').textContent = body.attendee ? body.attendee.name : '';
-  let detail = body.message || '';
-  if (body.visit && body.visit.amount_text) {
-    const why = { grace: ' — free, a stay within the grace period', minimum: ' (the minimum charge)', cap: ' (the daily cap)' }[body.visit.applied] || '';
-    detail = `${body.visit.minutes} min · ${body.visit.amount_text}${why}`;
-  }
+  let detail = body.result === 'checked_out' ? exitDetail(body) : body.message || '';
   if (body.right_event) detail = `This ticket is for ${body.right_event.title}.`;
   box.querySelector('.result-detail').textContent = detail;
   const anyway = $('admit-anyway');
@@ -185,7 +208,8 @@ function showResult(body, s) {
   box.hidden = false;
   beep(kind);
   clearTimeout(clearTimer);
-  clearTimer = setTimeout(hideResult, anyway.hidden ? 2500 : 8000);
+  // Money owed, or a choice to make, stays up longer than a welcome.
+  clearTimer = setTimeout(hideResult, anyway.hidden && kind !== 'due' ? 2500 : 8000);
 }
 function hideResult() { $('result').hidden = true; focusInput(); }
 $('result').addEventListener('click', (e) => { if (e.target.id !== 'admit-anyway') hideResult(); });
