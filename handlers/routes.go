@@ -50,6 +50,7 @@ func (a *App) routes() *echo.Echo {
 	s.GET("/tickets/:code", a.ticketPage)
 	s.GET("/tickets/:code/qr.png", a.ticketQR)
 	s.POST("/tickets/:code/cancel", a.cancelTicket, a.requireRole(models.RoleAttendee))
+	s.POST("/tickets/:code/pay", a.payTicket)
 	s.GET("/me/tickets", a.myTickets, a.requireRole(models.RoleAttendee))
 	s.POST("/me/card", a.saveCard, a.requireRole(models.RoleAttendee))
 	s.GET("/paid", a.paid)

@@ -3,11 +3,13 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	qrcode "github.com/skip2/go-qrcode"
 
+	"github.com/clockroom/clockroom/internal/billing"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -18,7 +20,8 @@ type ticketPage struct {
 	Loc       *time.Location
 	Now       time.Time
 	CanCancel bool
-	Meter     *models.Inside // the running bill while the holder is inside
+	Meter     *models.Inside    // the running bill while the holder is inside
+	Owed      []models.OwedBill // bills of earlier stays still to pay
 }
 
 // ticketPage shows a ticket: status, QR code, waitlist position, calendar
@@ -36,8 +39,11 @@ func (a *App) ticketPage(c echo.Context) error {
 	p := ticketPage{Ticket: t, Code: code, Loc: venue.Location(), Now: a.now(), CanCancel: canCancel(currentUser(c), t) && t.Active()}
 	switch in, err := a.store.OpenVisitFor(c.Request().Context(), t.ID, a.now()); {
 	case err == nil:
-		p.Meter = &in
+		p.Meter, p.CanCancel = &in, false // a seat in use is not given away
 	case !errors.Is(err, models.ErrNotFound):
+		return err
+	}
+	if p.Owed, err = a.store.TicketBills(c.Request().Context(), t.ID); err != nil {
 		return err
 	}
 	return a.render(c, http.StatusOK, "ticket", page{Title: "Ticket: " + t.Event.Title, Data: p})
@@ -69,7 +75,13 @@ func (a *App) cancelTicket(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusForbidden, "Only the ticket holder, the host or staff can cancel this ticket.")
 	}
 	before := t.Status
-	if _, _, err := a.store.CancelRSVP(c.Request().Context(), t.ID, u.ID, a.now()); err != nil {
+	_, _, err = a.store.CancelRSVP(c.Request().Context(), t.ID, u.ID, a.now())
+	switch {
+	case errors.Is(err, models.ErrInside) && u.ID == t.UserID:
+		return a.seeOther(c, "/tickets/"+code, "You are inside now, so your seat cannot be cancelled. Check out at the door or the counter when you leave.")
+	case errors.Is(err, models.ErrInside):
+		return a.seeOther(c, "/tickets/"+code, t.HolderName+" is inside now: check them out at the door or the counter before cancelling the seat.")
+	case err != nil:
 		return err
 	}
 	msg := "Your RSVP is cancelled."
@@ -109,9 +121,67 @@ func (a *App) myTickets(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	owed, err := a.store.UserOwedBills(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	type owedRow struct {
+		models.OwedBill
+		Code string
+	}
+	due := make([]owedRow, len(owed))
+	for i, o := range owed {
+		due[i] = owedRow{o, a.store.Tickets.Code(o.TicketID)}
+	}
 	return a.render(c, http.StatusOK, "my_tickets", page{Title: "My tickets", Data: map[string]any{
-		"Tickets": rows, "Loc": venue.Location(), "Now": a.now(), "Card": card, "Bills": bills,
+		"Tickets": rows, "Loc": venue.Location(), "Now": a.now(), "Card": card, "Bills": bills, "Owed": due,
 	}})
+}
+
+// payTicket sends a ticket's holder to pay an earlier stay's bill by card:
+// Stripe's page for the exact amount, the same payment as pay-by-phone. The
+// ticket code is the credential, as for the ticket page.
+func (a *App) payTicket(c echo.Context) error {
+	t, code, err := a.ticketFromPath(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	back := "/tickets/" + code
+	visit, err := parseID(c.FormValue("visit"))
+	if err != nil {
+		return a.seeOther(c, back, "Choose the bill to pay.")
+	}
+	owed, err := a.store.TicketBills(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(owed, func(b models.OwedBill) bool { return b.ID == visit })
+	switch {
+	case i < 0:
+		return a.seeOther(c, back, "That bill is paid: there is nothing more to pay.")
+	case owed[i].Pending() && !owed[i].PhonePending():
+		return a.seeOther(c, back, "Your card on file is being charged for that bill: this page shows when it is paid.")
+	}
+	var actor int64
+	if u := currentUser(c); u != nil {
+		actor = u.ID
+	}
+	leaveLane(c)
+	url, err := a.billing.PayNow(ctx, visit, actor)
+	msg, refused := refusal(err)
+	switch {
+	case errors.Is(err, models.ErrBelowCardMinimum):
+		return a.seeOther(c, back, "This bill is below the smallest amount a card can be charged: please pay at the counter.")
+	case refused:
+		return a.seeOther(c, back, msg)
+	case errors.Is(err, billing.ErrBusy), errors.Is(err, billing.ErrUnavailable):
+		a.log.Warn("pay now", "id", requestID(c), "error", err)
+		return a.seeOther(c, back, "Stripe could not open the payment page just now. Try again in a minute, or pay at the counter.")
+	case err != nil:
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, url)
 }
 
 // ticketFromPath verifies the code in the path and loads its ticket. A code

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // OwedBill is a closed visit whose bill nobody has collected yet: no
@@ -18,6 +20,7 @@ type OwedBill struct {
 	CardLabel     *string   `db:"card_label"`     // the guest's saved card, if any
 	PendingStatus *string   `db:"pending_status"` // a payment waiting on Stripe (pending or authorized), if any
 	PendingMethod *string   `db:"pending_method"`
+	TicketID      []byte    `db:"ticket_id"` // nil for a walk-in
 }
 
 // HasCard reports whether the guest has a card on file to charge.
@@ -45,25 +48,41 @@ func (b OwedBill) Minutes() int { return *b.BilledMinutes }
 const owedWhere = `v.checked_out_at IS NOT NULL AND v.amount > 0
 	AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.visit_id = v.id AND p.status IN ('succeeded', 'refunded', 'partially_refunded'))`
 
-// OwedBills lists the bills still to collect, oldest exit first, for one
-// night (eventID) or every night (0).
-func (s *Store) OwedBills(ctx context.Context, eventID int64, limit int) ([]OwedBill, error) {
+// owedBills reads owed bills matching the extra condition cond ($1 is arg).
+func owedBills(ctx context.Context, q sqlx.QueryerContext, cond string, arg any, limit int) ([]OwedBill, error) {
 	var bs []OwedBill
-	err := s.DB.SelectContext(ctx, &bs, `
+	err := sqlx.SelectContext(ctx, q, &bs, `
 		SELECT `+visitColumns+`, e.title AS event_title, e.starts_at AS event_starts_at, ve.currency,
 		       (SELECT u.card_label FROM rsvps r JOIN users u ON u.id = r.user_id
 		        WHERE r.id = v.rsvp_id AND u.stripe_payment_method IS NOT NULL) AS card_label,
-		       p.status AS pending_status, p.method AS pending_method
+		       p.status AS pending_status, p.method AS pending_method,
+		       (SELECT r.ticket_id FROM rsvps r WHERE r.id = v.rsvp_id) AS ticket_id
 		FROM visits v
 		JOIN events e ON e.id = v.event_id
 		JOIN venues ve ON ve.id = e.venue_id
 		LEFT JOIN LATERAL (SELECT status, method FROM payments p
 		                   WHERE p.visit_id = v.id AND p.status IN ('pending', 'authorized')
 		                   ORDER BY p.id DESC LIMIT 1) p ON true
-		WHERE `+owedWhere+` AND ($1 = 0 OR v.event_id = $1)
+		WHERE `+owedWhere+` AND `+cond+`
 		ORDER BY v.checked_out_at, v.id
-		LIMIT $2`, eventID, limit)
+		LIMIT $2`, arg, limit)
 	return bs, err
+}
+
+// OwedBills lists the bills still to collect, oldest exit first, for one
+// night (eventID) or every night (0).
+func (s *Store) OwedBills(ctx context.Context, eventID int64, limit int) ([]OwedBill, error) {
+	return owedBills(ctx, s.DB, `($1 = 0 OR v.event_id = $1)`, eventID, limit)
+}
+
+// TicketBills lists what a ticket's holder still owes, oldest first.
+func (s *Store) TicketBills(ctx context.Context, rsvpID int64) ([]OwedBill, error) {
+	return owedBills(ctx, s.DB, `v.rsvp_id = $1`, rsvpID, 10)
+}
+
+// UserOwedBills lists what a guest still owes for any of their tickets.
+func (s *Store) UserOwedBills(ctx context.Context, userID int64) ([]OwedBill, error) {
+	return owedBills(ctx, s.DB, `v.rsvp_id IN (SELECT id FROM rsvps WHERE user_id = $1)`, userID, 50)
 }
 
 // OwedCount is how many bills are still to collect, for the live page's link.

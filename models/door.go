@@ -321,7 +321,7 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
-	pay, err := payAsYouLeave(ctx, tx, closed, req.ActorID, req.Now)
+	pay, err := s.payAsYouLeave(ctx, tx, closed, req.ActorID, req.Now)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}

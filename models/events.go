@@ -157,7 +157,13 @@ func (s *Store) EventByID(ctx context.Context, id int64) (Event, error) {
 func eventByID(ctx context.Context, q sqlx.QueryerContext, id int64, forUpdate bool) (Event, error) {
 	query := `SELECT ` + columns(eventColumns) + ` FROM events e JOIN users u ON u.id = e.host_id WHERE e.id = $1`
 	if forUpdate {
-		query += ` FOR UPDATE OF e`
+		// The event's counts change under this lock, never its key, so NO
+		// KEY UPDATE: it still excludes every other writer of the event, but
+		// not the key-share locks that inserting a visit or an RSVP takes on
+		// it. The door locks an RSVP and then inserts a visit; a cancel
+		// locks the event and then the RSVP; with FOR UPDATE the two could
+		// deadlock.
+		query += ` FOR NO KEY UPDATE OF e`
 	}
 	var e Event
 	err := sqlx.GetContext(ctx, q, &e, query, id)

@@ -89,7 +89,7 @@ func (s *Store) CheckOut(ctx context.Context, visitID, actorID int64, device str
 		if v, b, err = closeVisit(ctx, tx, v, maxTime(now, v.CheckedInAt), actorID, EndedByStaff, device, false); err != nil {
 			return err
 		}
-		if pay, err = payAsYouLeave(ctx, tx, v, actorID, now); err != nil {
+		if pay, err = s.payAsYouLeave(ctx, tx, v, actorID, now); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, actorID, "visit.checkout", fmt.Sprintf("visit:%d", v.ID), map[string]any{"minutes": b.Minutes, "amount": b.Amount, "device": device})
@@ -117,8 +117,10 @@ func (s *Store) CreatePayment(ctx context.Context, np NewPayment) (Payment, erro
 		if err != nil {
 			return err
 		}
-		p, err = createPayment(ctx, tx, v, np)
-		return err
+		if p, err = createPayment(ctx, tx, v, np); err != nil || p.Status != PaymentSucceeded {
+			return err
+		}
+		return s.mailReceipt(ctx, tx, np.Now, p)
 	})
 	return p, err
 }
@@ -175,22 +177,29 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Pa
 // payAsYouLeave starts the card payment of a visit that has just closed,
 // in the same transaction, when its guest saved a card and the bill can go
 // to Stripe. It returns the pending payment, or nil.
-func payAsYouLeave(ctx context.Context, tx *sqlx.Tx, v Visit, actorID int64, now time.Time) (*Payment, error) {
+// When nothing will be charged and money is owed, the guest is emailed the
+// bill with a link to pay it.
+func (s *Store) payAsYouLeave(ctx context.Context, tx *sqlx.Tx, v Visit, actorID int64, now time.Time) (*Payment, error) {
 	if hold, err := settleHold(ctx, tx, v, now); err != nil || hold != nil {
 		return hold, err
 	}
-	if v.RSVPID == nil || v.Amount == nil || *v.Amount == 0 {
+	if v.Amount == nil || *v.Amount == 0 {
 		return nil, nil
 	}
 	var hasCard bool
-	if err := tx.GetContext(ctx, &hasCard, `
-		SELECT u.stripe_payment_method IS NOT NULL AND u.stripe_customer_id IS NOT NULL
-		FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.id = $1`, *v.RSVPID); err != nil || !hasCard {
-		return nil, err
+	if v.RSVPID != nil {
+		if err := tx.GetContext(ctx, &hasCard, `
+			SELECT u.stripe_payment_method IS NOT NULL AND u.stripe_customer_id IS NOT NULL
+			FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.id = $1`, *v.RSVPID); err != nil {
+			return nil, err
+		}
+	}
+	if !hasCard {
+		return nil, s.mailBillDue(ctx, tx, now, v.ID)
 	}
 	p, err := createPayment(ctx, tx, v, NewPayment{VisitID: v.ID, Method: PayCardOnFile, ActorID: actorID, Now: now})
 	if errors.Is(err, ErrAlreadyPaid) || errors.Is(err, ErrBelowCardMinimum) {
-		return nil, nil // staff collect it another way
+		return nil, s.mailBillDue(ctx, tx, now, v.ID) // staff collect it another way
 	}
 	return &p, err
 }
@@ -240,8 +249,10 @@ func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID i
 		if err := audit(ctx, tx, now, actorID, "payment.refund", fmt.Sprintf("payment:%d", paymentID), map[string]any{"amount": amount, "note": note}); err != nil {
 			return err
 		}
-		p, err = paymentWhere(ctx, tx, `p.id = $1`, paymentID)
-		return err
+		if p, err = paymentWhere(ctx, tx, `p.id = $1`, paymentID); err != nil {
+			return err
+		}
+		return s.mailRefund(ctx, tx, now, p, amount, fmt.Sprintf("%d:%d", p.ID, p.RefundedAmount))
 	})
 	return p, err
 }

@@ -28,6 +28,10 @@ func (e *RSVPClosedError) Error() string { return "closed: " + string(e.Why) }
 
 var errNobodyWaiting = errors.New("nobody is on the waitlist")
 
+// ErrInside refuses to cancel the seat of a guest who is in the room: the
+// meter is running on it.
+var ErrInside = newError(KindConflict, "the ticket's holder is inside")
+
 // RSVP is one person's place at one event, and their ticket.
 type RSVP struct {
 	ID               int64      `db:"id"`
@@ -130,6 +134,11 @@ func (s *Store) CancelRSVP(ctx context.Context, rsvpID, actorID int64, now time.
 		if err != nil {
 			return err
 		}
+		// The door locks this row to admit its holder, so once it is ours no
+		// one walks in on a seat being given away.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM rsvps WHERE id = $1 FOR NO KEY UPDATE`, rsvpID); err != nil {
+			return err
+		}
 		r, err := rsvpWhere(ctx, tx, `r.id = $1`, rsvpID)
 		if err != nil {
 			return err
@@ -137,6 +146,13 @@ func (s *Store) CancelRSVP(ctx context.Context, rsvpID, actorID int64, now time.
 		if !r.Active() {
 			out = r
 			return nil
+		}
+		var inside bool
+		if err := tx.GetContext(ctx, &inside, `SELECT EXISTS (SELECT 1 FROM visits WHERE rsvp_id = $1 AND checked_out_at IS NULL)`, rsvpID); err != nil {
+			return err
+		}
+		if inside {
+			return ErrInside
 		}
 		if _, err := tx.ExecContext(ctx, `
 			UPDATE rsvps SET status = 'cancelled', queue_seq = NULL, cancelled_at = $2, updated_at = $2

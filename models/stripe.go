@@ -94,7 +94,7 @@ func (s *Store) RecordOutcome(ctx context.Context, paymentID int64, o Outcome, n
 		if p, err = paymentWhere(ctx, tx, `p.id = $1 FOR UPDATE`, paymentID); err != nil {
 			return err
 		}
-		if err := recordOutcome(ctx, tx, p, o, now, true); err != nil {
+		if err := s.recordOutcome(ctx, tx, p, o, now, true); err != nil {
 			return err
 		}
 		p, err = paymentWhere(ctx, tx, `p.id = $1`, paymentID)
@@ -107,7 +107,7 @@ func (s *Store) RecordOutcome(ctx context.Context, paymentID int64, o Outcome, n
 // the row: the caller that sent the payment to Stripe releases it; a webhook,
 // which holds no claim, leaves another caller's claim where it is, so the
 // reconciler cannot send the same key while that call is still out.
-func recordOutcome(ctx context.Context, tx *sqlx.Tx, p Payment, o Outcome, now time.Time, release bool) error {
+func (s *Store) recordOutcome(ctx context.Context, tx *sqlx.Tx, p Payment, o Outcome, now time.Time, release bool) error {
 	set := func(status, reason string, attention bool) error {
 		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = $2, updated_at = $3,
 			claimed_until = CASE WHEN $7 THEN NULL ELSE claimed_until END,
@@ -139,7 +139,27 @@ func recordOutcome(ctx context.Context, tx *sqlx.Tx, p Payment, o Outcome, now t
 			return set(p.Status, "Stripe took this payment after another one was recorded: the guest paid twice; refund one in Stripe.", true)
 		}
 	}
-	return set(o.Status, o.FailureReason, false)
+	if err := set(o.Status, o.FailureReason, false); err != nil {
+		return err
+	}
+	return s.mailAfterOutcome(ctx, tx, p, o.Status, now)
+}
+
+// mailAfterOutcome writes to the guest when Stripe settled a payment: the
+// receipt when it went through, the bill with a way to pay when a charge of
+// a closed visit did not.
+func (s *Store) mailAfterOutcome(ctx context.Context, tx *sqlx.Tx, was Payment, status string, now time.Time) error {
+	switch {
+	case status == PaymentSucceeded && was.Status != PaymentSucceeded: // a charge, or a captured hold
+		p, err := paymentWhere(ctx, tx, `p.id = $1`, was.ID)
+		if err != nil {
+			return err
+		}
+		return s.mailReceipt(ctx, tx, now, p)
+	case (status == PaymentFailed || status == PaymentCanceled) && was.Method == PayCardOnFile && !was.IsHold:
+		return s.mailBillDue(ctx, tx, now, was.VisitID)
+	}
+	return nil
 }
 
 // ClaimPayment leases a pending (or authorised) payment to the caller for a
@@ -261,6 +281,19 @@ func (s *Store) CheckoutURL(ctx context.Context, paymentID int64) (string, error
 	return *url, nil
 }
 
+// OpenPhonePage returns the page of a visit's pay-by-phone payment that is
+// still waiting for the guest, or ErrNotFound.
+func (s *Store) OpenPhonePage(ctx context.Context, visitID int64) (string, error) {
+	var url string
+	err := s.DB.GetContext(ctx, &url, `SELECT stripe_checkout_url FROM payments
+		WHERE visit_id = $1 AND method = 'pay_by_phone' AND status = 'pending' AND stripe_checkout_url IS NOT NULL
+		ORDER BY id DESC LIMIT 1`, visitID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return url, err
+}
+
 // CancelUnstartedPhonePayment gives up on a pay-by-phone payment whose
 // page was never created (the server stopped between the row and the Stripe
 // call), so staff can take payment another way.
@@ -309,7 +342,7 @@ func (s *Store) ProcessStripeEvent(ctx context.Context, e StripeEvent, now time.
 			return nil // seen before
 		}
 		fresh = true
-		return applyKept(ctx, tx, e, now)
+		return s.applyKept(ctx, tx, e, now)
 	})
 	return fresh, err
 }
@@ -334,7 +367,7 @@ func (s *Store) ApplyKeptEvents(ctx context.Context, now time.Time) (int, error)
 				return err
 			}
 			var done bool
-			if err := applyKept(ctx, tx, e, now); err != nil {
+			if err := s.applyKept(ctx, tx, e, now); err != nil {
 				return err
 			}
 			if err := tx.GetContext(ctx, &done, `SELECT applied_at IS NOT NULL FROM stripe_events WHERE id = $1`, e.ID); err != nil {
@@ -351,8 +384,8 @@ func (s *Store) ApplyKeptEvents(ctx context.Context, now time.Time) (int, error)
 
 // applyKept applies e and marks it applied, unless its payment is not here
 // yet.
-func applyKept(ctx context.Context, tx *sqlx.Tx, e StripeEvent, now time.Time) error {
-	applied, err := applyEvent(ctx, tx, e, now)
+func (s *Store) applyKept(ctx context.Context, tx *sqlx.Tx, e StripeEvent, now time.Time) error {
+	applied, err := s.applyEvent(ctx, tx, e, now)
 	if err != nil || !applied {
 		return err
 	}
@@ -362,7 +395,7 @@ func applyKept(ctx context.Context, tx *sqlx.Tx, e StripeEvent, now time.Time) e
 
 // applyEvent applies one webhook and reports whether it could (false: the
 // payment it names is not in this database yet).
-func applyEvent(ctx context.Context, tx *sqlx.Tx, e StripeEvent, now time.Time) (bool, error) {
+func (s *Store) applyEvent(ctx context.Context, tx *sqlx.Tx, e StripeEvent, now time.Time) (bool, error) {
 	switch {
 	case e.Type == "checkout.session.completed" && e.Mode == "setup":
 		_, err := tx.ExecContext(ctx, `UPDATE users SET stripe_payment_method = $2, card_label = $3 WHERE stripe_customer_id = $1`, e.Customer, e.PaymentMethod, e.CardLabel)
@@ -377,12 +410,22 @@ func applyEvent(ctx context.Context, tx *sqlx.Tx, e StripeEvent, now time.Time) 
 		}
 		// amount_refunded is Stripe's running total: a late event carries a
 		// smaller one, so the larger is what Stripe holds.
-		_, err = tx.ExecContext(ctx, `
+		res, err := tx.ExecContext(ctx, `
 			UPDATE payments SET refunded_amount = GREATEST(refunded_amount, LEAST($2, amount)), updated_at = $3,
 			       status = CASE WHEN GREATEST(refunded_amount, LEAST($2, amount)) >= amount THEN 'refunded'
 			                     WHEN GREATEST(refunded_amount, LEAST($2, amount)) > 0 THEN 'partially_refunded' ELSE status END
-			WHERE id = $1 AND status IN ('succeeded', 'partially_refunded', 'refunded')`, p.ID, e.AmountRefunded, now)
-		return err == nil, err
+			WHERE id = $1 AND status IN ('succeeded', 'partially_refunded', 'refunded') AND refunded_amount < LEAST($2, amount)`, p.ID, e.AmountRefunded, now)
+		if err != nil {
+			return false, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return true, nil // Stripe holds no more than is recorded
+		}
+		after, err := paymentWhere(ctx, tx, `p.id = $1`, p.ID)
+		if err != nil {
+			return false, err
+		}
+		return true, s.mailRefund(ctx, tx, now, after, after.RefundedAmount-p.RefundedAmount, fmt.Sprintf("%d:%d", p.ID, after.RefundedAmount))
 	case e.Status != "":
 		p, err := paymentWhere(ctx, tx, `(p.id = $1 OR p.stripe_payment_intent = NULLIF($2, '') OR p.stripe_checkout_session = NULLIF($3, '')) FOR UPDATE`,
 			e.PaymentID, e.PaymentIntent, e.CheckoutSession)
@@ -393,7 +436,7 @@ func applyEvent(ctx context.Context, tx *sqlx.Tx, e StripeEvent, now time.Time) 
 			return false, err
 		}
 		o := Outcome{Status: e.Status, PaymentIntent: e.PaymentIntent, Amount: e.Amount, Currency: e.Currency, FailureReason: e.FailureReason}
-		return true, recordOutcome(ctx, tx, p, o, now, false)
+		return true, s.recordOutcome(ctx, tx, p, o, now, false)
 	}
 	return true, nil // a type we do not use: acknowledged
 }

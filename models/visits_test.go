@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -69,5 +70,59 @@ func TestCloseForgottenVisitsOnTwoInstances(t *testing.T) {
 	f.s.DB.Get(&audits, `SELECT count(*) FROM audit_log WHERE action = 'visit.auto_checkout'`)
 	if len(rows) != 59 || audits != 59 {
 		t.Fatalf("%d automatic check-outs, %d audit rows", len(rows), audits)
+	}
+}
+
+// A guest's entry scan and their cancel race for every seat, from two
+// instances: each seat ends either used (guest inside, RSVP confirmed) or
+// given up (RSVP cancelled, nobody inside), never both.
+func TestCancelAndEntryRaceForTheSeat(t *testing.T) {
+	f := newFixture(t, 100)
+	ctx := context.Background()
+	e, _ := f.s.EventByID(ctx, f.event)
+	other := &models.Store{DB: f.s.DB, Tickets: f.s.Tickets} // a second instance
+	at := e.StartsAt.Add(10 * time.Minute)
+	gs := f.guests(t, 40)
+	var wg sync.WaitGroup
+	for i, g := range gs {
+		r := f.reserve(t, g)
+		wg.Go(func() {
+			if _, err := f.s.Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn,
+				At: at, Key: fmt.Sprintf("race-key-%03d", i), Now: at}); err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Go(func() {
+			if _, _, err := other.CancelRSVP(ctx, r.ID, g.ID, at); err != nil && !errors.Is(err, models.ErrInside) {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var seats []struct {
+		Status string `db:"status"`
+		Inside bool   `db:"inside"`
+	}
+	if err := f.s.DB.Select(&seats, `SELECT r.status, EXISTS (SELECT 1 FROM visits v WHERE v.rsvp_id = r.id AND v.checked_out_at IS NULL) AS inside
+		FROM rsvps r WHERE r.event_id = $1`, f.event); err != nil {
+		t.Fatal(err)
+	}
+	used, given := 0, 0
+	for _, s := range seats {
+		switch {
+		case s.Inside && s.Status == models.RSVPConfirmed:
+			used++
+		case !s.Inside && s.Status == models.RSVPCancelled:
+			given++
+		default:
+			t.Fatalf("a seat is %s with its holder inside=%v", s.Status, s.Inside)
+		}
+	}
+	if used+given != len(gs) || used == 0 {
+		t.Fatalf("%d seats used, %d given up, of %d", used, given, len(gs))
+	}
+	e, _ = f.s.EventByID(ctx, f.event)
+	if e.ConfirmedCount != used {
+		t.Fatalf("confirmed count %d, want %d", e.ConfirmedCount, used)
 	}
 }

@@ -256,6 +256,21 @@ func (s *Service) ChargeVisit(ctx context.Context, visitID int64, method string,
 	return s.settle(ctx, p)
 }
 
+// PayNow returns the page where a guest pays what a visit owes by card: the
+// one already open for it (staff may have shown its QR), else a new one. It
+// is the same payment as pay-by-phone, started by the guest.
+func (s *Service) PayNow(ctx context.Context, visitID, actorID int64) (string, error) {
+	url, err := s.store.OpenPhonePage(ctx, visitID)
+	if !errors.Is(err, models.ErrNotFound) {
+		return url, err
+	}
+	p, err := s.ChargeVisit(ctx, visitID, models.PayByPhone, actorID)
+	if err != nil {
+		return "", err
+	}
+	return s.store.CheckoutURL(ctx, p.ID)
+}
+
 func (s *Service) startPhonePayment(ctx context.Context, p models.Payment) (models.Payment, error) {
 	p, ok, err := s.store.ClaimPayment(ctx, p.ID, s.now(), s.lease())
 	if err != nil || !ok {
