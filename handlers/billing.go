@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -146,20 +145,11 @@ func (a *App) refundPayment(c echo.Context) error {
 	return a.seeOther(c, back, "Refunded "+models.FormatMoney(amount, p.Currency)+". Hand it back to the guest.")
 }
 
-// parseMoney reads "2.50" (or "250" for zero-decimal currencies) as minor units.
+// parseMoney reads a positive amount typed in major units ("2.50", or "250"
+// in a zero-decimal currency) as minor units, up to models.MaxAmount.
 func parseMoney(s, currency string) (int64, bool) {
-	s = strings.TrimSpace(s)
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	dec := models.CurrencyDecimals(currency)
-	if s == "" || (hasFrac && (dec == 0 || len(frac) == 0 || len(frac) > dec)) {
-		return 0, false
-	}
-	frac += strings.Repeat("0", dec-len(frac))
-	n, err := strconv.ParseInt(whole+frac, 10, 64)
-	if err != nil || n <= 0 || strings.HasPrefix(s, "+") {
-		return 0, false
-	}
-	return n, true
+	n, err := models.ParseMoney(s, currency, models.MaxAmount)
+	return n, err == nil && n > 0
 }
 
 func methodName(m string) string {

@@ -78,7 +78,7 @@ func (a *App) staffBillsCSV(c echo.Context) error {
 		}
 		_ = w.Write([]string{strconv.FormatInt(o.ID, 10), o.EventStartsAt.In(loc).Format("2006-01-02"), csvSafe(o.EventTitle), csvSafe(o.GuestName),
 			o.CheckedInAt.In(loc).Format("2006-01-02 15:04"), o.CheckedOutAt.In(loc).Format("2006-01-02 15:04"),
-			strconv.Itoa(minutes), majorUnits(*o.Amount, o.Currency), o.Currency, state})
+			strconv.Itoa(minutes), models.MajorUnits(*o.Amount, o.Currency), o.Currency, state})
 	}
 	w.Flush()
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="clockroom-bills.csv"`)

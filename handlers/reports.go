@@ -39,7 +39,7 @@ func (a *App) staffReportsCSV(c echo.Context) error {
 	_ = w.Write([]string{"date", "night", "currency", "rsvps", "attended", "no_shows", "walk_ins", "minutes", "average_stay_minutes",
 		"card", "cash", "terminal", "waived", "refunds", "revenue", "outstanding", "needing_review"})
 	for _, r := range rs {
-		m := func(v int64) string { return majorUnits(v, r.Currency) }
+		m := func(v int64) string { return models.MajorUnits(v, r.Currency) }
 		_ = w.Write([]string{r.StartsAt.In(venue.Location()).Format("2006-01-02"), csvSafe(r.Title), r.Currency,
 			strconv.Itoa(r.RSVPs), strconv.Itoa(r.Attended), strconv.Itoa(r.NoShows), strconv.Itoa(r.WalkIns),
 			strconv.FormatInt(r.Minutes, 10), strconv.FormatFloat(r.AverageStay, 'f', 1, 64),
@@ -50,14 +50,3 @@ func (a *App) staffReportsCSV(c echo.Context) error {
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", []byte(b.String()))
 }
 
-// majorUnits writes minor units as a plain decimal: 435 GBP is "4.35".
-func majorUnits(v int64, currency string) string {
-	if models.CurrencyDecimals(currency) == 0 {
-		return strconv.FormatInt(v, 10)
-	}
-	sign := ""
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	return sign + strconv.FormatInt(v/100, 10) + "." + strconv.FormatInt(v%100/10, 10) + strconv.FormatInt(v%10, 10)
-}

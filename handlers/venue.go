@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -35,7 +36,7 @@ func venueFormFrom(v models.Venue) venueForm {
 		f.HoldAtCheckin = "on"
 	}
 	if v.HoldAmount != nil {
-		f.HoldAmount = majorUnits(*v.HoldAmount, v.Currency)
+		f.HoldAmount = models.MajorUnits(*v.HoldAmount, v.Currency)
 	}
 	return f
 }
@@ -49,7 +50,7 @@ func (f venueForm) validate(v models.Venue, largest int) (models.Venue, fieldErr
 	_, err := time.LoadLocation(v.TimeZone)
 	errs.check(v.TimeZone != "" && err == nil, "time_zone", "Enter a time zone like Europe/London.")
 	v.Currency = strings.ToUpper(strings.TrimSpace(f.Currency))
-	errs.check(len(v.Currency) == 3 && strings.Trim(v.Currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "", "currency", "Enter a three-letter currency code like GBP or EUR.")
+	errs.check(models.ValidCurrency(v.Currency), "currency", "Enter an ISO 4217 currency code like GBP, EUR or JPY.")
 	n, err := strconv.Atoi(strings.TrimSpace(f.RoomCapacity))
 	errs.check(err == nil && n >= 1 && n <= 10000, "room_capacity", "Enter how many people the room holds safely, from 1 to 10000.")
 	errs.check(err != nil || n >= largest, "room_capacity", fmt.Sprintf("A night still to come has %d seats; the room limit cannot be lower.", largest))
@@ -106,24 +107,25 @@ type tariffFields struct{ PerMinute, MinimumCharge, DailyCap, GraceMinutes strin
 // parse reads the fields in currency, adding a message per wrong field.
 func (f tariffFields) parse(currency string, errs fieldErrors) models.Tariff {
 	var t models.Tariff
-	money := func(field, s string, optional bool) *int64 {
+	money := func(field, s string, optional bool, max int64) *int64 {
 		s = strings.TrimSpace(s)
 		if s == "" && optional {
 			return nil
 		}
-		if strings.Trim(s, "0.") == "" && s != "" {
-			zero := int64(0)
-			return &zero
+		amount, err := models.ParseMoney(s, currency, max)
+		switch {
+		case errors.Is(err, models.ErrTooMuch):
+			errs.check(false, field, "That is more than Clockroom takes: at most "+models.FormatMoney(max, currency)+".")
+		case err != nil:
+			errs.check(false, field, "Enter an amount like "+models.MajorUnits(8, currency)+" (or leave it empty where allowed).")
 		}
-		amount, ok := parseMoney(s, currency)
-		errs.check(ok, field, "Enter an amount like 0.08 (or leave it empty where allowed).")
 		return &amount
 	}
-	if pm := money("per_minute", f.PerMinute, false); pm != nil {
+	if pm := money("per_minute", f.PerMinute, false, models.MaxPerMinute); pm != nil {
 		t.PerMinute = *pm
 	}
-	t.MinimumCharge = money("minimum_charge", f.MinimumCharge, true)
-	t.DailyCap = money("daily_cap", f.DailyCap, true)
+	t.MinimumCharge = money("minimum_charge", f.MinimumCharge, true, models.MaxAmount)
+	t.DailyCap = money("daily_cap", f.DailyCap, true, models.MaxAmount)
 	if t.DailyCap != nil {
 		errs.check(*t.DailyCap > 0, "daily_cap", "A daily cap must be more than zero, or left empty.")
 	}
@@ -142,7 +144,7 @@ func tariffFieldsFrom(t models.Tariff, currency string) tariffFields {
 		if p == nil {
 			return ""
 		}
-		return majorUnits(*p, currency)
+		return models.MajorUnits(*p, currency)
 	}
-	return tariffFields{majorUnits(t.PerMinute, currency), opt(t.MinimumCharge), opt(t.DailyCap), strconv.Itoa(t.GraceMinutes)}
+	return tariffFields{models.MajorUnits(t.PerMinute, currency), opt(t.MinimumCharge), opt(t.DailyCap), strconv.Itoa(t.GraceMinutes)}
 }

@@ -22,7 +22,10 @@ func TestAdminEditsTheTariff(t *testing.T) {
 	bad := []struct{ field, value, msg string }{
 		{"name", "", "Give the venue a name"},
 		{"time_zone", "Mars/Olympus", "Enter a time zone like Europe/London."},
-		{"currency", "EURO", "three-letter currency code"},
+		{"currency", "EURO", "ISO 4217 currency code"},
+		{"currency", "ABC", "ISO 4217 currency code"},
+		{"per_minute", "92233720368547758.07", "at most €10,000.00"},
+		{"daily_cap", "10000000.01", "at most €10,000,000.00"},
 		{"room_capacity", "30", "A night still to come has 40 seats"},
 		{"per_minute", "ten pence", "Enter an amount like 0.08"},
 		{"daily_cap", "0", "more than zero"},

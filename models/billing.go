@@ -1,8 +1,7 @@
 package models
 
 import (
-	"fmt"
-	"strings"
+	"math"
 	"time"
 )
 
@@ -44,56 +43,29 @@ func ComputeBill(t Tariff, in, out time.Time) Bill {
 		return b
 	}
 	b.Minutes = int((d + time.Minute - 1) / time.Minute)
-	b.Gross = int64(b.Minutes) * t.PerMinute
+	b.Gross = mulCapped(int64(b.Minutes), t.PerMinute)
 	b.Amount = b.Gross
 	if t.MinimumCharge != nil && b.Amount < *t.MinimumCharge {
 		b.Amount, b.Applied = *t.MinimumCharge, AppliedMinimum
 	}
 	if t.DailyCap != nil {
 		days := int64((d + 24*time.Hour - 1) / (24 * time.Hour))
-		if capped := *t.DailyCap * days; b.Amount > capped {
+		if capped := mulCapped(*t.DailyCap, days); b.Amount > capped {
 			b.Amount, b.Applied = capped, AppliedCap
 		}
 	}
 	return b
 }
 
-// zeroDecimal lists ISO 4217 currencies with no minor unit (Stripe's list).
-var zeroDecimal = map[string]bool{
-	"BIF": true, "CLP": true, "DJF": true, "GNF": true, "JPY": true, "KMF": true, "KRW": true, "MGA": true,
-	"PYG": true, "RWF": true, "UGX": true, "VND": true, "VUV": true, "XAF": true, "XOF": true, "XPF": true,
-}
-
-var currencySymbols = map[string]string{"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "CHF": "CHF ", "SEK": "kr ", "NOK": "kr ", "DKK": "kr "}
-
-// CurrencyDecimals is how many minor-unit digits currency has.
-func CurrencyDecimals(currency string) int {
-	if zeroDecimal[strings.ToUpper(currency)] {
+// mulCapped multiplies two non-negative amounts, giving the largest int64
+// instead of wrapping round: no tariff, however wrong, makes a bill
+// negative or small. (Inputs are bounded too, see MaxPerMinute.)
+func mulCapped(a, b int64) int64 {
+	if a <= 0 || b <= 0 {
 		return 0
 	}
-	return 2
-}
-
-// FormatMoney shows an amount in minor units for people: £4.35, ¥500.
-func FormatMoney(amount int64, currency string) string {
-	sign := ""
-	if amount < 0 {
-		sign, amount = "-", -amount
+	if a > math.MaxInt64/b {
+		return math.MaxInt64
 	}
-	sym, ok := currencySymbols[strings.ToUpper(currency)]
-	if !ok {
-		sym = strings.ToUpper(currency) + " "
-	}
-	if CurrencyDecimals(currency) == 0 {
-		return sign + sym + groupThousands(amount)
-	}
-	return fmt.Sprintf("%s%s%s.%02d", sign, sym, groupThousands(amount/100), amount%100)
-}
-
-func groupThousands(n int64) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+	return a * b
 }

@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -107,6 +108,84 @@ func TestFormatMoney(t *testing.T) {
 	for want, c := range cases {
 		if got := models.FormatMoney(c.amount, c.currency); got != want {
 			t.Errorf("FormatMoney(%d, %s) = %q, want %q", c.amount, c.currency, got, want)
+		}
+	}
+}
+
+// The tariff cannot overflow: over the whole range of every input, the
+// bill is never negative, never above the cap for the days stayed (which
+// itself saturates rather than wraps), and never less for a longer stay.
+func TestComputeBillOverTheWholeInputRange(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	edge := func() int64 {
+		switch r.IntN(4) {
+		case 0:
+			return math.MaxInt64 - r.Int64N(3)
+		case 1:
+			return r.Int64N(3)
+		case 2:
+			return r.Int64N(math.MaxInt64)
+		}
+		return 1 << r.IntN(63)
+	}
+	optional := func() *int64 {
+		if r.IntN(3) == 0 {
+			return nil
+		}
+		return ptr(edge())
+	}
+	for range 20000 {
+		tariff := models.Tariff{PerMinute: edge(), MinimumCharge: optional(), DailyCap: optional(), GraceMinutes: r.IntN(1 << 20)}
+		d1 := time.Duration(r.Int64N(int64(100 * 365 * 24 * time.Hour)))
+		d2 := d1 + time.Duration(r.Int64N(int64(1000*time.Hour)))
+		b1, b2 := models.ComputeBill(tariff, at, at.Add(d1)), models.ComputeBill(tariff, at, at.Add(d2))
+		if b1.Amount < 0 || b1.Gross < 0 || b1.Minutes < 0 {
+			t.Fatalf("%+v for %v: negative bill %+v", tariff, d1, b1)
+		}
+		if tariff.DailyCap != nil && b1.Amount > *tariff.DailyCap && d1 <= 24*time.Hour {
+			t.Fatalf("%+v for %v: %d above the cap", tariff, d1, b1.Amount)
+		}
+		if b2.Amount < b1.Amount {
+			t.Fatalf("%+v: a longer stay (%v) cost %d, less than %d for %v", tariff, d2, b2.Amount, b1.Amount, d1)
+		}
+	}
+}
+
+func TestCurrencies(t *testing.T) {
+	for code, want := range map[string]int{"GBP": 2, "JPY": 0, "KWD": 3, "BHD": 3, "CLP": 0, "EUR": 2} {
+		if got := models.CurrencyDecimals(code); got != want {
+			t.Errorf("%s has %d decimals, want %d", code, got, want)
+		}
+	}
+	for code, want := range map[string]bool{"GBP": true, "KWD": true, "XOF": true, "ABC": false, "XAU": false, "XXX": false, "gbp": false, "GB": false} {
+		if got := models.ValidCurrency(code); got != want {
+			t.Errorf("ValidCurrency(%q) = %v", code, got)
+		}
+	}
+	for want, c := range map[string]struct {
+		amount int64
+		code   string
+	}{"KWD 1.250": {1250, "KWD"}, "KWD 0.005": {5, "KWD"}, "¥500": {500, "JPY"}, "-£0.05": {-5, "GBP"}} {
+		if got := models.FormatMoney(c.amount, c.code); got != want {
+			t.Errorf("FormatMoney(%d, %s) = %q, want %q", c.amount, c.code, got, want)
+		}
+	}
+	if got := models.MajorUnits(math.MinInt64, "GBP"); got != "-92233720368547758.08" {
+		t.Errorf("MajorUnits(MinInt64) = %q", got)
+	}
+	for _, c := range []struct {
+		in, code string
+		want     int64
+		ok       bool
+	}{
+		{"2.50", "GBP", 250, true}, {"1.250", "KWD", 1250, true}, {"1.2501", "KWD", 0, false}, {"500", "JPY", 500, true},
+		{"5.00", "JPY", 0, false}, {"0", "GBP", 0, true}, {"+1", "GBP", 0, false}, {"1e3", "GBP", 0, false}, {" 7 ", "GBP", 700, true},
+		{"92233720368547758.07", "GBP", 0, false}, {"10000000.00", "GBP", models.MaxAmount, true}, {"10000000.01", "GBP", 0, false},
+		{"0000000000000000000001.00", "GBP", 100, true},
+	} {
+		if got, err := models.ParseMoney(c.in, c.code, models.MaxAmount); got != c.want || (err == nil) != c.ok {
+			t.Errorf("ParseMoney(%q, %s) = %d, %v; want %d, %v", c.in, c.code, got, err, c.want, c.ok)
 		}
 	}
 }
