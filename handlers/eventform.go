@@ -38,6 +38,7 @@ type eventRules struct {
 	Now          time.Time
 	IsNew        bool
 	Currency     string
+	Venue        models.Venue // its ceilings bound a night's own price
 }
 
 // validate checks every field and returns the event to save, or the
@@ -82,6 +83,10 @@ func (f eventForm) validate(r eventRules) (models.EventInput, fieldErrors) {
 	}
 	if f.OwnTariff == "on" {
 		t := tariffFields{f.PerMinute, f.MinimumCharge, f.DailyCap, f.GraceMinutes}.parse(r.Currency, errs)
+		if errs.valid() {
+			field, why := r.Venue.CheckNightPrice(t)
+			errs.check(field == "", field, priceWords(why, field, r.Venue))
+		}
 		in.Tariff = &t
 	}
 	return in, errs

@@ -64,7 +64,7 @@ func (a *App) createEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, errs := f.validate(eventRules{Loc: venue.Location(), RoomCapacity: venue.RoomCapacity, Now: a.now(), IsNew: true, Currency: venue.Currency})
+	in, errs := f.validate(eventRules{Loc: venue.Location(), RoomCapacity: venue.RoomCapacity, Now: a.now(), IsNew: true, Currency: venue.Currency, Venue: venue})
 	if !errs.valid() {
 		return a.render(c, http.StatusUnprocessableEntity, "event_form", page{Title: "New night", Form: f, Errors: errs, Data: eventFormPage{Venue: venue}})
 	}
@@ -108,7 +108,7 @@ func (a *App) updateEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, errs := f.validate(eventRules{Loc: venue.Location(), RoomCapacity: venue.RoomCapacity, Now: a.now(), Currency: venue.Currency})
+	in, errs := f.validate(eventRules{Loc: venue.Location(), RoomCapacity: venue.RoomCapacity, Now: a.now(), Currency: venue.Currency, Venue: venue})
 	var promoted []models.RSVP
 	if errs.valid() {
 		promoted, err = a.store.UpdateEvent(ctx, e.ID, currentUser(c).ID, in, a.now())

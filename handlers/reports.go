@@ -49,4 +49,3 @@ func (a *App) staffReportsCSV(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="clockroom-reports.csv"`)
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", []byte(b.String()))
 }
-

@@ -26,6 +26,10 @@ type venueForm struct {
 	GraceMinutes  string `form:"grace_minutes"`
 	HoldAtCheckin string `form:"hold_at_checkin"`
 	HoldAmount    string `form:"hold_amount"`
+	// The admins' rules for hosts' prices and automatic card charges.
+	MaxPerMinute    string `form:"max_per_minute"`
+	MaxDailyCap     string `form:"max_daily_cap"`
+	AutoChargeLimit string `form:"auto_charge_limit"`
 }
 
 func venueFormFrom(v models.Venue) venueForm {
@@ -35,9 +39,13 @@ func venueFormFrom(v models.Venue) venueForm {
 	if v.HoldAtCheckin {
 		f.HoldAtCheckin = "on"
 	}
-	if v.HoldAmount != nil {
-		f.HoldAmount = models.MajorUnits(*v.HoldAmount, v.Currency)
+	opt := func(p *int64) string {
+		if p == nil {
+			return ""
+		}
+		return models.MajorUnits(*p, v.Currency)
 	}
+	f.HoldAmount, f.MaxPerMinute, f.MaxDailyCap, f.AutoChargeLimit = opt(v.HoldAmount), opt(v.MaxPerMinute), opt(v.MaxDailyCap), opt(v.AutoChargeLimit)
 	return f
 }
 
@@ -63,6 +71,12 @@ func (f venueForm) validate(v models.Venue, largest int) (models.Venue, fieldErr
 		v.HoldAmount = &n
 	}
 	errs.check(!v.HoldAtCheckin || v.DailyCap != nil || v.HoldAmount != nil, "hold_amount", "With no daily cap, say how much to hold at check-in.")
+	v.MaxPerMinute = optionalMoney(errs, "max_per_minute", f.MaxPerMinute, v.Currency, models.MaxPerMinute)
+	v.MaxDailyCap = optionalMoney(errs, "max_daily_cap", f.MaxDailyCap, v.Currency, models.MaxAmount)
+	v.AutoChargeLimit = optionalMoney(errs, "auto_charge_limit", f.AutoChargeLimit, v.Currency, models.MaxAmount)
+	for field, p := range map[string]*int64{"max_daily_cap": v.MaxDailyCap, "auto_charge_limit": v.AutoChargeLimit} {
+		errs.check(p == nil || *p > 0, field, "Enter an amount above zero, or leave it empty.")
+	}
 	return v, errs
 }
 
@@ -75,7 +89,7 @@ func (a *App) adminVenue(c echo.Context) error {
 	return a.render(c, http.StatusOK, "admin_venue", page{Title: "Venue and tariff", Form: venueFormFrom(v), Data: v})
 }
 
-// updateVenue saves the venue and tariff. New prices apply to stays that end
+// updateVenue saves the venue and tariff. New prices apply to stays that start
 // after the change; bills already made keep their amounts.
 func (a *App) updateVenue(c echo.Context) error {
 	var f venueForm
@@ -98,7 +112,7 @@ func (a *App) updateVenue(c echo.Context) error {
 	if err := a.store.UpdateVenue(ctx, nv, currentUser(c).ID, a.now()); err != nil {
 		return err
 	}
-	return a.seeOther(c, "/admin/venue", "Saved. The new tariff applies to stays that end from now on.")
+	return a.seeOther(c, "/admin/venue", "Saved. The new tariff applies to guests admitted from now on; guests inside keep the price they came in under.")
 }
 
 // tariffFields are a tariff as typed into a form, money in major units.
@@ -108,18 +122,11 @@ type tariffFields struct{ PerMinute, MinimumCharge, DailyCap, GraceMinutes strin
 func (f tariffFields) parse(currency string, errs fieldErrors) models.Tariff {
 	var t models.Tariff
 	money := func(field, s string, optional bool, max int64) *int64 {
-		s = strings.TrimSpace(s)
-		if s == "" && optional {
+		if strings.TrimSpace(s) == "" && !optional {
+			errs.check(false, field, "Enter an amount like "+models.MajorUnits(8, currency)+".")
 			return nil
 		}
-		amount, err := models.ParseMoney(s, currency, max)
-		switch {
-		case errors.Is(err, models.ErrTooMuch):
-			errs.check(false, field, "That is more than Clockroom takes: at most "+models.FormatMoney(max, currency)+".")
-		case err != nil:
-			errs.check(false, field, "Enter an amount like "+models.MajorUnits(8, currency)+" (or leave it empty where allowed).")
-		}
-		return &amount
+		return optionalMoney(errs, field, s, currency, max)
 	}
 	if pm := money("per_minute", f.PerMinute, false, models.MaxPerMinute); pm != nil {
 		t.PerMinute = *pm
@@ -136,6 +143,23 @@ func (f tariffFields) parse(currency string, errs fieldErrors) models.Tariff {
 	errs.check(err == nil && g >= 0 && g <= 240, "grace_minutes", "Enter the free minutes, from 0 to 240.")
 	t.GraceMinutes = g
 	return t
+}
+
+// optionalMoney reads an amount typed in major units, nil when left empty,
+// adding the field's message when it is not an amount or above max.
+func optionalMoney(errs fieldErrors, field, s, currency string, max int64) *int64 {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	amount, err := models.ParseMoney(s, currency, max)
+	switch {
+	case errors.Is(err, models.ErrTooMuch):
+		errs.check(false, field, "That is more than Clockroom takes: at most "+models.FormatMoney(max, currency)+".")
+	case err != nil:
+		errs.check(false, field, "Enter an amount like "+models.MajorUnits(8, currency)+", or leave it empty where allowed.")
+	}
+	return &amount
 }
 
 // tariffFieldsFrom shows a tariff in a form.

@@ -41,6 +41,8 @@ func scanTimeWords(why models.ScanTimeProblem) string {
 		return "The scan's time is before the door opened."
 	case models.ScanBeforeCheckIn:
 		return "The exit scan's time is before the guest checked in."
+	case models.ScanAfterDoor:
+		return "The scan's time is after the door closed for this night."
 	}
 	return "The scan's time is not possible."
 }
@@ -52,6 +54,19 @@ func roomFullWords(full *models.RoomFullError, staff bool) string {
 		msg += " Staff can admit anyway with a reason."
 	}
 	return msg
+}
+
+// priceWords refuses a night's own price that breaks the venue's rules.
+func priceWords(why models.PriceProblem, field string, v models.Venue) string {
+	switch {
+	case why == models.PriceNeedsCap:
+		return "A night with its own price needs a daily cap, so no guest's bill runs without a limit."
+	case field == "per_minute" && v.MaxPerMinute != nil:
+		return "The venue allows at most " + models.FormatMoney(*v.MaxPerMinute, v.Currency) + " a minute."
+	case field == "daily_cap" && v.MaxDailyCap != nil:
+		return "The venue allows a daily cap of at most " + models.FormatMoney(*v.MaxDailyCap, v.Currency) + "."
+	}
+	return "The venue does not allow this price."
 }
 
 // throttledWords asks someone locked out of signing in to wait.

@@ -33,8 +33,10 @@ const (
 
 // Door timing.
 const (
-	DoorOpensBefore = time.Hour       // the door opens this long before the event starts
-	MaxClockSkew    = 2 * time.Minute // a device clock may run this far ahead
+	DoorOpensBefore = time.Hour        // the door opens this long before the event starts
+	DoorClosesAfter = time.Hour        // queued exits are taken this long after the event ends
+	MaxClockSkew    = 2 * time.Minute  // a device clock may run this far ahead
+	ReviewAfter     = 15 * time.Minute // a queued scan older than this is flagged for staff
 )
 
 // ScanTimeError refuses a queued scan whose time is out of bounds.
@@ -50,6 +52,7 @@ const (
 	ScanInFuture      ScanTimeProblem = "in_future"
 	ScanBeforeDoor    ScanTimeProblem = "before_door"
 	ScanBeforeCheckIn ScanTimeProblem = "before_check_in"
+	ScanAfterDoor     ScanTimeProblem = "after_door"
 )
 
 // RoomFullError refuses a walk-in when the room is at its safe limit.
@@ -151,7 +154,7 @@ func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error)
 		if resp, err = storedScan(ctx, tx, req.Key); !errors.Is(err, sql.ErrNoRows) {
 			return err // a replay (err nil), or a failure
 		}
-		if err := checkScanTime(req, e); err != nil {
+		if err := checkScanTime(&req, e); err != nil {
 			return err
 		}
 		var visitID, rsvpID *int64
@@ -195,20 +198,29 @@ func storedScan(ctx context.Context, q sqlx.QueryerContext, key string) (ScanRes
 	return resp, json.Unmarshal(stored, &resp)
 }
 
-// checkScanTime bounds a queued scan's time: not in the future, not before
-// the door opened.
-func checkScanTime(req ScanRequest, e Event) error {
+// checkScanTime bounds a queued scan's time: inside the night's door
+// window and not in the future. A device clock a little ahead is read as
+// now, so no stored time is ever later than the server's clock.
+func checkScanTime(req *ScanRequest, e Event) error {
 	if !req.Queued {
 		return nil
 	}
-	if req.At.After(req.Now.Add(MaxClockSkew)) {
+	switch {
+	case req.At.After(req.Now.Add(MaxClockSkew)):
 		return &ScanTimeError{Why: ScanInFuture}
-	}
-	if req.At.Before(e.StartsAt.Add(-DoorOpensBefore)) {
+	case req.At.Before(e.StartsAt.Add(-DoorOpensBefore)):
 		return &ScanTimeError{Why: ScanBeforeDoor}
+	case req.At.After(e.EndsAt.Add(DoorClosesAfter)):
+		return &ScanTimeError{Why: ScanAfterDoor}
+	case req.At.After(req.Now):
+		req.At = req.Now
 	}
 	return nil
 }
+
+// stale reports whether a queued scan is old enough for staff to look at
+// the times it set.
+func (req ScanRequest) stale() bool { return req.Queued && req.Now.Sub(req.At) > ReviewAfter }
 
 type ticketHolder struct {
 	RSVP
@@ -279,8 +291,10 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 	}
 	var v Visit
 	err = tx.GetContext(ctx, &v.ID, `
-		INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device, created_at)
-		VALUES ($1, $2, $3, NULLIF($4, 0), $5, $6) RETURNING id`, e.ID, h.ID, req.At, req.ActorID, req.Device, req.Now)
+		INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device, created_at, needs_review,
+		                    per_minute, minimum_charge, daily_cap, grace_minutes)
+		SELECT $1, $2, $3, NULLIF($4, 0), $5, $6, $7, t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes
+		FROM (`+tariffOfEvent+`) t RETURNING id`, e.ID, h.ID, req.At, req.ActorID, req.Device, req.Now, req.stale())
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
@@ -293,7 +307,7 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 }
 
 func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h ticketHolder, who *Attendee) (ScanResponse, *int64, *int64, error) {
-	t, currency, err := eventTariff(ctx, tx, h.EventID)
+	_, currency, err := eventTariff(ctx, tx, h.EventID)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
@@ -306,7 +320,7 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 		if err != nil {
 			return ScanResponse{}, nil, nil, err
 		}
-		b := storedBill(t, last)
+		b := storedBill(last)
 		return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(last, &b, currency), AlreadyOut: true,
 			Message: "Already checked out at " + last.CheckedOutAt.In(s.loc(ctx, tx)).Format("15:04") + "."}, &last.ID, &h.ID, nil
 	}
@@ -317,7 +331,7 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 		return ScanResponse{}, nil, nil, &ScanTimeError{Why: ScanBeforeCheckIn}
 	}
 	at := maxTime(req.At, open.CheckedInAt)
-	closed, b, err := closeVisit(ctx, tx, open, at, req.ActorID, EndedByScan, req.Device, false)
+	closed, b, err := closeVisit(ctx, tx, open, at, req.ActorID, EndedByScan, req.Device, open.NeedsReview || req.stale())
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
@@ -395,8 +409,10 @@ func (s *Store) WalkIn(ctx context.Context, req WalkInRequest) (Visit, error) {
 			return &RoomFullError{Inside: inside, Capacity: limit}
 		}
 		err = tx.GetContext(ctx, &v.ID, `
-			INSERT INTO visits (event_id, walk_in_name, walk_in_email, checked_in_at, checked_in_by, checked_in_device, created_at)
-			VALUES ($1, $2, NULLIF($3, ''), $4, NULLIF($5, 0), $6, $4) RETURNING id`,
+			INSERT INTO visits (event_id, walk_in_name, walk_in_email, checked_in_at, checked_in_by, checked_in_device, created_at,
+			                    per_minute, minimum_charge, daily_cap, grace_minutes)
+			SELECT $1, $2, NULLIF($3, ''), $4, NULLIF($5, 0), $6, $4, t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes
+			FROM (`+tariffOfEvent+`) t RETURNING id`,
 			e.ID, strings.TrimSpace(req.Name), NormalizeEmail(req.Email), req.Now, req.ActorID, req.Device)
 		if err != nil {
 			return err

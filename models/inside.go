@@ -11,7 +11,7 @@ type Inside struct {
 	EventTitle string `db:"event_title"`
 	HoldFailed bool   `db:"hold_failed"` // the hold at check-in did not go through
 	Bill       Bill   `db:"-"`
-	Currency   string `db:"-"`
+	Currency   string `db:"currency"`
 	CapLeft    *int64 `db:"-"` // how much more until the daily cap, when there is one
 }
 
@@ -20,26 +20,15 @@ type Inside struct {
 func (s *Store) InsideNow(ctx context.Context, now time.Time) ([]Inside, error) {
 	var rows []Inside
 	if err := s.DB.SelectContext(ctx, &rows, `
-		SELECT `+visitColumns+`, e.title AS event_title,
+		SELECT `+visitColumns+`, e.title AS event_title, ve.currency,
 		       EXISTS (SELECT 1 FROM payments p WHERE p.visit_id = v.id AND p.is_hold AND p.status = 'failed') AS hold_failed
-		FROM visits v JOIN events e ON e.id = v.event_id
+		FROM visits v JOIN events e ON e.id = v.event_id JOIN venues ve ON ve.id = e.venue_id
 		WHERE v.checked_out_at IS NULL
 		ORDER BY v.checked_in_at, v.id`); err != nil {
 		return nil, err
 	}
-	tariffs := map[int64]Tariff{}
-	currencies := map[int64]string{}
 	for i := range rows {
-		id := rows[i].EventID
-		if _, ok := tariffs[id]; !ok {
-			t, c, err := eventTariff(ctx, s.DB, id)
-			if err != nil {
-				return nil, err
-			}
-			tariffs[id], currencies[id] = t, c
-		}
-		rows[i].Bill, rows[i].CapLeft = meter(tariffs[id], rows[i].CheckedInAt, now)
-		rows[i].Currency = currencies[id]
+		rows[i].Bill, rows[i].CapLeft = meter(rows[i].Tariff, rows[i].CheckedInAt, now)
 	}
 	return rows, nil
 }
@@ -63,11 +52,11 @@ func (s *Store) OpenVisitFor(ctx context.Context, rsvpID int64, now time.Time) (
 	if err != nil {
 		return in, err
 	}
-	t, currency, err := eventTariff(ctx, s.DB, v.EventID)
+	_, currency, err := eventTariff(ctx, s.DB, v.EventID)
 	if err != nil {
 		return in, err
 	}
 	in.Visit, in.Currency = v, currency
-	in.Bill, in.CapLeft = meter(t, v.CheckedInAt, now)
+	in.Bill, in.CapLeft = meter(v.Tariff, v.CheckedInAt, now)
 	return in, nil
 }

@@ -18,7 +18,6 @@ const (
 // billFacts is what a bill's emails say, read in the caller's transaction.
 type billFacts struct {
 	VisitID  int64      `db:"id"`
-	EventID  int64      `db:"event_id"`
 	Email    string     `db:"email"`
 	Name     string     `db:"name"`
 	TicketID []byte     `db:"ticket_id"`
@@ -36,7 +35,7 @@ type billFacts struct {
 func billFactsOf(ctx context.Context, tx sqlx.QueryerContext, visitID int64) (billFacts, bool, error) {
 	var f billFacts
 	err := sqlx.GetContext(ctx, tx, &f, `
-		SELECT v.id, v.event_id, COALESCE(u.email, v.walk_in_email, '') AS email, COALESCE(u.name, v.walk_in_name) AS name,
+		SELECT v.id, COALESCE(u.email, v.walk_in_email, '') AS email, COALESCE(u.name, v.walk_in_name) AS name,
 		       r.ticket_id, e.title, ve.name AS venue, ve.currency, v.checked_in_at, v.checked_out_at, v.billed_minutes, v.amount
 		FROM visits v
 		JOIN events e ON e.id = v.event_id
@@ -50,16 +49,13 @@ func billFactsOf(ctx context.Context, tx sqlx.QueryerContext, visitID int64) (bi
 // stay says the stay and its bill in words: "Thu 3 Dec, 18:02–19:47, 105
 // minutes: £8.40 (the daily cap)".
 func (s *Store) stay(ctx context.Context, tx sqlx.QueryerContext, f billFacts) (string, error) {
-	t, _, err := eventTariff(ctx, tx, f.EventID)
+	v, err := visitWhere(ctx, tx, `v.id = $1`, f.VisitID)
 	if err != nil {
 		return "", err
 	}
-	b := ComputeBill(t, f.In, *f.Out)
+	b := storedBill(v)
 	loc := s.loc(ctx, tx)
 	rule := map[string]string{AppliedGrace: " (free: a stay within the grace period)", AppliedMinimum: " (the minimum charge)", AppliedCap: " (the daily cap)"}[b.Applied]
-	if b.Amount != *f.Amount {
-		rule = "" // the stored bill differs from today's tariff: say only what was billed
-	}
 	return fmt.Sprintf("%s–%s, %d minutes: %s%s", f.In.In(loc).Format("Mon 2 Jan, 15:04"), f.Out.In(loc).Format("15:04"),
 		*f.Minutes, FormatMoney(*f.Amount, f.Currency), rule), nil
 }

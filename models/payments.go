@@ -82,9 +82,8 @@ func (s *Store) CheckOut(ctx context.Context, visitID, actorID int64, device str
 			return err
 		}
 		if v.CheckedOutAt != nil {
-			t, _, err := eventTariff(ctx, tx, v.EventID)
-			b = storedBill(t, v)
-			return err
+			b = storedBill(v)
+			return nil
 		}
 		if v, b, err = closeVisit(ctx, tx, v, maxTime(now, v.CheckedInAt), actorID, EndedByStaff, device, false); err != nil {
 			return err
@@ -196,6 +195,14 @@ func (s *Store) payAsYouLeave(ctx context.Context, tx *sqlx.Tx, v Visit, actorID
 	}
 	if !hasCard {
 		return nil, s.mailBillDue(ctx, tx, now, v.ID)
+	}
+	var limit *int64
+	if err := tx.GetContext(ctx, &limit, `SELECT COALESCE(ve.auto_charge_limit, $2) FROM events e JOIN venues ve ON ve.id = e.venue_id
+		WHERE e.id = $1`, v.EventID, v.DailyCap); err != nil {
+		return nil, err
+	}
+	if limit != nil && *v.Amount > *limit {
+		return nil, nil // too much to take without a person: it waits for staff on the bills page
 	}
 	p, err := createPayment(ctx, tx, v, NewPayment{VisitID: v.ID, Method: PayCardOnFile, ActorID: actorID, Now: now})
 	if errors.Is(err, ErrAlreadyPaid) || errors.Is(err, ErrBelowCardMinimum) {

@@ -30,11 +30,12 @@ func (s *Store) VisitDetail(ctx context.Context, id int64, now time.Time) (Visit
 	if d.Venue, err = s.Venue(ctx); err != nil {
 		return d, err
 	}
-	if d.Tariff, d.Currency, err = eventTariff(ctx, s.DB, v.EventID); err != nil {
+	if _, d.Currency, err = eventTariff(ctx, s.DB, v.EventID); err != nil {
 		return d, err
 	}
+	d.Tariff = v.Tariff // the price the stay was admitted under
 	if v.CheckedOutAt != nil {
-		d.Bill = storedBill(d.Tariff, v)
+		d.Bill = storedBill(v)
 	} else {
 		d.Bill = ComputeBill(d.Tariff, v.CheckedInAt, now)
 	}

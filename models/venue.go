@@ -21,7 +21,37 @@ type Venue struct {
 	Tariff
 	HoldAtCheckin bool   `db:"hold_at_checkin"` // authorise money on a saved card at admission
 	HoldAmount    *int64 `db:"hold_amount"`     // what to hold when the tariff has no daily cap
+	// The admins' ceilings on the prices hosts may set for their nights
+	// (nil: no ceiling beyond MaxPerMinute and MaxAmount).
+	MaxPerMinute *int64 `db:"max_per_minute"`
+	MaxDailyCap  *int64 `db:"max_daily_cap"`
+	// AutoChargeLimit is the largest bill charged to a saved card without a
+	// staff click (nil: the stay's daily cap).
+	AutoChargeLimit *int64 `db:"auto_charge_limit"`
 }
+
+// CheckNightPrice says what is wrong with a host's price for a night under
+// the venue's ceilings: "" when it is within them.
+func (v Venue) CheckNightPrice(t Tariff) (field string, why PriceProblem) {
+	switch {
+	case v.MaxPerMinute != nil && t.PerMinute > *v.MaxPerMinute:
+		return "per_minute", PriceAboveCeiling
+	case t.DailyCap == nil:
+		return "daily_cap", PriceNeedsCap
+	case v.MaxDailyCap != nil && *t.DailyCap > *v.MaxDailyCap:
+		return "daily_cap", PriceAboveCeiling
+	}
+	return "", ""
+}
+
+// PriceProblem is why a night's own price is refused.
+type PriceProblem string
+
+// The ways a night's price can break the venue's rules.
+const (
+	PriceAboveCeiling PriceProblem = "above_ceiling"
+	PriceNeedsCap     PriceProblem = "needs_cap" // a night with its own price must cap a day
+)
 
 // HoldFor is what to authorise at check-in under tariff t, or 0 for no hold.
 func (v Venue) HoldFor(t Tariff) int64 {
@@ -54,7 +84,8 @@ func (v Venue) Location() *time.Location {
 	return loc
 }
 
-const venueColumns = `id, name, time_zone, currency, room_capacity, per_minute, minimum_charge, daily_cap, grace_minutes, hold_at_checkin, hold_amount`
+const venueColumns = `id, name, time_zone, currency, room_capacity, per_minute, minimum_charge, daily_cap, grace_minutes, hold_at_checkin, hold_amount,
+	max_per_minute, max_daily_cap, auto_charge_limit`
 
 // Venue returns the install's venue, or ErrNotFound before one is set up.
 func (s *Store) Venue(ctx context.Context) (Venue, error) {
@@ -80,9 +111,10 @@ func (s *Store) UpdateVenue(ctx context.Context, v Venue, actorID int64, now tim
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE venues SET name = $2, time_zone = $3, currency = $4, room_capacity = $5, per_minute = $6,
-			       minimum_charge = $7, daily_cap = $8, grace_minutes = $9, hold_at_checkin = $10, hold_amount = $11
+			       minimum_charge = $7, daily_cap = $8, grace_minutes = $9, hold_at_checkin = $10, hold_amount = $11,
+			       max_per_minute = $12, max_daily_cap = $13, auto_charge_limit = $14
 			WHERE id = $1`, v.ID, v.Name, v.TimeZone, v.Currency, v.RoomCapacity, v.PerMinute, v.MinimumCharge, v.DailyCap, v.GraceMinutes,
-			v.HoldAtCheckin, v.HoldAmount)
+			v.HoldAtCheckin, v.HoldAmount, v.MaxPerMinute, v.MaxDailyCap, v.AutoChargeLimit)
 		if err != nil {
 			return err
 		}

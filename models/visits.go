@@ -30,11 +30,15 @@ type Visit struct {
 	NeedsReview   bool       `db:"needs_review"`
 	BilledMinutes *int       `db:"billed_minutes"`
 	Amount        *int64     `db:"amount"`
+	// Tariff is the price the stay was admitted under: frozen then, so a
+	// later change to the venue's or the night's prices does not reach it.
+	Tariff
 }
 
 const visitColumns = `v.id, v.event_id, v.rsvp_id, v.walk_in_name,
 	COALESCE(v.walk_in_name, (SELECT u.name FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.id = v.rsvp_id)) AS guest_name,
-	v.checked_in_at, v.checked_out_at, v.ended_how, v.needs_review, v.billed_minutes, v.amount`
+	v.checked_in_at, v.checked_out_at, v.ended_how, v.needs_review, v.billed_minutes, v.amount,
+	v.per_minute, v.minimum_charge, v.daily_cap, v.grace_minutes`
 
 func visitWhere(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) (Visit, error) {
 	var v Visit
@@ -47,18 +51,22 @@ func visitWhere(ctx context.Context, q sqlx.QueryerContext, where string, args .
 
 // eventTariff is the tariff that prices stays at an event: the event's own
 // when it sets one, else the venue's; and the currency.
+// tariffOfEvent selects the tariff (and currency) that prices stays at the
+// event $1: its own, else the venue's.
+const tariffOfEvent = `
+	SELECT v.currency,
+	       CASE WHEN e.per_minute IS NULL THEN v.per_minute ELSE e.per_minute END AS per_minute,
+	       CASE WHEN e.per_minute IS NULL THEN v.minimum_charge ELSE e.minimum_charge END AS minimum_charge,
+	       CASE WHEN e.per_minute IS NULL THEN v.daily_cap ELSE e.daily_cap END AS daily_cap,
+	       CASE WHEN e.per_minute IS NULL THEN v.grace_minutes ELSE COALESCE(e.grace_minutes, 0) END AS grace_minutes
+	FROM events e JOIN venues v ON v.id = e.venue_id WHERE e.id = $1`
+
 func eventTariff(ctx context.Context, q sqlx.QueryerContext, eventID int64) (Tariff, string, error) {
 	var r struct {
 		Tariff
 		Currency string `db:"currency"`
 	}
-	err := sqlx.GetContext(ctx, q, &r, `
-		SELECT v.currency,
-		       CASE WHEN e.per_minute IS NULL THEN v.per_minute ELSE e.per_minute END AS per_minute,
-		       CASE WHEN e.per_minute IS NULL THEN v.minimum_charge ELSE e.minimum_charge END AS minimum_charge,
-		       CASE WHEN e.per_minute IS NULL THEN v.daily_cap ELSE e.daily_cap END AS daily_cap,
-		       CASE WHEN e.per_minute IS NULL THEN v.grace_minutes ELSE COALESCE(e.grace_minutes, 0) END AS grace_minutes
-		FROM events e JOIN venues v ON v.id = e.venue_id WHERE e.id = $1`, eventID)
+	err := sqlx.GetContext(ctx, q, &r, tariffOfEvent, eventID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Tariff{}, "", ErrNotFound
 	}
@@ -76,11 +84,7 @@ var errAlreadyClosed = errors.New("the visit was already closed")
 // the visit's row lock (or the event's).
 func closeVisit(ctx context.Context, tx *sqlx.Tx, v Visit, at time.Time, by int64, how, device string, review bool) (Visit, Bill, error) {
 	at = at.Truncate(time.Microsecond) // what PostgreSQL keeps, so the stored times give the same bill
-	t, _, err := eventTariff(ctx, tx, v.EventID)
-	if err != nil {
-		return v, Bill{}, err
-	}
-	b := ComputeBill(t, v.CheckedInAt, at)
+	b := ComputeBill(v.Tariff, v.CheckedInAt, at)
 	res, err := tx.ExecContext(ctx, `
 		UPDATE visits SET checked_out_at = $2, checked_out_by = NULLIF($3, 0), ended_how = $4, checked_out_device = $5,
 		       needs_review = $6, billed_minutes = $7, amount = $8
@@ -142,10 +146,10 @@ func (s *Store) VisitByID(ctx context.Context, id int64) (Visit, error) {
 }
 
 // storedBill is the bill of a closed visit as it was made: the stored
-// minutes and amount, with the breakdown recomputed only where it agrees
-// (the tariff may have changed since).
-func storedBill(t Tariff, v Visit) Bill {
-	b := ComputeBill(t, v.CheckedInAt, *v.CheckedOutAt)
+// minutes and amount, with the breakdown recomputed from the visit's frozen
+// tariff where it agrees.
+func storedBill(v Visit) Bill {
+	b := ComputeBill(v.Tariff, v.CheckedInAt, *v.CheckedOutAt)
 	if v.BilledMinutes != nil && v.Amount != nil && (b.Minutes != *v.BilledMinutes || b.Amount != *v.Amount) {
 		b = Bill{Minutes: *v.BilledMinutes, Amount: *v.Amount, Duration: v.CheckedOutAt.Sub(v.CheckedInAt)}
 	}

@@ -126,3 +126,36 @@ func TestCancelAndEntryRaceForTheSeat(t *testing.T) {
 		t.Fatalf("confirmed count %d, want %d", e.ConfirmedCount, used)
 	}
 }
+
+// A scan a door device queued is taken only inside the night's door window:
+// not before the door opened, not after it closed, not in the future.
+func TestQueuedScanTimesStayInsideTheDoorWindow(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	e, _ := f.s.EventByID(ctx, f.event)
+	r := f.reserve(t, f.guests(t, 1)[0])
+	later := e.EndsAt.Add(3 * time.Hour) // the device syncs long after the night
+	for i, c := range []struct {
+		at   time.Time
+		want models.ScanTimeProblem
+	}{
+		{e.StartsAt.Add(-2 * time.Hour), models.ScanBeforeDoor},
+		{e.EndsAt.Add(models.DoorClosesAfter + time.Minute), models.ScanAfterDoor},
+		{later.Add(models.MaxClockSkew + time.Minute), models.ScanInFuture},
+	} {
+		_, err := f.s.Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn,
+			At: c.at, Queued: true, Key: fmt.Sprintf("window-key-%d", i), Now: later})
+		var bad *models.ScanTimeError
+		if !errors.As(err, &bad) || bad.Why != c.want {
+			t.Errorf("a scan at %v: %v, want %s", c.at, err, c.want)
+		}
+	}
+	resp, err := f.s.Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn,
+		At: e.StartsAt.Add(time.Minute), Queued: true, Key: "window-key-ok", Now: later})
+	if err != nil || resp.Result != models.ResultAdmitted {
+		t.Fatalf("a scan inside the window: %+v %v", resp, err)
+	}
+	if v, _ := f.s.VisitByID(ctx, resp.Visit.ID); !v.NeedsReview {
+		t.Fatal("a scan synced hours late is not flagged for review")
+	}
+}
