@@ -57,6 +57,32 @@ func ComputeBill(t Tariff, in, out time.Time) Bill {
 	return b
 }
 
+// Earlier is what a guest's earlier stays at the same night came to: their
+// time inside together, and the minutes and amount they were billed.
+type Earlier struct {
+	Duration time.Duration
+	Minutes  int
+	Amount   int64
+}
+
+// StayBill is the bill of one stay that continues earlier stays of the same
+// guest at the same night: ComputeBill for all their time inside together,
+// less what the earlier stays were billed. A night has one grace period,
+// one minimum and one daily cap, however often the guest goes out and back.
+// With no earlier stays it is ComputeBill.
+func StayBill(t Tariff, earlier Earlier, in, out time.Time) Bill {
+	if earlier == (Earlier{}) {
+		return ComputeBill(t, in, out)
+	}
+	out = out.Truncate(time.Microsecond)
+	d := max(out.Sub(in.Truncate(time.Microsecond)), 0)
+	night := ComputeBill(t, out.Add(-(earlier.Duration + d)), out)
+	b := Bill{Rate: t.PerMinute, Duration: d, Applied: night.Applied,
+		Minutes: max(night.Minutes-earlier.Minutes, 0), Amount: max(night.Amount-earlier.Amount, 0)}
+	b.Gross = mulCapped(int64(b.Minutes), t.PerMinute)
+	return b
+}
+
 // mulCapped multiplies two non-negative amounts, giving the largest int64
 // instead of wrapping round: no tariff, however wrong, makes a bill
 // negative or small. (Inputs are bounded too, see MaxPerMinute.)

@@ -189,3 +189,32 @@ func TestCurrencies(t *testing.T) {
 		}
 	}
 }
+
+// However a night is split into stays, the stays' bills add up to the bill
+// for all the time together: one grace, one minimum, one cap.
+func TestStayBillsAddUpToTheNight(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	at := time.Date(2026, 6, 1, 18, 0, 0, 0, time.UTC)
+	for range 3000 {
+		minimum := r.Int64N(1000)
+		tariff := models.Tariff{PerMinute: r.Int64N(50), GraceMinutes: r.IntN(15), MinimumCharge: ptr(minimum), DailyCap: ptr(minimum + r.Int64N(3000))}
+		var earlier models.Earlier
+		in := at
+		var inside time.Duration
+		for range 1 + r.IntN(4) {
+			d := time.Duration(r.Int64N(int64(3 * time.Hour)))
+			b := models.StayBill(tariff, earlier, in, in.Add(d))
+			if b.Amount < 0 || b.Minutes < 0 {
+				t.Fatalf("negative stay bill %+v", b)
+			}
+			earlier.Duration += d
+			earlier.Minutes += b.Minutes
+			earlier.Amount += b.Amount
+			inside += d
+			in = in.Add(d + time.Duration(r.Int64N(int64(time.Hour)))) // out for a while
+		}
+		if night := models.ComputeBill(tariff, at, at.Add(inside)); earlier.Amount != night.Amount || earlier.Minutes != night.Minutes {
+			t.Fatalf("%+v: stays add up to %d (%d min), the night is %d (%d min)", tariff, earlier.Amount, earlier.Minutes, night.Amount, night.Minutes)
+		}
+	}
+}

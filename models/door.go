@@ -98,6 +98,10 @@ type ScanResponse struct {
 	Payment *PaymentState `json:"payment,omitempty"`
 	// AlreadyOut marks an exit scan of a guest who had already left.
 	AlreadyOut bool `json:"already_checked_out,omitempty"`
+	// Resumed marks an entry that continues the guest's bill from an
+	// earlier stay that night; Outstanding is what of it is still unpaid.
+	Resumed     bool          `json:"resumed,omitempty"`
+	Outstanding *PaymentState `json:"outstanding,omitempty"`
 }
 
 // PaymentState is where an exit's bill stands: paid (nothing owed, or
@@ -198,6 +202,30 @@ func storedScan(ctx context.Context, q sqlx.QueryerContext, key string) (ScanRes
 	return resp, json.Unmarshal(stored, &resp)
 }
 
+// stays is what a ticket's closed stays came to.
+type stays struct {
+	Stays   int       `db:"stays"`
+	US      int64     `db:"us"`
+	Minutes int       `db:"minutes"`
+	Amount  int64     `db:"amount"`
+	LastOut time.Time `db:"last_out"`
+	Owed    int64     `db:"owed"` // of Amount, what is not paid yet
+}
+
+// earlierStays sums the closed stays of an RSVP (one night's); the caller
+// holds the RSVP's lock, so none is open.
+func earlierStays(ctx context.Context, tx *sqlx.Tx, rsvpID int64) (stays, error) {
+	var st stays
+	err := tx.GetContext(ctx, &st, `
+		SELECT count(*) AS stays,
+		       COALESCE(sum((extract(epoch FROM v.checked_out_at - v.checked_in_at) * 1000000)::bigint), 0) AS us,
+		       COALESCE(sum(v.billed_minutes), 0) AS minutes, COALESCE(sum(v.amount), 0) AS amount,
+		       COALESCE(max(v.checked_out_at), 'epoch') AS last_out,
+		       COALESCE(sum(v.amount) FILTER (WHERE `+owedWhere+`), 0) AS owed
+		FROM visits v WHERE v.rsvp_id = $1 AND v.checked_out_at IS NOT NULL`, rsvpID)
+	return st, err
+}
+
 // checkScanTime bounds a queued scan's time: inside the night's door
 // window and not in the future. A device clock a little ahead is read as
 // now, so no stored time is ever later than the server's clock.
@@ -289,12 +317,28 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 			return ScanResponse{}, nil, nil, err
 		}
 	}
+	earlier, err := earlierStays(ctx, tx, h.ID)
+	if err != nil {
+		return ScanResponse{}, nil, nil, err
+	}
 	var v Visit
-	err = tx.GetContext(ctx, &v.ID, `
-		INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device, created_at, needs_review,
-		                    per_minute, minimum_charge, daily_cap, grace_minutes)
-		SELECT $1, $2, $3, NULLIF($4, 0), $5, $6, $7, t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes
-		FROM (`+tariffOfEvent+`) t RETURNING id`, e.ID, h.ID, req.At, req.ActorID, req.Device, req.Now, req.stale())
+	if earlier.Stays == 0 {
+		err = tx.GetContext(ctx, &v.ID, `
+			INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device, created_at, needs_review,
+			                    per_minute, minimum_charge, daily_cap, grace_minutes)
+			SELECT $1, $2, $3, NULLIF($4, 0), $5, $6, $7, t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes
+			FROM (`+tariffOfEvent+`) t RETURNING id`, e.ID, h.ID, req.At, req.ActorID, req.Device, req.Now, req.stale())
+	} else {
+		// Back the same night: the stay resumes the night's bill, at the
+		// price of the first admission, from no earlier than the last exit.
+		req.At = maxTime(req.At, earlier.LastOut)
+		err = tx.GetContext(ctx, &v.ID, `
+			INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device, created_at, needs_review,
+			                    per_minute, minimum_charge, daily_cap, grace_minutes, resumed, earlier_us, earlier_minutes, earlier_amount)
+			SELECT $1, $2, $3, NULLIF($4, 0), $5, $6, $7, f.per_minute, f.minimum_charge, f.daily_cap, f.grace_minutes, true, $8, $9, $10
+			FROM visits f WHERE f.rsvp_id = $2 ORDER BY f.id LIMIT 1 RETURNING id`,
+			e.ID, h.ID, req.At, req.ActorID, req.Device, req.Now, req.stale(), earlier.US, earlier.Minutes, earlier.Amount)
+	}
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
@@ -303,7 +347,20 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
-	return ScanResponse{Result: ResultAdmitted, Attendee: who, Visit: visitInfo(v, nil, ""), Message: "Welcome, " + h.Name + "!", Hold: hold}, &v.ID, &h.ID, nil
+	resp := ScanResponse{Result: ResultAdmitted, Attendee: who, Visit: visitInfo(v, nil, ""), Message: "Welcome, " + h.Name + "!", Hold: hold}
+	if earlier.Stays > 0 {
+		_, currency, err := eventTariff(ctx, tx, e.ID)
+		if err != nil {
+			return ScanResponse{}, nil, nil, err
+		}
+		resp.Resumed = true
+		resp.Message = "Welcome back, " + h.Name + ": your time continues from earlier tonight."
+		if earlier.Owed > 0 {
+			resp.Outstanding = &PaymentState{Status: "unpaid", Amount: earlier.Owed, Currency: currency}
+			resp.Message += " " + FormatMoney(earlier.Owed, currency) + " from earlier is still to pay."
+		}
+	}
+	return resp, &v.ID, &h.ID, nil
 }
 
 func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h ticketHolder, who *Attendee) (ScanResponse, *int64, *int64, error) {

@@ -28,19 +28,19 @@ func (s *Store) InsideNow(ctx context.Context, now time.Time) ([]Inside, error) 
 		return nil, err
 	}
 	for i := range rows {
-		rows[i].Bill, rows[i].CapLeft = meter(rows[i].Tariff, rows[i].CheckedInAt, now)
+		rows[i].Bill, rows[i].CapLeft = meter(rows[i].Visit, now)
 	}
 	return rows, nil
 }
 
-// meter is a running bill: what leaving at now would cost, and how far that
-// is from the daily cap.
-func meter(t Tariff, in, now time.Time) (Bill, *int64) {
-	b := ComputeBill(t, in, now)
-	if t.DailyCap == nil {
+// meter is a running bill: what leaving at now would cost, and how far the
+// night's bill is from the daily cap.
+func meter(v Visit, now time.Time) (Bill, *int64) {
+	b := v.BillAt(now)
+	if v.DailyCap == nil {
 		return b, nil
 	}
-	left := max(*t.DailyCap-b.Amount, 0)
+	left := max(*v.DailyCap-v.EarlierAmount-b.Amount, 0)
 	return b, &left
 }
 
@@ -57,6 +57,6 @@ func (s *Store) OpenVisitFor(ctx context.Context, rsvpID int64, now time.Time) (
 		return in, err
 	}
 	in.Visit, in.Currency = v, currency
-	in.Bill, in.CapLeft = meter(v.Tariff, v.CheckedInAt, now)
+	in.Bill, in.CapLeft = meter(v, now)
 	return in, nil
 }

@@ -33,12 +33,29 @@ type Visit struct {
 	// Tariff is the price the stay was admitted under: frozen then, so a
 	// later change to the venue's or the night's prices does not reach it.
 	Tariff
+	// A resumed stay continues the guest's earlier stays that night: what
+	// those came to is kept here, and the stay is billed by StayBill.
+	Resumed        bool  `db:"resumed"`
+	EarlierUS      int64 `db:"earlier_us"`
+	EarlierMinutes int   `db:"earlier_minutes"`
+	EarlierAmount  int64 `db:"earlier_amount"`
 }
+
+// EndedAutomatically reports whether the closing-time job checked the guest out.
+func (v Visit) EndedAutomatically() bool { return v.EndedHow != nil && *v.EndedHow == EndedAutomatical }
+
+// Earlier is what the guest's earlier stays that night came to.
+func (v Visit) Earlier() Earlier {
+	return Earlier{Duration: time.Duration(v.EarlierUS) * time.Microsecond, Minutes: v.EarlierMinutes, Amount: v.EarlierAmount}
+}
+
+// BillAt is the stay's bill if it ends at out: its share of the night's bill.
+func (v Visit) BillAt(out time.Time) Bill { return StayBill(v.Tariff, v.Earlier(), v.CheckedInAt, out) }
 
 const visitColumns = `v.id, v.event_id, v.rsvp_id, v.walk_in_name,
 	COALESCE(v.walk_in_name, (SELECT u.name FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.id = v.rsvp_id)) AS guest_name,
 	v.checked_in_at, v.checked_out_at, v.ended_how, v.needs_review, v.billed_minutes, v.amount,
-	v.per_minute, v.minimum_charge, v.daily_cap, v.grace_minutes`
+	v.per_minute, v.minimum_charge, v.daily_cap, v.grace_minutes, v.resumed, v.earlier_us, v.earlier_minutes, v.earlier_amount`
 
 func visitWhere(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) (Visit, error) {
 	var v Visit
@@ -84,7 +101,7 @@ var errAlreadyClosed = errors.New("the visit was already closed")
 // the visit's row lock (or the event's).
 func closeVisit(ctx context.Context, tx *sqlx.Tx, v Visit, at time.Time, by int64, how, device string, review bool) (Visit, Bill, error) {
 	at = at.Truncate(time.Microsecond) // what PostgreSQL keeps, so the stored times give the same bill
-	b := ComputeBill(v.Tariff, v.CheckedInAt, at)
+	b := v.BillAt(at)
 	res, err := tx.ExecContext(ctx, `
 		UPDATE visits SET checked_out_at = $2, checked_out_by = NULLIF($3, 0), ended_how = $4, checked_out_device = $5,
 		       needs_review = $6, billed_minutes = $7, amount = $8
@@ -149,7 +166,7 @@ func (s *Store) VisitByID(ctx context.Context, id int64) (Visit, error) {
 // minutes and amount, with the breakdown recomputed from the visit's frozen
 // tariff where it agrees.
 func storedBill(v Visit) Bill {
-	b := ComputeBill(v.Tariff, v.CheckedInAt, *v.CheckedOutAt)
+	b := v.BillAt(*v.CheckedOutAt)
 	if v.BilledMinutes != nil && v.Amount != nil && (b.Minutes != *v.BilledMinutes || b.Amount != *v.Amount) {
 		b = Bill{Minutes: *v.BilledMinutes, Amount: *v.Amount, Duration: v.CheckedOutAt.Sub(v.CheckedInAt)}
 	}

@@ -1,0 +1,94 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// A guest who goes out and comes back the same night has one bill: one
+// grace period, one minimum and one daily cap across their stays, minutes
+// summed; the entry says it resumed, with what is still unpaid.
+func TestReentryResumesTheNightsBill(t *testing.T) {
+	ta, staff, e := billingSetup(t) // 8p a minute, 5 free minutes, at least £3.00, at most £24.00 a day
+	base := time.Now()
+	at := func(minutes int) { ta.now = func() time.Time { return base.Add(time.Duration(minutes) * time.Minute) } }
+	scan := func(code, dir string) map[string]any {
+		t.Helper()
+		st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": dir})
+		if st != http.StatusOK {
+			t.Fatalf("scan %s: %d %v", dir, st, body)
+		}
+		return body
+	}
+	amount := func(body map[string]any) float64 { return body["visit"].(map[string]any)["amount"].(float64) }
+
+	// Ada: 30 minutes (the £3.00 minimum), out, back, 30 minutes more: the
+	// night is 60 minutes, £4.80, so the second stay is £1.80.
+	ada := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
+	at(-85) // the door opened an hour before the night, at -90
+	if body := scan(ada, "in"); body["resumed"] != nil {
+		t.Fatalf("a first entry is not resumed: %v", body)
+	}
+	at(-55)
+	if body := scan(ada, "out"); amount(body) != 300 {
+		t.Fatalf("first stay: %v", body)
+	}
+	at(-40)
+	body := scan(ada, "in")
+	owed, _ := body["outstanding"].(map[string]any)
+	if body["result"] != "admitted" || body["resumed"] != true || owed["amount"] != float64(300) || !strings.Contains(body["message"].(string), "£3.00 from earlier is still to pay") {
+		t.Fatalf("re-entry: %v", body)
+	}
+	at(-20)
+	if inside, _ := ta.store.InsideNow(t.Context(), ta.now()); len(inside) != 1 || inside[0].Bill.Amount != 100 {
+		t.Fatalf("running bill of the second stay: %+v", inside) // 50 minutes in all, £4.00, less £3.00
+	}
+	at(-10)
+	body = scan(ada, "out")
+	visit := body["visit"].(map[string]any)
+	if visit["amount"] != float64(180) || visit["minutes"] != float64(30) {
+		t.Fatalf("second stay: %v", visit)
+	}
+
+	// Bob: a 3-minute visit inside the free minutes, then 10 minutes: one
+	// grace period for the night, so 13 minutes at the £3.00 minimum.
+	bob := ta.ticket(t, e, ta.user(t, "bob@example.com", models.RoleAttendee))
+	at(-60)
+	scan(bob, "in")
+	at(-57)
+	if body := scan(bob, "out"); amount(body) != 0 {
+		t.Fatalf("a stay in the free minutes: %v", body)
+	}
+	at(-50)
+	scan(bob, "in")
+	at(-40)
+	if body := scan(bob, "out"); amount(body) != 300 {
+		t.Fatalf("the free minutes came twice: %v", body)
+	}
+
+	// Cy, under a £10.00 daily cap: 100 minutes (£8.00), then 60 more: one
+	// cap for the night, so the second stay is £2.00.
+	ta.store.DB.MustExec(`UPDATE venues SET daily_cap = 1000`)
+	cy := ta.ticket(t, e, ta.user(t, "cy@example.com", models.RoleAttendee))
+	at(-85)
+	scan(cy, "in")
+	at(15)
+	if body := scan(cy, "out"); amount(body) != 800 {
+		t.Fatalf("100 minutes: %v", body)
+	}
+	at(20)
+	scan(cy, "in")
+	at(80)
+	if body := scan(cy, "out"); amount(body) != 200 {
+		t.Fatalf("the cap came twice: %v", body)
+	}
+	var night int64
+	ta.store.DB.Get(&night, `SELECT sum(amount) FROM visits v JOIN rsvps r ON r.id = v.rsvp_id JOIN users u ON u.id = r.user_id WHERE u.email = 'cy@example.com'`)
+	if night != 1000 {
+		t.Fatalf("cy's night came to %d, want the cap 1000", night)
+	}
+}
