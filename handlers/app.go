@@ -14,6 +14,7 @@ import (
 
 	"github.com/clockroom/clockroom/internal/billing"
 	"github.com/clockroom/clockroom/internal/config"
+	"github.com/clockroom/clockroom/internal/payments"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -24,10 +25,13 @@ type App struct {
 	log      *slog.Logger
 	sessions *scs.SessionManager
 	billing  *billing.Service
-	pages    map[string]*template.Template
-	now      func() time.Time
-	echo     *echo.Echo
-	listing  *listingCache
+	// rehearsal is the test checkout standing in for Stripe's pages, in
+	// test mode with the local emulator; nil otherwise.
+	rehearsal *payments.Rehearsal
+	pages     map[string]*template.Template
+	now       func() time.Time
+	echo      *echo.Echo
+	listing   *listingCache
 }
 
 // Deps are what New needs from main.
@@ -37,6 +41,9 @@ type Deps struct {
 	Log     *slog.Logger
 	Now     func() time.Time // nil means time.Now
 	Billing *billing.Service // the payment engine, over Stripe, stripe-mock or a test fake
+	// Rehearsal serves the test checkout pages when the engine's gateway is
+	// the local emulator wrapped in it; nil when the real Stripe is used.
+	Rehearsal *payments.Rehearsal
 }
 
 // New builds the app: parses every template (a missing or broken one fails
@@ -49,7 +56,7 @@ func New(d Deps) (*App, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	a := &App{cfg: d.Config, store: d.Store, log: d.Log, pages: pages, now: d.Now, billing: d.Billing, listing: newListingCache()}
+	a := &App{cfg: d.Config, store: d.Store, log: d.Log, pages: pages, now: d.Now, billing: d.Billing, rehearsal: d.Rehearsal, listing: newListingCache()}
 	a.sessions = scs.New()
 	// No cleanup goroutine (its start and stop race); models.Store.Prune
 	// removes expired sessions from the server's periodic jobs instead.

@@ -41,6 +41,10 @@ func newTestApp(t testing.TB, env map[string]string) *testApp {
 	return newTestAppOn(t, testdb.New(t), env)
 }
 
+// testRehearsal, set in a test app's env, serves the test checkout over the
+// fake gateway, as make run does over the local emulator.
+const testRehearsal = "TEST_REHEARSAL"
+
 // newTestAppOn builds an app on db; two apps on one database stand for two
 // server instances.
 func newTestAppOn(t testing.TB, db *sqlx.DB, env map[string]string) *testApp {
@@ -58,9 +62,15 @@ func newTestAppOn(t testing.TB, db *sqlx.DB, env map[string]string) *testApp {
 	logs := &strings.Builder{}
 	fake := payments.NewFake()
 	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))
-	engine := billing.New(store, fake, log, billing.Options{Timeout: testStripeTimeout, BaseURL: cfg.BaseURL.String()})
+	var gw billing.Gateway = fake
+	var rehearsal *payments.Rehearsal
+	if env[testRehearsal] != "" { // as serve does with the local emulator
+		rehearsal = payments.NewRehearsal(fake, cfg.BaseURL.String(), testWebhookSecret)
+		gw = rehearsal
+	}
+	engine := billing.New(store, gw, log, billing.Options{Timeout: testStripeTimeout, BaseURL: cfg.BaseURL.String()})
 	t.Cleanup(func() { engine.Wait(context.Background()) })
-	app, err := New(Deps{Config: cfg, Store: store, Log: log, Billing: engine})
+	app, err := New(Deps{Config: cfg, Store: store, Log: log, Billing: engine, Rehearsal: rehearsal})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,10 @@ func (a *App) routes() *echo.Echo {
 	s.GET("/me/tickets", a.myTickets, a.requireRole(models.RoleAttendee))
 	s.POST("/me/card", a.saveCard, a.requireRole(models.RoleAttendee))
 	s.GET("/paid", a.paid)
+	if a.rehearsal != nil {
+		s.GET("/test-checkout/:id", a.testCheckout)
+		s.POST("/test-checkout/:id", a.testCheckoutAnswer)
+	}
 
 	host := s.Group("/host", a.requireRole(models.RoleHost))
 	host.GET("/events", a.hostEvents)

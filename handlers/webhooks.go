@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -20,22 +21,41 @@ func (a *App) stripeWebhook(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "unreadable body")
 	}
-	if a.cfg.StripeWebhookSecret == "" {
-		return c.JSON(http.StatusBadRequest, apiError{Error: "webhooks are not configured: set STRIPE_WEBHOOK_SECRET"})
-	}
-	// Events from other API versions are accepted: we read only stable fields.
-	evt, err := webhook.ConstructEventWithOptions(body, c.Request().Header.Get("Stripe-Signature"), a.cfg.StripeWebhookSecret,
-		webhook.ConstructEventOptions{IgnoreAPIVersionMismatch: true})
-	if err != nil {
-		a.log.Warn("stripe webhook rejected", "id", requestID(c), "error", err)
-		return c.JSON(http.StatusBadRequest, apiError{Error: "invalid signature"})
-	}
-	fresh, err := a.billing.ApplyWebhook(c.Request().Context(), evt.ID, string(evt.Type), evt.Data.Raw)
-	if errors.Is(err, billing.ErrBadEvent) {
-		return c.JSON(http.StatusBadRequest, apiError{Error: err.Error()})
-	}
-	if err != nil {
+	fresh, err := a.acceptWebhook(c.Request().Context(), body, c.Request().Header.Get("Stripe-Signature"))
+	var refused *webhookRefused
+	switch {
+	case errors.As(err, &refused):
+		a.log.Warn("stripe webhook rejected", "id", requestID(c), "error", refused.err)
+		return c.JSON(http.StatusBadRequest, apiError{Error: refused.why})
+	case err != nil:
 		return err // 500: Stripe delivers it again
 	}
 	return c.JSON(http.StatusOK, map[string]bool{"received": true, "duplicate": !fresh})
+}
+
+// webhookRefused is a delivery that is not a valid signed event.
+type webhookRefused struct {
+	why string
+	err error
+}
+
+func (e *webhookRefused) Error() string { return e.why }
+
+// acceptWebhook verifies a signed delivery and applies its event once. The
+// test checkout hands its events in here too, so they take the same path.
+func (a *App) acceptWebhook(ctx context.Context, body []byte, signature string) (bool, error) {
+	if a.cfg.StripeWebhookSecret == "" {
+		return false, &webhookRefused{why: "webhooks are not configured: set STRIPE_WEBHOOK_SECRET"}
+	}
+	// Events from other API versions are accepted: we read only stable fields.
+	evt, err := webhook.ConstructEventWithOptions(body, signature, a.cfg.StripeWebhookSecret,
+		webhook.ConstructEventOptions{IgnoreAPIVersionMismatch: true})
+	if err != nil {
+		return false, &webhookRefused{why: "invalid signature", err: err}
+	}
+	fresh, err := a.billing.ApplyWebhook(ctx, evt.ID, string(evt.Type), evt.Data.Raw)
+	if errors.Is(err, billing.ErrBadEvent) {
+		return false, &webhookRefused{why: err.Error(), err: err}
+	}
+	return fresh, err
 }

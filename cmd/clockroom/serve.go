@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/clockroom/clockroom/handlers"
 	"github.com/clockroom/clockroom/internal/billing"
+	"github.com/clockroom/clockroom/internal/payments"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -28,8 +31,19 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 			return err
 		}
 	}
-	engine := billing.New(store, in.gateway(), in.log, billing.Options{Timeout: in.cfg.StripeTimeout, BaseURL: in.cfg.BaseURL.String()})
-	app, err := handlers.New(handlers.Deps{Config: in.cfg, Store: store, Log: in.log, Billing: engine})
+	var gw billing.Gateway = in.gateway()
+	var rehearsal *payments.Rehearsal
+	if in.mock != nil {
+		// No Stripe account: the emulator's sessions get Clockroom's test
+		// checkout pages, whose events are signed with a secret made here.
+		if in.cfg.StripeWebhookSecret == "" {
+			in.cfg.StripeWebhookSecret = devWebhookSecret()
+		}
+		rehearsal = payments.NewRehearsal(gw, in.cfg.BaseURL.String(), in.cfg.StripeWebhookSecret)
+		gw = rehearsal
+	}
+	engine := billing.New(store, gw, in.log, billing.Options{Timeout: in.cfg.StripeTimeout, BaseURL: in.cfg.BaseURL.String()})
+	app, err := handlers.New(handlers.Deps{Config: in.cfg, Store: store, Log: in.log, Billing: engine, Rehearsal: rehearsal})
 	if err != nil {
 		return err
 	}
@@ -96,6 +110,14 @@ func loadDemo(ctx context.Context, in *infra, store *models.Store) error {
 	return nil
 }
 
+// devWebhookSecret is a fresh signing secret for the test checkout's
+// webhooks, for this run only.
+func devWebhookSecret() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return "whsec_dev_" + hex.EncodeToString(b)
+}
+
 // announce says where the server is and, with demo data, how to sign in.
 func announce(in *infra, addr *net.TCPAddr, w io.Writer) {
 	url := in.cfg.BaseURL.String()
@@ -105,7 +127,7 @@ func announce(in *infra, addr *net.TCPAddr, w io.Writer) {
 	in.log.Info("Clockroom is running", "url", url, "addr", addr.String(), "env", in.cfg.Env)
 	fmt.Fprintf(w, "\n  Clockroom is running at %s\n", url)
 	if in.cfg.StripeTestMode() {
-		fmt.Fprintln(w, "  Stripe: local stripe-mock (test mode — no real charges)")
+		fmt.Fprintln(w, "  Stripe: local stripe-mock (test mode — no real charges); card pages are Clockroom's TEST checkout")
 	}
 	if in.cfg.SeedDemo {
 		fmt.Fprintf(w, "  Demo sign-ins (password %q):\n", in.cfg.DemoPassword)
