@@ -33,9 +33,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	}
 	var gw billing.Gateway = in.gateway()
 	var rehearsal *payments.Rehearsal
-	if in.mock != nil {
+	if in.cfg.StripeTestMode() {
 		// No Stripe account: the emulator's sessions get Clockroom's test
 		// checkout pages, whose events are signed with a secret made here.
+		// (Each instance keeps its own pages: a rehearsal is for one.)
 		if in.cfg.StripeWebhookSecret == "" {
 			in.cfg.StripeWebhookSecret = devWebhookSecret()
 		}
