@@ -83,7 +83,7 @@ func (f eventForm) validate(r eventRules) (models.EventInput, fieldErrors) {
 	}
 	if f.OwnTariff == "on" {
 		t := tariffFields{f.PerMinute, f.MinimumCharge, f.DailyCap, f.GraceMinutes}.parse(r.Currency, errs)
-		if errs.valid() {
+		if errs["per_minute"] == "" && errs["daily_cap"] == "" {
 			field, why := r.Venue.CheckNightPrice(t)
 			errs.check(field == "", field, priceWords(why, field, r.Venue))
 		}

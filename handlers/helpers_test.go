@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -54,6 +55,15 @@ func newTestAppOn(t testing.TB, db *sqlx.DB, env map[string]string) *testApp {
 	}
 	env["SECRET_KEY"] = strings.Repeat("t", 40)
 	env["STRIPE_WEBHOOK_SECRET"] = testWebhookSecret
+	// The server's own address is its base URL (as it is in production), so
+	// absolute links, redirects and the test checkout lead back to it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env["BASE_URL"] == "" {
+		env["BASE_URL"] = "http://" + ln.Addr().String()
+	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +84,10 @@ func newTestAppOn(t testing.TB, db *sqlx.DB, env map[string]string) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(app.Handler())
+	srv := httptest.NewUnstartedServer(app.Handler())
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() {
 		if t.Failed() {

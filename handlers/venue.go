@@ -139,7 +139,11 @@ func (f tariffFields) parse(currency string, errs fieldErrors) models.Tariff {
 	if t.MinimumCharge != nil && t.DailyCap != nil {
 		errs.check(*t.MinimumCharge <= *t.DailyCap, "minimum_charge", "The minimum charge cannot be more than the daily cap.")
 	}
-	g, err := strconv.Atoi(strings.TrimSpace(f.GraceMinutes))
+	grace := strings.TrimSpace(f.GraceMinutes)
+	if grace == "" {
+		grace = "0" // no free minutes unless some are given
+	}
+	g, err := strconv.Atoi(grace)
 	errs.check(err == nil && g >= 0 && g <= 240, "grace_minutes", "Enter the free minutes, from 0 to 240.")
 	t.GraceMinutes = g
 	return t

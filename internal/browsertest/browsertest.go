@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,7 +161,7 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 		t.Logf("screenshot %s: %v", name, err)
 		return
 	}
-	path := filepath.Join(dir, filepath.Base(t.Name())+"-"+name+".png")
+	path := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "-")+"-"+name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Logf("screenshot %s: %v", name, err)
 	}
