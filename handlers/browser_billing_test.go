@@ -24,11 +24,7 @@ func TestBrowserStaffChecksOutAndTakesPaymentByPhone(t *testing.T) {
 	ctx := browsertest.New(t)
 	do := func(actions ...chromedp.Action[chromedp.Void]) { t.Helper(); browsertest.Do(t, ctx, actions...) }
 	text := func(sel string) string { t.Helper(); return browsertest.Text(t, ctx, sel) }
-	do(chromedp.Navigate(ta.srv.URL+"/login?next=/staff/live"),
-		chromedp.SendKeys(chromedp.ID("f-email"), "staff@example.com"),
-		chromedp.SendKeys(chromedp.ID("f-password"), "password-123"),
-		browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#live table`)))
+	signIn(t, ctx, ta.srv.URL, "staff@example.com", "/staff/live", "#live table")
 	if row := text("#live tbody tr"); !strings.Contains(row, "ada") || !strings.Contains(row, "£4.80") || !strings.Contains(row, "60") {
 		t.Fatalf("live row: %q", row)
 	}

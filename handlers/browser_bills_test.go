@@ -27,11 +27,7 @@ func TestBrowserUnpaidBillCollectedFromTheList(t *testing.T) {
 			ctx := browsertest.NewAt(t, size.size)
 			do := func(actions ...chromedp.Action[chromedp.Void]) { t.Helper(); browsertest.Do(t, ctx, actions...) }
 			text := func(sel string) string { t.Helper(); return browsertest.Text(t, ctx, sel) }
-			do(chromedp.Navigate(ta.srv.URL+"/login?next=/staff/live"),
-				chromedp.SendKeys(chromedp.ID("f-email"), "staff@example.com"),
-				chromedp.SendKeys(chromedp.ID("f-password"), "password-123"),
-				browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-				chromedp.WaitVisible(chromedp.CSS(`#live table`)))
+			signIn(t, ctx, ta.srv.URL, "staff@example.com", "/staff/live", "#live table")
 			// Ada leaves with nothing on file: the bill stays to collect.
 			do(browsertest.Loaded(), chromedp.Click(chromedp.CSS(`#live form[action$="/checkout"] button`)), chromedp.WaitVisible(chromedp.CSS(".receipt .amount")))
 			do(chromedp.Navigate(ta.srv.URL+"/staff/live"), chromedp.WaitVisible(chromedp.ID("bills-link")))

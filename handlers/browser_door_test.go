@@ -121,11 +121,7 @@ func openDoor(t testing.TB, ctx context.Context, ta *testApp, e models.Event, em
 // openDoorAt is openDoor through the server at base (a test's proxy, say).
 func openDoorAt(t testing.TB, ctx context.Context, base string, e models.Event, email string) {
 	t.Helper()
-	browsertest.Do(t, ctx, chromedp.Navigate(base+"/login?next=/host/events/"+itoa(e.ID)+"/door"),
-		chromedp.SendKeys(chromedp.ID("f-email"), email),
-		chromedp.SendKeys(chromedp.ID("f-password"), "password-123"),
-		browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("scan-input")), browsertest.Loaded())
+	signIn(t, ctx, base, email, "/host/events/"+itoa(e.ID)+"/door", "#scan-input")
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
