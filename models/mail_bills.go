@@ -107,6 +107,10 @@ func (s *Store) mailRefund(ctx context.Context, tx *sqlx.Tx, now time.Time, p Pa
 	if err != nil || !ok {
 		return err
 	}
+	stay, err := s.stay(ctx, tx, f)
+	if err != nil {
+		return err
+	}
 	when := "It is yours now."
 	if p.Method == PayCardOnFile || p.Method == PayByPhone || p.Method == PayTerminal {
 		when = "Card refunds usually reach your account within 5 to 10 days."
@@ -114,9 +118,9 @@ func (s *Store) mailRefund(ctx context.Context, tx *sqlx.Tx, now time.Time, p Pa
 	key = "refund:" + key
 	return queue(ctx, tx, now, Message{Kind: MsgRefund, DedupeKey: &key, ToEmail: f.Email, ToName: f.Name,
 		Subject: fmt.Sprintf("Refund: %s for %s", FormatMoney(amount, p.Currency), f.Title),
-		Body: fmt.Sprintf("Hello %s,\n\n%s refunded %s of your %s payment for %s (%s, receipt number %d).\n%s\n",
+		Body: fmt.Sprintf("Hello %s,\n\n%s refunded %s of your %s payment for %s (%s, receipt number %d).\n%s\n\nYour stay: %s\n",
 			f.Name, f.Venue, FormatMoney(amount, p.Currency), FormatMoney(p.Amount, p.Currency), f.Title,
-			paidWith(p.Method), p.ID, when)})
+			paidWith(p.Method), p.ID, when, stay)})
 }
 
 func paidWith(method string) string {
