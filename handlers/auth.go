@@ -42,6 +42,7 @@ func (a *App) signup(c echo.Context) error {
 	f.Name, f.Email = strings.TrimSpace(f.Name), models.NormalizeEmail(f.Email)
 	errs := fieldErrors{}
 	errs.check(notBlank(f.Name), "name", "Enter your name.")
+	errs.check(oneLine(f.Name), "name", "Write your name on one line, without special characters.")
 	errs.check(maxChars(f.Name, models.MaxNameLength), "name", "Keep your name under 100 characters.")
 	errs.check(notBlank(f.Email), "email", "Enter your email address.")
 	errs.check(len(f.Email) <= models.MaxEmailLength && validEmail(f.Email), "email", "Enter an email address like name@example.com.")

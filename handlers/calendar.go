@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/emersion/go-ical"
 	"github.com/labstack/echo/v4"
@@ -34,28 +37,40 @@ func (a *App) calendarFeed(c echo.Context) error {
 	return a.writeICS(c, "clockroom.ics", events)
 }
 
-// writeICS encodes events per RFC 5545. Times are in UTC, which every
-// calendar converts to its own zone; UIDs are stable per event.
+// writeICS serves events as an iCalendar file.
 func (a *App) writeICS(c echo.Context, filename string, events []models.Event) error {
 	venue, err := a.venue(c.Request().Context())
 	if err != nil {
 		return err
 	}
+	body, err := encodeICS(events, venue.Name, a.cfg.BaseURL.String(), a.cfg.BaseURL.Hostname(), a.now())
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
+	return c.Blob(http.StatusOK, "text/calendar; charset=utf-8", body)
+}
+
+// encodeICS encodes events per RFC 5545. Times are in UTC, which every
+// calendar converts to its own zone; UIDs are stable per event. Text of any
+// kind (a textarea's CRLF, stray control characters) is made into what a
+// TEXT value may hold before the encoder sees it.
+func encodeICS(events []models.Event, venue, base, host string, now time.Time) ([]byte, error) {
 	cal := ical.NewCalendar()
 	cal.Props.SetText(ical.PropVersion, "2.0")
 	cal.Props.SetText(ical.PropProductID, "-//Clockroom//Clockroom//EN")
-	cal.Props.SetText("X-WR-CALNAME", venue.Name)
-	stamp := a.now().UTC().Truncate(time.Second)
+	cal.Props.SetText("X-WR-CALNAME", icsText(venue))
+	stamp := now.UTC().Truncate(time.Second)
 	for _, e := range events {
 		ev := ical.NewEvent()
-		ev.Props.SetText(ical.PropUID, "event-"+strconv.FormatInt(e.ID, 10)+"@"+a.cfg.BaseURL.Hostname())
+		ev.Props.SetText(ical.PropUID, "event-"+strconv.FormatInt(e.ID, 10)+"@"+host)
 		ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp)
 		ev.Props.SetDateTime(ical.PropDateTimeStart, e.StartsAt.UTC())
 		ev.Props.SetDateTime(ical.PropDateTimeEnd, e.EndsAt.UTC())
-		ev.Props.SetText(ical.PropSummary, e.Title)
-		ev.Props.SetText(ical.PropDescription, e.Description+"\n\nHosted by "+e.HostName+". You pay for the minutes you stay.")
-		ev.Props.SetText(ical.PropLocation, venue.Name)
-		ev.Props.SetText(ical.PropURL, a.cfg.BaseURL.String()+"/events/"+strconv.FormatInt(e.ID, 10))
+		ev.Props.SetText(ical.PropSummary, icsText(e.Title))
+		ev.Props.SetText(ical.PropDescription, icsText(e.Description+"\n\nHosted by "+e.HostName+". You pay for the minutes you stay."))
+		ev.Props.SetText(ical.PropLocation, icsText(venue))
+		ev.Props.SetText(ical.PropURL, base+"/events/"+strconv.FormatInt(e.ID, 10))
 		status := "CONFIRMED"
 		if e.Status == models.EventCancelled {
 			status = "CANCELLED"
@@ -64,9 +79,24 @@ func (a *App) writeICS(c echo.Context, filename string, events []models.Event) e
 		cal.Children = append(cal.Children, ev.Component)
 	}
 	var buf bytes.Buffer
-	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
-	return c.Blob(http.StatusOK, "text/calendar; charset=utf-8", buf.Bytes())
+	err := ical.NewEncoder(&buf).Encode(cal)
+	return buf.Bytes(), err
+}
+
+// icsText turns any text into what an iCalendar TEXT value may hold: line
+// breaks of every kind become one newline (which the encoder escapes), and
+// other control characters, which RFC 5545 forbids, are dropped.
+func icsText(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\r':
+			return '\n'
+		case r == '\n' || r == '\t':
+			return r
+		case unicode.IsControl(r) || r == utf8.RuneError:
+			return -1
+		}
+		return r
+	}, s)
 }

@@ -168,8 +168,8 @@ func (a *App) walkIn(c echo.Context) error {
 	}
 	in.Name, in.Email, in.OverrideReason = strings.TrimSpace(in.Name), strings.TrimSpace(in.Email), strings.TrimSpace(in.OverrideReason)
 	switch {
-	case in.Name == "" || !maxChars(in.Name, models.MaxNameLength):
-		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "Enter the guest's name (up to 100 characters).", Field: "name"})
+	case in.Name == "" || !maxChars(in.Name, models.MaxNameLength) || !oneLine(in.Name):
+		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "Enter the guest's name on one line (up to 100 characters).", Field: "name"})
 	case in.Email != "" && !validEmail(models.NormalizeEmail(in.Email)):
 		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "Enter an email address like name@example.com, or leave it empty.", Field: "email"})
 	case in.OverrideReason != "" && !currentUser(c).IsStaff():

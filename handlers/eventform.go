@@ -47,6 +47,7 @@ func (f eventForm) validate(r eventRules) (models.EventInput, fieldErrors) {
 	errs := fieldErrors{}
 	in := models.EventInput{Title: strings.TrimSpace(f.Title), Description: strings.TrimSpace(f.Description)}
 	errs.check(in.Title != "", "title", "Give the night a title.")
+	errs.check(oneLine(in.Title), "title", "Write the title on one line, without special characters.")
 	errs.check(maxChars(in.Title, models.MaxTitleLength), "title", fmt.Sprintf("Keep the title under %d characters.", models.MaxTitleLength))
 	errs.check(maxChars(in.Description, models.MaxDescriptionLength), "description", fmt.Sprintf("Keep the description under %d characters.", models.MaxDescriptionLength))
 

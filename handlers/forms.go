@@ -37,6 +37,12 @@ func validEmail(s string) bool {
 	return at > 0 && strings.Contains(s[at+1:], ".")
 }
 
+// oneLine reports whether s is fit for a one-line field (a name, a title):
+// valid UTF-8 with no control characters, line breaks or tabs among them.
+func oneLine(s string) bool {
+	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
+}
+
 // safeNext returns next if it is a path on this site, else fallback; it keeps
 // the "next" parameter from sending people to other sites.
 func safeNext(next, fallback string) string {

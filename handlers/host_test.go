@@ -42,6 +42,7 @@ func TestEventFormValidation(t *testing.T) {
 		msg    string
 	}{
 		{map[string]string{"title": "  "}, "title", "Give the night a title."},
+		{map[string]string{"title": "Tea\r\nBEGIN:VEVENT"}, "title", "on one line"},
 		{map[string]string{"title": strings.Repeat("t", 121)}, "title", "Keep the title under 120 characters."},
 		{map[string]string{"description": strings.Repeat("d", 10001)}, "description", "Keep the description under 10000 characters."},
 		{map[string]string{"starts_at": "tomorrow"}, "starts_at", "Enter when the night starts"},

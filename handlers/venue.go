@@ -54,6 +54,7 @@ func (f venueForm) validate(v models.Venue, largest int) (models.Venue, fieldErr
 	errs := fieldErrors{}
 	v.Name = strings.TrimSpace(f.Name)
 	errs.check(v.Name != "" && maxChars(v.Name, 200), "name", "Give the venue a name (up to 200 characters).")
+	errs.check(oneLine(v.Name), "name", "Write the venue's name on one line, without special characters.")
 	v.TimeZone = strings.TrimSpace(f.TimeZone)
 	_, err := time.LoadLocation(v.TimeZone)
 	errs.check(v.TimeZone != "" && err == nil, "time_zone", "Enter a time zone like Europe/London.")
