@@ -27,6 +27,10 @@ type homePage struct {
 	Venue   models.Venue
 }
 
+// maxListingPage bounds ?page=: no venue lists this many pages of nights,
+// and the offset it makes stays far from overflowing.
+const maxListingPage = 1000
+
 // home lists published events that have not ended, soonest first. The list
 // itself comes from the listing cache; only the page around it (the
 // visitor's name, CSRF token and flash) is rendered per request.
@@ -34,6 +38,9 @@ func (a *App) home(c echo.Context) error {
 	n, err := strconv.Atoi(c.QueryParam("page"))
 	if err != nil || n < 1 {
 		n = 1
+	}
+	if n > maxListingPage {
+		return echo.NewHTTPError(http.StatusNotFound, "There is no such page of nights.")
 	}
 	ctx := c.Request().Context()
 	now := a.now()

@@ -33,3 +33,14 @@ func TestHomeListsDemoNights(t *testing.T) {
 	wantStatus(t, res, http.StatusOK)
 	wantBody(t, res, "Upcoming nights", "Happening now", "Small Table", "5 spots left", "Hosted by Omar Okafor", "Test mode — no real charges")
 }
+
+// A page number past any listing is a 404, not an overflowing offset.
+func TestListingPageIsBounded(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	c := ta.client(t)
+	wantStatus(t, c.get("/?page=2"), http.StatusOK)
+	wantStatus(t, c.get("/?page=9223372036854775807"), http.StatusNotFound)
+	wantStatus(t, c.get("/?page=1001"), http.StatusNotFound)
+	wantStatus(t, c.get("/?page=-5"), http.StatusOK) // read as the first page
+}
