@@ -354,3 +354,26 @@ func TestDoorNameSearch(t *testing.T) {
 	wantBody(t, host.get(fmt.Sprintf("/api/v1/events/%d/guests?q=%%25", e.ID)), "[]")
 	wantBody(t, host.get(fmt.Sprintf("/host/events/%d/door", e.ID)), `id="scan-input"`, `id="camera"`, "Entry", "Exit", "Add a walk-in")
 }
+
+// A scan's idempotency key is the sender's own: another account sending the
+// same key gets its own scan, never the first one's answer.
+func TestScanKeysBelongToTheirSender(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	host, hostUser := ta.signedIn(t, "host@example.com", models.RoleHost)
+	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
+	e := ta.tonight(t, v, hostUser, 10)
+	ada := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
+	bob := ta.ticket(t, e, ta.user(t, "bob@example.com", models.RoleAttendee))
+	st, body := host.apiPost(scanPath(e), map[string]string{"code": ada, "key": "shared-key-0001"})
+	wantResult(t, st, body, "admitted")
+	st, body = staff.apiPost(scanPath(e), map[string]string{"code": bob, "key": "shared-key-0001"})
+	wantResult(t, st, body, "admitted")
+	if who := body["attendee"].(map[string]any)["name"]; who != "bob" || body["replayed"] == true {
+		t.Fatalf("another account's key answered with %v (replayed %v)", who, body["replayed"])
+	}
+	st, body = host.apiPost(scanPath(e), map[string]string{"code": ada, "key": "shared-key-0001"})
+	if body["replayed"] != true || body["attendee"].(map[string]any)["name"] != "ada" {
+		t.Fatalf("the sender's own replay: %d %v", st, body)
+	}
+}

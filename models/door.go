@@ -155,7 +155,7 @@ func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error)
 		} else if e, err = eventByID(ctx, tx, req.EventID, false); err != nil {
 			return err
 		}
-		if resp, err = storedScan(ctx, tx, req.Key); !errors.Is(err, sql.ErrNoRows) {
+		if resp, err = storedScan(ctx, tx, req); !errors.Is(err, sql.ErrNoRows) {
 			return err // a replay (err nil), or a failure
 		}
 		if err := checkScanTime(&req, e); err != nil {
@@ -168,10 +168,10 @@ func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error)
 		}
 		body, _ := json.Marshal(resp)
 		res, err := tx.ExecContext(ctx, `
-			INSERT INTO door_scans (key, event_id, direction, result, visit_id, rsvp_id, scanned_at, device, actor_id, response)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, 0), $10)
-			ON CONFLICT (key) DO NOTHING`,
-			req.Key, req.EventID, req.Direction, resp.Result, visitID, rsvpID, req.At, req.Device, req.ActorID, string(body)) // JSON as a string: see Open
+			INSERT INTO door_scans (key, event_id, direction, result, visit_id, rsvp_id, scanned_at, device, actor_id, response, received_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, 0), $10, $11)
+			ON CONFLICT (event_id, (COALESCE(actor_id, 0)), key) DO NOTHING`,
+			req.Key, req.EventID, req.Direction, resp.Result, visitID, rsvpID, req.At, req.Device, req.ActorID, string(body), req.Now) // JSON as a string: see Open
 		if err != nil {
 			return err
 		}
@@ -183,7 +183,7 @@ func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error)
 	if errors.Is(err, errScanRaced) {
 		// The same key, sent twice at once, was stored first by the other
 		// request: this one's work is rolled back, and it answers as that did.
-		return storedScan(ctx, s.DB, req.Key)
+		return storedScan(ctx, s.DB, req)
 	}
 	return resp, err
 }
@@ -192,10 +192,12 @@ func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error)
 var errScanRaced = errors.New("scan key stored by a concurrent request")
 
 // storedScan is the answer stored with a scan's key, marked as a replay, or
-// sql.ErrNoRows for a key not seen before.
-func storedScan(ctx context.Context, q sqlx.QueryerContext, key string) (ScanResponse, error) {
+// sql.ErrNoRows for a key not seen before. A key belongs to the night and
+// the person who sent it: anyone else's key of the same text is theirs.
+func storedScan(ctx context.Context, q sqlx.QueryerContext, req ScanRequest) (ScanResponse, error) {
 	var stored []byte
-	if err := sqlx.GetContext(ctx, q, &stored, `SELECT response FROM door_scans WHERE key = $1`, key); err != nil {
+	if err := sqlx.GetContext(ctx, q, &stored, `SELECT response FROM door_scans
+		WHERE event_id = $1 AND COALESCE(actor_id, 0) = $2 AND key = $3`, req.EventID, req.ActorID, req.Key); err != nil {
 		return ScanResponse{}, err
 	}
 	resp := ScanResponse{Replayed: true}
