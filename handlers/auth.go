@@ -119,6 +119,7 @@ func (a *App) logout(c echo.Context) error {
 		return err
 	}
 	a.sessions.Remove(ctx, sessionUserID)
+	a.rotateCSRF(c)
 	return a.seeOther(c, "/", "You are signed out.")
 }
 
@@ -130,5 +131,6 @@ func (a *App) signIn(c echo.Context, userID int64) error {
 		return err
 	}
 	a.sessions.Put(ctx, sessionUserID, userID)
+	a.rotateCSRF(c)
 	return nil
 }

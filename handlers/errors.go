@@ -50,7 +50,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	if status >= 500 {
 		a.log.Error("request failed", "id", requestID(c), "method", c.Request().Method,
-			"route", c.Path(), "uri", c.Request().RequestURI, "error", err)
+			"route", c.Path(), "uri", redactURI(c.Request().RequestURI), "error", err)
 	}
 	var werr error
 	switch {

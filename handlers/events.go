@@ -76,6 +76,8 @@ func (a *App) rsvp(c echo.Context) error {
 	r, err := a.store.Reserve(c.Request().Context(), id, u.ID, a.now())
 	var closed *models.RSVPClosedError
 	switch {
+	case errors.As(err, &closed) && closed.Why == models.ClosedUnpublished && !canManage(u, closed.Event):
+		return echo.ErrNotFound // a draft does not exist for anyone but its host and staff
 	case errors.As(err, &closed):
 		venue, verr := a.venue(c.Request().Context())
 		if verr != nil {

@@ -169,6 +169,7 @@ func TestListingAndDraftVisibility(t *testing.T) {
 	wantStatus(t, anon.get(fmt.Sprintf("/events/%d", draftID)), http.StatusNotFound)
 	guest, _ := ta.signedIn(t, "g@example.com", models.RoleAttendee)
 	wantStatus(t, guest.get(fmt.Sprintf("/events/%d", draftID)), http.StatusNotFound)
+	wantStatus(t, guest.post(fmt.Sprintf("/events/%d/rsvp", draftID), nil), http.StatusNotFound) // as if it did not exist
 	wantBody(t, host.get(fmt.Sprintf("/events/%d", draftID)), "Draft — not listed", "Publish")
 	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
 	wantStatus(t, staff.get(fmt.Sprintf("/events/%d", draftID)), http.StatusOK)

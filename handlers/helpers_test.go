@@ -180,6 +180,7 @@ func (c *client) postRaw(path string, form url.Values) response {
 // login signs in and fails the test if it does not work.
 func (c *client) login(email string) {
 	c.t.Helper()
+	c.get("/login") // the form and its token, as a browser has them
 	res := c.post("/login", url.Values{"email": {email}, "password": {"password-123"}})
 	if res.StatusCode != http.StatusSeeOther {
 		c.t.Fatalf("login %s: %d\n%s", email, res.StatusCode, res.body)

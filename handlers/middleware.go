@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"runtime"
 	"time"
 
@@ -35,7 +36,7 @@ func (a *App) accessLog() echo.MiddlewareFunc {
 				level = slog.LevelError
 			}
 			attrs := []slog.Attr{
-				slog.String("id", v.RequestID), slog.String("method", v.Method), slog.String("uri", v.URI),
+				slog.String("id", v.RequestID), slog.String("method", v.Method), slog.String("uri", redactURI(v.URI)),
 				slog.Int("status", v.Status), slog.Duration("latency", v.Latency), slog.String("ip", v.RemoteIP),
 			}
 			if v.Error != nil && v.Status >= 500 {
@@ -46,6 +47,13 @@ func (a *App) accessLog() echo.MiddlewareFunc {
 		},
 	})
 }
+
+// ticketInPath finds a ticket code in a request path: codes are
+// credentials, as a paper ticket is, so logs never hold them.
+var ticketInPath = regexp.MustCompile(`/tickets/[^/?#]+`)
+
+// redactURI is uri with any ticket code replaced.
+func redactURI(uri string) string { return ticketInPath.ReplaceAllString(uri, "/tickets/[code]") }
 
 // recoverPanics turns a panic into a 500 error for the error handler, and
 // logs the stack once.
@@ -80,10 +88,18 @@ func (a *App) secureHeaders() echo.MiddlewareFunc {
 		// The door's QR decoder runs in a worker made from a blob.
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
 	}
-	if a.cfg.SecureCookies() {
-		cfg.HSTSMaxAge = 365 * 24 * 3600
+	secure := middleware.SecureWithConfig(cfg)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		h := secure(next)
+		return func(c echo.Context) error {
+			// Echo sends HSTS only for TLS it sees itself or a proxy's
+			// X-Forwarded-Proto; an https BASE_URL says it is always https.
+			if a.cfg.SecureCookies() {
+				c.Response().Header().Set(echo.HeaderStrictTransportSecurity, "max-age=31536000; includeSubDomains")
+			}
+			return h(c)
+		}
 	}
-	return middleware.SecureWithConfig(cfg)
 }
 
 // loadSession loads the scs session for the request and saves it just before
@@ -123,11 +139,13 @@ func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // csrf requires the token from the _csrf form field (or the X-CSRF-Token
-// header, for the JSON API) on every unsafe request.
+// header, for the JSON API) on every unsafe request; a token in the query
+// string does not count (it leaks into logs and Referer headers). Over
+// https the cookie is __Host- prefixed: this host only, path /, Secure.
 func (a *App) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+	check := middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		CookieName:     "clockroom_csrf",
+		CookieName:     a.csrfCookie(),
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
 		CookieSecure:   a.cfg.SecureCookies(),
@@ -136,6 +154,34 @@ func (a *App) csrf() echo.MiddlewareFunc {
 			return echo.NewHTTPError(http.StatusForbidden, "This form has expired or did not come from Clockroom. Go back, reload the page and try again.")
 		},
 	})
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		h := check(next)
+		return func(c echo.Context) error {
+			// Echo's form lookup reads the query string too: drop it there.
+			if r := c.Request(); r.URL.Query().Has("_csrf") {
+				q := r.URL.Query()
+				q.Del("_csrf")
+				r.URL.RawQuery = q.Encode()
+			}
+			return h(c)
+		}
+	}
+}
+
+// csrfCookie is the CSRF cookie's name.
+func (a *App) csrfCookie() string {
+	if a.cfg.SecureCookies() {
+		return "__Host-clockroom_csrf"
+	}
+	return "clockroom_csrf"
+}
+
+// rotateCSRF drops the CSRF token when who is signed in changes, so a token
+// seen before sign-in (by someone at the same browser, say) is not the one
+// that guards the account: the next page gets a fresh one.
+func (a *App) rotateCSRF(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: a.csrfCookie(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: a.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode})
 }
 
 // loadUser puts the signed-in user, if any, on the context.

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"io/fs"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -12,6 +14,11 @@ import (
 func (a *App) staticFiles() echo.HandlerFunc {
 	fileServer := http.StripPrefix("/static/", http.FileServer(http.FS(static.FS)))
 	return func(c echo.Context) error {
+		// Files only: a folder is not a page, and its listing is nobody's business.
+		name := strings.TrimPrefix(c.Request().URL.Path, "/static/")
+		if st, err := fs.Stat(static.FS, strings.TrimSuffix(name, "/")); name == "" || strings.HasSuffix(name, "/") || err != nil || st.IsDir() {
+			return echo.ErrNotFound
+		}
 		c.Response().Header().Set("Cache-Control", "public, max-age=3600")
 		fileServer.ServeHTTP(c.Response(), c.Request())
 		return nil

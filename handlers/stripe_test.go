@@ -170,7 +170,8 @@ func TestStripeWebhooks(t *testing.T) {
 	for name, c := range map[string]struct {
 		secret string
 		at     time.Time
-	}{"unsigned": {"", time.Now()}, "wrong secret": {"whsec_wrong", time.Now()}, "stale": {testWebhookSecret, time.Now().Add(-10 * time.Minute)}} {
+	}{"unsigned": {"", time.Now()}, "wrong secret": {"whsec_wrong", time.Now()}, "stale": {testWebhookSecret, time.Now().Add(-10 * time.Minute)},
+		"from the future": {testWebhookSecret, time.Now().Add(time.Hour)}} {
 		if st, _ := ta.sendWebhook(t, "evt_bad_"+name, "payment_intent.succeeded", intent(480, "gbp", "succeeded"), c.secret, c.at); st != http.StatusBadRequest {
 			t.Fatalf("%s webhook: %d", name, st)
 		}

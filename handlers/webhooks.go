@@ -5,6 +5,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/stripe/stripe-go/v76/webhook"
@@ -41,11 +44,27 @@ type webhookRefused struct {
 
 func (e *webhookRefused) Error() string { return e.why }
 
+// signedInFuture reports whether a Stripe-Signature header's time is more
+// than the tolerance ahead of now. Stripe's library refuses old signatures
+// only; one from the future would be replayable for as long as it claims.
+func signedInFuture(header string, now time.Time) bool {
+	for _, part := range strings.Split(header, ",") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "t="); ok {
+			ts, err := strconv.ParseInt(v, 10, 64)
+			return err != nil || time.Unix(ts, 0).After(now.Add(webhook.DefaultTolerance))
+		}
+	}
+	return false // no time: the signature check refuses it
+}
+
 // acceptWebhook verifies a signed delivery and applies its event once. The
 // test checkout hands its events in here too, so they take the same path.
 func (a *App) acceptWebhook(ctx context.Context, body []byte, signature string) (bool, error) {
 	if a.cfg.StripeWebhookSecret == "" {
 		return false, &webhookRefused{why: "webhooks are not configured: set STRIPE_WEBHOOK_SECRET"}
+	}
+	if signedInFuture(signature, a.now()) {
+		return false, &webhookRefused{why: "invalid signature", err: errors.New("signed in the future")}
 	}
 	// Events from other API versions are accepted: we read only stable fields.
 	evt, err := webhook.ConstructEventWithOptions(body, signature, a.cfg.StripeWebhookSecret,

@@ -1,0 +1,70 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// Over https (by BASE_URL, behind a proxy that does not say so), every
+// response carries HSTS and the CSRF cookie is __Host- prefixed.
+func TestHTTPSHeadersFollowTheBaseURL(t *testing.T) {
+	ta := newTestApp(t, map[string]string{"BASE_URL": "https://cafe.example.com"})
+	res := ta.client(t).get("/login")
+	if hsts := res.Header.Get("Strict-Transport-Security"); !strings.HasPrefix(hsts, "max-age=31536000") {
+		t.Fatalf("HSTS %q", hsts)
+	}
+	var csrf string
+	for _, h := range res.Header.Values("Set-Cookie") {
+		if strings.Contains(h, "csrf") {
+			csrf = h
+		}
+	}
+	if !strings.HasPrefix(csrf, "__Host-clockroom_csrf=") || !strings.Contains(csrf, "Secure") || !strings.Contains(csrf, "Path=/") {
+		t.Fatalf("CSRF cookie %q", csrf)
+	}
+	plain := newTestApp(t, nil)
+	if hsts := plain.client(t).get("/login").Header.Get("Strict-Transport-Security"); hsts != "" {
+		t.Fatalf("HSTS over plain http: %q", hsts)
+	}
+}
+
+// The CSRF token counts only from the form body or the header, and a new
+// one guards the account once signed in.
+func TestCSRFTokenIsBodyOnlyAndRotatedAtSignIn(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.user(t, "gus@example.com", models.RoleAttendee)
+	c := ta.client(t)
+	c.get("/login")
+	before := c.csrf
+	res := c.postRaw("/login?_csrf="+url.QueryEscape(before), url.Values{"email": {"gus@example.com"}, "password": {"password-123"}})
+	wantStatus(t, res, http.StatusForbidden)
+	c.login("gus@example.com")
+	c.get("/me/tickets")
+	if c.csrf == before || c.csrf == "" {
+		t.Fatal("the CSRF token from before sign-in still guards the account")
+	}
+	wantStatus(t, c.postRaw("/logout", url.Values{"_csrf": {before}}), http.StatusForbidden)
+}
+
+// Static folders are not listed, and ticket codes (credentials) never
+// reach the access log.
+func TestNoFolderListingsAndNoTicketCodesInLogs(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	e := ta.tonight(t, v, ta.user(t, "host@example.com", models.RoleHost), 10)
+	code := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
+	c := ta.client(t)
+	for _, p := range []string{"/static/js/", "/static/js", "/static/", "/static/vendor/"} {
+		wantStatus(t, c.get(p), http.StatusNotFound)
+	}
+	wantStatus(t, c.get("/static/js/door.js"), http.StatusOK)
+	wantStatus(t, c.get("/tickets/"+code), http.StatusOK)
+	wantStatus(t, c.get("/tickets/"+code+"/qr.png"), http.StatusOK)
+	if logs := ta.logs.String(); strings.Contains(logs, code) || !strings.Contains(logs, "/tickets/[code]") {
+		t.Fatalf("the access log holds a ticket code:\n%s", logs)
+	}
+}
