@@ -115,6 +115,9 @@ func (a *App) loginInvalid(c echo.Context, status int, f loginForm, errs fieldEr
 // logout ends the session.
 func (a *App) logout(c echo.Context) error {
 	ctx := c.Request().Context()
+	if currentUser(c) == nil {
+		return c.Redirect(http.StatusSeeOther, "/") // nobody to sign out, and nothing to store
+	}
 	if err := a.sessions.RenewToken(ctx); err != nil {
 		return err
 	}

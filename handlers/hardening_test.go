@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -66,5 +67,38 @@ func TestNoFolderListingsAndNoTicketCodesInLogs(t *testing.T) {
 	wantStatus(t, c.get("/tickets/"+code+"/qr.png"), http.StatusOK)
 	if logs := ta.logs.String(); strings.Contains(logs, code) || !strings.Contains(logs, "/tickets/[code]") {
 		t.Fatalf("the access log holds a ticket code:\n%s", logs)
+	}
+}
+
+// A visitor who is not signed in never costs a stored session, even when a
+// page leaves them a message; a forged message cookie shows nothing.
+func TestAnonymousVisitorsStoreNoSessions(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	e := ta.event(t, v, ta.user(t, "host@example.com", models.RoleHost), "Night", 3)
+	for range 20 {
+		c := ta.client(t)
+		c.get("/")
+		res := c.post(fmt.Sprintf("/events/%d/rsvp", e.ID), nil)
+		wantStatus(t, res, http.StatusSeeOther)
+		wantBody(t, c.get(res.Header.Get("Location")), "Sign in or create an account to RSVP.")
+		c.post("/logout", nil)
+		c.get("/no-such-page")
+	}
+	var n int
+	ta.store.DB.Get(&n, `SELECT count(*) FROM sessions`)
+	if n != 0 {
+		t.Fatalf("%d sessions stored for visitors who never signed in", n)
+	}
+	c := ta.client(t)
+	u, _ := url.Parse(ta.srv.URL)
+	c.http.Jar.SetCookies(u, []*http.Cookie{{Name: "clockroom_flash", Value: "SGFja2Vk.bm90LWEtbWFj", Path: "/"}})
+	if strings.Contains(c.get("/").body, "Hacked") {
+		t.Fatal("an unsigned flash cookie was shown")
+	}
+	ta.user(t, "gus@example.com", models.RoleAttendee)
+	c.login("gus@example.com")
+	if ta.store.DB.Get(&n, `SELECT count(*) FROM sessions`); n != 1 {
+		t.Fatalf("%d sessions after one sign-in", n)
 	}
 }

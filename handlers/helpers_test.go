@@ -185,6 +185,7 @@ func (c *client) login(email string) {
 	if res.StatusCode != http.StatusSeeOther {
 		c.t.Fatalf("login %s: %d\n%s", email, res.StatusCode, res.body)
 	}
+	c.get(res.Header.Get("Location")) // as a browser follows it: the token is new once signed in
 }
 
 func (c *client) cookie(name string) *http.Cookie {

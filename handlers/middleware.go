@@ -21,7 +21,6 @@ const (
 	ctxUser       = "user"
 	ctxSession    = "session" // set when the request carries an scs session
 	sessionUserID = "user_id"
-	sessionFlash  = "flash"
 )
 
 // accessLog writes one structured line per request.
@@ -232,9 +231,4 @@ func currentUser(c echo.Context) *models.User {
 
 func requestID(c echo.Context) string {
 	return c.Response().Header().Get(echo.HeaderXRequestID)
-}
-
-// flash keeps a one-time message for the next page the user sees.
-func (a *App) flash(c echo.Context, msg string) {
-	a.sessions.Put(c.Request().Context(), sessionFlash, msg)
 }

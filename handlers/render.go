@@ -101,8 +101,8 @@ func (a *App) fillPage(c echo.Context, status int, p *page) {
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok
 	}
-	if c.Get(ctxSession) != nil && status < 300 {
-		p.Flash = a.sessions.PopString(c.Request().Context(), sessionFlash)
+	if status < 300 {
+		p.Flash = a.popFlash(c)
 	}
 }
 

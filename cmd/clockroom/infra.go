@@ -75,6 +75,11 @@ func setup(ctx context.Context, getenv func(string) string, stdout io.Writer, wi
 		}
 	}
 	if withStripe && cfg.StripeTestMode() && cfg.StripeAPIBase == "" {
+		if !cfg.Dev() {
+			// Where the public can reach it, a server never quietly takes
+			// "payments" on an emulator: that is chosen on purpose.
+			return nil, errors.New("configuration: STRIPE_SECRET_KEY is required in production (to run on a Stripe emulator on purpose, set STRIPE_API_BASE to it)")
+		}
 		if in.mock, err = stripemock.Start(ctx); err != nil {
 			return nil, err
 		}

@@ -230,3 +230,13 @@ func TestMigrateAndUserCreate(t *testing.T) {
 		t.Fatalf("duplicate: %v", err)
 	}
 }
+
+// In production the server does not quietly run on the Stripe emulator: it
+// refuses to start without a key unless STRIPE_API_BASE chooses one.
+func TestProductionRefusesTheEmulatorByDefault(t *testing.T) {
+	env := envMap(map[string]string{"DATABASE_URL": testdb.NewURL(t, false), "SECRET_KEY": strings.Repeat("x", 40), "ADDR": "127.0.0.1:0"})
+	err := run(context.Background(), []string{"serve"}, env, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "STRIPE_SECRET_KEY is required in production") {
+		t.Fatalf("serve in production without a Stripe key: %v", err)
+	}
+}

@@ -52,6 +52,10 @@ func (c Config) SecureCookies() bool { return c.BaseURL.Scheme == "https" }
 // local stripe-mock stands in and no money moves.
 func (c Config) StripeTestMode() bool { return c.StripeSecretKey == "" }
 
+// DefaultDemoPassword signs in the demo accounts in development; it is
+// published, so production refuses it.
+const DefaultDemoPassword = "clockroom-demo"
+
 // Load reads the configuration through getenv (os.Getenv in production, a map
 // in tests) and checks every value.
 func Load(getenv func(string) string) (Config, error) {
@@ -70,7 +74,7 @@ func Load(getenv func(string) string) (Config, error) {
 		StripeWebhookSecret: get("STRIPE_WEBHOOK_SECRET", ""),
 		StripeAPIBase:       get("STRIPE_API_BASE", ""),
 		SMTPURL:             get("SMTP_URL", ""),
-		DemoPassword:        get("DEMO_PASSWORD", "clockroom-demo"),
+		DemoPassword:        get("DEMO_PASSWORD", DefaultDemoPassword),
 	}
 	defEnv := EnvDevelopment
 	if c.DatabaseURL != "" {
@@ -144,6 +148,13 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("SEED_DEMO", err.Error())
 	}
 	c.SeedDemo = seed || c.Dev()
+	if c.Env == EnvProduction {
+		// Safe defaults where the public can reach it: real payments unless
+		// an emulator is chosen on purpose, and no published password.
+		if c.SeedDemo && c.DemoPassword == DefaultDemoPassword {
+			bad("DEMO_PASSWORD", "must be your own in production: the default demo password is published in the README")
+		}
+	}
 	if c.AutoCheckoutAfter, err = time.ParseDuration(get("AUTO_CHECKOUT_AFTER", "30m")); err != nil || c.AutoCheckoutAfter < 0 || c.AutoCheckoutAfter > 24*time.Hour {
 		bad("AUTO_CHECKOUT_AFTER", `must be a duration from 0s to 24h, like "30m"`)
 	}

@@ -94,3 +94,20 @@ func merge(a, b map[string]string) map[string]string {
 	}
 	return m
 }
+
+// Production refuses the published demo password for demo data.
+func TestProductionRefusesTheDemoPassword(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": "postgres://db/clockroom", "SECRET_KEY": strings.Repeat("k", 40), "SEED_DEMO": "true"}
+	get := func(k string) string { return env[k] }
+	if _, err := Load(get); err == nil || !strings.Contains(err.Error(), "DEMO_PASSWORD must be your own in production") {
+		t.Fatalf("production with the demo password: %v", err)
+	}
+	env["DEMO_PASSWORD"] = "a-password-of-our-own"
+	if _, err := Load(get); err != nil {
+		t.Fatalf("production with its own demo password: %v", err)
+	}
+	env["SEED_DEMO"], env["DEMO_PASSWORD"] = "false", ""
+	if _, err := Load(get); err != nil {
+		t.Fatalf("production without demo data: %v", err)
+	}
+}
