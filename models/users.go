@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -52,7 +53,8 @@ func (r Role) AtLeast(min Role) bool { return r.rank() >= min.rank() && r.rank()
 // DefaultBcryptCost is the password hashing cost outside tests.
 const DefaultBcryptCost = 12
 
-// Login limits: failures within LoginWindow before sign-in is refused.
+// Login limits: failures within LoginWindow before sign-in is refused, for
+// one account from one address, and for one address over all accounts.
 const (
 	LoginWindow         = 15 * time.Minute
 	MaxFailuresPerEmail = 5
@@ -157,58 +159,74 @@ func (s *Store) SetRole(ctx context.Context, actorID, userID int64, role Role, n
 	})
 }
 
-// dummyHash is compared against when the email is unknown, so a wrong email
-// and a wrong password take the same time.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("clockroom-timing-equaliser"), bcrypt.MinCost)
+// dummyHashes are compared against when the email is unknown, one per
+// bcrypt cost, so a wrong email costs what a wrong password does.
+var dummyHashes sync.Map // cost → []byte
 
-// Authenticate checks an email and password. Too many recent failures for the
-// email or the address give a *ThrottledError before the password is looked
-// at; a wrong email and a wrong password both give ErrInvalidCredentials.
+func (s *Store) dummyHash() []byte {
+	if h, ok := dummyHashes.Load(s.cost()); ok {
+		return h.([]byte)
+	}
+	h, _ := bcrypt.GenerateFromPassword([]byte("clockroom-timing-equaliser"), s.cost())
+	dummyHashes.Store(s.cost(), h)
+	return h
+}
+
+// Authenticate checks an email and password. Sign-in is limited per account
+// and address, and per address, never per account alone: a stranger's
+// guesses cannot lock the owner out of an account they sign in to from
+// elsewhere. An attempt over a limit is a *ThrottledError before the
+// password is looked at; a wrong email and a wrong password both give
+// ErrInvalidCredentials, in the same time.
 func (s *Store) Authenticate(ctx context.Context, email, password, ip string, now time.Time) (User, error) {
 	email = NormalizeEmail(email)
-	if err := s.checkThrottle(ctx, email, ip, now); err != nil {
+	if err := s.claimAttempt(ctx, email, ip, now); err != nil {
 		return User{}, err
 	}
 	u, err := s.UserByEmail(ctx, email)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(password))
 	case err != nil:
 		return User{}, err
 	case bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil:
-		_, err := s.DB.ExecContext(ctx, `DELETE FROM login_failures WHERE email = $1`, email)
+		// Signed in: this address's failures on the account are forgiven.
+		_, err := s.DB.ExecContext(ctx, `DELETE FROM login_failures WHERE email = $1 AND ip = $2`, email, ip)
 		return u, err
 	}
-	if _, err := s.DB.ExecContext(ctx, `INSERT INTO login_failures (email, ip, failed_at) VALUES ($1, $2, $3)`, email, ip, now); err != nil {
-		return User{}, err
-	}
-	return User{}, ErrInvalidCredentials
+	return User{}, ErrInvalidCredentials // counted as a failure already
 }
 
-func (s *Store) checkThrottle(ctx context.Context, email, ip string, now time.Time) error {
-	var c struct {
-		ByEmail     int        `db:"by_email"`
-		ByIP        int        `db:"by_ip"`
-		OldestEmail *time.Time `db:"oldest_email"`
-		OldestIP    *time.Time `db:"oldest_ip"`
-	}
-	err := s.DB.GetContext(ctx, &c, `
-		SELECT count(*) FILTER (WHERE email = $1) AS by_email,
-		       count(*) FILTER (WHERE ip = $2)    AS by_ip,
-		       min(failed_at) FILTER (WHERE email = $1) AS oldest_email,
-		       min(failed_at) FILTER (WHERE ip = $2)    AS oldest_ip
-		FROM login_failures
-		WHERE (email = $1 OR ip = $2) AND failed_at > $3`, email, ip, now.Add(-LoginWindow))
-	if err != nil {
+// claimAttempt counts an attempt as a failure before the password is
+// checked, if the limits allow it. Counting and deciding happen under a lock
+// on the address, so parallel guesses from one address cannot slip past the
+// limit; the slow password check runs after the lock is let go.
+func (s *Store) claimAttempt(ctx context.Context, email, ip string, now time.Time) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('login:' || $1, 0))`, ip); err != nil {
+			return err
+		}
+		var c struct {
+			ByAccount     int        `db:"by_account"`
+			ByIP          int        `db:"by_ip"`
+			OldestAccount *time.Time `db:"oldest_account"`
+			OldestIP      *time.Time `db:"oldest_ip"`
+		}
+		if err := tx.GetContext(ctx, &c, `
+			SELECT count(*) FILTER (WHERE email = $1) AS by_account, count(*) AS by_ip,
+			       min(failed_at) FILTER (WHERE email = $1) AS oldest_account, min(failed_at) AS oldest_ip
+			FROM login_failures WHERE ip = $2 AND failed_at > $3`, email, ip, now.Add(-LoginWindow)); err != nil {
+			return err
+		}
+		switch {
+		case c.ByAccount >= MaxFailuresPerEmail:
+			return &ThrottledError{RetryAfter: c.OldestAccount.Add(LoginWindow).Sub(now)}
+		case c.ByIP >= MaxFailuresPerIP:
+			return &ThrottledError{RetryAfter: c.OldestIP.Add(LoginWindow).Sub(now)}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO login_failures (email, ip, failed_at) VALUES ($1, $2, $3)`, email, ip, now)
 		return err
-	}
-	switch {
-	case c.ByEmail >= MaxFailuresPerEmail:
-		return &ThrottledError{RetryAfter: c.OldestEmail.Add(LoginWindow).Sub(now)}
-	case c.ByIP >= MaxFailuresPerIP:
-		return &ThrottledError{RetryAfter: c.OldestIP.Add(LoginWindow).Sub(now)}
-	}
-	return nil
+	})
 }
 
 // Prune deletes expired sessions and sign-in failures older than the login
