@@ -30,6 +30,9 @@ func TestSignupValidation(t *testing.T) {
 		{url.Values{"name": {"Ada"}, "email": {"Ada <ada@example.com>"}, "password": {"long enough pw"}}, []string{"Enter an email address like"}},
 		{url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "password": {"short"}}, []string{"Use at least 10 characters"}},
 		{url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "password": {strings.Repeat("p", 73)}}, []string{"Use at most 72 characters"}},
+		{url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "password": {"password123"}}, []string{"one of the most common ones"}},
+		{url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "password": {"iloveyou12"}}, []string{"one of the most common ones"}},
+		{url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "password": {"ada@example.com"}}, []string{"one of the most common ones"}},
 	}
 	for _, tc := range cases {
 		res := c.post("/signup", tc.form)

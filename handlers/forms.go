@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/trustelem/zxcvbn"
 )
 
 // fieldErrors collects a message per form field, in the order checked.
@@ -35,6 +37,14 @@ func validEmail(s string) bool {
 	}
 	at := strings.LastIndexByte(s, '@')
 	return at > 0 && strings.Contains(s[at+1:], ".")
+}
+
+// guessable reports whether a password is among the most common ones (the
+// bundled frequency lists of zxcvbn, with their usual variations: digits
+// added, l33t spelling, keyboard runs) or is built from the person's own
+// email or name.
+func guessable(password, email, name string) bool {
+	return zxcvbn.PasswordStrength(password, []string{email, name, "clockroom"}).Score < 2
 }
 
 // oneLine reports whether s is fit for a one-line field (a name, a title):
