@@ -1,11 +1,15 @@
 package handlers
 
 import (
+	"database/sql/driver"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 
 	"github.com/labstack/echo/v4"
+	"github.com/lib/pq"
 
 	"github.com/clockroom/clockroom/models"
 )
@@ -36,6 +40,11 @@ func (a *App) handleError(err error, c echo.Context) {
 	var he *echo.HTTPError
 	if s, ok := kindStatus[models.KindOf(err)]; ok {
 		status = s // the words come from friendly: a model's text is not for people
+	} else if databaseDown(err) {
+		// Not our bug but a passing outage (a restart, a failover): say
+		// when to try again, and the door queues its scans meanwhile.
+		status, msg = http.StatusServiceUnavailable, "Clockroom cannot reach its database just now. Please try again in a moment."
+		c.Response().Header().Set("Retry-After", "5")
 	} else if errors.As(err, &he) {
 		status = he.Code
 		if m, ok := he.Message.(string); ok && status < 500 {
@@ -70,6 +79,21 @@ func (a *App) handleError(err error, c echo.Context) {
 type errorPage struct {
 	Status  int
 	Message string
+}
+
+// databaseDown reports whether err says the database cannot be reached or
+// is shutting down or starting, rather than that a query was wrong.
+func databaseDown(err error) bool {
+	var op *net.OpError
+	var pqErr *pq.Error
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.As(err, &op), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
+		return true
+	case errors.As(err, &pqErr):
+		// 08: connection exceptions; 57P01-03: shutting down, crashed, starting.
+		return pqErr.Code.Class() == "08" || pqErr.Code == "57P01" || pqErr.Code == "57P02" || pqErr.Code == "57P03"
+	}
+	return false
 }
 
 // kindStatus maps each kind of model error to its HTTP status, once.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -100,5 +102,36 @@ func TestAnonymousVisitorsStoreNoSessions(t *testing.T) {
 	c.login("gus@example.com")
 	if ta.store.DB.Get(&n, `SELECT count(*) FROM sessions`); n != 1 {
 		t.Fatalf("%d sessions after one sign-in", n)
+	}
+}
+
+// With the database unreachable (a restart, a failover), pages and the door
+// answer 503 with Retry-After, so browsers and the door's queue try again,
+// never a 500.
+func TestDatabaseOutageIsA503(t *testing.T) {
+	down, err := sqlx.Open("postgres", "postgres://clockroom@127.0.0.1:1/clockroom?sslmode=disable&connect_timeout=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { down.Close() })
+	ta := newTestAppOn(t, down, nil)
+	c := ta.client(t)
+	for _, path := range []string{"/", "/events/1", "/events.ics"} {
+		res := c.get(path)
+		if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" || !strings.Contains(res.body, "cannot reach its database") {
+			t.Fatalf("GET %s with the database down: %d, Retry-After %q", path, res.StatusCode, res.Header.Get("Retry-After"))
+		}
+	}
+	// A door signed in before the outage: its session cannot be read now.
+	req, _ := http.NewRequest(http.MethodPost, ta.srv.URL+"/api/v1/events/1/scan", strings.NewReader(`{"code":"x"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.AddCookie(&http.Cookie{Name: "clockroom_session", Value: "a-session-from-before"})
+	res, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a door scan with the database down: %d", res.StatusCode)
 	}
 }

@@ -106,6 +106,9 @@ async function scan(text, extra = {}) {
   const mine = ++lastScan;
   let r;
   try { r = await api('/scan', s); } catch { return queued(s); }
+  // 503: the server is up but cannot answer now (its database restarting,
+  // say): keep the scan with its time, as when the network is down.
+  if (r.status === 503) return queued(s);
   refreshStats();
   // A slow answer to an earlier scan must not cover the guest now at the
   // door: only the latest scan's answer is shown (the count still updates).
