@@ -138,6 +138,7 @@ func (a *App) signIn(c echo.Context, userID int64) error {
 		return err
 	}
 	a.sessions.Put(ctx, sessionUserID, userID)
+	a.sessions.Put(ctx, sessionSeen, a.now().Unix())
 	a.rotateCSRF(c)
 	return nil
 }

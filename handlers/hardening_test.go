@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -134,4 +135,43 @@ func TestDatabaseOutageIsA503(t *testing.T) {
 	if res.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("a door scan with the database down: %d", res.StatusCode)
 	}
+}
+
+// Staff sessions end after 12 hours unused; using them keeps them alive
+// without rewriting the session on every request; attendees stay signed in.
+func TestStaffSessionsEndWhenIdle(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	start := time.Now()
+	at := func(d time.Duration) { ta.now = func() time.Time { return start.Add(d) } }
+	at(0)
+	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
+	guest, _ := ta.signedIn(t, "gus@example.com", models.RoleAttendee)
+	row := func() string {
+		var data []byte
+		ta.store.DB.Get(&data, `SELECT data FROM sessions WHERE token = $1`, staff.cookie("clockroom_session").Value)
+		return string(data)
+	}
+	at(time.Minute)
+	wantStatus(t, staff.get("/staff/live"), http.StatusOK)
+	before := row()
+	if before == "" {
+		t.Fatal("no session row for staff")
+	}
+	at(2 * time.Minute)
+	wantStatus(t, staff.get("/staff/live"), http.StatusOK)
+	if row() != before {
+		t.Fatal("a request a minute after the last rewrote the session")
+	}
+	for _, h := range []time.Duration{11 * time.Hour, 22 * time.Hour} { // used every 11 hours: kept
+		at(h)
+		wantStatus(t, staff.get("/staff/live"), http.StatusOK)
+	}
+	at(35 * time.Hour) // 13 hours unused
+	res := staff.get("/staff/live")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		t.Fatalf("an idle staff session still works: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	wantBody(t, staff.get(res.Header.Get("Location")), "signed out after 12 hours")
+	wantStatus(t, guest.get("/me/tickets"), http.StatusOK) // attendees are not timed out
 }

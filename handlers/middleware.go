@@ -21,6 +21,7 @@ const (
 	ctxUser       = "user"
 	ctxSession    = "session" // set when the request carries an scs session
 	sessionUserID = "user_id"
+	sessionSeen   = "seen" // when the session was last used, to the seenEvery
 )
 
 // accessLog writes one structured line per request.
@@ -199,9 +200,41 @@ func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		if u.IsStaff() && !a.stillActive(c) {
+			// Staff and admins move money: an idle session of theirs ends.
+			if err := a.sessions.RenewToken(ctx); err != nil {
+				return err
+			}
+			a.sessions.Remove(ctx, sessionUserID)
+			a.sessions.Remove(ctx, sessionSeen)
+			a.flash(c, "You were signed out after 12 hours without using Clockroom. Sign in again to go on.")
+			return next(c)
+		}
 		c.Set(ctxUser, &u)
 		return next(c)
 	}
+}
+
+// Staff and admin sessions end after StaffIdleLimit without a request. The
+// last request's time is kept in the session but written at most every
+// seenEvery, so a busy door does not rewrite its session row on each scan.
+const (
+	StaffIdleLimit = 12 * time.Hour
+	seenEvery      = 5 * time.Minute
+)
+
+// stillActive reports whether the session was used within the idle limit,
+// and notes this use when the last note is old enough.
+func (a *App) stillActive(c echo.Context) bool {
+	ctx, now := c.Request().Context(), a.now()
+	seen := time.Unix(a.sessions.GetInt64(ctx, sessionSeen), 0)
+	if a.sessions.Exists(ctx, sessionSeen) && now.Sub(seen) > StaffIdleLimit {
+		return false
+	}
+	if now.Sub(seen) >= seenEvery {
+		a.sessions.Put(ctx, sessionSeen, now.Unix())
+	}
+	return true
 }
 
 // requireRole lets through only signed-in users with at least role. Others
