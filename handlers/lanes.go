@@ -1,7 +1,11 @@
 package handlers
 
 import (
+	"bytes"
+	"errors"
+	"io"
 	"net/http"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -26,8 +30,9 @@ import (
 // door's slowest scans 449 ms, six 104 to 250 ms, two 24 to 29 ms, and
 // RSVPs went no slower (RSVPs on one night take turns on its row anyway).
 var (
-	doorLane    = models.PoolSize / 3
-	generalLane = max(2, runtime.GOMAXPROCS(0))
+	doorLane      = models.PoolSize / 3
+	generalLane   = max(2, runtime.GOMAXPROCS(0))
+	anonymousLane = max(1, generalLane/2)
 )
 
 const laneWait = 15 * time.Second
@@ -43,13 +48,19 @@ func leaveLane(c echo.Context) {
 	}
 }
 
-// lanes is the middleware that admits requests into their lane.
-func lanes(general, door int, wait time.Duration) echo.MiddlewareFunc {
-	generalSlots, doorSlots := make(chan struct{}, general), make(chan struct{}, door)
+// lanes is the middleware that admits requests into their lane. It runs
+// after the session and user are known: the door's lane is for signed-in
+// hosts' API requests only, and visitors who are not signed in share a
+// lane of their own, so no number of strangers can starve staff or the door.
+func lanes(general, door, anonymous int, wait time.Duration) echo.MiddlewareFunc {
+	generalSlots, doorSlots, anonymousSlots := make(chan struct{}, general), make(chan struct{}, door), make(chan struct{}, anonymous)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			slots := generalSlots
-			if isAPI(c) {
+			switch u := currentUser(c); {
+			case u == nil:
+				slots = anonymousSlots
+			case isAPI(c) && u.IsHost():
 				slots = doorSlots
 			}
 			select {
@@ -74,3 +85,36 @@ func lanes(general, door int, wait time.Duration) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// readBodies reads a request's whole body (already bounded in size) before
+// anything else looks at it, with its own short deadline: a client that
+// sends headers and then nothing holds no lane, no session lookup and no
+// database connection while it dawdles; it gets a 408.
+func readBodies(limit time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.Body == nil || r.Body == http.NoBody || r.Method == http.MethodGet || r.Method == http.MethodHead {
+				return next(c)
+			}
+			rc := http.NewResponseController(c.Response())
+			_ = rc.SetReadDeadline(time.Now().Add(limit)) // not every writer can: then the server's ReadTimeout bounds it
+			body, err := io.ReadAll(r.Body)
+			_ = rc.SetReadDeadline(time.Time{})
+			switch {
+			case errors.Is(err, echo.ErrStatusRequestEntityTooLarge):
+				return err
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				c.Response().Header().Set(echo.HeaderConnection, "close")
+				return echo.NewHTTPError(http.StatusRequestTimeout, "The request took too long to arrive. Please try again.")
+			case err != nil:
+				return echo.NewHTTPError(http.StatusBadRequest, "The request could not be read. Please try again.")
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			return next(c)
+		}
+	}
+}
+
+// bodyWait is how long a request's body may take to arrive.
+const bodyWait = 5 * time.Second
