@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -55,6 +56,14 @@ func (a *App) signup(c echo.Context) error {
 	if !errs.valid() {
 		return a.signupInvalid(c, f, errs)
 	}
+	ok, err := a.store.Allow(c.Request().Context(), "signup-address", c.RealIP(), signupsPerAddress, time.Hour, a.now())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return a.render(c, http.StatusTooManyRequests, "signup", page{Title: "Sign up", Form: signupForm{Name: f.Name, Email: f.Email, Next: f.Next},
+			Errors: fieldErrors{"form": "Too many accounts were made from this network in the last hour. Please try again later."}})
+	}
 	u, err := a.store.CreateUser(c.Request().Context(), models.NewUser{Email: f.Email, Name: f.Name, Password: f.Password})
 	if errors.Is(err, models.ErrDuplicateEmail) {
 		return a.signupInvalid(c, f, fieldErrors{"email": "An account with this email already exists. Sign in instead."})
@@ -62,7 +71,7 @@ func (a *App) signup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.signIn(c, u.ID); err != nil {
+	if err := a.signIn(c, u); err != nil {
 		return err
 	}
 	return a.seeOther(c, safeNext(f.Next, "/"), "Welcome to Clockroom, "+u.Name+". You are signed in.")
@@ -105,7 +114,7 @@ func (a *App) login(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	if err := a.signIn(c, u.ID); err != nil {
+	if err := a.signIn(c, u); err != nil {
 		return err
 	}
 	return a.seeOther(c, safeNext(f.Next, "/"), "Signed in as "+u.Name+".")
@@ -132,12 +141,13 @@ func (a *App) logout(c echo.Context) error {
 
 // signIn renews the session token (against session fixation) and remembers
 // the user.
-func (a *App) signIn(c echo.Context, userID int64) error {
+func (a *App) signIn(c echo.Context, u models.User) error {
 	ctx := c.Request().Context()
 	if err := a.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	a.sessions.Put(ctx, sessionUserID, userID)
+	a.sessions.Put(ctx, sessionUserID, u.ID)
+	a.sessions.Put(ctx, sessionEpoch, u.SessionEpoch)
 	a.sessions.Put(ctx, sessionSeen, a.now().Unix())
 	a.rotateCSRF(c)
 	return nil

@@ -21,7 +21,8 @@ const (
 	ctxUser       = "user"
 	ctxSession    = "session" // set when the request carries an scs session
 	sessionUserID = "user_id"
-	sessionSeen   = "seen" // when the session was last used, to the seenEvery
+	sessionSeen   = "seen"  // when the session was last used, to the seenEvery
+	sessionEpoch  = "epoch" // the account's session epoch at sign-in
 )
 
 // accessLog writes one structured line per request.
@@ -199,6 +200,14 @@ func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if err != nil {
 			return err
+		}
+		if a.sessions.GetInt(ctx, sessionEpoch) != u.SessionEpoch {
+			// Signed out everywhere, or the password changed, since.
+			if err := a.sessions.RenewToken(ctx); err != nil {
+				return err
+			}
+			a.sessions.Remove(ctx, sessionUserID)
+			return next(c)
 		}
 		if u.IsStaff() && !a.stillActive(c) {
 			// Staff and admins move money: an idle session of theirs ends.

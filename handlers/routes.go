@@ -43,6 +43,13 @@ func (a *App) routes() *echo.Echo {
 	s.GET("/login", a.loginPage)
 	s.POST("/login", a.login)
 	s.POST("/logout", a.logout)
+	s.GET("/login/email", a.emailLinkPage)
+	s.POST("/login/email", a.emailLink)
+	s.GET("/reset/:token", a.resetPage)
+	s.POST("/reset/:token", a.reset)
+	s.GET("/signin/:token", a.signInLinkPage)
+	s.POST("/signin/:token", a.signInByLink)
+	s.POST("/me/sign-out-everywhere", a.signOutEverywhere, a.requireRole(models.RoleAttendee))
 
 	s.GET("/events.ics", a.calendarFeed)
 	s.GET("/events/:id", a.eventPage) // also /events/{id}.ics

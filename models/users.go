@@ -80,6 +80,7 @@ type User struct {
 	Role         Role      `db:"role"`
 	PasswordHash string    `db:"password_hash"`
 	CreatedAt    time.Time `db:"created_at"`
+	SessionEpoch int       `db:"session_epoch"` // sessions of an older epoch are signed out
 }
 
 // NewUser is what it takes to create an account.
@@ -93,7 +94,7 @@ type NewUser struct {
 // NormalizeEmail is the form emails are stored and compared in.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-const userColumns = `id, email, name, role, password_hash, created_at`
+const userColumns = `id, email, name, role, password_hash, created_at, session_epoch`
 
 // CreateUser creates an account; ErrDuplicateEmail if the email is taken.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
@@ -233,6 +234,12 @@ func (s *Store) claimAttempt(ctx context.Context, email, ip string, now time.Tim
 // window. Safe to run on several instances at once.
 func (s *Store) Prune(ctx context.Context, now time.Time) error {
 	if _, err := s.DB.ExecContext(ctx, `DELETE FROM sessions WHERE expiry < $1`, now); err != nil {
+		return err
+	}
+	if _, err := s.DB.ExecContext(ctx, `DELETE FROM rate_events WHERE at < $1`, now.Add(-24*time.Hour)); err != nil {
+		return err
+	}
+	if _, err := s.DB.ExecContext(ctx, `DELETE FROM account_links WHERE expires_at < $1`, now.Add(-24*time.Hour)); err != nil {
 		return err
 	}
 	_, err := s.DB.ExecContext(ctx, `DELETE FROM login_failures WHERE failed_at < $1`, now.Add(-LoginWindow))

@@ -1,0 +1,145 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+var linkInMail = regexp.MustCompile(`/(reset|signin)/([A-Za-z0-9_-]{43})`)
+
+// lastLink is the path of the newest emailed link to email.
+func lastLink(t *testing.T, ta *testApp, email string) string {
+	t.Helper()
+	ms, _ := ta.store.MessagesTo(t.Context(), email)
+	for i := len(ms) - 1; i >= 0; i-- {
+		if m := linkInMail.FindString(ms[i].Body); m != "" {
+			return m
+		}
+	}
+	t.Fatalf("no link emailed to %s", email)
+	return ""
+}
+
+// A forgotten password is reset by an emailed link that works once: the
+// new password signs in, the old one does not, and every other session of
+// the account ends. Asking for an unknown email looks the same and sends
+// nothing.
+func TestPasswordResetByEmailedLink(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	elsewhere, _ := ta.signedIn(t, "gus@example.com", models.RoleAttendee)
+	c := ta.client(t)
+	c.get("/login/email?purpose=reset")
+	for _, email := range []string{"gus@example.com", "nobody@example.com"} {
+		res := c.post("/login/email", url.Values{"email": {email}, "purpose": {"reset"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("asking for a link for %s: %d", email, res.StatusCode)
+		}
+		wantBody(t, c.get("/login"), "If "+email+" has an account, a link is on its way.")
+	}
+	if ms, _ := ta.store.MessagesTo(t.Context(), "nobody@example.com"); len(ms) != 0 {
+		t.Fatal("a link was sent to an address with no account")
+	}
+	link := lastLink(t, ta, "gus@example.com")
+	wantBody(t, c.get(link), "Choose a new password")
+	res := c.post(link, url.Values{"password": {"password123"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	res = c.post(link, url.Values{"password": {"a brand new secret"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reset: %d %s", res.StatusCode, res.body)
+	}
+	wantBody(t, c.get("/"), "Your password is changed", "Sign out gus")
+	wantStatus(t, c.get(link), http.StatusNotFound) // once only
+	if res := elsewhere.get("/me/tickets"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("another session of the account survived the reset: %d", res.StatusCode)
+	}
+	if _, err := ta.store.Authenticate(t.Context(), "gus@example.com", "password-123", "10.7.7.7", time.Now()); err == nil {
+		t.Fatal("the old password still works")
+	}
+	if _, err := ta.store.Authenticate(t.Context(), "gus@example.com", "a brand new secret", "10.7.7.7", time.Now()); err != nil {
+		t.Fatalf("the new password: %v", err)
+	}
+}
+
+// A sign-in link asks to be confirmed (mail scanners open links), signs in
+// once, and not after 30 minutes.
+func TestSignInByEmailedLink(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	ta.user(t, "gus@example.com", models.RoleAttendee)
+	c := ta.client(t)
+	c.get("/login/email?purpose=signin")
+	c.post("/login/email", url.Values{"email": {"gus@example.com"}, "purpose": {"signin"}})
+	link := lastLink(t, ta, "gus@example.com")
+	if !strings.HasPrefix(link, "/signin/") {
+		t.Fatalf("link %s", link)
+	}
+	wantBody(t, c.get(link), "Sign me in")
+	if strings.Contains(c.get("/").body, "Sign out gus") {
+		t.Fatal("opening the link signed in without the click")
+	}
+	c.get(link)
+	wantStatus(t, c.post(link, nil), http.StatusSeeOther)
+	wantBody(t, c.get("/"), "Sign out gus")
+	wantStatus(t, c.post(link, nil), http.StatusNotFound)
+
+	other := ta.client(t)
+	other.get("/login/email")
+	other.post("/login/email", url.Values{"email": {"gus@example.com"}, "purpose": {"signin"}})
+	late := lastLink(t, ta, "gus@example.com")
+	ta.now = func() time.Time { return time.Now().Add(31 * time.Minute) }
+	wantStatus(t, other.get(late), http.StatusNotFound)
+}
+
+// Sign out everywhere ends every session of the account.
+func TestSignOutEverywhere(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	phone, _ := ta.signedIn(t, "gus@example.com", models.RoleAttendee)
+	laptop := ta.client(t)
+	laptop.login("gus@example.com")
+	laptop.get("/me/tickets")
+	wantStatus(t, laptop.post("/me/sign-out-everywhere", nil), http.StatusSeeOther)
+	for name, c := range map[string]*client{"phone": phone, "laptop": laptop} {
+		if res := c.get("/me/tickets"); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the %s is still signed in: %d", name, res.StatusCode)
+		}
+	}
+	laptop.login("gus@example.com") // and signing in again works
+	wantStatus(t, laptop.get("/me/tickets"), http.StatusOK)
+}
+
+// Sign-ups and emailed links are limited, so neither throwaway accounts nor
+// a flood of mail can be made from one place.
+func TestSignupsAndLinksAreLimited(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	for i := range signupsPerAddress + 1 {
+		c := ta.client(t) // a fresh browser each time, from the same address
+		c.get("/signup")
+		res := c.post("/signup", url.Values{"name": {"Throwaway"}, "email": {fmt.Sprintf("t%d@example.com", i)}, "password": {"a long enough secret"}})
+		want := http.StatusSeeOther
+		if i == signupsPerAddress {
+			want = http.StatusTooManyRequests
+		}
+		if res.StatusCode != want {
+			t.Fatalf("sign-up %d: %d, want %d", i, res.StatusCode, want)
+		}
+	}
+	ta.user(t, "gus@example.com", models.RoleAttendee)
+	for i := range linksPerAccount + 1 {
+		d := ta.client(t) // from "different" browsers: the account's own limit holds
+		d.get("/login/email")
+		res := d.post("/login/email", url.Values{"email": {"gus@example.com"}, "purpose": {"signin"}})
+		if want := map[bool]int{true: http.StatusTooManyRequests, false: http.StatusSeeOther}[i == linksPerAccount]; res.StatusCode != want {
+			t.Fatalf("link %d: %d, want %d", i, res.StatusCode, want)
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// What an emailed account link does.
+const (
+	LinkReset  = "reset"  // choose a new password
+	LinkSignIn = "signin" // sign in without the password
+)
+
+// LinkLifetime is how long an emailed link works (once).
+const LinkLifetime = 30 * time.Minute
+
+// ErrLinkUsed means a link is unknown, used already or expired.
+var ErrLinkUsed = newError(KindNotFound, "the link is unknown, used or expired")
+
+// SendLink emails the account at email a one-time link for purpose, and
+// reports whether there is such an account (callers must not tell the
+// visitor: the answer would reveal who has an account). The message is
+// queued in the same transaction as the link.
+func (s *Store) SendLink(ctx context.Context, email, purpose string, now time.Time) (bool, error) {
+	u, err := s.UserByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return false, err
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	return true, s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO account_links (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+			tokenHash(token), u.ID, purpose, now, now.Add(LinkLifetime)); err != nil {
+			return err
+		}
+		m := Message{Kind: "link_" + purpose, ToEmail: u.Email, ToName: u.Name}
+		switch purpose {
+		case LinkReset:
+			m.Subject = "Reset your Clockroom password"
+			m.Body = fmt.Sprintf("Hello %s,\n\nSomeone (we hope you) asked to reset the password of your Clockroom account.\n"+
+				"Choose a new one here, within 30 minutes: %s/reset/%s\n\nIf it was not you, ignore this message: your password stays as it is.\n",
+				u.Name, s.BaseURL, token)
+		default:
+			m.Subject = "Your Clockroom sign-in link"
+			m.Body = fmt.Sprintf("Hello %s,\n\nSign in to Clockroom with this link, within 30 minutes, once: %s/signin/%s\n\n"+
+				"If you did not ask for it, ignore this message: nobody can use it without this mailbox.\n", u.Name, s.BaseURL, token)
+		}
+		return queue(ctx, tx, now, m)
+	})
+}
+
+// UseLink spends a one-time link for purpose and returns its account; a
+// link works once (two clicks at once: one wins), and not after 30 minutes.
+func (s *Store) UseLink(ctx context.Context, token, purpose string, now time.Time) (User, error) {
+	var u User
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		u, err = useLink(ctx, tx, token, purpose, now)
+		return err
+	})
+	return u, err
+}
+
+func useLink(ctx context.Context, tx *sqlx.Tx, token, purpose string, now time.Time) (User, error) {
+	var id int64
+	err := tx.GetContext(ctx, &id, `UPDATE account_links SET used_at = $3
+		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING user_id`, tokenHash(token), purpose, now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, ErrLinkUsed
+	}
+	if err != nil {
+		return User{}, err
+	}
+	var u User
+	err = tx.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = $1`, id)
+	return u, err
+}
+
+// CheckLink reports whether a link would still work, without spending it
+// (for the page that asks for a new password, or to confirm a sign-in).
+func (s *Store) CheckLink(ctx context.Context, token, purpose string, now time.Time) error {
+	var ok bool
+	err := s.DB.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM account_links
+		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3)`, tokenHash(token), purpose, now)
+	if err == nil && !ok {
+		return ErrLinkUsed
+	}
+	return err
+}
+
+// ResetPassword spends a reset link and sets the account's new password.
+// Every session of the account ends (a thief signed in elsewhere is out),
+// and its sign-in failures are forgotten.
+func (s *Store) ResetPassword(ctx context.Context, token, password string, now time.Time) (User, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost())
+	if err != nil {
+		return User{}, fmt.Errorf("hash password: %w", err)
+	}
+	var u User
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if u, err = useLink(ctx, tx, token, LinkReset, now); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &u, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = $3
+			WHERE id = $1 RETURNING `+userColumns, u.ID, string(hash), now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE account_links SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL`, u.ID, now); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE email = $1`, u.Email)
+		return err
+	})
+	return u, err
+}
+
+// SignOutEverywhere ends every session of the account, this one included.
+func (s *Store) SignOutEverywhere(ctx context.Context, userID int64, now time.Time) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE users SET session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $1`, userID, now)
+	return err
+}
+
+// Allow counts one action of kind by key and reports whether it is within
+// max in window (counted and decided under a lock on kind and key).
+func (s *Store) Allow(ctx context.Context, kind, key string, max int, window time.Duration, now time.Time) (bool, error) {
+	ok := false
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))`, kind, key); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM rate_events WHERE kind = $1 AND key = $2 AND at > $3`, kind, key, now.Add(-window)); err != nil || n >= max {
+			return err
+		}
+		ok = true
+		_, err := tx.ExecContext(ctx, `INSERT INTO rate_events (kind, key, at) VALUES ($1, $2, $3)`, kind, key, now)
+		return err
+	})
+	return ok, err
+}
+
+func tokenHash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
