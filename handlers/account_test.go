@@ -143,3 +143,33 @@ func TestSignupsAndLinksAreLimited(t *testing.T) {
 		}
 	}
 }
+
+// Wrong passwords piling up on one account from many addresses lock
+// nothing: the owner is emailed a sign-in link, once an hour, and signs in.
+func TestGuessingEmailsTheOwnerInsteadOfLocking(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	ta.user(t, "gus@example.com", models.RoleAttendee)
+	for i := range guessingNotice + 3 {
+		ta.store.Authenticate(t.Context(), "gus@example.com", "a guess", fmt.Sprintf("10.8.0.%d", i), time.Now())
+	}
+	c := ta.client(t)
+	c.get("/login")
+	wantStatus(t, c.post("/login", url.Values{"email": {"gus@example.com"}, "password": {"one more guess"}}), http.StatusUnprocessableEntity)
+	c.post("/login", url.Values{"email": {"gus@example.com"}, "password": {"and another"}})
+	ms, _ := ta.store.MessagesTo(t.Context(), "gus@example.com")
+	notices := 0
+	for _, m := range ms {
+		if strings.Contains(m.Body, "Your account is not locked") {
+			notices++
+		}
+	}
+	if notices != 1 {
+		t.Fatalf("%d notices to the owner, want one", notices)
+	}
+	owner := ta.client(t)
+	link := lastLink(t, ta, "gus@example.com")
+	owner.get(link)
+	wantStatus(t, owner.post(link, nil), http.StatusSeeOther)
+	wantBody(t, owner.get("/"), "Sign out gus")
+}

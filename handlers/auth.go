@@ -110,6 +110,9 @@ func (a *App) login(c echo.Context) error {
 	case errors.As(err, &throttled):
 		return a.loginInvalid(c, http.StatusTooManyRequests, f, fieldErrors{"form": throttledWords(throttled)})
 	case errors.Is(err, models.ErrInvalidCredentials):
+		if err := a.noticeGuessing(c, f.Email); err != nil {
+			return err
+		}
 		return a.loginInvalid(c, http.StatusUnprocessableEntity, f, fieldErrors{"form": "Email or password is wrong."})
 	case err != nil:
 		return err
@@ -118,6 +121,24 @@ func (a *App) login(c echo.Context) error {
 		return err
 	}
 	return a.seeOther(c, safeNext(f.Next, "/"), "Signed in as "+u.Name+".")
+}
+
+// guessingNotice is how many failures on one account, from anywhere, make
+// its owner get a sign-in link by email (at most one an hour).
+const guessingNotice = 10
+
+// noticeGuessing emails an account's owner when wrong passwords pile up on
+// it, instead of locking it.
+func (a *App) noticeGuessing(c echo.Context, email string) error {
+	ctx, now := c.Request().Context(), a.now()
+	n, err := a.store.AccountFailures(ctx, email, now)
+	if err != nil || n < guessingNotice {
+		return err
+	}
+	if ok, err := a.store.Allow(ctx, "guessing-notice", email, 1, time.Hour, now); err != nil || !ok {
+		return err
+	}
+	return a.store.SendGuessingNotice(ctx, email, now)
 }
 
 func (a *App) loginInvalid(c echo.Context, status int, f loginForm, errs fieldErrors) error {

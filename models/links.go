@@ -31,6 +31,27 @@ var ErrLinkUsed = newError(KindNotFound, "the link is unknown, used or expired")
 // visitor: the answer would reveal who has an account). The message is
 // queued in the same transaction as the link.
 func (s *Store) SendLink(ctx context.Context, email, purpose string, now time.Time) (bool, error) {
+	return s.sendLink(ctx, email, purpose, "", now)
+}
+
+// SendGuessingNotice tells an account's owner that someone keeps trying
+// wrong passwords on it, with a sign-in link: the owner gets in whatever the
+// guesser does, and nothing is locked.
+func (s *Store) SendGuessingNotice(ctx context.Context, email string, now time.Time) error {
+	_, err := s.sendLink(ctx, email, LinkSignIn, "Someone has been trying to sign in to your account with wrong passwords. "+
+		"Your account is not locked, and nobody got in. If it was you, you can sign in with the link below instead.\n\n", now)
+	return err
+}
+
+// AccountFailures is how many failed sign-ins an account had, from any
+// address, within the login window.
+func (s *Store) AccountFailures(ctx context.Context, email string, now time.Time) (int, error) {
+	var n int
+	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM login_failures WHERE email = $1 AND failed_at > $2`, NormalizeEmail(email), now.Add(-LoginWindow))
+	return n, err
+}
+
+func (s *Store) sendLink(ctx context.Context, email, purpose, note string, now time.Time) (bool, error) {
 	u, err := s.UserByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
@@ -57,8 +78,11 @@ func (s *Store) SendLink(ctx context.Context, email, purpose string, now time.Ti
 				u.Name, s.BaseURL, token)
 		default:
 			m.Subject = "Your Clockroom sign-in link"
-			m.Body = fmt.Sprintf("Hello %s,\n\nSign in to Clockroom with this link, within 30 minutes, once: %s/signin/%s\n\n"+
-				"If you did not ask for it, ignore this message: nobody can use it without this mailbox.\n", u.Name, s.BaseURL, token)
+			m.Body = fmt.Sprintf("Hello %s,\n\n%sSign in to Clockroom with this link, within 30 minutes, once: %s/signin/%s\n\n"+
+				"If you did not ask for it, ignore this message: nobody can use it without this mailbox.\n", u.Name, note, s.BaseURL, token)
+			if note != "" {
+				m.Subject = "Someone is trying to sign in to your Clockroom account"
+			}
 		}
 		return queue(ctx, tx, now, m)
 	})
