@@ -116,6 +116,36 @@ func (a *App) signInByLink(c echo.Context) error {
 	return a.seeOther(c, "/", "Signed in as "+u.Name+".")
 }
 
+// changePassword sets a new password for the signed-in account, given the
+// current one; every other session of the account ends.
+func (a *App) changePassword(c echo.Context) error {
+	current, password := c.FormValue("current_password"), c.FormValue("password")
+	u := currentUser(c)
+	msg := ""
+	switch {
+	case len(password) < models.MinPasswordLength:
+		msg = "Use at least 10 characters for your new password."
+	case len(password) > models.MaxPasswordBytes:
+		msg = "Use at most 72 characters for your new password."
+	case guessable(password, u.Email, u.Name):
+		msg = "The new password is one of the most common ones, or close to one. Choose something longer or less usual."
+	}
+	if msg != "" {
+		return a.seeOther(c, "/me/tickets#account", msg)
+	}
+	nu, err := a.store.ChangePassword(c.Request().Context(), u.ID, current, password, a.now())
+	if errors.Is(err, models.ErrWrongPassword) {
+		return a.seeOther(c, "/me/tickets#account", "Your current password is not right, so nothing changed.")
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.signIn(c, nu); err != nil {
+		return err
+	}
+	return a.seeOther(c, "/me/tickets#account", "Password changed. You are still signed in here; every other session of your account has ended.")
+}
+
 // signOutEverywhere ends every session of the signed-in account, this one too.
 func (a *App) signOutEverywhere(c echo.Context) error {
 	ctx := c.Request().Context()

@@ -173,3 +173,24 @@ func TestGuessingEmailsTheOwnerInsteadOfLocking(t *testing.T) {
 	wantStatus(t, owner.post(link, nil), http.StatusSeeOther)
 	wantBody(t, owner.get("/"), "Sign out gus")
 }
+
+// Changing the password needs the current one, keeps this session and ends
+// the others.
+func TestChangePassword(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	here, _ := ta.signedIn(t, "gus@example.com", models.RoleAttendee)
+	there := ta.client(t)
+	there.login("gus@example.com")
+	here.get("/me/tickets")
+	here.post("/me/password", url.Values{"current_password": {"not it"}, "password": {"a brand new secret"}})
+	wantBody(t, here.get("/me/tickets"), "Your current password is not right")
+	here.post("/me/password", url.Values{"current_password": {"password-123"}, "password": {"a brand new secret"}})
+	wantBody(t, here.get("/me/tickets"), "Password changed")
+	if res := there.get("/me/tickets"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("another session survived the change: %d", res.StatusCode)
+	}
+	if _, err := ta.store.Authenticate(t.Context(), "gus@example.com", "a brand new secret", "10.3.3.3", time.Now()); err != nil {
+		t.Fatalf("the new password: %v", err)
+	}
+}

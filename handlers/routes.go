@@ -50,6 +50,7 @@ func (a *App) routes() *echo.Echo {
 	s.GET("/signin/:token", a.signInLinkPage)
 	s.POST("/signin/:token", a.signInByLink)
 	s.POST("/me/sign-out-everywhere", a.signOutEverywhere, a.requireRole(models.RoleAttendee))
+	s.POST("/me/password", a.changePassword, a.requireRole(models.RoleAttendee))
 
 	s.GET("/events.ics", a.calendarFeed)
 	s.GET("/events/:id", a.eventPage) // also /events/{id}.ics

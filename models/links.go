@@ -153,6 +153,29 @@ func (s *Store) ResetPassword(ctx context.Context, token, password string, now t
 	return u, err
 }
 
+// ErrWrongPassword refuses a change made without the current password.
+var ErrWrongPassword = newError(KindInvalid, "the current password is wrong")
+
+// ChangePassword sets a new password when current is right, and ends every
+// other session of the account (the caller signs this one in again with
+// the returned user's new epoch).
+func (s *Store) ChangePassword(ctx context.Context, userID int64, current, password string, now time.Time) (User, error) {
+	u, err := s.UserByID(ctx, userID)
+	if err != nil {
+		return u, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(current)) != nil {
+		return u, ErrWrongPassword
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost())
+	if err != nil {
+		return u, fmt.Errorf("hash password: %w", err)
+	}
+	err = s.DB.GetContext(ctx, &u, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = $3
+		WHERE id = $1 RETURNING `+userColumns, userID, string(hash), now)
+	return u, err
+}
+
 // SignOutEverywhere ends every session of the account, this one included.
 func (s *Store) SignOutEverywhere(ctx context.Context, userID int64, now time.Time) error {
 	_, err := s.DB.ExecContext(ctx, `UPDATE users SET session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $1`, userID, now)
