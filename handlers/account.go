@@ -146,6 +146,29 @@ func (a *App) changePassword(c echo.Context) error {
 	return a.seeOther(c, "/me/tickets#account", "Password changed. You are still signed in here; every other session of your account has ended.")
 }
 
+// deleteAccount deletes the signed-in guest's account, given its password,
+// and signs out. Bills and payments stay, held by "Deleted account".
+func (a *App) deleteAccount(c echo.Context) error {
+	ctx := c.Request().Context()
+	err := a.store.DeleteAccount(ctx, currentUser(c).ID, c.FormValue("password"), a.now())
+	switch {
+	case errors.Is(err, models.ErrWrongPassword):
+		return a.seeOther(c, "/me/tickets#account", "That password is not right, so your account is still here.")
+	case errors.Is(err, models.ErrNotSelfService):
+		return a.seeOther(c, "/me/tickets#account", "This account hosts nights or works at the venue: ask an admin to hand its work over and delete it.")
+	case errors.Is(err, models.ErrInside):
+		return a.seeOther(c, "/me/tickets#account", "You are inside the room now: check out first, then delete your account.")
+	case err != nil:
+		return err
+	}
+	if err := a.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	a.sessions.Remove(ctx, sessionUserID)
+	a.rotateCSRF(c)
+	return a.seeOther(c, "/", "Your account is deleted. Bills and payments stay on record without your name, as the law on business records requires.")
+}
+
 // signOutEverywhere ends every session of the signed-in account, this one too.
 func (a *App) signOutEverywhere(c echo.Context) error {
 	ctx := c.Request().Context()

@@ -194,3 +194,40 @@ func TestChangePassword(t *testing.T) {
 		t.Fatalf("the new password: %v", err)
 	}
 }
+
+// A guest deletes their account: seats to come go to the waitlist, the
+// name, email and card are erased, bills and payments stay with an
+// anonymous holder, and the email can sign up afresh.
+func TestDeleteAccount(t *testing.T) {
+	ta, staff, e := billingSetup(t)
+	v, _ := ta.store.Venue(t.Context())
+	later := ta.event(t, v, mustUser(t, ta, "host@example.com"), "Later", 1)
+	visit := closedVisit(t, ta, e, "ada@example.com", "")
+	staff.post(fmt.Sprintf("/staff/visits/%d/payments", visit), url.Values{"method": {"cash"}})
+	ada := ta.client(t)
+	ada.login("ada@example.com")
+	ada.rsvp(later.ID)
+	waiting, _ := ta.signedIn(t, "bob@example.com", models.RoleAttendee)
+	waiting.rsvp(later.ID) // waitlisted behind Ada
+	ada.get("/me/tickets")
+	ada.post("/me/delete", url.Values{"password": {"wrong one"}})
+	wantBody(t, ada.get("/me/tickets"), "That password is not right")
+	wantStatus(t, ada.post("/me/delete", url.Values{"password": {"password-123"}}), http.StatusSeeOther)
+	if res := ada.get("/me/tickets"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("still signed in after deleting: %d", res.StatusCode)
+	}
+	if _, err := ta.store.UserByEmail(t.Context(), "ada@example.com"); err == nil {
+		t.Fatal("the email is still on an account")
+	}
+	bob, _ := ta.store.RSVPFor(t.Context(), later.ID, mustUser(t, ta, "bob@example.com").ID)
+	if bob.Status != models.RSVPConfirmed {
+		t.Fatalf("the seat did not go to the waitlist: %s", bob.Status)
+	}
+	d, _ := ta.store.VisitDetail(t.Context(), visit, time.Now())
+	if d.GuestName != "Deleted account" || len(d.Payments) != 1 || d.Payments[0].Amount != 480 {
+		t.Fatalf("the bill after deletion: %s, %+v", d.GuestName, d.Payments)
+	}
+	fresh := ta.client(t)
+	fresh.get("/signup")
+	wantStatus(t, fresh.post("/signup", url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "password": {"a long enough secret"}}), http.StatusSeeOther)
+}

@@ -51,6 +51,7 @@ func (a *App) routes() *echo.Echo {
 	s.POST("/signin/:token", a.signInByLink)
 	s.POST("/me/sign-out-everywhere", a.signOutEverywhere, a.requireRole(models.RoleAttendee))
 	s.POST("/me/password", a.changePassword, a.requireRole(models.RoleAttendee))
+	s.POST("/me/delete", a.deleteAccount, a.requireRole(models.RoleAttendee))
 
 	s.GET("/events.ics", a.calendarFeed)
 	s.GET("/events/:id", a.eventPage) // also /events/{id}.ics
