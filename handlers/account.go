@@ -2,7 +2,10 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -167,6 +170,93 @@ func (a *App) deleteAccount(c echo.Context) error {
 	a.sessions.Remove(ctx, sessionUserID)
 	a.rotateCSRF(c)
 	return a.seeOther(c, "/", "Your account is deleted. Bills and payments stay on record without your name, as the law on business records requires.")
+}
+
+// nightIn is the night a "next" path leads to (/events/12), if any.
+func nightIn(next string) *int64 {
+	raw, ok := strings.CutPrefix(safeNext(next, ""), "/events/")
+	if !ok {
+		return nil
+	}
+	id, err := parseID(raw)
+	if err != nil {
+		return nil
+	}
+	return &id
+}
+
+// verifyPage is where a guest waits for their confirmation link.
+func verifyPage(night *int64) string {
+	if night == nil {
+		return "/verify"
+	}
+	return fmt.Sprintf("/verify?event=%d", *night)
+}
+
+// verifyWait tells a signed-in guest to confirm their email, and offers to
+// send the link again.
+func (a *App) verifyWait(c echo.Context) error {
+	u := currentUser(c)
+	if u.Verified() {
+		return c.Redirect(http.StatusSeeOther, "/me/tickets")
+	}
+	return a.render(c, http.StatusOK, "verify", page{Title: "Confirm your email", Data: map[string]any{"Email": u.Email, "Event": c.QueryParam("event")}})
+}
+
+// resendVerification sends the confirmation link again, a few times an hour.
+func (a *App) resendVerification(c echo.Context) error {
+	u := currentUser(c)
+	night := nightIn("/events/" + c.FormValue("event"))
+	if err := a.sendVerification(c, *u, night); err != nil {
+		return err
+	}
+	return a.seeOther(c, verifyPage(night), "Sent again to "+u.Email+". It can take a minute; look in the spam folder too.")
+}
+
+// sendVerification sends u a confirmation link unless too many went out in
+// the last hour (then the last one still works).
+func (a *App) sendVerification(c echo.Context, u models.User, night *int64) error {
+	ok, err := a.store.Allow(c.Request().Context(), "verify-account", strconv.FormatInt(u.ID, 10), 5, time.Hour, a.now())
+	if err != nil || !ok {
+		return err
+	}
+	return a.store.SendVerification(c.Request().Context(), u, night, a.now())
+}
+
+// verifyLinkPage asks for a click before confirming (mail scanners open
+// links too, and confirming may book a seat).
+func (a *App) verifyLinkPage(c echo.Context) error {
+	if err := a.store.CheckLink(c.Request().Context(), c.Param("token"), models.LinkVerify, a.now()); err != nil {
+		return linkGone(err)
+	}
+	return a.render(c, http.StatusOK, "verify_link", page{Title: "Confirm your email"})
+}
+
+// verifyEmail confirms the address, signs its owner in, and completes the
+// RSVP the sign-up was for.
+func (a *App) verifyEmail(c echo.Context) error {
+	ctx := c.Request().Context()
+	u, night, err := a.store.VerifyEmail(ctx, c.Param("token"), a.now())
+	if err != nil {
+		return linkGone(err)
+	}
+	if me := currentUser(c); me == nil || me.ID != u.ID {
+		if err := a.signIn(c, u); err != nil {
+			return err
+		}
+	}
+	if night == nil {
+		return a.seeOther(c, "/", "Your email is confirmed. Find a night and RSVP.")
+	}
+	r, err := a.store.Reserve(ctx, *night, u.ID, a.now())
+	if err != nil {
+		return a.seeOther(c, fmt.Sprintf("/events/%d", *night), "Your email is confirmed. RSVP from the night's page.")
+	}
+	msg := "Your email is confirmed, and you're in! Show this ticket's QR code at the door."
+	if r.Status == models.RSVPWaitlisted {
+		msg = "Your email is confirmed. The night is full, so you are on the waitlist: if a seat frees up it is yours, and we will email you."
+	}
+	return a.seeOther(c, "/tickets/"+a.store.Tickets.Code(r.TicketID), msg)
 }
 
 // signOutEverywhere ends every session of the signed-in account, this one too.

@@ -12,7 +12,7 @@ import (
 	"github.com/clockroom/clockroom/models"
 )
 
-var linkInMail = regexp.MustCompile(`/(reset|signin)/([A-Za-z0-9_-]{43})`)
+var linkInMail = regexp.MustCompile(`/(reset|signin|verify)/([A-Za-z0-9_-]{43})`)
 
 // lastLink is the path of the newest emailed link to email.
 func lastLink(t *testing.T, ta *testApp, email string) string {
@@ -230,4 +230,38 @@ func TestDeleteAccount(t *testing.T) {
 	fresh := ta.client(t)
 	fresh.get("/signup")
 	wantStatus(t, fresh.post("/signup", url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "password": {"a long enough secret"}}), http.StatusSeeOther)
+}
+
+// A seat is held only for a confirmed address: an unconfirmed account's
+// RSVP sends the link instead, and following it books the seat. Signing up
+// on the way to a night does the same in one go.
+func TestRSVPWaitsForAConfirmedEmail(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	e := ta.event(t, v, ta.user(t, "host@example.com", models.RoleHost), "Small table", 5)
+	c := ta.client(t)
+	c.get(fmt.Sprintf("/signup?next=/events/%d", e.ID))
+	res := c.post("/signup", url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "password": {"a long enough secret"}, "next": {fmt.Sprintf("/events/%d", e.ID)}})
+	if loc := res.Header.Get("Location"); loc != fmt.Sprintf("/verify?event=%d", e.ID) {
+		t.Fatalf("after sign-up: %q", loc)
+	}
+	c.get(res.Header.Get("Location"))
+	res = c.post(fmt.Sprintf("/events/%d/rsvp", e.ID), nil)
+	if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/verify") {
+		t.Fatalf("an unconfirmed RSVP went to %q", loc)
+	}
+	if got, _ := ta.store.EventByID(t.Context(), e.ID); got.ConfirmedCount != 0 {
+		t.Fatal("an unconfirmed account holds a seat")
+	}
+	link := lastLink(t, ta, "ada@example.com")
+	c.get(link)
+	res = c.post(link, nil)
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/tickets/") {
+		t.Fatalf("confirming: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	wantBody(t, c.get(res.Header.Get("Location")), "Your email is confirmed, and you&#39;re in!")
+	if got, _ := ta.store.EventByID(t.Context(), e.ID); got.ConfirmedCount != 1 {
+		t.Fatalf("%d confirmed after confirming the email", got.ConfirmedCount)
+	}
+	wantStatus(t, c.post(link, nil), http.StatusNotFound) // once only
 }

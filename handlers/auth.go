@@ -64,7 +64,7 @@ func (a *App) signup(c echo.Context) error {
 		return a.render(c, http.StatusTooManyRequests, "signup", page{Title: "Sign up", Form: signupForm{Name: f.Name, Email: f.Email, Next: f.Next},
 			Errors: fieldErrors{"form": "Too many accounts were made from this network in the last hour. Please try again later."}})
 	}
-	u, err := a.store.CreateUser(c.Request().Context(), models.NewUser{Email: f.Email, Name: f.Name, Password: f.Password})
+	u, err := a.store.CreateUser(c.Request().Context(), models.NewUser{Email: f.Email, Name: f.Name, Password: f.Password, Unverified: true, Now: a.now()})
 	if errors.Is(err, models.ErrDuplicateEmail) {
 		return a.signupInvalid(c, f, fieldErrors{"email": "An account with this email already exists. Sign in instead."})
 	}
@@ -74,7 +74,11 @@ func (a *App) signup(c echo.Context) error {
 	if err := a.signIn(c, u); err != nil {
 		return err
 	}
-	return a.seeOther(c, safeNext(f.Next, "/"), "Welcome to Clockroom, "+u.Name+". You are signed in.")
+	night := nightIn(f.Next) // signed up on the way to an RSVP: confirming completes it
+	if err := a.store.SendVerification(c.Request().Context(), u, night, a.now()); err != nil {
+		return err
+	}
+	return a.seeOther(c, verifyPage(night), "Welcome to Clockroom, "+u.Name+". One more step: confirm your email with the link we just sent to "+u.Email+".")
 }
 
 func (a *App) signupInvalid(c echo.Context, f signupForm, errs fieldErrors) error {

@@ -56,11 +56,10 @@ func TestSignupSignsInAndRefusesADuplicateEmail(t *testing.T) {
 	c := ta.client(t)
 	res := c.post("/signup", url.Values{"name": {"Ada"}, "email": {"Ada@Example.com"}, "password": {"long enough pw"}, "next": {"/?page=1"}})
 	wantStatus(t, res, http.StatusSeeOther)
-	if loc := res.Header.Get("Location"); loc != "/?page=1" {
-		t.Fatalf("redirect to %q", loc)
+	if loc := res.Header.Get("Location"); loc != "/verify" {
+		t.Fatalf("redirect to %q, want the page that asks to confirm the email", loc)
 	}
-	home := c.get("/")
-	wantBody(t, home, "Welcome to Clockroom, Ada", "Sign out Ada")
+	wantBody(t, c.get("/verify"), "Welcome to Clockroom, Ada", "confirm your email", "Sign out Ada")
 
 	other := ta.client(t)
 	res = other.post("/signup", url.Values{"name": {"Imposter"}, "email": {"ada@example.com"}, "password": {"another long pw"}})
@@ -76,7 +75,7 @@ func TestSignupRefusesOffsiteNext(t *testing.T) {
 	c := ta.client(t)
 	res := c.post("/signup", url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "password": {"long enough pw"}, "next": {"//evil.example/"}})
 	wantStatus(t, res, http.StatusSeeOther)
-	if loc := res.Header.Get("Location"); loc != "/" {
+	if loc := res.Header.Get("Location"); loc != "/verify" {
 		t.Fatalf("an off-site next must be ignored, redirected to %q", loc)
 	}
 }

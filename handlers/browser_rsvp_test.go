@@ -27,6 +27,12 @@ func TestBrowserRSVPWaitlistAndPromotion(t *testing.T) {
 			chromedp.SendKeys(chromedp.ID("f-password"), "a long enough password"),
 			browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS(".flash")))
+		// Confirm the address with the emailed link, as the guest would.
+		do(chromedp.Navigate(ta.srv.URL+lastLink(t, ta, email)), browsertest.Loaded(),
+			chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+		if got := text(".flash"); !strings.Contains(got, "Your email is confirmed") {
+			t.Fatalf("after confirming: %q", got)
+		}
 	}
 	signIn := func(email string) {
 		t.Helper()

@@ -76,6 +76,11 @@ func (a *App) rsvp(c echo.Context) error {
 	r, err := a.store.Reserve(c.Request().Context(), id, u.ID, a.now())
 	var closed *models.RSVPClosedError
 	switch {
+	case errors.Is(err, models.ErrUnverified):
+		if err := a.sendVerification(c, *u, &id); err != nil {
+			return err
+		}
+		return a.seeOther(c, verifyPage(&id), "Confirm your email to hold the seat: we sent a link to "+u.Email+". Opening it books the seat.")
 	case errors.As(err, &closed) && closed.Why == models.ClosedUnpublished && !canManage(u, closed.Event):
 		return echo.ErrNotFound // a draft does not exist for anyone but its host and staff
 	case errors.As(err, &closed):

@@ -52,6 +52,10 @@ func (a *App) routes() *echo.Echo {
 	s.POST("/me/sign-out-everywhere", a.signOutEverywhere, a.requireRole(models.RoleAttendee))
 	s.POST("/me/password", a.changePassword, a.requireRole(models.RoleAttendee))
 	s.POST("/me/delete", a.deleteAccount, a.requireRole(models.RoleAttendee))
+	s.GET("/verify", a.verifyWait, a.requireRole(models.RoleAttendee))
+	s.POST("/verify", a.resendVerification, a.requireRole(models.RoleAttendee))
+	s.GET("/verify/:token", a.verifyLinkPage)
+	s.POST("/verify/:token", a.verifyEmail)
 
 	s.GET("/events.ics", a.calendarFeed)
 	s.GET("/events/:id", a.eventPage) // also /events/{id}.ics

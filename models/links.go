@@ -18,6 +18,7 @@ import (
 const (
 	LinkReset  = "reset"  // choose a new password
 	LinkSignIn = "signin" // sign in without the password
+	LinkVerify = "verify" // confirm the email (and complete an RSVP)
 )
 
 // LinkLifetime is how long an emailed link works (once).
@@ -59,11 +60,10 @@ func (s *Store) sendLink(ctx context.Context, email, purpose, note string, now t
 	if err != nil {
 		return false, err
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
+	token, err := newToken()
+	if err != nil {
 		return false, err
 	}
-	token := base64.RawURLEncoding.EncodeToString(raw)
 	return true, s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO account_links (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 			tokenHash(token), u.ID, purpose, now, now.Add(LinkLifetime)); err != nil {
@@ -176,6 +176,52 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, current, passw
 	return u, err
 }
 
+// SendVerification emails u a link that confirms their address and, when
+// eventID is set, completes their RSVP to that night.
+func (s *Store) SendVerification(ctx context.Context, u User, eventID *int64, now time.Time) error {
+	token, err := newToken()
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO account_links (token_hash, user_id, purpose, created_at, expires_at, event_id)
+			VALUES ($1, $2, 'verify', $3, $4, $5)`, tokenHash(token), u.ID, now, now.Add(VerifyLifetime), eventID); err != nil {
+			return err
+		}
+		then := ""
+		if eventID != nil {
+			then = " Your seat is booked as you confirm, if there is still room (or you join the waitlist)."
+		}
+		return queue(ctx, tx, now, Message{Kind: "link_verify", ToEmail: u.Email, ToName: u.Name,
+			Subject: "Confirm your email for Clockroom",
+			Body: fmt.Sprintf("Hello %s,\n\nPlease confirm that this address is yours: %s/verify/%s\n%s\n\n"+
+				"The link works for two days. If you did not sign up, ignore this message.\n", u.Name, s.BaseURL, token, then)})
+	})
+}
+
+// VerifyLifetime is how long an email confirmation link works.
+const VerifyLifetime = 48 * time.Hour
+
+// VerifyEmail spends a confirmation link, marks the address confirmed and
+// returns the account and the night it was for, if any.
+func (s *Store) VerifyEmail(ctx context.Context, token string, now time.Time) (User, *int64, error) {
+	var u User
+	var eventID *int64
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &eventID, `UPDATE account_links SET used_at = $2
+			WHERE token_hash = $1 AND purpose = 'verify' AND used_at IS NULL AND expires_at > $2 RETURNING event_id`, tokenHash(token), now)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrLinkUsed
+		}
+		if err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &u, `UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2), updated_at = $2
+			WHERE id = (SELECT user_id FROM account_links WHERE token_hash = $1) RETURNING `+userColumns, tokenHash(token), now)
+	})
+	return u, eventID, err
+}
+
 // SignOutEverywhere ends every session of the account, this one included.
 func (s *Store) SignOutEverywhere(ctx context.Context, userID int64, now time.Time) error {
 	_, err := s.DB.ExecContext(ctx, `UPDATE users SET session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $1`, userID, now)
@@ -199,6 +245,15 @@ func (s *Store) Allow(ctx context.Context, kind, key string, max int, window tim
 		return err
 	})
 	return ok, err
+}
+
+// newToken is 32 random bytes for a link, as URL-safe text.
+func newToken() (string, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(raw), nil
 }
 
 func tokenHash(token string) []byte {

@@ -28,6 +28,10 @@ func (e *RSVPClosedError) Error() string { return "closed: " + string(e.Why) }
 
 var errNobodyWaiting = errors.New("nobody is on the waitlist")
 
+// ErrUnverified refuses a seat to an account whose email is not confirmed:
+// throwaway sign-ups must not fill a night.
+var ErrUnverified = newError(KindForbidden, "the account's email is not confirmed")
+
 // ErrInside refuses to cancel the seat of a guest who is in the room: the
 // meter is running on it.
 var ErrInside = newError(KindConflict, "the ticket's holder is inside")
@@ -69,6 +73,9 @@ func (s *Store) Reserve(ctx context.Context, eventID, userID int64, now time.Tim
 		u, err := userByID(ctx, tx, userID) // before the lock: it does not need it
 		if err != nil {
 			return err
+		}
+		if !u.Verified() {
+			return ErrUnverified // a seat is held only for an address that is someone's
 		}
 		loc := s.loc(ctx, tx)
 		e, err := eventByID(ctx, tx, eventID, true)

@@ -81,7 +81,13 @@ type User struct {
 	PasswordHash string    `db:"password_hash"`
 	CreatedAt    time.Time `db:"created_at"`
 	SessionEpoch int       `db:"session_epoch"` // sessions of an older epoch are signed out
+	// EmailVerifiedAt is when the owner proved the address is theirs; nil
+	// until then, and an RSVP holds a seat only for a verified address.
+	EmailVerifiedAt *time.Time `db:"email_verified_at"`
 }
+
+// Verified reports whether the account's email address is confirmed.
+func (u User) Verified() bool { return u.EmailVerifiedAt != nil }
 
 // NewUser is what it takes to create an account.
 type NewUser struct {
@@ -89,17 +95,24 @@ type NewUser struct {
 	Name     string
 	Password string
 	Role     Role
+	// Unverified leaves the email to be confirmed by its owner (sign-up);
+	// accounts made by an admin or the demo are taken as verified.
+	Unverified bool
+	Now        time.Time // when it is made; zero means the clock
 }
 
 // NormalizeEmail is the form emails are stored and compared in.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-const userColumns = `id, email, name, role, password_hash, created_at, session_epoch`
+const userColumns = `id, email, name, role, password_hash, created_at, session_epoch, email_verified_at`
 
 // CreateUser creates an account; ErrDuplicateEmail if the email is taken.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	if nu.Role == "" {
 		nu.Role = RoleAttendee
+	}
+	if nu.Now.IsZero() {
+		nu.Now = time.Now()
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(nu.Password), s.cost())
 	if err != nil {
@@ -107,8 +120,9 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	}
 	var u User
 	err = s.DB.GetContext(ctx, &u,
-		`INSERT INTO users (email, name, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING `+userColumns,
-		NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), string(hash), nu.Role)
+		`INSERT INTO users (email, name, password_hash, role, created_at, updated_at, email_verified_at)
+		VALUES ($1, $2, $3, $4, $5, $5, CASE WHEN $6 THEN NULL ELSE $5::timestamptz END) RETURNING `+userColumns,
+		NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), string(hash), nu.Role, nu.Now, nu.Unverified)
 	if isUniqueViolation(err, "users_email_key") {
 		return User{}, ErrDuplicateEmail
 	}
