@@ -121,6 +121,16 @@ func (a *App) login(c echo.Context) error {
 	case err != nil:
 		return err
 	}
+	if u.TwoFactorOn() {
+		// The password was right; the second factor decides.
+		ctx := c.Request().Context()
+		if err := a.sessions.RenewToken(ctx); err != nil {
+			return err
+		}
+		a.sessions.Put(ctx, session2FAUser, u.ID)
+		a.sessions.Put(ctx, session2FANext, f.Next)
+		return c.Redirect(http.StatusSeeOther, "/login/2fa")
+	}
 	if err := a.signIn(c, u); err != nil {
 		return err
 	}

@@ -84,6 +84,9 @@ type User struct {
 	// EmailVerifiedAt is when the owner proved the address is theirs; nil
 	// until then, and an RSVP holds a seat only for a verified address.
 	EmailVerifiedAt *time.Time `db:"email_verified_at"`
+	// Two-factor sign-in: the authenticator's secret and when it was turned on.
+	TOTPSecret    *string    `db:"totp_secret"`
+	TOTPEnabledAt *time.Time `db:"totp_enabled_at"`
 }
 
 // Verified reports whether the account's email address is confirmed.
@@ -104,7 +107,7 @@ type NewUser struct {
 // NormalizeEmail is the form emails are stored and compared in.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-const userColumns = `id, email, name, role, password_hash, created_at, session_epoch, email_verified_at`
+const userColumns = `id, email, name, role, password_hash, created_at, session_epoch, email_verified_at, totp_secret, totp_enabled_at`
 
 // CreateUser creates an account; ErrDuplicateEmail if the email is taken.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
