@@ -259,6 +259,51 @@ func (a *App) verifyEmail(c echo.Context) error {
 	return a.seeOther(c, "/tickets/"+a.store.Tickets.Code(r.TicketID), msg)
 }
 
+// changeEmail sends a confirmation link to the new address.
+func (a *App) changeEmail(c echo.Context) error {
+	u := currentUser(c)
+	email := models.NormalizeEmail(c.FormValue("email"))
+	if !validEmail(email) || len(email) > models.MaxEmailLength {
+		return a.seeOther(c, "/me/tickets#account", "Enter the new address like name@example.com.")
+	}
+	if ok, err := a.store.Allow(c.Request().Context(), "link-account", u.Email, linksPerAccount, time.Hour, a.now()); err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		return a.seeOther(c, "/me/tickets#account", "Too many links asked for just now. Wait an hour, or use the last one we sent.")
+	}
+	err := a.store.SendEmailChange(c.Request().Context(), *u, c.FormValue("password"), email, a.now())
+	switch {
+	case errors.Is(err, models.ErrWrongPassword):
+		return a.seeOther(c, "/me/tickets#account", "Your password is not right, so nothing changed.")
+	case errors.Is(err, models.ErrDuplicateEmail):
+		return a.seeOther(c, "/me/tickets#account", "Another account uses that address already.")
+	case err != nil:
+		return err
+	}
+	return a.seeOther(c, "/me/tickets#account", "We sent a link to "+email+". Your email changes when you open it.")
+}
+
+// emailLinkConfirmPage asks for a click before moving the account.
+func (a *App) emailLinkConfirmPage(c echo.Context) error {
+	if err := a.store.CheckLink(c.Request().Context(), c.Param("token"), models.LinkEmail, a.now()); err != nil {
+		return linkGone(err)
+	}
+	return a.render(c, http.StatusOK, "email_confirm", page{Title: "Confirm your new email"})
+}
+
+// confirmEmailChange moves the account to the address the link went to.
+func (a *App) confirmEmailChange(c echo.Context) error {
+	u, err := a.store.ChangeEmail(c.Request().Context(), c.Param("token"), a.now())
+	switch {
+	case errors.Is(err, models.ErrDuplicateEmail):
+		return echo.NewHTTPError(http.StatusConflict, "Another account took that address in the meantime, so your email stays as it was.")
+	case err != nil:
+		return linkGone(err)
+	}
+	return a.seeOther(c, "/", "Your account's email is now "+u.Email+".")
+}
+
 // signOutEverywhere ends every session of the signed-in account, this one too.
 func (a *App) signOutEverywhere(c echo.Context) error {
 	ctx := c.Request().Context()

@@ -12,7 +12,7 @@ import (
 	"github.com/clockroom/clockroom/models"
 )
 
-var linkInMail = regexp.MustCompile(`/(reset|signin|verify)/([A-Za-z0-9_-]{43})`)
+var linkInMail = regexp.MustCompile(`/(reset|signin|verify|email)/([A-Za-z0-9_-]{43})`)
 
 // lastLink is the path of the newest emailed link to email.
 func lastLink(t *testing.T, ta *testApp, email string) string {
@@ -264,4 +264,34 @@ func TestRSVPWaitsForAConfirmedEmail(t *testing.T) {
 		t.Fatalf("%d confirmed after confirming the email", got.ConfirmedCount)
 	}
 	wantStatus(t, c.post(link, nil), http.StatusNotFound) // once only
+}
+
+// Changing the email: a link to the new address confirms it, the old
+// address is told, and the account then signs in with the new one.
+func TestChangeEmailByLink(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	c, _ := ta.signedIn(t, "gus@example.com", models.RoleAttendee)
+	ta.user(t, "taken@example.com", models.RoleAttendee)
+	c.get("/me/tickets")
+	c.post("/me/email", url.Values{"email": {"taken@example.com"}, "password": {"password-123"}})
+	wantBody(t, c.get("/me/tickets"), "Another account uses that address")
+	c.post("/me/email", url.Values{"email": {"gus@new.example"}, "password": {"wrong"}})
+	wantBody(t, c.get("/me/tickets"), "Your password is not right")
+	c.post("/me/email", url.Values{"email": {"gus@new.example"}, "password": {"password-123"}})
+	wantBody(t, c.get("/me/tickets"), "We sent a link to gus@new.example")
+	if u, _ := ta.store.UserByEmail(t.Context(), "gus@example.com"); u.ID == 0 {
+		t.Fatal("the email changed before the new address confirmed")
+	}
+	old, _ := ta.store.MessagesTo(t.Context(), "gus@example.com")
+	if !strings.Contains(old[len(old)-1].Body, "asked to move it to gus@new.example") {
+		t.Fatal("the old address was not told")
+	}
+	link := lastLink(t, ta, "gus@new.example")
+	c.get(link)
+	wantStatus(t, c.post(link, nil), http.StatusSeeOther)
+	if u, err := ta.store.UserByEmail(t.Context(), "gus@new.example"); err != nil || !u.Verified() {
+		t.Fatalf("after confirming: %+v %v", u, err)
+	}
+	wantStatus(t, c.post(link, nil), http.StatusNotFound)
 }

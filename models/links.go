@@ -19,6 +19,7 @@ const (
 	LinkReset  = "reset"  // choose a new password
 	LinkSignIn = "signin" // sign in without the password
 	LinkVerify = "verify" // confirm the email (and complete an RSVP)
+	LinkEmail  = "email"  // move the account to a new email address
 )
 
 // LinkLifetime is how long an emailed link works (once).
@@ -220,6 +221,66 @@ func (s *Store) VerifyEmail(ctx context.Context, token string, now time.Time) (U
 			WHERE id = (SELECT user_id FROM account_links WHERE token_hash = $1) RETURNING `+userColumns, tokenHash(token), now)
 	})
 	return u, eventID, err
+}
+
+// SendEmailChange starts moving u to newEmail, given u's password: a link
+// goes to the new address (which must prove it is theirs), and a notice to
+// the old one.
+func (s *Store) SendEmailChange(ctx context.Context, u User, password, newEmail string, now time.Time) error {
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return ErrWrongPassword
+	}
+	newEmail = NormalizeEmail(newEmail)
+	if _, err := s.UserByEmail(ctx, newEmail); err == nil {
+		return ErrDuplicateEmail
+	}
+	token, err := newToken()
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO account_links (token_hash, user_id, purpose, created_at, expires_at, new_email)
+			VALUES ($1, $2, 'email', $3, $4, $5)`, tokenHash(token), u.ID, now, now.Add(LinkLifetime), newEmail); err != nil {
+			return err
+		}
+		if err := queue(ctx, tx, now, Message{Kind: "link_email", ToEmail: newEmail, ToName: u.Name,
+			Subject: "Confirm your new email for Clockroom",
+			Body: fmt.Sprintf("Hello %s,\n\nTo use this address for your Clockroom account, open this link within 30 minutes: %s/email/%s\n\n"+
+				"If you did not ask for it, ignore this message.\n", u.Name, s.BaseURL, token)}); err != nil {
+			return err
+		}
+		return queue(ctx, tx, now, Message{Kind: "email_change_notice", ToEmail: u.Email, ToName: u.Name,
+			Subject: "Your Clockroom email is about to change",
+			Body: fmt.Sprintf("Hello %s,\n\nSomeone signed in to your account asked to move it to %s. It changes only when that address confirms.\n"+
+				"If it was not you, change your password and sign out on every device from My tickets.\n", u.Name, newEmail)})
+	})
+}
+
+// ChangeEmail spends an email-change link and moves the account to the new
+// address, which the link proved; ErrDuplicateEmail if it was taken since.
+func (s *Store) ChangeEmail(ctx context.Context, token string, now time.Time) (User, error) {
+	var u User
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var l struct {
+			UserID   int64  `db:"user_id"`
+			NewEmail string `db:"new_email"`
+		}
+		err := tx.GetContext(ctx, &l, `UPDATE account_links SET used_at = $2
+			WHERE token_hash = $1 AND purpose = 'email' AND used_at IS NULL AND expires_at > $2 RETURNING user_id, new_email`, tokenHash(token), now)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrLinkUsed
+		}
+		if err != nil {
+			return err
+		}
+		err = tx.GetContext(ctx, &u, `UPDATE users SET email = $2, email_verified_at = $3, updated_at = $3 WHERE id = $1 RETURNING `+userColumns,
+			l.UserID, l.NewEmail, now)
+		if isUniqueViolation(err, "users_email_key") {
+			return ErrDuplicateEmail
+		}
+		return err
+	})
+	return u, err
 }
 
 // SignOutEverywhere ends every session of the account, this one included.
