@@ -15,20 +15,11 @@ import (
 	"github.com/clockroom/clockroom/models"
 )
 
-// laneServer is lanes of one slot each, behind a stand-in for loadUser
-// that signs a request in as the role in its X-Test-Role header.
+// laneServer is lanes of one slot each.
 func laneServer(t *testing.T) (*httptest.Server, chan struct{}, chan struct{}) {
 	e := echo.New()
 	release, entered := make(chan struct{}), make(chan struct{})
-	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if role := c.Request().Header.Get("X-Test-Role"); role != "" {
-				c.Set(ctxUser, &models.User{Role: models.Role(role)})
-			}
-			return next(c)
-		}
-	})
-	e.Use(lanes(1, 1, 1, 100*time.Millisecond))
+	e.Use(lanes(1, 1, 1, 100*time.Millisecond, "clockroom_session"))
 	e.GET("/slow", func(c echo.Context) error {
 		entered <- struct{}{}
 		<-release
@@ -41,12 +32,12 @@ func laneServer(t *testing.T) (*httptest.Server, chan struct{}, chan struct{}) {
 	return srv, release, entered
 }
 
-// laneGet sends a request as role ("" for a visitor) and returns its status
-// (0 if it failed to arrive).
+// laneGet sends a request with a session cookie when role is set ("" for a
+// visitor without one) and returns its status (0 if it failed to arrive).
 func laneGet(method, url, role string) int {
 	req, _ := http.NewRequest(method, url, nil)
 	if role != "" {
-		req.Header.Set("X-Test-Role", role)
+		req.AddCookie(&http.Cookie{Name: "clockroom_session", Value: "session-of-a-" + role})
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

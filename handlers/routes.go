@@ -34,9 +34,9 @@ func (a *App) routes() *echo.Echo {
 		return c.Redirect(http.StatusMovedPermanently, "/static/img/favicon.svg")
 	})
 
-	// Everything below has its body first (or a 408), then a session, a
-	// CSRF token and the signed-in user, then waits for its lane.
-	s := e.Group("", readBodies(bodyWait), a.loadSession, a.csrf(), a.loadUser, lanes(generalLane, doorLane, anonymousLane, laneWait))
+	// Everything below has its body first (or a 408), then waits for its
+	// lane, then has a session, a CSRF token and the signed-in user.
+	s := e.Group("", readBodies(bodyWait), lanes(generalLane, doorLane, anonymousLane, laneWait, a.sessions.Cookie.Name), a.loadSession, a.csrf(), a.loadUser)
 	s.GET("/", a.home)
 	s.GET("/signup", a.signupPage)
 	s.POST("/signup", a.signup)

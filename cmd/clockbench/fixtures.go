@@ -31,8 +31,8 @@ func makeUsers(ctx context.Context, db *sqlx.DB, prefix, role string, n int) ([]
 	}
 	var ids []int64
 	err = db.SelectContext(ctx, &ids, `
-		INSERT INTO users (email, name, password_hash, role)
-		SELECT $1 || i || '@bench.test', initcap($1) || ' ' || i, $2, $3 FROM generate_series(1, $4) i
+		INSERT INTO users (email, name, password_hash, role, email_verified_at)
+		SELECT $1 || i || '@bench.test', initcap($1) || ' ' || i, $2, $3, now() FROM generate_series(1, $4) i
 		RETURNING id`, prefix, string(hash), role, n)
 	if err != nil {
 		return nil, fmt.Errorf("create %s users: %w", prefix, err)
@@ -155,8 +155,8 @@ func (b *bench) growLarge(ctx context.Context, f *fixtures) error {
 		sql  string
 		args []any
 	}{
-		{"users", `INSERT INTO users (email, name, password_hash)
-			SELECT 'regular' || i || '@bench.test', 'Regular ' || i, 'x' FROM generate_series(1, $1) i`,
+		{"users", `INSERT INTO users (email, name, password_hash, email_verified_at)
+			SELECT 'regular' || i || '@bench.test', 'Regular ' || i, 'x', now() FROM generate_series(1, $1) i`,
 			[]any{sc.LargeUsers}},
 		{"nights", `INSERT INTO events (venue_id, host_id, title, description, starts_at, ends_at, capacity, confirmed_count, status, published_at)
 			SELECT $2, $3, 'Archive night ' || i, 'A night from the archive.', t, t + interval '3 hours', $4, $4, 'published', t - interval '30 days'
