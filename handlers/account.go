@@ -164,11 +164,9 @@ func (a *App) deleteAccount(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	if err := a.sessions.RenewToken(ctx); err != nil {
+	if err := a.signOut(c); err != nil {
 		return err
 	}
-	a.sessions.Remove(ctx, sessionUserID)
-	a.rotateCSRF(c)
 	return a.seeOther(c, "/", "Your account is deleted. Bills and payments stay on record without your name, as the law on business records requires.")
 }
 
@@ -310,11 +308,9 @@ func (a *App) signOutEverywhere(c echo.Context) error {
 	if err := a.store.SignOutEverywhere(ctx, currentUser(c).ID, a.now()); err != nil {
 		return err
 	}
-	if err := a.sessions.RenewToken(ctx); err != nil {
+	if err := a.signOut(c); err != nil {
 		return err
 	}
-	a.sessions.Remove(ctx, sessionUserID)
-	a.rotateCSRF(c)
 	return a.seeOther(c, "/login", "Signed out on every device. Sign in again here to go on.")
 }
 

@@ -162,16 +162,37 @@ func (a *App) loginInvalid(c echo.Context, status int, f loginForm, errs fieldEr
 
 // logout ends the session.
 func (a *App) logout(c echo.Context) error {
-	ctx := c.Request().Context()
 	if currentUser(c) == nil {
 		return c.Redirect(http.StatusSeeOther, "/") // nobody to sign out, and nothing to store
 	}
+	if err := a.signOut(c); err != nil {
+		return err
+	}
+	return a.seeOther(c, "/", "You are signed out.")
+}
+
+// signOut ends the session's sign-in, at the person's request: the session
+// ends (endSession) and the CSRF token is renewed too.
+func (a *App) signOut(c echo.Context) error {
+	if err := a.endSession(c); err != nil {
+		return err
+	}
+	a.rotateCSRF(c)
+	return nil
+}
+
+// endSession forgets who is signed in: a new token (against fixation), no
+// user, no second-factor or idle bookkeeping. The page being answered keeps
+// its CSRF token, so its forms still work.
+func (a *App) endSession(c echo.Context) error {
+	ctx := c.Request().Context()
 	if err := a.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	a.sessions.Remove(ctx, sessionUserID)
-	a.rotateCSRF(c)
-	return a.seeOther(c, "/", "You are signed out.")
+	for _, k := range []string{sessionUserID, sessionEpoch, sessionSeen, session2FAUser, session2FANext, sessionTOTPSetup} {
+		a.sessions.Remove(ctx, k)
+	}
+	return nil
 }
 
 // signIn renews the session token (against session fixation) and remembers

@@ -203,19 +203,16 @@ func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if a.sessions.GetInt(ctx, sessionEpoch) != u.SessionEpoch {
 			// Signed out everywhere, or the password changed, since.
-			if err := a.sessions.RenewToken(ctx); err != nil {
+			if err := a.endSession(c); err != nil {
 				return err
 			}
-			a.sessions.Remove(ctx, sessionUserID)
 			return next(c)
 		}
 		if u.IsStaff() && !a.stillActive(c) {
 			// Staff and admins move money: an idle session of theirs ends.
-			if err := a.sessions.RenewToken(ctx); err != nil {
+			if err := a.endSession(c); err != nil {
 				return err
 			}
-			a.sessions.Remove(ctx, sessionUserID)
-			a.sessions.Remove(ctx, sessionSeen)
 			a.flash(c, "You were signed out after 12 hours without using Clockroom. Sign in again to go on.")
 			return next(c)
 		}
