@@ -32,6 +32,9 @@ type scanRequest struct {
 	Key         string `json:"key"`          // the device's idempotency key for this scan
 	ScannedAt   string `json:"scanned_at"`   // RFC 3339; set for scans queued while offline
 	AdmitAnyway bool   `json:"admit_anyway"` // staff admit a waitlisted guest
+	// OverrideReason is staff's reason to admit a ticket holder over the
+	// room's limit (audited).
+	OverrideReason string `json:"override_reason"`
 }
 
 // scan is POST /api/v1/events/{id}/scan: admit or check out a ticket.
@@ -47,6 +50,15 @@ func (a *App) scan(c echo.Context) error {
 	u := currentUser(c)
 	req := models.ScanRequest{EventID: e.ID, Event: &e, Direction: in.Direction, Key: in.Key, Device: deviceName(c),
 		ActorID: u.ID, AdmitWaitlisted: in.AdmitAnyway && u.IsStaff(), Now: a.now()}
+	if reason := strings.TrimSpace(in.OverrideReason); reason != "" {
+		if !u.IsStaff() {
+			return c.JSON(http.StatusForbidden, apiError{Error: "Only venue staff can admit over the room's limit.", Field: "override_reason"})
+		}
+		if !maxChars(reason, 500) || !oneLine(reason) {
+			return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "Give the reason on one line, in up to 500 characters.", Field: "override_reason"})
+		}
+		req.Override = reason
+	}
 	if req.Direction == "" {
 		req.Direction = models.ScanIn
 	}

@@ -377,3 +377,39 @@ func TestScanKeysBelongToTheirSender(t *testing.T) {
 		t.Fatalf("the sender's own replay: %d %v", st, body)
 	}
 }
+
+// The room's limit holds for ticket holders too: at the limit a confirmed
+// guest is refused, staff may admit them with a reason (audited), and a
+// host may not.
+func TestRoomLimitHoldsForTicketHolders(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venueWith(t, 2)
+	host, hostUser := ta.signedIn(t, "host@example.com", models.RoleHost)
+	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
+	e := ta.tonight(t, v, hostUser, 2)
+	for _, name := range []string{"Wanda", "Walt"} { // walk-ins fill the room
+		if st, body := host.apiPost(fmt.Sprintf("/api/v1/events/%d/walkins", e.ID), map[string]string{"name": name}); st != http.StatusOK {
+			t.Fatalf("walk-in %s: %d %v", name, st, body)
+		}
+	}
+	ada := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
+	st, body := host.apiPost(scanPath(e), map[string]string{"code": ada})
+	wantResult(t, st, body, "room_full")
+	if body["can_admit_anyway"] == true {
+		t.Fatal("a host is offered to admit over the limit")
+	}
+	if st, _ := host.apiPost(scanPath(e), map[string]string{"code": ada, "override_reason": "she is the speaker"}); st != http.StatusForbidden {
+		t.Fatalf("a host overriding the limit: %d", st)
+	}
+	st, body = staff.apiPost(scanPath(e), map[string]string{"code": ada})
+	if st != http.StatusOK || body["result"] != "room_full" || body["can_admit_anyway"] != true {
+		t.Fatalf("staff at a full room: %d %v", st, body)
+	}
+	st, body = staff.apiPost(scanPath(e), map[string]string{"code": ada, "override_reason": "she is the speaker"})
+	wantResult(t, st, body, "admitted")
+	var audited int
+	ta.store.DB.Get(&audited, `SELECT count(*) FROM audit_log WHERE action = 'door.admit_over_limit' AND detail->>'reason' = 'she is the speaker'`)
+	if audited != 1 {
+		t.Fatal("the override was not audited with its reason")
+	}
+}

@@ -29,6 +29,7 @@ const (
 	ResultWaitlisted    = "waitlisted"
 	ResultNotOpen       = "not_open"
 	ResultNotInside     = "not_inside"
+	ResultRoomFull      = "room_full"
 )
 
 // Door timing.
@@ -73,7 +74,8 @@ type ScanRequest struct {
 	Key             string    // the device's idempotency key
 	Device          string
 	ActorID         int64
-	AdmitWaitlisted bool // staff chose "admit anyway"
+	AdmitWaitlisted bool   // staff chose "admit anyway"
+	Override        string // staff's reason to admit over the room's limit; "" for none
 	Now             time.Time
 }
 
@@ -303,14 +305,26 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 	case !req.At.Before(e.EndsAt):
 		return ScanResponse{Result: ResultNotOpen, Attendee: who, Message: "This night is over."}, nil, &h.ID, nil
 	}
+	// The room's limit holds for every admission, ticket holders and
+	// resumed stays included: count under the venue's lock, as walk-ins do.
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM venues WHERE id = $1 FOR UPDATE`, e.VenueID); err != nil {
+		return ScanResponse{}, nil, nil, err
+	}
+	inside, limit, err := roomCount(ctx, tx, e.VenueID)
+	if err != nil {
+		return ScanResponse{}, nil, nil, err
+	}
+	if inside >= limit && h.Status != RSVPWaitlisted { // a waitlisted guest hears that first, below
+		if req.Override == "" {
+			return ScanResponse{Result: ResultRoomFull, Attendee: who, CanAdmitAnyway: true,
+				Message: fmt.Sprintf("The room is full: %d inside, and the limit is %d.", inside, limit)}, nil, &h.ID, nil
+		}
+		if err := audit(ctx, tx, req.Now, req.ActorID, "door.admit_over_limit", fmt.Sprintf("rsvp:%d", h.ID),
+			map[string]any{"reason": req.Override, "inside": inside, "limit": limit, "device": req.Device}); err != nil {
+			return ScanResponse{}, nil, nil, err
+		}
+	}
 	if h.Status == RSVPWaitlisted {
-		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM venues WHERE id = $1 FOR UPDATE`, e.VenueID); err != nil { // as walk-ins do
-			return ScanResponse{}, nil, nil, err
-		}
-		inside, limit, err := roomCount(ctx, tx, e.VenueID)
-		if err != nil {
-			return ScanResponse{}, nil, nil, err
-		}
 		if !req.AdmitWaitlisted || inside >= limit {
 			return ScanResponse{Result: ResultWaitlisted, Attendee: who, CanAdmitAnyway: inside < limit,
 				Message: fmt.Sprintf("On the waitlist (#%d), not confirmed.", h.WaitlistPosition)}, nil, &h.ID, nil

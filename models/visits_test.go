@@ -159,3 +159,35 @@ func TestQueuedScanTimesStayInsideTheDoorWindow(t *testing.T) {
 		t.Fatal("a scan synced hours late is not flagged for review")
 	}
 }
+
+// Confirmed guests scanned in all at once, on two instances, never fill the
+// room past its limit.
+func TestRoomLimitHoldsUnderConcurrentEntries(t *testing.T) {
+	f := newFixture(t, 40)
+	ctx := context.Background()
+	f.s.DB.MustExec(`UPDATE venues SET room_capacity = 7`)
+	e, _ := f.s.EventByID(ctx, f.event)
+	other := &models.Store{DB: f.s.DB, Tickets: f.s.Tickets}
+	at := e.StartsAt.Add(5 * time.Minute)
+	var wg sync.WaitGroup
+	for i, g := range f.guests(t, 30) {
+		r := f.reserve(t, g)
+		s := f.s
+		if i%2 == 1 {
+			s = other
+		}
+		wg.Go(func() {
+			resp, err := s.Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn,
+				At: at, Key: fmt.Sprintf("limit-key-%03d", i), Now: at})
+			if err != nil || (resp.Result != models.ResultAdmitted && resp.Result != models.ResultRoomFull) {
+				t.Errorf("scan %d: %+v %v", i, resp, err)
+			}
+		})
+	}
+	wg.Wait()
+	var inside int
+	f.s.DB.Get(&inside, `SELECT count(*) FROM visits WHERE checked_out_at IS NULL`)
+	if inside != 7 {
+		t.Fatalf("%d inside a room for 7", inside)
+	}
+}

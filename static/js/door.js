@@ -207,7 +207,13 @@ function showResult(body, s) {
   box.querySelector('.result-detail').textContent = detail;
   const anyway = $('admit-anyway');
   anyway.hidden = !(isStaff && body.can_admit_anyway);
-  anyway.onclick = () => { hideResult(); scan(s.code, { admit_anyway: true, force: true }); };
+  anyway.onclick = () => {
+    hideResult();
+    if (body.result !== 'room_full') return scan(s.code, { admit_anyway: true, force: true });
+    // Over the room's limit: a safety rule, so staff say why (it is audited).
+    const reason = (window.prompt('The room is at its limit. Why admit this guest anyway? (recorded)') || '').trim();
+    if (reason) scan(s.code, { override_reason: reason, force: true });
+  };
   box.hidden = false;
   beep(kind);
   clearTimeout(clearTimer);
