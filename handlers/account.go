@@ -79,14 +79,8 @@ func (a *App) resetPage(c echo.Context) error {
 // signs the person in.
 func (a *App) reset(c echo.Context) error {
 	password := c.FormValue("password")
-	errs := fieldErrors{}
-	errs.check(len(password) >= models.MinPasswordLength, "password", "Use at least 10 characters for your password.")
-	errs.check(len(password) <= models.MaxPasswordBytes, "password", "Use at most 72 characters for your password.")
-	if errs.valid() {
-		errs.check(!guessable(password, "", ""), "password", "This password is one of the most common ones, or close to one. Choose something longer or less usual.")
-	}
-	if !errs.valid() {
-		return a.render(c, http.StatusUnprocessableEntity, "reset", page{Title: "Choose a new password", Errors: errs})
+	if problem := passwordProblem(password, "", ""); problem != "" {
+		return a.render(c, http.StatusUnprocessableEntity, "reset", page{Title: "Choose a new password", Errors: fieldErrors{"password": problem}})
 	}
 	u, err := a.store.ResetPassword(c.Request().Context(), c.Param("token"), password, a.now())
 	if err != nil {
@@ -124,17 +118,8 @@ func (a *App) signInByLink(c echo.Context) error {
 func (a *App) changePassword(c echo.Context) error {
 	current, password := c.FormValue("current_password"), c.FormValue("password")
 	u := currentUser(c)
-	msg := ""
-	switch {
-	case len(password) < models.MinPasswordLength:
-		msg = "Use at least 10 characters for your new password."
-	case len(password) > models.MaxPasswordBytes:
-		msg = "Use at most 72 characters for your new password."
-	case guessable(password, u.Email, u.Name):
-		msg = "The new password is one of the most common ones, or close to one. Choose something longer or less usual."
-	}
-	if msg != "" {
-		return a.seeOther(c, "/me/tickets#account", msg)
+	if problem := passwordProblem(password, u.Email, u.Name); problem != "" {
+		return a.seeOther(c, "/me/tickets#account", problem)
 	}
 	nu, err := a.store.ChangePassword(c.Request().Context(), u.ID, current, password, a.now())
 	if errors.Is(err, models.ErrWrongPassword) {
@@ -264,13 +249,14 @@ func (a *App) changeEmail(c echo.Context) error {
 	if !validEmail(email) || len(email) > models.MaxEmailLength {
 		return a.seeOther(c, "/me/tickets#account", "Enter the new address like name@example.com.")
 	}
-	if ok, err := a.store.Allow(c.Request().Context(), "link-account", u.Email, linksPerAccount, time.Hour, a.now()); err != nil || !ok {
-		if err != nil {
-			return err
-		}
+	ok, err := a.store.Allow(c.Request().Context(), "link-account", u.Email, linksPerAccount, time.Hour, a.now())
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return a.seeOther(c, "/me/tickets#account", "Too many links asked for just now. Wait an hour, or use the last one we sent.")
 	}
-	err := a.store.SendEmailChange(c.Request().Context(), *u, c.FormValue("password"), email, a.now())
+	err = a.store.SendEmailChange(c.Request().Context(), *u, c.FormValue("password"), email, a.now())
 	switch {
 	case errors.Is(err, models.ErrWrongPassword):
 		return a.seeOther(c, "/me/tickets#account", "Your password is not right, so nothing changed.")

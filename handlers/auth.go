@@ -47,12 +47,8 @@ func (a *App) signup(c echo.Context) error {
 	errs.check(maxChars(f.Name, models.MaxNameLength), "name", "Keep your name under 100 characters.")
 	errs.check(notBlank(f.Email), "email", "Enter your email address.")
 	errs.check(len(f.Email) <= models.MaxEmailLength && validEmail(f.Email), "email", "Enter an email address like name@example.com.")
-	errs.check(len(f.Password) >= models.MinPasswordLength, "password", "Use at least 10 characters for your password.")
-	errs.check(len(f.Password) <= models.MaxPasswordBytes, "password", "Use at most 72 characters for your password.")
-	if errs["password"] == "" {
-		errs.check(!guessable(f.Password, f.Email, f.Name), "password",
-			"This password is one of the most common ones, or close to one: it is what attackers try first. Choose something longer or less usual, like a few unrelated words.")
-	}
+	problem := passwordProblem(f.Password, f.Email, f.Name)
+	errs.check(problem == "", "password", problem)
 	if !errs.valid() {
 		return a.signupInvalid(c, f, errs)
 	}

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/trustelem/zxcvbn"
+
+	"github.com/clockroom/clockroom/models"
 )
 
 // fieldErrors collects a message per form field, in the order checked.
@@ -37,6 +39,20 @@ func validEmail(s string) bool {
 	}
 	at := strings.LastIndexByte(s, '@')
 	return at > 0 && strings.Contains(s[at+1:], ".")
+}
+
+// passwordProblem says what is wrong with a new password, or "" when it
+// will do: the one rule for sign-up, reset and change.
+func passwordProblem(password, email, name string) string {
+	switch {
+	case len(password) < models.MinPasswordLength:
+		return "Use at least 10 characters for your password."
+	case len(password) > models.MaxPasswordBytes:
+		return "Use at most 72 characters for your password."
+	case guessable(password, email, name):
+		return "This password is one of the most common ones, or close to one: it is what attackers try first. Choose something longer or less usual, like a few unrelated words."
+	}
+	return ""
 }
 
 // guessable reports whether a password is among the most common ones (the

@@ -17,17 +17,12 @@ const (
 
 // billFacts is what a bill's emails say, read in the caller's transaction.
 type billFacts struct {
-	VisitID  int64      `db:"id"`
-	Email    string     `db:"email"`
-	Name     string     `db:"name"`
-	TicketID []byte     `db:"ticket_id"`
-	Title    string     `db:"title"`
-	Venue    string     `db:"venue"`
-	Currency string     `db:"currency"`
-	In       time.Time  `db:"checked_in_at"`
-	Out      *time.Time `db:"checked_out_at"`
-	Minutes  *int       `db:"billed_minutes"`
-	Amount   *int64     `db:"amount"`
+	Visit
+	Email    string `db:"email"`
+	TicketID []byte `db:"ticket_id"`
+	Title    string `db:"title"`
+	Venue    string `db:"venue"`
+	Currency string `db:"currency"`
 }
 
 // billFactsOf reads a closed visit's facts; ok is false when there is
@@ -35,29 +30,25 @@ type billFacts struct {
 func billFactsOf(ctx context.Context, tx sqlx.QueryerContext, visitID int64) (billFacts, bool, error) {
 	var f billFacts
 	err := sqlx.GetContext(ctx, tx, &f, `
-		SELECT v.id, COALESCE(u.email, v.walk_in_email, '') AS email, COALESCE(u.name, v.walk_in_name) AS name,
-		       r.ticket_id, e.title, ve.name AS venue, ve.currency, v.checked_in_at, v.checked_out_at, v.billed_minutes, v.amount
+		SELECT `+visitColumns+`, COALESCE(u.email, v.walk_in_email, '') AS email,
+		       r.ticket_id, e.title, ve.name AS venue, ve.currency
 		FROM visits v
 		JOIN events e ON e.id = v.event_id
 		JOIN venues ve ON ve.id = e.venue_id
 		LEFT JOIN rsvps r ON r.id = v.rsvp_id
 		LEFT JOIN users u ON u.id = r.user_id
 		WHERE v.id = $1`, visitID)
-	return f, err == nil && f.Email != "" && f.Out != nil && f.Amount != nil, err
+	return f, err == nil && f.Email != "" && f.CheckedOutAt != nil && f.Amount != nil, err
 }
 
 // stay says the stay and its bill in words: "Thu 3 Dec, 18:02–19:47, 105
 // minutes: £8.40 (the daily cap)".
-func (s *Store) stay(ctx context.Context, tx sqlx.QueryerContext, f billFacts) (string, error) {
-	v, err := visitWhere(ctx, tx, `v.id = $1`, f.VisitID)
-	if err != nil {
-		return "", err
-	}
-	b := storedBill(v)
+func (s *Store) stay(ctx context.Context, tx sqlx.QueryerContext, f billFacts) string {
+	b := storedBill(f.Visit)
 	loc := s.loc(ctx, tx)
 	rule := map[string]string{AppliedGrace: " (free: a stay within the grace period)", AppliedMinimum: " (the minimum charge)", AppliedCap: " (the daily cap)"}[b.Applied]
-	return fmt.Sprintf("%s–%s, %d minutes: %s%s", f.In.In(loc).Format("Mon 2 Jan, 15:04"), f.Out.In(loc).Format("15:04"),
-		*f.Minutes, FormatMoney(*f.Amount, f.Currency), rule), nil
+	return fmt.Sprintf("%s–%s, %d minutes: %s%s", f.CheckedInAt.In(loc).Format("Mon 2 Jan, 15:04"), f.CheckedOutAt.In(loc).Format("15:04"),
+		b.Minutes, FormatMoney(*f.Amount, f.Currency), rule)
 }
 
 // mailBillDue tells a guest who left without paying what they owe and where
@@ -67,16 +58,13 @@ func (s *Store) mailBillDue(ctx context.Context, tx *sqlx.Tx, now time.Time, vis
 	if err != nil || !ok || f.TicketID == nil || *f.Amount == 0 {
 		return err
 	}
-	stay, err := s.stay(ctx, tx, f)
-	if err != nil {
-		return err
-	}
+	stay := s.stay(ctx, tx, f)
 	key := fmt.Sprintf("bill:%d", visitID)
-	return queue(ctx, tx, now, Message{Kind: MsgBillDue, DedupeKey: &key, ToEmail: f.Email, ToName: f.Name,
+	return queue(ctx, tx, now, Message{Kind: MsgBillDue, DedupeKey: &key, ToEmail: f.Email, ToName: f.GuestName,
 		Subject: fmt.Sprintf("Your bill for %s: %s", f.Title, FormatMoney(*f.Amount, f.Currency)),
 		Body: fmt.Sprintf("Hello %s,\n\nThank you for coming to %s at %s.\n\nYour stay: %s\n\n"+
 			"Pay now on your ticket, by card: %s\nOr pay at the counter on your next visit.\n",
-			f.Name, f.Title, f.Venue, stay, s.ticketURL(f.TicketID))})
+			f.GuestName, f.Title, f.Venue, stay, s.ticketURL(f.TicketID))})
 }
 
 // mailReceipt sends the receipt for a payment that went through, once.
@@ -88,15 +76,12 @@ func (s *Store) mailReceipt(ctx context.Context, tx *sqlx.Tx, now time.Time, p P
 	if err != nil || !ok {
 		return err
 	}
-	stay, err := s.stay(ctx, tx, f)
-	if err != nil {
-		return err
-	}
+	stay := s.stay(ctx, tx, f)
 	key := fmt.Sprintf("receipt:%d", p.ID)
-	return queue(ctx, tx, now, Message{Kind: MsgReceipt, DedupeKey: &key, ToEmail: f.Email, ToName: f.Name,
+	return queue(ctx, tx, now, Message{Kind: MsgReceipt, DedupeKey: &key, ToEmail: f.Email, ToName: f.GuestName,
 		Subject: fmt.Sprintf("Receipt: %s for %s", FormatMoney(p.Amount, p.Currency), f.Title),
 		Body: fmt.Sprintf("Hello %s,\n\nThank you for your visit to %s at %s.\n\nYour stay: %s\nPaid: %s, %s, on %s.\nReceipt number: %d\n",
-			f.Name, f.Title, f.Venue, stay, FormatMoney(p.Amount, p.Currency), paidWith(p.Method),
+			f.GuestName, f.Title, f.Venue, stay, FormatMoney(p.Amount, p.Currency), paidWith(p.Method),
 			now.In(s.loc(ctx, tx)).Format("Mon 2 Jan 2006, 15:04"), p.ID)})
 }
 
@@ -107,19 +92,16 @@ func (s *Store) mailRefund(ctx context.Context, tx *sqlx.Tx, now time.Time, p Pa
 	if err != nil || !ok {
 		return err
 	}
-	stay, err := s.stay(ctx, tx, f)
-	if err != nil {
-		return err
-	}
+	stay := s.stay(ctx, tx, f)
 	when := "It is yours now."
 	if p.Method == PayCardOnFile || p.Method == PayByPhone || p.Method == PayTerminal {
 		when = "Card refunds usually reach your account within 5 to 10 days."
 	}
 	key = "refund:" + key
-	return queue(ctx, tx, now, Message{Kind: MsgRefund, DedupeKey: &key, ToEmail: f.Email, ToName: f.Name,
+	return queue(ctx, tx, now, Message{Kind: MsgRefund, DedupeKey: &key, ToEmail: f.Email, ToName: f.GuestName,
 		Subject: fmt.Sprintf("Refund: %s for %s", FormatMoney(amount, p.Currency), f.Title),
 		Body: fmt.Sprintf("Hello %s,\n\n%s refunded %s of your %s payment for %s (%s, receipt number %d).\n%s\n\nYour stay: %s\n",
-			f.Name, f.Venue, FormatMoney(amount, p.Currency), FormatMoney(p.Amount, p.Currency), f.Title,
+			f.GuestName, f.Venue, FormatMoney(amount, p.Currency), FormatMoney(p.Amount, p.Currency), f.Title,
 			paidWith(p.Method), p.ID, when, stay)})
 }
 

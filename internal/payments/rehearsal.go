@@ -83,6 +83,10 @@ func (r *Rehearsal) ExpireSession(ctx context.Context, id string) (billing.Resul
 	return res, err
 }
 
+// gone reports whether the page is closed, as Stripe's is once paid or
+// expired.
+func (s *TestSession) gone() bool { return s.Result == "paid" || s.Result == "expired" }
+
 // ErrNoTestSession means the page is not one this process made (the server
 // restarted since, or the link is wrong).
 var ErrNoTestSession = errors.New("no such test checkout")
@@ -92,8 +96,8 @@ func (r *Rehearsal) TestSession(id string) (TestSession, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s, ok := r.sessions[id]
-	if !ok || s.Result == "paid" || s.Result == "expired" {
-		return TestSession{}, ErrNoTestSession // as Stripe's page is gone once paid or expired
+	if !ok || s.gone() {
+		return TestSession{}, ErrNoTestSession
 	}
 	return *s, nil
 }
@@ -142,8 +146,8 @@ func (r *Rehearsal) settle(id, result string) (TestSession, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s, ok := r.sessions[id]
-	if !ok || s.Result == "paid" || s.Result == "expired" {
-		return TestSession{}, ErrNoTestSession // as Stripe's page is gone once paid or expired
+	if !ok || s.gone() {
+		return TestSession{}, ErrNoTestSession
 	}
 	s.Result = result
 	return *s, nil
