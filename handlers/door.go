@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"net/http"
@@ -77,9 +78,26 @@ func (a *App) scan(c echo.Context) error {
 		}
 		req.Queued = true
 	}
-	if id, ok := a.store.Tickets.Verify(ticketCode(in.Code)); ok {
+	code := ticketCode(in.Code)
+	if id, ok := a.store.Tickets.Verify(code); ok {
 		req.TicketID = id
+	} else if short, ok := models.ShortCode(code); ok {
+		id, err := a.store.TicketByShortCode(c.Request().Context(), e.ID, short, a.doorSession(c), req.Now)
+		switch {
+		case errors.Is(err, models.ErrTooManyMisses):
+			c.Response().Header().Set("Retry-After", "600")
+			return c.JSON(http.StatusTooManyRequests, apiError{Result: "rejected", Field: "code",
+				Error: "Too many wrong codes from this door: scan the QR or search the name, or try a code again in 10 minutes."})
+		case errors.Is(err, models.ErrAmbiguousCode):
+			return c.JSON(http.StatusConflict, apiError{Result: "rejected", Field: "code",
+				Error: "Two tickets tonight share this code: scan the QR or search the name."})
+		case err == nil:
+			req.TicketID = id
+		case !errors.Is(err, models.ErrNotFound):
+			return err
+		}
 	}
+	req.Clock = a.now
 	resp, err := a.store.Scan(c.Request().Context(), req)
 	var late *models.ScanTimeError
 	if errors.As(err, &late) {
@@ -122,7 +140,7 @@ func (a *App) doorStats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.store.DoorStats(c.Request().Context(), e.ID)
+	st, err := a.store.DoorStats(c.Request().Context(), e.ID, a.now())
 	if err != nil {
 		return err
 	}
@@ -170,7 +188,7 @@ type walkInRequest struct {
 // walkIn is POST /api/v1/events/{id}/walkins: admit a guest without an RSVP
 // while the room has space.
 func (a *App) walkIn(c echo.Context) error {
-	e, err := a.managedEvent(c)
+	e, venue, err := a.managedEventAndVenue(c)
 	if err != nil {
 		return err
 	}
@@ -193,7 +211,7 @@ func (a *App) walkIn(c echo.Context) error {
 	var closed *models.RSVPClosedError
 	switch {
 	case errors.As(err, &full):
-		return c.JSON(http.StatusConflict, apiError{Result: "room_full", Error: roomFullWords(full, currentUser(c).IsStaff())})
+		return c.JSON(http.StatusConflict, apiError{Result: "room_full", Error: roomFullWords(full, currentUser(c).IsStaff(), venue.Location())})
 	case errors.As(err, &closed):
 		return c.JSON(http.StatusConflict, apiError{Result: models.ResultNotOpen, Error: closedWords(closed.Why, closed.Event, time.UTC)}) // the door names no time
 	case err != nil:
@@ -214,6 +232,13 @@ func ticketCode(s string) string {
 		}
 	}
 	return s
+}
+
+// doorSession names the signed-in session a door device runs in, for the
+// short-code guessing limit, without keeping its token.
+func (a *App) doorSession(c echo.Context) string {
+	sum := sha256.Sum256([]byte(a.sessions.Token(c.Request().Context())))
+	return hex.EncodeToString(sum[:8])
 }
 
 // deviceName is the door device's own name for itself, for the audit trail.

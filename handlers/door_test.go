@@ -225,7 +225,7 @@ func TestScanRaces(t *testing.T) {
 	}
 	var visits int
 	a.store.DB.Get(&visits, `SELECT count(*) FROM visits WHERE event_id = $1`, e.ID)
-	st, _ := a.store.DoorStats(t.Context(), e.ID)
+	st, _ := a.store.DoorStats(t.Context(), e.ID, time.Now())
 	if visits != 201 || st.InsideNow != 201 || st.Arrived != 201 || st.Confirmed != 201 || st.NotYetArrived != 0 {
 		t.Fatalf("%d visits, stats %+v", visits, st)
 	}
@@ -333,7 +333,7 @@ func TestWalkIns(t *testing.T) {
 	if reason != "a musician for the night" {
 		t.Fatalf("the override was not audited: %q", reason)
 	}
-	st2, _ := ta.store.DoorStats(t.Context(), e.ID)
+	st2, _ := ta.store.DoorStats(t.Context(), e.ID, time.Now())
 	if st2.WalkIns != 3 || st2.InsideNow != 3 {
 		t.Fatalf("stats %+v", st2)
 	}

@@ -43,13 +43,19 @@ func scanTimeWords(why models.ScanTimeProblem) string {
 		return "The exit scan's time is before the guest checked in."
 	case models.ScanAfterDoor:
 		return "The scan's time is after the door closed for this night."
+	case models.ScanBeforeLastExit:
+		return "This entry was scanned offline before the guest's last exit: they were already let in. Check their stays."
 	}
 	return "The scan's time is not possible."
 }
 
 // roomFullWords refuses a walk-in over the room's limit.
-func roomFullWords(full *models.RoomFullError, staff bool) string {
+func roomFullWords(full *models.RoomFullError, staff bool, loc *time.Location) string {
 	msg := fmt.Sprintf("The room is full: %d inside, and the limit is %d.", full.Inside, full.Capacity)
+	if full.Held > 0 && full.Inside < full.Capacity {
+		msg = fmt.Sprintf("No place for walk-ins: %d inside, and %d seats are held for ticket holders until %s.",
+			full.Inside, full.Held, full.HeldUntil.In(loc).Format("15:04"))
+	}
 	if staff {
 		msg += " Staff can admit anyway with a reason."
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // Scan directions.
@@ -54,13 +55,21 @@ const (
 	ScanBeforeDoor    ScanTimeProblem = "before_door"
 	ScanBeforeCheckIn ScanTimeProblem = "before_check_in"
 	ScanAfterDoor     ScanTimeProblem = "after_door"
+	// An entry queued offline that reaches the server after the guest's
+	// exit: the stays would overlap, so staff look at it instead.
+	ScanBeforeLastExit ScanTimeProblem = "before_last_exit"
 )
 
-// RoomFullError refuses a walk-in when the room is at its safe limit.
-type RoomFullError struct{ Inside, Capacity int }
+// RoomFullError refuses a walk-in when the room is at its safe limit, or
+// when what is left of it is held for ticket holders.
+type RoomFullError struct {
+	Inside, Capacity int
+	Held             int       // seats held for confirmed guests not yet here
+	HeldUntil        time.Time // when the first of those holds ends
+}
 
 func (e *RoomFullError) Error() string {
-	return fmt.Sprintf("room full: %d inside, limit %d", e.Inside, e.Capacity)
+	return fmt.Sprintf("room full: %d inside, limit %d, %d held", e.Inside, e.Capacity, e.Held)
 }
 
 // ScanRequest is one scan at the door.
@@ -77,6 +86,13 @@ type ScanRequest struct {
 	AdmitWaitlisted bool   // staff chose "admit anyway"
 	Override        string // staff's reason to admit over the room's limit; "" for none
 	Now             time.Time
+	// Clock, when set, times a live scan when it is processed, once it
+	// holds its ticket: so two scans of one ticket never make overlapping
+	// stays, whichever reached the server first.
+	Clock func() time.Time
+	// roomFull makes the scan answer that the room is full rather than
+	// admit: set on the last try when others keep filling it first.
+	roomFull bool
 }
 
 // ScanResponse is what the door shows. It is stored with the scan, so a
@@ -145,6 +161,30 @@ type EventRef struct {
 // answer, so double scans, retries and offline replays never make a second
 // visit.
 func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error) {
+	// The room's count is checked without a lock, and the database checks
+	// it again at commit (see count_room): when another admission took the
+	// last place meanwhile, the scan runs again and sees the room as it is.
+	for attempt := 1; ; attempt++ {
+		req.roomFull = attempt == roomRetries
+		resp, err := s.scanOnce(ctx, req)
+		if !isRoomFull(err) || attempt == roomRetries {
+			return resp, err
+		}
+	}
+}
+
+// roomRetries is how many times an admission is tried when others keep
+// taking the room's last place first; the last try answers that it is full.
+const roomRetries = 4
+
+// isRoomFull reports whether err is the database refusing an admission
+// over the room's limit (count_room, at commit).
+func isRoomFull(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && pe.Code == "CR001"
+}
+
+func (s *Store) scanOnce(ctx context.Context, req ScanRequest) (ScanResponse, error) {
 	var resp ScanResponse
 	req.At = req.At.Truncate(time.Microsecond) // as PostgreSQL stores it
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -273,6 +313,10 @@ func (s *Store) scan(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
+	if !req.Queued && req.Clock != nil {
+		// The ticket is ours now: what happens to it happens at this time.
+		req.At = req.Clock().Truncate(time.Microsecond)
+	}
 	who := &Attendee{Name: h.Name, Status: h.Status, WaitlistPosition: h.WaitlistPosition}
 	if h.EventID != e.ID {
 		right, err := eventByID(ctx, tx, h.EventID, false)
@@ -298,6 +342,9 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 		return ScanResponse{}, nil, nil, err
 	}
 	switch {
+	case h.ReleasedAt != nil && h.Status == RSVPCancelled && e.Status != EventCancelled:
+		return ScanResponse{Result: ResultCancelled, Attendee: who, Message: "Seat released at " + h.ReleasedAt.In(s.loc(ctx, tx)).Format("15:04") +
+			": not here by then, so it went to the waitlist. Admit as a walk-in if there is room."}, nil, &h.ID, nil
 	case h.Status == RSVPCancelled || e.Status == EventCancelled:
 		return ScanResponse{Result: ResultCancelled, Attendee: who, Message: "This ticket was cancelled."}, nil, &h.ID, nil
 	case req.At.Before(e.StartsAt.Add(-DoorOpensBefore)):
@@ -306,30 +353,44 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 		return ScanResponse{Result: ResultNotOpen, Attendee: who, Message: "This night is over."}, nil, &h.ID, nil
 	}
 	// The room's limit holds for every admission, ticket holders and
-	// resumed stays included: count under the venue's lock, as walk-ins do.
-	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM venues WHERE id = $1 FOR UPDATE`, e.VenueID); err != nil {
-		return ScanResponse{}, nil, nil, err
-	}
+	// resumed stays included. The count is read without a lock; count_room
+	// checks it again at commit, when the venue's row is held for just that.
 	inside, limit, err := roomCount(ctx, tx, e.VenueID)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
-	if inside >= limit && h.Status != RSVPWaitlisted { // a waitlisted guest hears that first, below
+	full := inside >= limit || req.roomFull
+	if h.Status == RSVPWaitlisted {
+		// A waitlisted guest has no seat held: staff may admit one into the
+		// room's free places, not into the seats held for ticket holders.
+		held, _, err := heldSeats(ctx, tx, e.VenueID, req.Now)
+		if err != nil {
+			return ScanResponse{}, nil, nil, err
+		}
+		room := !full && inside+held < limit
+		if !req.AdmitWaitlisted || !room {
+			msg := fmt.Sprintf("On the waitlist (#%d), not confirmed.", h.WaitlistPosition)
+			if !full && !room {
+				msg += fmt.Sprintf(" The free places are held for %d ticket holders still to come.", held)
+			}
+			return ScanResponse{Result: ResultWaitlisted, Attendee: who, CanAdmitAnyway: room, Message: msg}, nil, &h.ID, nil
+		}
+		if err := keepSeats(ctx, tx, held); err != nil {
+			return ScanResponse{}, nil, nil, err
+		}
+		if err := audit(ctx, tx, req.Now, req.ActorID, "door.admit_waitlisted", fmt.Sprintf("rsvp:%d", h.ID), map[string]string{"device": req.Device}); err != nil {
+			return ScanResponse{}, nil, nil, err
+		}
+	} else if full {
 		if req.Override == "" {
 			return ScanResponse{Result: ResultRoomFull, Attendee: who, CanAdmitAnyway: true,
 				Message: fmt.Sprintf("The room is full: %d inside, and the limit is %d.", inside, limit)}, nil, &h.ID, nil
 		}
-		if err := audit(ctx, tx, req.Now, req.ActorID, "door.admit_over_limit", fmt.Sprintf("rsvp:%d", h.ID),
-			map[string]any{"reason": req.Override, "inside": inside, "limit": limit, "device": req.Device}); err != nil {
+		if err := overLimit(ctx, tx); err != nil {
 			return ScanResponse{}, nil, nil, err
 		}
-	}
-	if h.Status == RSVPWaitlisted {
-		if !req.AdmitWaitlisted || inside >= limit {
-			return ScanResponse{Result: ResultWaitlisted, Attendee: who, CanAdmitAnyway: inside < limit,
-				Message: fmt.Sprintf("On the waitlist (#%d), not confirmed.", h.WaitlistPosition)}, nil, &h.ID, nil
-		}
-		if err := audit(ctx, tx, req.Now, req.ActorID, "door.admit_waitlisted", fmt.Sprintf("rsvp:%d", h.ID), map[string]string{"device": req.Device}); err != nil {
+		if err := audit(ctx, tx, req.Now, req.ActorID, "door.admit_over_limit", fmt.Sprintf("rsvp:%d", h.ID),
+			map[string]any{"reason": req.Override, "inside": inside, "limit": limit, "device": req.Device}); err != nil {
 			return ScanResponse{}, nil, nil, err
 		}
 	}
@@ -347,6 +408,11 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 	} else {
 		// Back the same night: the stay resumes the night's bill, at the
 		// price of the first admission, from no earlier than the last exit.
+		// An entry queued offline before that exit cannot follow it: staff
+		// look at it (the guest was let in twice, or a device's clock is off).
+		if req.Queued && req.At.Before(earlier.LastOut) {
+			return ScanResponse{}, nil, nil, &ScanTimeError{Why: ScanBeforeLastExit}
+		}
 		req.At = maxTime(req.At, earlier.LastOut)
 		err = tx.GetContext(ctx, &v.ID, `
 			INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device, created_at, needs_review,
@@ -435,16 +501,46 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// roomCount is how many people are inside the venue now, and its limit.
+// roomCount is how many people are inside the venue now (count_room keeps
+// it), and its limit.
 func roomCount(ctx context.Context, q sqlx.QueryerContext, venueID int64) (inside, limit int, err error) {
-	err = sqlx.GetContext(ctx, q, &limit, `SELECT room_capacity FROM venues WHERE id = $1`, venueID)
-	if err != nil {
-		return 0, 0, err
-	}
-	err = sqlx.GetContext(ctx, q, &inside, `
-		SELECT count(*) FROM visits v JOIN events e ON e.id = v.event_id
-		WHERE e.venue_id = $1 AND v.checked_out_at IS NULL`, venueID)
+	err = q.QueryRowxContext(ctx, `SELECT inside_now, room_capacity FROM venues WHERE id = $1`, venueID).Scan(&inside, &limit)
 	return inside, limit, err
+}
+
+// heldSeats counts the venue's seats held for confirmed guests not yet
+// here: of every night whose door is open and whose release time is still
+// to come. until is the earliest of those release times.
+func heldSeats(ctx context.Context, q sqlx.QueryerContext, venueID int64, now time.Time) (held int, until time.Time, err error) {
+	var first *time.Time
+	err = q.QueryRowxContext(ctx, `
+		SELECT count(*), min(e.starts_at + e.hold_minutes * interval '1 minute')
+		FROM events e JOIN rsvps r ON r.event_id = e.id AND r.status = 'confirmed'
+		WHERE e.venue_id = $1 AND e.status = 'published'
+		  AND e.starts_at <= $2::timestamptz + $3 * interval '1 second' AND e.starts_at > $2::timestamptz - interval '1 day'
+		  AND $2::timestamptz < e.starts_at + e.hold_minutes * interval '1 minute'
+		  AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.rsvp_id = r.id)`,
+		venueID, now, DoorOpensBefore.Seconds()).Scan(&held, &first)
+	if first != nil {
+		until = *first
+	}
+	return held, until, err
+}
+
+// keepSeats tells count_room to keep n places free for ticket holders when
+// this transaction admits someone.
+func keepSeats(ctx context.Context, tx *sqlx.Tx, n int) error {
+	if n == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT set_config('clockroom.seats_kept', $1, true)`, fmt.Sprint(n))
+	return err
+}
+
+// overLimit tells count_room that staff chose to admit over the limit.
+func overLimit(ctx context.Context, tx *sqlx.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT set_config('clockroom.over_limit', 'on', true)`)
+	return err
 }
 
 // WalkInRequest admits a guest without an RSVP.
@@ -456,21 +552,38 @@ type WalkInRequest struct {
 	Device   string
 	Override string // staff's reason for admitting over the room's limit; "" for none
 	Now      time.Time
+	venueID  int64 // the night's venue, once read
 }
 
-// WalkIn admits a guest without an RSVP while the room is under its limit
-// (*RoomFullError otherwise); staff may override with a reason, which is
-// audited. The venue row lock serialises walk-ins, so the limit holds.
+// WalkIn admits a guest without an RSVP while the room has a place that is
+// not held for a ticket holder (*RoomFullError otherwise); staff may
+// override with a reason, which is audited. count_room checks the room again
+// at commit, so the limit holds however many doors admit at once.
 func (s *Store) WalkIn(ctx context.Context, req WalkInRequest) (Visit, error) {
+	for attempt := 1; ; attempt++ {
+		v, err := s.walkIn(ctx, &req)
+		if !isRoomFull(err) {
+			return v, err
+		}
+		if attempt == roomRetries {
+			// Others keep taking the last place first: say so.
+			inside, limit, err := roomCount(ctx, s.DB, req.venueID)
+			if err != nil {
+				return Visit{}, err
+			}
+			return Visit{}, &RoomFullError{Inside: inside, Capacity: limit}
+		}
+	}
+}
+
+func (s *Store) walkIn(ctx context.Context, req *WalkInRequest) (Visit, error) {
 	var v Visit
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		e, err := eventByID(ctx, tx, req.EventID, false)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM venues WHERE id = $1 FOR UPDATE`, e.VenueID); err != nil {
-			return err
-		}
+		req.venueID = e.VenueID
 		if e.Status != EventPublished || req.Now.Before(e.StartsAt.Add(-DoorOpensBefore)) || !req.Now.Before(e.EndsAt) {
 			return &RSVPClosedError{Why: ClosedDoor, Event: e}
 		}
@@ -478,8 +591,21 @@ func (s *Store) WalkIn(ctx context.Context, req WalkInRequest) (Visit, error) {
 		if err != nil {
 			return err
 		}
-		if inside >= limit && req.Override == "" {
-			return &RoomFullError{Inside: inside, Capacity: limit}
+		held, until, err := heldSeats(ctx, tx, e.VenueID, req.Now)
+		if err != nil {
+			return err
+		}
+		over := inside+held >= limit
+		switch {
+		case over && req.Override == "":
+			return &RoomFullError{Inside: inside, Capacity: limit, Held: held, HeldUntil: until}
+		case over:
+			err = overLimit(ctx, tx)
+		default:
+			err = keepSeats(ctx, tx, held)
+		}
+		if err != nil {
+			return err
 		}
 		err = tx.GetContext(ctx, &v.ID, `
 			INSERT INTO visits (event_id, walk_in_name, walk_in_email, checked_in_at, checked_in_by, checked_in_device, created_at,
@@ -491,8 +617,8 @@ func (s *Store) WalkIn(ctx context.Context, req WalkInRequest) (Visit, error) {
 			return err
 		}
 		detail := map[string]any{"name": req.Name, "device": req.Device}
-		if inside >= limit {
-			detail["over_limit"], detail["reason"] = fmt.Sprintf("%d/%d", inside+1, limit), req.Override
+		if over {
+			detail["over_limit"], detail["reason"], detail["held"] = fmt.Sprintf("%d/%d", inside+1, limit), req.Override, held
 		}
 		if err := audit(ctx, tx, req.Now, req.ActorID, "door.walk_in", fmt.Sprintf("visit:%d", v.ID), detail); err != nil {
 			return err
@@ -513,25 +639,40 @@ type DoorStats struct {
 	NotYetArrived int `json:"not_yet_arrived" db:"not_yet_arrived"`
 	WalkIns       int `json:"walk_ins" db:"walk_ins"`
 	Waitlisted    int `json:"waitlisted" db:"waitlisted"`
+	// Held is how many places in the room are kept for confirmed guests
+	// not yet here (of every night at the venue), until HeldUntil.
+	Held      int        `json:"held"`
+	HeldUntil *time.Time `json:"held_until,omitempty"`
+	// FreeForWalkIns is what a walk-in may take: the room less those
+	// inside and the held seats.
+	FreeForWalkIns int `json:"free_for_walk_ins"`
 }
 
 // DoorStats counts who is inside and who is still to come.
-func (s *Store) DoorStats(ctx context.Context, eventID int64) (DoorStats, error) {
+func (s *Store) DoorStats(ctx context.Context, eventID int64, now time.Time) (DoorStats, error) {
 	var st DoorStats
-	err := s.DB.GetContext(ctx, &st, `
-		SELECT
-		  (SELECT count(*) FROM visits v JOIN events x ON x.id = v.event_id WHERE x.venue_id = e.venue_id AND v.checked_out_at IS NULL) AS inside_now,
-		  (SELECT room_capacity FROM venues WHERE id = e.venue_id) AS room_capacity,
+	var venueID int64
+	err := s.DB.QueryRowxContext(ctx, `
+		SELECT ve.id, ve.inside_now, ve.room_capacity,
 		  (SELECT count(*) FROM visits v WHERE v.event_id = e.id AND v.checked_out_at IS NULL) AS event_inside,
 		  e.confirmed_count AS confirmed,
 		  (SELECT count(DISTINCT v.rsvp_id) FROM visits v JOIN rsvps r ON r.id = v.rsvp_id WHERE v.event_id = e.id AND r.status = 'confirmed') AS arrived,
 		  (SELECT count(*) FROM visits v WHERE v.event_id = e.id AND v.rsvp_id IS NULL) AS walk_ins,
 		  e.waitlist_count AS waitlisted
-		FROM events e WHERE e.id = $1`, eventID)
+		FROM events e JOIN venues ve ON ve.id = e.venue_id WHERE e.id = $1`, eventID).
+		Scan(&venueID, &st.InsideNow, &st.RoomCapacity, &st.EventInside, &st.Confirmed, &st.Arrived, &st.WalkIns, &st.Waitlisted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, ErrNotFound
 	}
+	if err != nil {
+		return st, err
+	}
 	st.NotYetArrived = max(st.Confirmed-st.Arrived, 0)
+	held, until, err := heldSeats(ctx, s.DB, venueID, now)
+	if held > 0 {
+		st.Held, st.HeldUntil = held, &until
+	}
+	st.FreeForWalkIns = max(st.RoomCapacity-st.InsideNow-st.Held, 0)
 	return st, err
 }
 

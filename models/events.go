@@ -54,7 +54,18 @@ type Event struct {
 	OwnMinimumCharge *int64 `db:"minimum_charge"`
 	OwnDailyCap      *int64 `db:"daily_cap"`
 	OwnGraceMinutes  *int   `db:"grace_minutes"`
+	// HoldMinutes after the start, confirmed guests' seats stay theirs:
+	// walk-ins may not take them until then.
+	HoldMinutes int `db:"hold_minutes"`
 }
+
+// DefaultHoldMinutes is how long after the start a night holds its
+// confirmed guests' seats, unless it says otherwise.
+const DefaultHoldMinutes = 20
+
+// ReleaseAt is when the seats of confirmed guests who have not arrived stop
+// being held for them.
+func (e Event) ReleaseAt() time.Time { return e.StartsAt.Add(time.Duration(e.HoldMinutes) * time.Minute) }
 
 // OwnTariff is the night's own tariff, or nil when it uses the venue's.
 func (e Event) OwnTariff() *Tariff {
@@ -116,7 +127,7 @@ func (e Event) RSVPClosed(now time.Time) Closed {
 var eventColumns = []string{"e.id", "e.venue_id", "e.host_id", "u.name AS host_name", "e.title", "e.description",
 	"e.starts_at", "e.ends_at", "e.capacity", "e.confirmed_count", "e.waitlist_count", "e.status",
 	"e.rsvp_opens_at", "e.rsvp_closes_at", "e.published_at",
-	"e.per_minute", "e.minimum_charge", "e.daily_cap", "e.grace_minutes"}
+	"e.per_minute", "e.minimum_charge", "e.daily_cap", "e.grace_minutes", "e.hold_minutes"}
 
 // columns joins a column list for a SELECT.
 func columns(cols []string) string { return strings.Join(cols, ", ") }
@@ -207,6 +218,15 @@ type EventInput struct {
 	RSVPOpensAt  *time.Time
 	RSVPClosesAt *time.Time
 	Tariff       *Tariff // the night's own prices; nil for the venue's
+	HoldMinutes  *int    // how long after the start seats are held; nil for DefaultHoldMinutes
+}
+
+// holdMinutes is the hold the input sets, or the default.
+func (in EventInput) holdMinutes() int {
+	if in.HoldMinutes == nil {
+		return DefaultHoldMinutes
+	}
+	return *in.HoldMinutes
 }
 
 // tariffColumns spreads an optional tariff over the events columns.
@@ -236,11 +256,11 @@ func (s *Store) CreateEvent(ctx context.Context, ne NewEvent) (int64, error) {
 	pm, minimum, cap, grace := ne.tariffColumns()
 	err := s.DB.GetContext(ctx, &id, `
 		INSERT INTO events (venue_id, host_id, title, description, starts_at, ends_at, capacity, status,
-		                    rsvp_opens_at, rsvp_closes_at, published_at, per_minute, minimum_charge, daily_cap, grace_minutes, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $8 = 'published' THEN $15::timestamptz END, $11, $12, $13, $14, $15, $15)
+		                    rsvp_opens_at, rsvp_closes_at, published_at, per_minute, minimum_charge, daily_cap, grace_minutes, created_at, updated_at, hold_minutes)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $8 = 'published' THEN $15::timestamptz END, $11, $12, $13, $14, $15, $15, $16)
 		RETURNING id`,
 		ne.VenueID, ne.HostID, ne.Title, ne.Description, ne.StartsAt, ne.EndsAt, ne.Capacity, ne.Status,
-		ne.RSVPOpensAt, ne.RSVPClosesAt, pm, minimum, cap, grace, ne.Now)
+		ne.RSVPOpensAt, ne.RSVPClosesAt, pm, minimum, cap, grace, ne.Now, ne.holdMinutes())
 	return id, err
 }
 
@@ -265,10 +285,10 @@ func (s *Store) UpdateEvent(ctx context.Context, id, actorID int64, in EventInpu
 		if _, err := tx.ExecContext(ctx, `
 			UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5, capacity = $6,
 			       rsvp_opens_at = $7, rsvp_closes_at = $8, per_minute = $9, minimum_charge = $10, daily_cap = $11,
-			       grace_minutes = $12, updated_at = $13
+			       grace_minutes = $12, updated_at = $13, hold_minutes = $14
 			WHERE id = $1`,
 			id, in.Title, in.Description, in.StartsAt, in.EndsAt, in.Capacity, in.RSVPOpensAt, in.RSVPClosesAt,
-			pm, minimum, cap, grace, now); err != nil {
+			pm, minimum, cap, grace, now, in.holdMinutes()); err != nil {
 			return err
 		}
 		e.Title = in.Title

@@ -73,7 +73,14 @@ func (s *Store) rsvpMessage(u User, e Event, r RSVP, loc *time.Location) Message
 			u.Name, e.Title, when(e, loc), s.ticketURL(r.TicketID))}
 }
 
-func (s *Store) promotedMessage(u User, e Event, r RSVP, loc *time.Location) Message {
+func (s *Store) promotedMessage(u User, e Event, r RSVP, now time.Time, loc *time.Location) Message {
+	if !now.Before(e.StartsAt) {
+		return Message{Kind: MsgPromoted, ToEmail: u.Email, ToName: u.Name,
+			Subject: "The night has started and a seat is yours: " + e.Title,
+			Body: fmt.Sprintf("Hello %s,\n\n%s started at %s, and a seat has just opened up for you.\n"+
+				"Come now and show your ticket at the door: %s\n\nIf you can't make it, please cancel so the next person gets the seat.\n",
+				u.Name, e.Title, e.StartsAt.In(loc).Format("15:04"), s.ticketURL(r.TicketID))}
+	}
 	return Message{Kind: MsgPromoted, ToEmail: u.Email, ToName: u.Name,
 		Subject: "A seat opened up: you're in for " + e.Title,
 		Body: fmt.Sprintf("Hello %s,\n\nGood news: a seat opened up at %s on %s, and it is yours.\n"+

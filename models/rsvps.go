@@ -47,6 +47,10 @@ type RSVP struct {
 	CreatedAt        time.Time  `db:"created_at"`
 	ConfirmedAt      *time.Time `db:"confirmed_at"`
 	CancelledAt      *time.Time `db:"cancelled_at"`
+	// ReleasedAt is set on a confirmed seat given to the waitlist because
+	// its guest had not arrived by the night's release time.
+	ReleasedAt *time.Time `db:"released_at"`
+	ShortCode  string     `db:"short_code"` // six characters to type at the door
 }
 
 // Active reports whether the RSVP holds a seat or a waitlist place.
@@ -58,7 +62,7 @@ const waitlistPosition = `CASE WHEN r.status = 'waitlisted' THEN (
 		SELECT count(*) FROM rsvps w WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.queue_seq <= r.queue_seq
 	) ELSE 0 END AS waitlist_position`
 
-const rsvpColumns = `r.id, r.event_id, r.user_id, r.ticket_id, r.status, r.created_at, r.confirmed_at, r.cancelled_at, ` + waitlistPosition
+const rsvpColumns = `r.id, r.event_id, r.user_id, r.ticket_id, r.status, r.created_at, r.confirmed_at, r.cancelled_at, r.released_at, r.short_code, ` + waitlistPosition
 
 // Reserve RSVPs userID to an event: a confirmed seat while one is free,
 // otherwise a waitlist place. Repeating it returns the same RSVP. The event
@@ -104,7 +108,7 @@ func (s *Store) Reserve(ctx context.Context, eventID, userID int64, now time.Tim
 			RETURNING *`
 		args := []any{eventID, userID, NewTicketID(), status, now}
 		if err == nil { // they cancelled before and come back: same row, back of the queue
-			write = `UPDATE rsvps SET status = $4, cancelled_at = NULL, updated_at = $5,
+			write = `UPDATE rsvps SET status = $4, cancelled_at = NULL, released_at = NULL, updated_at = $5,
 			       queue_seq = CASE WHEN $4 = 'waitlisted' THEN nextval('rsvp_queue_seq') END,
 			       confirmed_at = CASE WHEN $4 = 'confirmed' THEN $5::timestamptz END
 				WHERE id = $3 AND event_id = $1 AND user_id = $2 RETURNING *`
@@ -113,7 +117,7 @@ func (s *Store) Reserve(ctx context.Context, eventID, userID int64, now time.Tim
 		err = tx.GetContext(ctx, &out, `
 			WITH r AS (`+write+`),
 			     c AS (UPDATE events SET `+counter+` = `+counter+` + 1 WHERE id = $1)
-			SELECT r.id, r.event_id, r.user_id, r.ticket_id, r.status, r.created_at, r.confirmed_at, r.cancelled_at,
+			SELECT r.id, r.event_id, r.user_id, r.ticket_id, r.status, r.created_at, r.confirmed_at, r.cancelled_at, r.released_at, r.short_code,
 			       $6::int AS waitlist_position
 			FROM r`, append(args, position)...)
 		if err != nil {
@@ -217,7 +221,7 @@ func (s *Store) promoteNext(ctx context.Context, tx *sqlx.Tx, e Event, now time.
 	if err != nil {
 		return RSVP{}, err
 	}
-	return r, queue(ctx, tx, now, s.promotedMessage(u, e, r, s.loc(ctx, tx)))
+	return r, queue(ctx, tx, now, s.promotedMessage(u, e, r, now, s.loc(ctx, tx)))
 }
 
 // bumpCounts moves the event's seat or waitlist counter by delta.

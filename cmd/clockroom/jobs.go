@@ -31,6 +31,13 @@ func startJobs(ctx context.Context, in *infra, store *models.Store, engine *bill
 		_, err := store.QueueReminders(ctx, time.Now())
 		logFailure(ctx, in, "queue reminders", err)
 	})
+	g.every(ctx, 30*time.Second, func() {
+		n, err := store.ReleaseSeats(ctx, time.Now())
+		logFailure(ctx, in, "release held seats", err)
+		if n > 0 {
+			in.log.Info("gave unclaimed seats to the waitlist", "count", n)
+		}
+	})
 	g.every(ctx, time.Minute, func() {
 		n, err := store.CloseForgottenVisits(ctx, time.Now(), in.cfg.AutoCheckoutAfter)
 		logFailure(ctx, in, "close forgotten visits", err)
