@@ -65,7 +65,9 @@ const DefaultHoldMinutes = 20
 
 // ReleaseAt is when the seats of confirmed guests who have not arrived stop
 // being held for them.
-func (e Event) ReleaseAt() time.Time { return e.StartsAt.Add(time.Duration(e.HoldMinutes) * time.Minute) }
+func (e Event) ReleaseAt() time.Time {
+	return e.StartsAt.Add(time.Duration(e.HoldMinutes) * time.Minute)
+}
 
 // OwnTariff is the night's own tariff, or nil when it uses the venue's.
 func (e Event) OwnTariff() *Tariff {
