@@ -88,8 +88,8 @@ func TestBrowserDoorScansWithTheCamera(t *testing.T) {
 	if visits != 3 {
 		t.Fatalf("%d visits, want 3", visits)
 	}
-	if !strings.Contains(text("#c-arrived"), "3/3") {
-		t.Fatalf("arrived count %q", text("#c-arrived"))
+	if got := text(".count-line"); got != "3 inside · 0 of 3 seats still to arrive · room 60" {
+		t.Fatalf("the door's count: %q", got)
 	}
 
 	// Exit mode: Cy leaves with nothing on file, so the door sends them to

@@ -21,8 +21,12 @@ func (a *App) doorPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.render(c, http.StatusOK, "door", page{Title: "Door: " + e.Title, Data: map[string]any{
-		"Event": e, "Loc": venue.Location(), "Staff": currentUser(c).IsStaff(),
+	now, loc := a.now(), venue.Location()
+	opens := e.StartsAt.Add(-models.DoorOpensBefore)
+	return a.render(c, http.StatusOK, "door", page{Title: "Door: " + e.Title, Kiosk: true, Data: map[string]any{
+		"Event": e, "Loc": loc, "Staff": currentUser(c).IsStaff(),
+		"BeforeDoor": now.Before(opens), "OpensAt": opens, "Over": !now.Before(e.EndsAt),
+		"Today": opens.In(loc).Format(time.DateOnly) == now.In(loc).Format(time.DateOnly),
 	}})
 }
 

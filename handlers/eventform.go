@@ -20,6 +20,7 @@ type eventForm struct {
 	StartsAt     string `form:"starts_at"`
 	EndsAt       string `form:"ends_at"`
 	Capacity     string `form:"capacity"`
+	HoldMinutes  string `form:"hold_minutes"` // empty: models.DefaultHoldMinutes
 	RSVPOpensAt  string `form:"rsvp_opens_at"`
 	RSVPClosesAt string `form:"rsvp_closes_at"`
 	Action       string `form:"action"` // "publish" or "draft", when creating
@@ -68,6 +69,11 @@ func (f eventForm) validate(r eventRules) (models.EventInput, fieldErrors) {
 	errs.check(err == nil && n >= 1 && n <= r.RoomCapacity, "capacity",
 		fmt.Sprintf("Capacity must be a whole number from 1 to %d (the room's limit).", r.RoomCapacity))
 	in.Capacity = n
+	if h := strings.TrimSpace(f.HoldMinutes); h != "" {
+		m, err := strconv.Atoi(h)
+		errs.check(err == nil && m >= 0 && m <= 24*60, "hold_minutes", "Hold seats for a whole number of minutes after the start, from 0 to 1440 (or leave it empty for 20).")
+		in.HoldMinutes = &m
+	}
 
 	in.RSVPOpensAt, ok = optionalFormTime(f.RSVPOpensAt, r.Loc)
 	errs.check(ok, "rsvp_opens_at", "Enter a date and time, or leave it empty to open RSVPs when the night is published.")
@@ -108,7 +114,7 @@ func optionalFormTime(s string, loc *time.Location) (*time.Time, bool) {
 
 // formFromEvent fills the form with an event's values, for editing.
 func formFromEvent(e models.Event, loc *time.Location, currency string) eventForm {
-	f := eventForm{Title: e.Title, Description: e.Description, Capacity: strconv.Itoa(e.Capacity),
+	f := eventForm{Title: e.Title, Description: e.Description, Capacity: strconv.Itoa(e.Capacity), HoldMinutes: strconv.Itoa(e.HoldMinutes),
 		StartsAt: e.StartsAt.In(loc).Format(formTimeLayout), EndsAt: e.EndsAt.In(loc).Format(formTimeLayout)}
 	if e.RSVPOpensAt != nil {
 		f.RSVPOpensAt = e.RSVPOpensAt.In(loc).Format(formTimeLayout)

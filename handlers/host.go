@@ -48,7 +48,7 @@ func (a *App) newEventPage(c echo.Context) error {
 	}
 	y, m, d := a.now().In(venue.Location()).AddDate(0, 0, 7).Date()
 	start := time.Date(y, m, d, 19, 0, 0, 0, venue.Location())
-	f := eventForm{StartsAt: start.Format(formTimeLayout), EndsAt: start.Add(2 * time.Hour).Format(formTimeLayout),
+	f := eventForm{HoldMinutes: strconv.Itoa(models.DefaultHoldMinutes), StartsAt: start.Format(formTimeLayout), EndsAt: start.Add(2 * time.Hour).Format(formTimeLayout),
 		Capacity: strconv.Itoa(min(20, venue.RoomCapacity))}
 	return a.render(c, http.StatusOK, "event_form", page{Title: "New night", Form: f, Data: eventFormPage{Venue: venue}})
 }

@@ -28,6 +28,7 @@ type page struct {
 	Form      any               // what the user typed, to re-show it
 	Errors    map[string]string // field name → message
 	Data      any               // the page's own data
+	Kiosk     bool              // a full-screen page with no site navigation (the door)
 }
 
 // funcs is fixed at start-up; it never changes per request.

@@ -30,6 +30,7 @@ func (a *App) routes() *echo.Echo {
 	e.GET("/livez", a.livez)
 	e.POST("/webhooks/stripe", a.stripeWebhook) // signed by Stripe, no session or CSRF
 	e.GET("/static/*", a.staticFiles())
+	e.GET("/door-sw.js", a.doorServiceWorker)
 	e.GET("/favicon.ico", func(c echo.Context) error {
 		return c.Redirect(http.StatusMovedPermanently, "/static/img/favicon.svg")
 	})

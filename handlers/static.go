@@ -24,3 +24,15 @@ func (a *App) staticFiles() echo.HandlerFunc {
 		return nil
 	}
 }
+
+// doorServiceWorker is the door's service worker, served from the root so it
+// may look after the door pages under /host/. It is checked for updates on
+// every load, so a new version reaches door devices at once.
+func (a *App) doorServiceWorker(c echo.Context) error {
+	js, err := fs.ReadFile(static.FS, "js/door-sw.js")
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", js)
+}

@@ -24,6 +24,24 @@ type ticketPage struct {
 	Owed      []models.OwedBill // bills of earlier stays still to pay
 }
 
+// Entry reports whether the ticket lets its holder in: a confirmed seat at a
+// night still on. Only then does the page show a code to scan or type, so
+// nobody at the door is shown a waitlist place as if it were a seat.
+func (p ticketPage) Entry() bool { return entryTicket(p.Ticket) }
+
+func entryTicket(t models.Ticket) bool {
+	return t.Status == models.RSVPConfirmed && t.Event.Status != models.EventCancelled
+}
+
+// ShortCode is the ticket's short code as printed: two groups of three.
+func (p ticketPage) ShortCode() string {
+	c := p.Ticket.ShortCode
+	if len(c) != 6 {
+		return c
+	}
+	return c[:3] + " " + c[3:]
+}
+
 // ticketPage shows a ticket: status, QR code, waitlist position, calendar
 // link and cancel button. The code itself is the credential, as on a paper
 // ticket; a code that does not verify is "not a valid ticket".
@@ -52,9 +70,12 @@ func (a *App) ticketPage(c echo.Context) error {
 // ticketQR is the ticket's QR code: the ticket's URL, so a phone camera
 // opens the ticket and the door scanner reads the code from it.
 func (a *App) ticketQR(c echo.Context) error {
-	_, code, err := a.ticketFromPath(c)
+	t, code, err := a.ticketFromPath(c)
 	if err != nil {
 		return err
+	}
+	if !entryTicket(t) {
+		return echo.NewHTTPError(http.StatusNotFound, "This ticket is not valid for entry, so it has no QR code.")
 	}
 	png, err := qrcode.Encode(a.ticketURL(code), qrcode.Medium, 512)
 	if err != nil {

@@ -26,16 +26,38 @@ document.querySelectorAll('input[name=mode]').forEach((r) => r.addEventListener(
 
 // ---- talking to the server ------------------------------------------------
 
+// Every request gives up after a while: on a door's weak network a request
+// that hangs must not hold the guest at the door. A scan that times out is
+// queued, as when the network is down.
+const timeoutMs = 6000;
+
 async function api(path, body) {
-  const res = await fetch(`/api/v1/events/${eventId}${path}`, {
-    method: body ? 'POST' : 'GET',
-    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf, 'X-Door-Device': device },
-    body: body ? JSON.stringify(body) : undefined,
-    credentials: 'same-origin',
-  });
-  let json = {};
-  try { json = await res.json(); } catch { /* an empty or HTML body */ }
-  return { status: res.status, body: json };
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), timeoutMs);
+  try {
+    const res = await fetch(`/api/v1/events/${eventId}${path}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf, 'X-Door-Device': device },
+      body: body ? JSON.stringify(body) : undefined,
+      credentials: 'same-origin',
+      redirect: 'manual',
+      signal: ctrl.signal,
+    });
+    let json = {};
+    try { json = await res.json(); } catch { /* an empty or HTML body */ }
+    signedOut(res.status === 401 || res.status === 403);
+    return { status: res.status, body: json };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// signedOut shows or hides "sign in again": the session ended (or the
+// person lost the door's role). Scans stay queued until it is back.
+let isSignedOut = false;
+function signedOut(yes) {
+  isSignedOut = yes;
+  $('signin-again').hidden = !yes;
 }
 
 // ---- the offline queue --------------------------------------------------------
@@ -44,30 +66,55 @@ const queueKey = `clockroom.queue.${eventId}`;
 const loadQueue = () => { try { return JSON.parse(localStorage.getItem(queueKey)) || []; } catch { return []; } };
 function saveQueue(q) {
   localStorage.setItem(queueKey, JSON.stringify(q));
+  showQueue(q);
+}
+function showQueue(q) {
   const badge = $('queue-badge');
   badge.hidden = q.length === 0;
   badge.textContent = `${q.length} scan${q.length === 1 ? '' : 's'} queued — will sync when the network is back`;
 }
 function enqueue(scan) { const q = loadQueue(); q.push(scan); saveQueue(q); }
+// The queue is shared by this device's tabs, and scans join it while it
+// syncs: change one scan by its key, never by its place.
+const dropQueued = (key) => saveQueue(loadQueue().filter((x) => x.key !== key));
+const markQueued = (key, f) => saveQueue(loadQueue().map((x) => (x.key === key ? f(x) : x)));
+window.addEventListener('storage', (e) => { if (e.key === queueKey) showQueue(loadQueue()); });
+
+// A scan the server keeps failing on (not the network: the server answers,
+// with an error) is tried this many times, then listed as a conflict, so it
+// never holds up the scans behind it.
+const maxAttempts = 3;
 
 let syncing = false;
 async function sync() {
   if (syncing) return;
   syncing = true;
   try {
-    let q = loadQueue();
-    while (q.length > 0) {
-      let r;
-      try { r = await api('/scan', q[0]); } catch { break; } // still offline
-      if (r.status >= 500 || r.status === 401 || r.status === 403) break; // try again later
-      const good = r.status === 200 && ['admitted', 'checked_out'].includes(r.body.result);
-      if (!good) reportConflict(q[0], r);
-      q = loadQueue().slice(1);
-      saveQueue(q);
-    }
+    // Two tabs of this device must not send the same queue: one syncs at a
+    // time (where the browser has Web Locks; it needs https or localhost).
+    if (navigator.locks) await navigator.locks.request(`clockroom.sync.${eventId}`, { ifAvailable: true }, (lock) => lock && syncQueue());
+    else await syncQueue();
   } finally {
     syncing = false;
     refreshStats();
+  }
+}
+async function syncQueue() {
+  for (const s of loadQueue()) {
+    if (!loadQueue().some((x) => x.key === s.key)) continue; // another tab took it
+    let r;
+    try { r = await api('/scan', s); } catch { return; } // offline or timed out: later
+    if (r.status === 401 || r.status === 403) return; // signed out: keep the queue
+    if (r.status === 503 || r.status === 429 || r.status === 0) return; // the server asks us to wait
+    if (r.status >= 500) {
+      const tries = (s.attempts || 0) + 1;
+      if (tries < maxAttempts) { markQueued(s.key, (x) => ({ ...x, attempts: tries })); continue; }
+    } else if (r.status === 200 && ['admitted', 'checked_out'].includes(r.body.result)) {
+      dropQueued(s.key);
+      continue;
+    }
+    reportConflict(s, r);
+    dropQueued(s.key);
   }
 }
 function reportConflict(scan, r) {
@@ -75,12 +122,13 @@ function reportConflict(scan, r) {
   $('sync-report').open = true;
   const li = document.createElement('li');
   const who = r.body.attendee ? r.body.attendee.name + ': ' : '';
-  li.textContent = `${new Date(scan.scanned_at).toLocaleTimeString()} ${scan.direction === 'out' ? 'exit' : 'entry'} — ${who}${r.body.message || r.body.error || r.body.result}`;
+  const why = r.body.message || r.body.error || r.body.result || `the server answered ${r.status}`;
+  li.textContent = `${new Date(scan.scanned_at).toLocaleTimeString()} ${scan.direction === 'out' ? 'exit' : 'entry'} — ${who}${why}`;
   $('sync-conflicts').append(li);
 }
 window.addEventListener('online', sync);
 setInterval(() => { if (loadQueue().length) sync(); }, 5000);
-saveQueue(loadQueue());
+showQueue(loadQueue());
 sync();
 
 // ---- scanning ------------------------------------------------------------------
@@ -102,13 +150,14 @@ async function scan(text, extra = {}) {
   recent.set(code + mode, now);
   const s = { code, direction: mode, key: randomId(), ...extra };
   delete s.force;
-  if (loadQueue().length > 0 || !navigator.onLine) return queued(s);
+  if (loadQueue().length > 0 || !navigator.onLine || isSignedOut) return queued(s);
   const mine = ++lastScan;
   let r;
   try { r = await api('/scan', s); } catch { return queued(s); }
   // 503: the server is up but cannot answer now (its database restarting,
-  // say): keep the scan with its time, as when the network is down.
-  if (r.status === 503) return queued(s);
+  // say): keep the scan with its time, as when the network is down. 401 or
+  // 403: this device was signed out; keep it until someone signs in again.
+  if (r.status === 503 || r.status === 401 || r.status === 403) return queued(s);
   refreshStats();
   // A slow answer to an earlier scan must not cover the guest now at the
   // door: only the latest scan's answer is shown (the count still updates).
@@ -119,7 +168,8 @@ async function scan(text, extra = {}) {
 
 function queued(s) {
   enqueue({ ...s, scanned_at: new Date().toISOString() });
-  showResult({ result: 'queued', message: 'No connection: saved on this device with its time, and will sync.' }, s);
+  const why = isSignedOut ? 'Signed out: saved on this device with its time; sign in again to sync.' : 'No connection: saved on this device with its time, and will sync.';
+  showResult({ result: 'queued', message: why }, s);
 }
 
 $('scan-form').addEventListener('submit', (e) => {
@@ -211,14 +261,32 @@ function showResult(body, s) {
     hideResult();
     if (body.result !== 'room_full') return scan(s.code, { admit_anyway: true, force: true });
     // Over the room's limit: a safety rule, so staff say why (it is audited).
-    const reason = (window.prompt('The room is at its limit. Why admit this guest anyway? (recorded)') || '').trim();
-    if (reason) scan(s.code, { override_reason: reason, force: true });
+    askReason(body.message, (reason) => scan(s.code, { override_reason: reason, force: true }));
   };
   box.hidden = false;
   beep(kind);
   clearTimeout(clearTimer);
   // Money owed, or a choice to make, stays up longer than a welcome.
   clearTimer = setTimeout(hideResult, anyway.hidden && kind !== 'due' ? 2500 : 8000);
+}
+// askReason asks staff why they admit over the room's limit, then calls
+// admit with the reason; Cancel admits nobody.
+function askReason(why, admit) {
+  const dlg = $('override-dialog');
+  const input = $('override-reason');
+  $('override-why').textContent = why || '';
+  input.value = '';
+  $('override-form').onsubmit = (e) => {
+    e.preventDefault();
+    const reason = input.value.trim();
+    if (!reason) { input.setAttribute('aria-invalid', 'true'); input.focus(); return; }
+    input.removeAttribute('aria-invalid');
+    dlg.close();
+    admit(reason);
+  };
+  $('override-cancel').onclick = () => dlg.close();
+  dlg.showModal();
+  input.focus();
 }
 function hideResult() { $('result').hidden = true; focusInput(); }
 $('result').addEventListener('click', (e) => { if (e.target.id !== 'admit-anyway') hideResult(); });
@@ -234,6 +302,7 @@ document.addEventListener('click', () => setTimeout(focusInput, 0));
 
 // ---- the room count ------------------------------------------------------------
 
+const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: root.dataset.tz || undefined });
 async function refreshStats() {
   try {
     const r = await api('/stats');
@@ -241,9 +310,10 @@ async function refreshStats() {
     const st = r.body;
     $('c-inside').textContent = st.inside_now;
     $('c-room').textContent = st.room_capacity;
-    $('c-arrived').textContent = `${st.arrived}/${st.confirmed}`;
+    $('c-confirmed').textContent = st.confirmed;
     $('c-pending').textContent = st.not_yet_arrived;
-    $('c-walkins').textContent = st.walk_ins;
+    $('c-walkins').textContent = `${st.walk_ins} walk-in${st.walk_ins === 1 ? '' : 's'}`;
+    $('c-held').textContent = st.held > 0 ? `${st.held} seat${st.held === 1 ? '' : 's'} held for ticket holders until ${clock.format(new Date(st.held_until))} · ` : '';
     root.classList.toggle('room-full', st.inside_now >= st.room_capacity);
   } catch { /* offline: keep the last numbers */ }
 }
@@ -348,3 +418,23 @@ $('torch').addEventListener('click', async () => {
 });
 startCamera();
 focusInput();
+
+// ---- a kiosk: the screen stays on, and the page opens offline -------------------
+
+let wake;
+async function keepAwake() {
+  if (!navigator.wakeLock || document.visibilityState !== 'visible') return;
+  try { wake = await navigator.wakeLock.request('screen'); } catch { /* refused (battery saver): the screen may dim */ }
+}
+document.addEventListener('visibilitychange', () => { if (!wake || wake.released) keepAwake(); });
+keepAwake();
+
+if ('serviceWorker' in navigator) {
+  // The worker keeps this page for a reload without network; keep the copy
+  // now, as the page that registered it did not pass through it.
+  navigator.serviceWorker.register('/door-sw.js')
+    .then(() => caches.open('clockroom-door-v1'))
+    .then((c) => c.add(location.pathname))
+    .then(() => { root.dataset.offlineReady = 'true'; })
+    .catch(() => { /* no offline reload on this device */ });
+}
