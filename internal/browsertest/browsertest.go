@@ -18,10 +18,12 @@ import (
 // Size is a viewport in CSS pixels.
 type Size struct{ Width, Height int64 }
 
-// The sizes pages are tried at: a common phone, and a laptop.
+// The sizes pages are tried at: the narrowest phone still in use (an
+// iPhone SE's 320 px), a common phone, and a laptop.
 var (
-	Phone  = Size{390, 844}
-	Laptop = Size{1280, 800}
+	SmallPhone = Size{320, 568}
+	Phone      = Size{390, 844}
+	Laptop     = Size{1280, 800}
 )
 
 // ExecPath finds Chromium: CHROMIUM_PATH, then chromium, chromium-browser or
@@ -124,17 +126,70 @@ func Until(expression string) chromedp.Action[chromedp.Void] {
 
 // FitsWidth fails the test if the page is wider than the window, so that
 // nothing is cut off at the side (on a phone, people do not scroll sideways).
+// The failure names the elements that stick out, to say what to fix.
 func FitsWidth(t testing.TB, ctx context.Context) {
 	t.Helper()
-	w, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
+	w, err := chromedp.Run(ctx, chromedp.Evaluate[wideness](wideScript))
 	if err != nil {
 		t.Fatalf("measure the page: %v", err)
 	}
-	if w[0] > w[1] {
+	if w.Page > w.Window {
 		Screenshot(t, ctx, "too-wide")
-		t.Fatalf("the page is %d px wide in a %d px window", w[0], w[1])
+		t.Fatalf("the page is %d px wide in a %d px window; sticking out:\n\t%s", w.Page, w.Window, strings.Join(w.Culprits, "\n\t"))
 	}
 }
+
+// wideness is what wideScript measures.
+type wideness struct {
+	Page     int      `json:"page"`
+	Window   int      `json:"window"`
+	Culprits []string `json:"culprits"`
+}
+
+// wideScript measures the page and names what sticks out past the window's
+// right edge: the innermost such elements (a button, not the nav around
+// it), and the elements whose own text runs out (a long word or email).
+// What a scrolling box (a table's wrapper) holds is that box's business.
+const wideScript = `(() => {
+  const root = document.documentElement, w = root.clientWidth;
+  // clipped: a box between el and the page cuts it off. An absolutely
+  // positioned element escapes boxes up to its positioned ancestor.
+  const clipped = el => {
+    let pos = getComputedStyle(el).position;
+    for (let a = el.parentElement; a && a !== document.body && a !== root; a = a.parentElement) {
+      if (pos === 'fixed') return false;
+      const s = getComputedStyle(a);
+      if (pos === 'absolute' && s.position === 'static') continue;
+      if (s.overflowX !== 'visible') return true;
+      pos = s.position;
+    }
+    return false;
+  };
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    [...el.classList].map(c => '.' + c).join('');
+  const path = el => {
+    const parts = [];
+    for (let a = el; a && a !== document.body && parts.length < 5; a = a.parentElement) parts.unshift(name(a));
+    return parts.join(' > ');
+  };
+  const out = new Set();
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if ((r.width === 0 && r.height === 0) || clipped(el)) continue;
+    if (r.right > w + 0.5 && ![...el.children].some(c => c.getBoundingClientRect().right > w + 0.5)) {
+      out.add(path(el) + ' (' + Math.round(r.left) + '–' + Math.round(r.right) + ' px)');
+    }
+    if (getComputedStyle(el).overflowX !== 'visible') continue; // it cuts off its own text
+    for (const n of el.childNodes) {
+      if (n.nodeType !== Node.TEXT_NODE || !n.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      const tr = range.getBoundingClientRect();
+      if (tr.right > w + 0.5) out.add(path(el) + ': text "' + n.textContent.trim().slice(0, 40) + '" to ' + Math.round(tr.right) + ' px');
+    }
+  }
+  return {page: root.scrollWidth, window: w, culprits: [...out].slice(0, 8)};
+})()`
 
 // Text reads the visible text of the first element matching the CSS selector.
 func Text(t testing.TB, ctx context.Context, css string) string {
