@@ -76,7 +76,7 @@ func TestBrowserRSVPWaitlistAndPromotion(t *testing.T) {
 
 	signUp("Bob Babbage", "bob@example.com")
 	rsvpTo("One-seat night")
-	if got := text(".ticket .status"); !strings.Contains(got, "#1 in line") {
+	if got := text(".ticket .status"); !strings.Contains(got, "#1 on the waitlist") {
 		t.Fatalf("Bob on a full night: %q", got)
 	}
 	browsertest.Screenshot(t, ctx, "waitlisted")

@@ -30,7 +30,7 @@ func TestRSVPAndCancelAreIdempotent(t *testing.T) {
 	}
 	wantBody(t, ada.get(first), "Confirmed — show this at the door", `src="`+first+`/qr.png"`)
 	bobTicket := bob.rsvp(e.ID)
-	wantBody(t, bob.get(bobTicket), "you are <strong>#1</strong> in line")
+	wantBody(t, bob.get(bobTicket), "you are <strong>#1</strong> on the waitlist")
 	wantBody(t, bob.get(fmt.Sprintf("/events/%d", e.ID)), "Full", "#1</strong> on the waitlist", "Show my ticket")
 
 	wantStatus(t, ada.post(first+"/cancel", nil), http.StatusSeeOther)
