@@ -149,6 +149,13 @@ func TestBrowserKioskDoorOnAPhone(t *testing.T) {
 	if evalJS[bool](t, small, `(() => { const w = document.querySelector('.result-word'); return w.scrollWidth > w.clientWidth; })()`) {
 		t.Fatal("the result word is cut on a 320 px phone")
 	}
+
+	// A laptop at the door: the same kiosk, wider.
+	laptop := browsertest.NewAt(t, browsertest.Laptop)
+	openDoor(t, laptop, ta, e, "staff@example.com")
+	browsertest.Do(t, laptop, browsertest.Until(`document.getElementById('c-inside').textContent === '4'`))
+	browsertest.Screenshot(t, laptop, "laptop")
+	browsertest.FitsWidth(t, laptop)
 }
 
 // Before the door opens the door page says when it does; a waitlisted

@@ -95,8 +95,9 @@ func (s *Store) EnsureOpenNowEvent(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("the open-now demo event needs the demo host: %w", err)
 	}
+	hold := 90 // the demo's ticket holders' seats are still held, so the door shows it
 	id, err := s.CreateEvent(ctx, NewEvent{VenueID: venue.ID, HostID: host.ID, Status: EventPublished, Now: now, EventInput: EventInput{
-		Title: OpenNowTitle, Capacity: 12,
+		Title: OpenNowTitle, Capacity: 12, HoldMinutes: &hold,
 		Description: "The room is open right now: RSVP, get your ticket, and try the door and the meter.",
 		StartsAt:    now.Add(-30 * time.Minute).Truncate(time.Minute), EndsAt: now.Add(5 * time.Hour).Truncate(time.Minute),
 	}})
