@@ -413,3 +413,40 @@ func TestRoomLimitHoldsForTicketHolders(t *testing.T) {
 		t.Fatal("the override was not audited with its reason")
 	}
 }
+
+// Short codes at the scan API: a right one admits; a door session that gets
+// too many wrong is told to wait, even for a right one, and other door
+// sessions are not.
+func TestShortCodeGuessingIsLimitedPerDoorSession(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	host, hostUser := ta.signedIn(t, "host@example.com", models.RoleHost)
+	e := ta.tonight(t, v, hostUser, 10)
+	short := func(email string) string {
+		t.Helper()
+		id, _ := ta.store.Tickets.Verify(ta.ticket(t, e, ta.user(t, email, models.RoleAttendee)))
+		tk, err := ta.store.TicketByID(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk.ShortCode
+	}
+	ada, bob := short("ada@example.com"), short("bob@example.com")
+	st, body := host.apiPost(scanPath(e), map[string]string{"code": strings.ToLower(ada[:3]) + "-" + ada[3:]})
+	wantResult(t, st, body, "admitted")
+	wrong := "222222"
+	for wrong == bob {
+		wrong = "333333"
+	}
+	for range models.ShortCodeMisses {
+		st, body := host.apiPost(scanPath(e), map[string]string{"code": wrong})
+		wantResult(t, st, body, "not_found")
+	}
+	st, body = host.apiPost(scanPath(e), map[string]string{"code": bob})
+	if st != http.StatusTooManyRequests || !strings.Contains(fmt.Sprint(body["error"]), "Too many wrong codes") {
+		t.Fatalf("a right code after %d wrong ones: %d %v", models.ShortCodeMisses, st, body)
+	}
+	other, _ := ta.signedIn(t, "host2@example.com", models.RoleStaff)
+	st, body = other.apiPost(scanPath(e), map[string]string{"code": bob})
+	wantResult(t, st, body, "admitted")
+}
