@@ -1,45 +1,31 @@
 -- +goose Up
--- The room's count, kept by the database itself. Every visit that opens or
--- closes moves its venue's inside_now, in a trigger deferred to commit: an
--- admission holds the venue's row for its commit alone, not while the door
--- does the rest of its work. The same trigger refuses an admission that
--- would pass the room's limit (SQLSTATE CR001), unless the transaction says
--- staff chose to (clockroom.over_limit), and keeps free the seats the
--- transaction says are held (clockroom.seats_kept).
-ALTER TABLE venues ADD COLUMN inside_now integer NOT NULL DEFAULT 0 CHECK (inside_now >= 0);
-UPDATE venues ve SET inside_now = (
-    SELECT count(*) FROM visits v JOIN events e ON e.id = v.event_id
-    WHERE e.venue_id = ve.id AND v.checked_out_at IS NULL);
-
+-- The room's limit, checked by the database at commit. An admission (a
+-- visit opened) runs the check in a trigger deferred to commit: it takes the
+-- venue's room lock (an advisory lock, held to the end of the commit), counts
+-- who is inside, itself included, and refuses past the limit (SQLSTATE
+-- CR001) unless the transaction says staff chose to (clockroom.over_limit);
+-- it keeps free the seats the transaction says are held
+-- (clockroom.seats_kept). Admissions take turns only for their commits, and
+-- exits never wait: two door devices on two servers cannot both take the
+-- last place, and nothing else of the door queues behind it.
 -- +goose StatementBegin
-CREATE FUNCTION count_room() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION check_room() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    delta integer := 0;
-    night bigint;
-    inside integer;
+    venue bigint;
     room integer;
+    inside integer;
     kept integer := COALESCE(NULLIF(current_setting('clockroom.seats_kept', true), ''), '0')::integer;
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        night := NEW.event_id;
-        IF NEW.checked_out_at IS NULL THEN delta := 1; END IF;
-    ELSIF TG_OP = 'DELETE' THEN
-        night := OLD.event_id;
-        IF OLD.checked_out_at IS NULL THEN delta := -1; END IF;
-    ELSE
-        night := NEW.event_id;
-        IF OLD.checked_out_at IS NULL AND NEW.checked_out_at IS NOT NULL THEN delta := -1;
-        ELSIF OLD.checked_out_at IS NOT NULL AND NEW.checked_out_at IS NULL THEN delta := 1;
-        END IF;
-    END IF;
-    IF delta = 0 THEN
+    IF NEW.checked_out_at IS NOT NULL OR COALESCE(current_setting('clockroom.over_limit', true), '') = 'on' THEN
         RETURN NULL;
     END IF;
-    UPDATE venues SET inside_now = inside_now + delta
-    WHERE id = (SELECT venue_id FROM events WHERE id = night)
-    RETURNING inside_now, room_capacity INTO inside, room;
-    IF delta > 0 AND inside > room - kept
-       AND COALESCE(current_setting('clockroom.over_limit', true), '') <> 'on' THEN
+    SELECT e.venue_id, ve.room_capacity INTO venue, room
+    FROM events e JOIN venues ve ON ve.id = e.venue_id WHERE e.id = NEW.event_id;
+    PERFORM pg_advisory_xact_lock(hashtext('clockroom.room'), venue::integer);
+    SELECT count(*) INTO inside
+    FROM visits v JOIN events e ON e.id = v.event_id
+    WHERE e.venue_id = venue AND v.checked_out_at IS NULL;
+    IF inside > room - kept THEN
         RAISE EXCEPTION 'the room is full: % inside, limit %, % seats held', inside - 1, room, kept
             USING ERRCODE = 'CR001';
     END IF;
@@ -48,10 +34,10 @@ END
 $$;
 -- +goose StatementEnd
 
-CREATE CONSTRAINT TRIGGER visits_count_room
-    AFTER INSERT OR UPDATE OF checked_out_at OR DELETE ON visits
+CREATE CONSTRAINT TRIGGER visits_check_room
+    AFTER INSERT ON visits
     DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION count_room();
+    FOR EACH ROW EXECUTE FUNCTION check_room();
 
 -- Seats held for confirmed guests until the night's release time, minutes
 -- after its start; then unclaimed seats go to the waitlist, then walk-ins.

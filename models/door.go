@@ -162,7 +162,7 @@ type EventRef struct {
 // visit.
 func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error) {
 	// The room's count is checked without a lock, and the database checks
-	// it again at commit (see count_room): when another admission took the
+	// it again at commit (see check_room): when another admission took the
 	// last place meanwhile, the scan runs again and sees the room as it is.
 	for attempt := 1; ; attempt++ {
 		req.roomFull = attempt == roomRetries
@@ -178,7 +178,7 @@ func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error)
 const roomRetries = 4
 
 // isRoomFull reports whether err is the database refusing an admission
-// over the room's limit (count_room, at commit).
+// over the room's limit (check_room, at commit).
 func isRoomFull(err error) bool {
 	var pe *pq.Error
 	return errors.As(err, &pe) && pe.Code == "CR001"
@@ -353,8 +353,8 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 		return ScanResponse{Result: ResultNotOpen, Attendee: who, Message: "This night is over."}, nil, &h.ID, nil
 	}
 	// The room's limit holds for every admission, ticket holders and
-	// resumed stays included. The count is read without a lock; count_room
-	// checks it again at commit, when the venue's row is held for just that.
+	// resumed stays included. The count is read without a lock; check_room
+	// checks it again at commit, under the venue's room lock held for just that.
 	inside, limit, err := roomCount(ctx, tx, e.VenueID)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
@@ -501,10 +501,12 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// roomCount is how many people are inside the venue now (count_room keeps
-// it), and its limit.
+// roomCount is how many people are inside the venue now, and its limit.
 func roomCount(ctx context.Context, q sqlx.QueryerContext, venueID int64) (inside, limit int, err error) {
-	err = q.QueryRowxContext(ctx, `SELECT inside_now, room_capacity FROM venues WHERE id = $1`, venueID).Scan(&inside, &limit)
+	err = q.QueryRowxContext(ctx, `
+		SELECT (SELECT count(*) FROM visits v JOIN events e ON e.id = v.event_id
+		        WHERE e.venue_id = ve.id AND v.checked_out_at IS NULL), ve.room_capacity
+		FROM venues ve WHERE ve.id = $1`, venueID).Scan(&inside, &limit)
 	return inside, limit, err
 }
 
@@ -527,7 +529,7 @@ func heldSeats(ctx context.Context, q sqlx.QueryerContext, venueID int64, now ti
 	return held, until, err
 }
 
-// keepSeats tells count_room to keep n places free for ticket holders when
+// keepSeats tells check_room to keep n places free for ticket holders when
 // this transaction admits someone.
 func keepSeats(ctx context.Context, tx *sqlx.Tx, n int) error {
 	if n == 0 {
@@ -537,7 +539,7 @@ func keepSeats(ctx context.Context, tx *sqlx.Tx, n int) error {
 	return err
 }
 
-// overLimit tells count_room that staff chose to admit over the limit.
+// overLimit tells check_room that staff chose to admit over the limit.
 func overLimit(ctx context.Context, tx *sqlx.Tx) error {
 	_, err := tx.ExecContext(ctx, `SELECT set_config('clockroom.over_limit', 'on', true)`)
 	return err
@@ -557,7 +559,7 @@ type WalkInRequest struct {
 
 // WalkIn admits a guest without an RSVP while the room has a place that is
 // not held for a ticket holder (*RoomFullError otherwise); staff may
-// override with a reason, which is audited. count_room checks the room again
+// override with a reason, which is audited. check_room checks the room again
 // at commit, so the limit holds however many doors admit at once.
 func (s *Store) WalkIn(ctx context.Context, req WalkInRequest) (Visit, error) {
 	for attempt := 1; ; attempt++ {
@@ -653,7 +655,9 @@ func (s *Store) DoorStats(ctx context.Context, eventID int64, now time.Time) (Do
 	var st DoorStats
 	var venueID int64
 	err := s.DB.QueryRowxContext(ctx, `
-		SELECT ve.id, ve.inside_now, ve.room_capacity,
+		SELECT ve.id,
+		  (SELECT count(*) FROM visits v JOIN events x ON x.id = v.event_id WHERE x.venue_id = ve.id AND v.checked_out_at IS NULL) AS inside_now,
+		  ve.room_capacity,
 		  (SELECT count(*) FROM visits v WHERE v.event_id = e.id AND v.checked_out_at IS NULL) AS event_inside,
 		  e.confirmed_count AS confirmed,
 		  (SELECT count(DISTINCT v.rsvp_id) FROM visits v JOIN rsvps r ON r.id = v.rsvp_id WHERE v.event_id = e.id AND r.status = 'confirmed') AS arrived,
