@@ -45,6 +45,7 @@ type scanRequest struct {
 // scan is POST /api/v1/events/{id}/scan: admit or check out a ticket.
 func (a *App) scan(c echo.Context) error {
 	e, err := a.managedEvent(c)
+	handlerAt := time.Now()
 	if err != nil {
 		return err
 	}
@@ -128,6 +129,7 @@ func (a *App) scan(c echo.Context) error {
 		resp.Payment = &st
 	}
 	a.billing.AfterAdmit(resp.Hold)
+	scanTiming(c, handlerAt, resp.Took)
 	return c.JSON(http.StatusOK, resp)
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -449,4 +450,28 @@ func TestShortCodeGuessingIsLimitedPerDoorSession(t *testing.T) {
 	other, _ := ta.signedIn(t, "host2@example.com", models.RoleStaff)
 	st, body = other.apiPost(scanPath(e), map[string]string{"code": bob})
 	wantResult(t, st, body, "admitted")
+}
+
+// A scan's answer says where its time went on the server (Server-Timing),
+// for a browser's developer tools and the benchmark.
+func TestScanAnswerHasServerTiming(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	host, hostUser := ta.signedIn(t, "host@example.com", models.RoleHost)
+	e := ta.tonight(t, v, hostUser, 10)
+	ada := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
+	host.get("/login")
+	b, _ := json.Marshal(map[string]string{"code": ada})
+	req, _ := http.NewRequest(http.MethodPost, host.base+scanPath(e), bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", host.csrf)
+	res, err := host.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	h := res.Header.Get("Server-Timing")
+	if res.StatusCode != http.StatusOK || !regexp.MustCompile(`^lane;dur=[0-9.]+, auth;dur=[0-9.]+, scan;dur=[0-9.]+, commit;dur=[0-9.]+, total;dur=[0-9.]+$`).MatchString(h) {
+		t.Fatalf("%d, Server-Timing %q", res.StatusCode, h)
+	}
 }

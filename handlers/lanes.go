@@ -61,6 +61,7 @@ func lanes(general, door, anonymous int, wait time.Duration, sessionCookie strin
 	generalSlots, doorSlots, anonymousSlots := make(chan struct{}, general), make(chan struct{}, door), make(chan struct{}, anonymous)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			began := time.Now()
 			slots := generalSlots
 			if _, err := c.Cookie(sessionCookie); err != nil {
 				slots = anonymousSlots
@@ -85,6 +86,7 @@ func lanes(general, door, anonymous int, wait time.Duration, sessionCookie strin
 			release := func() { once.Do(func() { <-slots }) }
 			defer release()
 			c.Set(laneKey, release)
+			c.Set(stopwatchKey, stopwatch{began: began, inLane: time.Now()})
 			return next(c)
 		}
 	}

@@ -120,6 +120,17 @@ type ScanResponse struct {
 	// earlier stay that night; Outstanding is what of it is still unpaid.
 	Resumed     bool          `json:"resumed,omitempty"`
 	Outstanding *PaymentState `json:"outstanding,omitempty"`
+	// Took is where the scan's time went in the database, for the door's
+	// Server-Timing header; never stored.
+	Took ScanTimes `json:"-"`
+}
+
+// ScanTimes splits a scan's time in the database: its statements, from
+// BEGIN to the last one, and its COMMIT (the room's check, the WAL flush),
+// over Tries attempts.
+type ScanTimes struct {
+	Work, Commit time.Duration
+	Tries        int
 }
 
 // PaymentState is where an exit's bill stands: paid (nothing owed, or
@@ -164,10 +175,12 @@ func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error)
 	// The room's count is checked without a lock, and the database checks
 	// it again at commit (see check_room): when another admission took the
 	// last place meanwhile, the scan runs again and sees the room as it is.
+	var took ScanTimes
 	for attempt := 1; ; attempt++ {
 		req.roomFull = attempt == roomRetries
-		resp, err := s.scanOnce(ctx, req)
+		resp, err := s.scanOnce(ctx, req, &took)
 		if !isRoomFull(err) || attempt == roomRetries {
+			resp.Took = took
 			return resp, err
 		}
 	}
@@ -184,10 +197,18 @@ func isRoomFull(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "CR001"
 }
 
-func (s *Store) scanOnce(ctx context.Context, req ScanRequest) (ScanResponse, error) {
+func (s *Store) scanOnce(ctx context.Context, req ScanRequest, took *ScanTimes) (ScanResponse, error) {
 	var resp ScanResponse
 	req.At = req.At.Truncate(time.Microsecond) // as PostgreSQL stores it
+	began := time.Now()
+	worked := began
+	defer func() {
+		took.Tries++
+		took.Work += worked.Sub(began)
+		took.Commit += time.Since(worked)
+	}()
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		defer func() { worked = time.Now() }()
 		// Not locked: scans of different tickets run side by side. Scans of
 		// one ticket queue on its RSVP row instead (see scan).
 		var e Event

@@ -22,6 +22,7 @@ type recorder struct {
 	lat                []time.Duration
 	statuses           map[int]int64
 	firstErr           string
+	parts              []scanParts // door scans: where each one's time went
 }
 
 func newRecorder(name string) *recorder {
@@ -119,13 +120,19 @@ func (id *identity) cookies() string {
 
 // do sends one request and reads the whole response.
 func (c *client) do(ctx context.Context, method, path, contentType, body string, id *identity) (int, string, error) {
+	status, resp, _, err := c.doH(ctx, method, path, contentType, body, id)
+	return status, resp, err
+}
+
+// doH is do with the answer's headers.
+func (c *client) doH(ctx context.Context, method, path, contentType, body string, id *identity) (int, string, http.Header, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
-		return 0, "", err
+		return 0, "", nil, err
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -136,11 +143,11 @@ func (c *client) do(ctx context.Context, method, path, contentType, body string,
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
-		return 0, "", err
+		return 0, "", nil, err
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
-	return res.StatusCode, string(b), err
+	return res.StatusCode, string(b), res.Header, err
 }
 
 // timed runs fn and records it.

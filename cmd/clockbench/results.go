@@ -31,6 +31,9 @@ type results struct {
 	Probes          map[string]*probeSet `json:"probes"`
 	LargeDatabase   map[string]int64     `json:"large_database,omitempty"`
 	PeakRSSBytes    int64                `json:"peak_rss_bytes"`
+	// DoorTiming is where the slowest door scans of the HTTP rush spent
+	// their time, from the server's Server-Timing header.
+	DoorTiming *breakdown `json:"door_timing,omitempty"`
 }
 
 // figure is one row of the table.
