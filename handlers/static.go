@@ -26,8 +26,8 @@ func (a *App) staticFiles() echo.HandlerFunc {
 }
 
 // doorServiceWorker is the door's service worker, served from the root so it
-// may look after the door pages under /host/. It is checked for updates on
-// every load, so a new version reaches door devices at once.
+// may look after the door pages under /host/events/. It is checked for
+// updates on every load, so a new version reaches door devices at once.
 func (a *App) doorServiceWorker(c echo.Context) error {
 	js, err := fs.ReadFile(static.FS, "js/door-sw.js")
 	if err != nil {

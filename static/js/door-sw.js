@@ -1,7 +1,7 @@
-// The door's service worker: a door page reloaded while the network is down
-// still opens (from the copy kept the last time it loaded) and scans into
-// its queue. It touches nothing else: the API always goes to the network,
-// and other pages are not kept.
+// The door's service worker, registered for /host/events/: a door page
+// reloaded while the network is down still opens (from the copy kept the
+// last time it loaded) and scans into its queue. It keeps nothing else: the
+// API always goes to the network, and other pages are not kept.
 const cacheName = 'clockroom-door-v1';
 const assets = [
   '/static/js/door.js',

@@ -432,7 +432,7 @@ keepAwake();
 if ('serviceWorker' in navigator) {
   // The worker keeps this page for a reload without network; keep the copy
   // now, as the page that registered it did not pass through it.
-  navigator.serviceWorker.register('/door-sw.js')
+  navigator.serviceWorker.register('/door-sw.js', { scope: '/host/events/' }) // the door pages, not the whole site
     .then(() => caches.open('clockroom-door-v1'))
     .then((c) => c.add(location.pathname))
     .then(() => { root.dataset.offlineReady = 'true'; })
