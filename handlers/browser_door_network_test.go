@@ -142,7 +142,7 @@ func TestBrowserDoorOnABadNetwork(t *testing.T) {
 	browsertest.Screenshot(t, ctx, "signed-out")
 	browsertest.FitsWidth(t, ctx)
 	time.Sleep(6 * time.Second) // a sync round passes
-	if got := text("#queue-badge"); !strings.Contains(got, "1 scan queued") || inside("bob") {
+	if got := text("#queue-badge"); got != "1 scan queued — will sync once someone signs in again" || inside("bob") {
 		t.Fatalf("signed out, the queue: %q", got)
 	}
 	front.signedOut.Store(false)
@@ -197,7 +197,7 @@ func TestBrowserDoorOnABadNetwork(t *testing.T) {
 	clear()
 	wifi.SetDown(false)
 	do(queueEmpty)
-	if got := text("#sync-conflicts"); !strings.Contains(got, "entry — This entry was scanned offline before the guest's last exit") {
+	if got := text("#sync-conflicts"); !strings.Contains(got, "entry — eve: This entry was scanned offline before the guest's last exit") {
 		t.Fatalf("an entry synced after the exit: %q", got)
 	}
 	var eveStays int

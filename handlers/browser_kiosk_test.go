@@ -36,10 +36,10 @@ func evalJS[T any](t testing.TB, ctx context.Context, js string) T {
 	return v
 }
 
-// The door on a phone is a kiosk: no site navigation, the counts against
-// both limits, walk-ins kept out of the seats held for ticket holders, a
-// ticket's short code typed in, and staff admitting over the room's limit
-// with a reason.
+// The door on a phone is a kiosk: no site navigation, the screen kept on,
+// the counts against both limits, walk-ins kept out of the seats held for
+// ticket holders, a ticket's short code typed in, and staff admitting over
+// the room's limit with a reason.
 func TestBrowserKioskDoorOnAPhone(t *testing.T) {
 	ta := newTestApp(t, nil)
 	v := ta.venueWith(t, 4)
@@ -75,6 +75,8 @@ func TestBrowserKioskDoorOnAPhone(t *testing.T) {
 	if evalJS[int](t, ctx, `document.querySelectorAll('nav[aria-label="Main"], form[action="/logout"]').length`) != 0 {
 		t.Fatal("the door shows the site's navigation")
 	}
+	// The screen stays on while the door is open.
+	do(browsertest.Until(`document.getElementById('door').dataset.awake === 'yes'`))
 	do(browsertest.Until(`document.getElementById('c-inside').textContent === '1'`))
 	if got := text(".count-line"); got != "1 inside · 2 of 3 seats still to arrive · room 4" {
 		t.Fatalf("the count: %q", got)

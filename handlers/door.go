@@ -106,7 +106,7 @@ func (a *App) scan(c echo.Context) error {
 	resp, err := a.store.Scan(c.Request().Context(), req)
 	var late *models.ScanTimeError
 	if errors.As(err, &late) {
-		return c.JSON(http.StatusUnprocessableEntity, apiError{Result: "rejected", Error: scanTimeWords(late.Why), Field: "scanned_at"})
+		return c.JSON(http.StatusUnprocessableEntity, apiError{Result: "rejected", Error: scanTimeWords(late.Why), Field: "scanned_at", Attendee: late.Who})
 	}
 	if err != nil {
 		return err
@@ -135,9 +135,10 @@ func (a *App) scan(c echo.Context) error {
 
 // apiError is the JSON body of a refused API request.
 type apiError struct {
-	Result string `json:"result,omitempty"`
-	Error  string `json:"error"`
-	Field  string `json:"field,omitempty"`
+	Result   string           `json:"result,omitempty"`
+	Error    string           `json:"error"`
+	Field    string           `json:"field,omitempty"`
+	Attendee *models.Attendee `json:"attendee,omitempty"` // whom a refused scan was of, when known
 }
 
 // doorStats is GET /api/v1/events/{id}/stats: the live room count.

@@ -42,7 +42,10 @@ const (
 )
 
 // ScanTimeError refuses a queued scan whose time is out of bounds.
-type ScanTimeError struct{ Why ScanTimeProblem }
+type ScanTimeError struct {
+	Why ScanTimeProblem
+	Who *Attendee // the ticket's holder, when the scan got as far as the ticket
+}
 
 func (e *ScanTimeError) Error() string { return "scan time: " + string(e.Why) }
 
@@ -432,7 +435,7 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 		// An entry queued offline before that exit cannot follow it: staff
 		// look at it (the guest was let in twice, or a device's clock is off).
 		if req.Queued && req.At.Before(earlier.LastOut) {
-			return ScanResponse{}, nil, nil, &ScanTimeError{Why: ScanBeforeLastExit}
+			return ScanResponse{}, nil, nil, &ScanTimeError{Why: ScanBeforeLastExit, Who: who}
 		}
 		req.At = maxTime(req.At, earlier.LastOut)
 		err = tx.GetContext(ctx, &v.ID, `
@@ -488,7 +491,7 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 		return ScanResponse{}, nil, nil, err
 	}
 	if req.Queued && req.At.Before(open.CheckedInAt) {
-		return ScanResponse{}, nil, nil, &ScanTimeError{Why: ScanBeforeCheckIn}
+		return ScanResponse{}, nil, nil, &ScanTimeError{Why: ScanBeforeCheckIn, Who: who}
 	}
 	at := maxTime(req.At, open.CheckedInAt)
 	closed, b, err := closeVisit(ctx, tx, open, at, req.ActorID, EndedByScan, req.Device, open.NeedsReview || req.stale())

@@ -56,8 +56,10 @@ async function api(path, body) {
 // person lost the door's role). Scans stay queued until it is back.
 let isSignedOut = false;
 function signedOut(yes) {
+  if (isSignedOut === yes) return;
   isSignedOut = yes;
   $('signin-again').hidden = !yes;
+  showQueue(loadQueue());
 }
 
 // ---- the offline queue --------------------------------------------------------
@@ -71,7 +73,7 @@ function saveQueue(q) {
 function showQueue(q) {
   const badge = $('queue-badge');
   badge.hidden = q.length === 0;
-  badge.textContent = `${q.length} scan${q.length === 1 ? '' : 's'} queued — will sync when the network is back`;
+  badge.textContent = `${q.length} scan${q.length === 1 ? '' : 's'} queued — will sync ${isSignedOut ? 'once someone signs in again' : 'when the network is back'}`;
 }
 function enqueue(scan) { const q = loadQueue(); q.push(scan); saveQueue(q); }
 // The queue is shared by this device's tabs, and scans join it while it
@@ -423,8 +425,13 @@ focusInput();
 
 let wake;
 async function keepAwake() {
-  if (!navigator.wakeLock || document.visibilityState !== 'visible') return;
-  try { wake = await navigator.wakeLock.request('screen'); } catch { /* refused (battery saver): the screen may dim */ }
+  if (!navigator.wakeLock) { root.dataset.awake = 'unsupported'; return; }
+  if (document.visibilityState !== 'visible') return;
+  try {
+    wake = await navigator.wakeLock.request('screen');
+    root.dataset.awake = 'yes';
+    wake.addEventListener('release', () => { root.dataset.awake = 'released'; });
+  } catch { root.dataset.awake = 'refused'; /* battery saver, say: the screen may dim */ }
 }
 document.addEventListener('visibilitychange', () => { if (!wake || wake.released) keepAwake(); });
 keepAwake();
