@@ -16,7 +16,13 @@ import (
 // tonight creates a published event that started half an hour ago.
 func (ta *testApp) tonight(t testing.TB, v models.Venue, host models.User, capacity int) models.Event {
 	t.Helper()
-	start := time.Now().Add(-30 * time.Minute).Truncate(time.Second)
+	return ta.startedAgo(t, v, host, capacity, 30*time.Minute)
+}
+
+// startedAgo creates a published night of v, four hours long, that started ago.
+func (ta *testApp) startedAgo(t testing.TB, v models.Venue, host models.User, capacity int, ago time.Duration) models.Event {
+	t.Helper()
+	start := time.Now().Add(-ago).Truncate(time.Second)
 	id, err := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Now: time.Now(), Status: models.EventPublished,
 		EventInput: models.EventInput{Title: "Tonight", StartsAt: start, EndsAt: start.Add(4 * time.Hour), Capacity: capacity}})
 	if err != nil {

@@ -13,19 +13,6 @@ import (
 	"github.com/clockroom/clockroom/models"
 )
 
-// startedAgo creates a published night of v that started ago.
-func (ta *testApp) startedAgo(t testing.TB, v models.Venue, host models.User, capacity int, ago time.Duration) models.Event {
-	t.Helper()
-	start := time.Now().Add(-ago).Truncate(time.Second)
-	id, err := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Now: time.Now(), Status: models.EventPublished,
-		EventInput: models.EventInput{Title: "Tonight", StartsAt: start, EndsAt: start.Add(4 * time.Hour), Capacity: capacity}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, _ := ta.store.EventByID(t.Context(), id)
-	return e
-}
-
 // evalJS is the value of a JavaScript expression in the page.
 func evalJS[T any](t testing.TB, ctx context.Context, js string) T {
 	t.Helper()
