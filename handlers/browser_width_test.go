@@ -164,6 +164,13 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 	}
 	checkout := pathOf(t, res.Header.Get("Location"))
 
+	// Ada offers to host a night, with a long title.
+	proposal, err := ta.store.Propose(ctx, ada.ID, models.ProposalInput{Title: "Internationalization of Breakfast: A Very Long Proposal Title",
+		Description: "Toast from twelve countries.", PreferredDates: "Any Saturday morning in the spring, from nine to noon", Size: 24}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	ev := func(id int64, rest string) string { return fmt.Sprintf("/events/%d%s", id, rest) }
 	hostEv := func(id int64, rest string) string { return fmt.Sprintf("/host/events/%d%s", id, rest) }
 	return []sweepPage{
@@ -188,6 +195,9 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 		{"attendee", "ticket-waitlisted", "/tickets/" + adaFull, ".status.wait"},
 		{"attendee", "ticket-owed", "/tickets/" + adaTonight, ".owed"},
 		{"attendee", "my-tickets", "/me/tickets", "#account"},
+		{"attendee", "propose", "/proposals/new", "#f-title"},
+		{"attendee", "my-proposals", "/me/proposals", ".proposal-status"},
+		{"attendee", "proposal-edit", fmt.Sprintf("/proposals/%d/edit", proposal), "#f-title"},
 		{"attendee", "two-factor-setup", "/me/2fa", ".qr"},
 		{"attendee", "test-checkout", checkout, ".test-stamp"},
 		{"attendee", "forbidden", "/staff/live", ".error-page"},
@@ -207,6 +217,7 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 		{"staff", "visit-unpaid", fmt.Sprintf("/staff/visits/%d", adaVisit), ".pay-form"},
 		{"staff", "visit-paid", fmt.Sprintf("/staff/visits/%d", deeVisit), ".refund-form"},
 		{"staff", "reports", "/staff/reports", "main table"},
+		{"staff", "proposals", "/staff/proposals", "article.proposal"},
 		{"staff", "ticket", "/tickets/" + adaLong, ".cancel-form"},
 		{"admin", "home", "/", ".event-list"},
 		{"admin", "people", "/admin/users", "main table"},

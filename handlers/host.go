@@ -35,8 +35,14 @@ func (a *App) hostEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	proposals := 0
+	if u.IsStaff() {
+		if proposals, err = a.store.PendingProposals(c.Request().Context()); err != nil {
+			return err
+		}
+	}
 	return a.render(c, http.StatusOK, "host_events", page{Title: "Your nights", Data: map[string]any{
-		"Events": events, "Loc": venue.Location(), "Now": a.now(), "All": u.IsStaff(),
+		"Events": events, "Loc": venue.Location(), "Now": a.now(), "All": u.IsStaff(), "Proposals": proposals,
 	}})
 }
 
@@ -46,8 +52,7 @@ func (a *App) newEventPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	y, m, d := a.now().In(venue.Location()).AddDate(0, 0, 7).Date()
-	start := time.Date(y, m, d, 19, 0, 0, 0, venue.Location())
+	start := nextWeekAt19(a.now(), venue.Location())
 	f := eventForm{HoldMinutes: strconv.Itoa(models.DefaultHoldMinutes), StartsAt: start.Format(formTimeLayout), EndsAt: start.Add(2 * time.Hour).Format(formTimeLayout),
 		Capacity: strconv.Itoa(min(20, venue.RoomCapacity))}
 	return a.render(c, http.StatusOK, "event_form", page{Title: "New night", Form: f, Data: eventFormPage{Venue: venue}})
@@ -254,4 +259,11 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// nextWeekAt19 is 19:00 a week from now, the time a new night's form
+// suggests.
+func nextWeekAt19(now time.Time, loc *time.Location) time.Time {
+	y, m, d := now.In(loc).AddDate(0, 0, 7).Date()
+	return time.Date(y, m, d, 19, 0, 0, 0, loc)
 }

@@ -73,6 +73,11 @@ func (a *App) routes() *echo.Echo {
 	s.POST("/tickets/:code/cancel", a.cancelTicket, a.requireRole(models.RoleAttendee))
 	s.POST("/tickets/:code/pay", a.payTicket)
 	s.GET("/me/tickets", a.myTickets, a.requireRole(models.RoleAttendee))
+	s.GET("/me/proposals", a.myProposals, a.requireRole(models.RoleAttendee))
+	s.GET("/proposals/new", a.newProposalPage, a.requireRole(models.RoleAttendee))
+	s.POST("/proposals/new", a.propose, a.requireRole(models.RoleAttendee))
+	s.GET("/proposals/:id/edit", a.editProposalPage, a.requireRole(models.RoleAttendee))
+	s.POST("/proposals/:id/edit", a.reviseProposal, a.requireRole(models.RoleAttendee))
 	s.POST("/me/card", a.saveCard, a.requireRole(models.RoleAttendee))
 	s.GET("/paid", a.paid)
 	if a.rehearsal != nil {
@@ -103,6 +108,9 @@ func (a *App) routes() *echo.Echo {
 	staff.POST("/payments/:id/refund", a.refundPayment)
 	staff.POST("/payments/:id/abandon", a.abandonPayment)
 	staff.GET("/payments/:id/qr.png", a.paymentQR)
+	staff.GET("/proposals", a.staffProposals)
+	staff.POST("/proposals/:id/accept", a.acceptProposal)
+	staff.POST("/proposals/:id/answer", a.answerProposal)
 	staff.GET("/reports", a.staffReports)
 	staff.GET("/reports.csv", a.staffReportsCSV)
 

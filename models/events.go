@@ -251,12 +251,16 @@ type NewEvent struct {
 // CreateEvent adds an event and returns its id. A published event gets its
 // publication time from ne.Now.
 func (s *Store) CreateEvent(ctx context.Context, ne NewEvent) (int64, error) {
+	return createEvent(ctx, s.DB, ne)
+}
+
+func createEvent(ctx context.Context, q sqlx.QueryerContext, ne NewEvent) (int64, error) {
 	if ne.Status == "" {
 		ne.Status = EventDraft
 	}
 	var id int64
 	pm, minimum, cap, grace := ne.tariffColumns()
-	err := s.DB.GetContext(ctx, &id, `
+	err := sqlx.GetContext(ctx, q, &id, `
 		INSERT INTO events (venue_id, host_id, title, description, starts_at, ends_at, capacity, status,
 		                    rsvp_opens_at, rsvp_closes_at, published_at, per_minute, minimum_charge, daily_cap, grace_minutes, created_at, updated_at, hold_minutes)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $8 = 'published' THEN $15::timestamptz END, $11, $12, $13, $14, $15, $15, $16)
