@@ -25,6 +25,7 @@ type eventPage struct {
 	Description string // first lines, for link previews
 	Tariff      models.Tariff
 	Currency    string
+	Feedback    *models.NightFeedback // what guests thought, for its host and staff
 }
 
 // eventPage shows an event with the right button for the viewer. It also
@@ -51,6 +52,13 @@ func (a *App) eventPage(c echo.Context) error {
 	}
 	if u := currentUser(c); u != nil {
 		p.CanManage = canManage(u, e)
+		if p.CanManage && e.Ended(now) {
+			fb, err := a.store.FeedbackOn(ctx, e.ID)
+			if err != nil {
+				return err
+			}
+			p.Feedback = &fb
+		}
 		r, err := a.store.RSVPFor(ctx, e.ID, u.ID)
 		switch {
 		case err == nil:

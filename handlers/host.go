@@ -35,6 +35,10 @@ func (a *App) hostEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ratings, err := a.store.RatingsOfHost(c.Request().Context(), hostID)
+	if err != nil {
+		return err
+	}
 	proposals := 0
 	if u.IsStaff() {
 		if proposals, err = a.store.PendingProposals(c.Request().Context()); err != nil {
@@ -42,7 +46,7 @@ func (a *App) hostEvents(c echo.Context) error {
 		}
 	}
 	return a.render(c, http.StatusOK, "host_events", page{Title: "Your nights", Data: map[string]any{
-		"Events": events, "Loc": venue.Location(), "Now": a.now(), "All": u.IsStaff(), "Proposals": proposals,
+		"Events": events, "Loc": venue.Location(), "Now": a.now(), "All": u.IsStaff(), "Proposals": proposals, "Ratings": ratings,
 	}})
 }
 

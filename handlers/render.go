@@ -42,6 +42,8 @@ var funcs = template.FuncMap{
 	"method":   methodName,
 	"deref":    func(p *int64) int64 { return *p },
 	"add":      func(a, b int) int { return a + b },
+	"stars":    func() []int { return []int{5, 4, 3, 2, 1} },
+	"starText": func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", 5-n) },
 	"field": func(name, label, typ, value, autocomplete string, errs map[string]string) fieldView {
 		return fieldView{Name: name, Label: label, Type: typ, Value: value, Autocomplete: autocomplete, Error: errs[name]}
 	},

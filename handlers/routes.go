@@ -70,6 +70,8 @@ func (a *App) routes() *echo.Echo {
 	s.POST("/events/:id/rsvp", a.rsvp)
 	s.GET("/tickets/:code", a.ticketPage)
 	s.GET("/tickets/:code/qr.png", a.ticketQR)
+	s.GET("/tickets/:code/feedback", a.feedbackForm)
+	s.POST("/tickets/:code/feedback", a.giveFeedback)
 	s.POST("/tickets/:code/cancel", a.cancelTicket, a.requireRole(models.RoleAttendee))
 	s.POST("/tickets/:code/pay", a.payTicket)
 	s.GET("/me/tickets", a.myTickets, a.requireRole(models.RoleAttendee))

@@ -30,6 +30,8 @@ func startJobs(ctx context.Context, in *infra, store *models.Store, engine *bill
 	g.every(ctx, time.Minute, func() {
 		_, err := store.QueueReminders(ctx, time.Now())
 		logFailure(ctx, in, "queue reminders", err)
+		_, err = store.QueueFeedbackRequests(ctx, time.Now())
+		logFailure(ctx, in, "queue feedback requests", err)
 	})
 	g.every(ctx, 30*time.Second, func() {
 		n, err := store.ReleaseSeats(ctx, time.Now())

@@ -1,0 +1,46 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// Feedback by the ticket's link: a rating out of range is refused by its
+// field and stores nothing; during the night the page says it is not open.
+func TestFeedbackRefusals(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	host := ta.user(t, "host@example.com", models.RoleHost)
+	now := time.Now()
+	c := ta.client(t)
+	during := ta.tonight(t, v, host, 10)
+	code := ta.ticket(t, during, ta.user(t, "bob@example.com", models.RoleAttendee))
+	wantBody(t, c.get("/tickets/"+code+"/feedback"), "Feedback opens after the night")
+
+	over := ta.startedAgo(t, v, host, 10, 5*time.Hour)
+	ada := ta.user(t, "ada@example.com", models.RoleAttendee)
+	r, err := ta.store.Reserve(t.Context(), over.ID, ada.ID, over.StartsAt.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := over.StartsAt.Add(time.Minute)
+	if _, err := ta.store.Scan(t.Context(), models.ScanRequest{EventID: over.ID, TicketID: r.TicketID, Direction: models.ScanIn, At: in, Now: in, Key: "feedback-refusals"}); err != nil {
+		t.Fatal(err)
+	}
+	path := "/tickets/" + ta.store.Tickets.Code(r.TicketID) + "/feedback"
+	c.get(path)
+	res := c.post(path, url.Values{"rating": {"9"}, "comment": {"ten out of five"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantBody(t, res, "Choose from one to five stars.", "ten out of five")
+	if f, _ := ta.store.FeedbackFor(t.Context(), r.ID); f != nil {
+		t.Fatalf("a refused rating was stored: %+v", f)
+	}
+	wantStatus(t, c.post(path, url.Values{"rating": {"3"}}), http.StatusSeeOther)
+	if f, _ := ta.store.FeedbackFor(t.Context(), r.ID); f == nil || f.Rating != 3 || !f.CreatedAt.After(now.Add(-time.Minute)) {
+		t.Fatalf("the rating stored: %+v", f)
+	}
+}
