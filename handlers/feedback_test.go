@@ -44,3 +44,35 @@ func TestFeedbackRefusals(t *testing.T) {
 		t.Fatalf("the rating stored: %+v", f)
 	}
 }
+
+// The reminder's give-away link: opening it changes nothing; its one button,
+// with no sign-in, frees the seat for the first person on the waitlist.
+func TestGiveAwayFromTheReminder(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	host := ta.user(t, "host@example.com", models.RoleHost)
+	start := time.Now().Add(3 * time.Hour)
+	id, err := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Now: time.Now(), Status: models.EventPublished,
+		EventInput: models.EventInput{Title: "Small night", StartsAt: start, EndsAt: start.Add(2 * time.Hour), Capacity: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := ta.store.EventByID(t.Context(), id)
+	ada := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
+	ta.ticket(t, e, ta.user(t, "bob@example.com", models.RoleAttendee)) // waitlisted
+	c := ta.client(t)
+	page := c.get("/tickets/" + ada + "/give-away")
+	wantStatus(t, page, http.StatusOK)
+	wantBody(t, page, "I can't come: give my seat away")
+	if e, _ = ta.store.EventByID(t.Context(), id); e.ConfirmedCount != 1 || e.WaitlistCount != 1 {
+		t.Fatal("opening the link changed the seats")
+	}
+	res := c.post("/tickets/"+ada+"/give-away", nil)
+	wantStatus(t, res, http.StatusSeeOther)
+	wantBody(t, c.get(res.Header.Get("Location")), "your seat has gone to the next person on the waitlist")
+	bob, _ := ta.store.UserByEmail(t.Context(), "bob@example.com")
+	if r, _ := ta.store.RSVPFor(t.Context(), id, bob.ID); r.Status != models.RSVPConfirmed {
+		t.Fatalf("Bob after Ada gave her seat away: %s", r.Status)
+	}
+	wantBody(t, c.get("/tickets/"+ada+"/give-away"), "This ticket was already given up.")
+}

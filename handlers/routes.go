@@ -70,6 +70,8 @@ func (a *App) routes() *echo.Echo {
 	s.POST("/events/:id/rsvp", a.rsvp)
 	s.GET("/tickets/:code", a.ticketPage)
 	s.GET("/tickets/:code/qr.png", a.ticketQR)
+	s.GET("/tickets/:code/give-away", a.giveAwayPage)
+	s.POST("/tickets/:code/give-away", a.giveAway)
 	s.GET("/tickets/:code/feedback", a.feedbackForm)
 	s.POST("/tickets/:code/feedback", a.giveFeedback)
 	s.POST("/tickets/:code/cancel", a.cancelTicket, a.requireRole(models.RoleAttendee))

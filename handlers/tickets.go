@@ -226,3 +226,50 @@ func canCancel(u *models.User, t models.Ticket) bool {
 }
 
 func (a *App) ticketURL(code string) string { return a.cfg.BaseURL.String() + "/tickets/" + code }
+
+// giveAwayPage is GET /tickets/{code}/give-away, the reminder's "I can't
+// come" link: one button, no sign-in (the ticket is the credential, as on
+// its page). Opening it changes nothing: mail scanners open links too.
+func (a *App) giveAwayPage(c echo.Context) error {
+	t, code, err := a.ticketFromPath(c)
+	if err != nil {
+		return err
+	}
+	venue, err := a.venue(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, "give_away", page{Title: "Give your seat away", Data: map[string]any{
+		"Ticket": t, "Code": code, "Loc": venue.Location(), "Open": t.Active() && !t.Event.Ended(a.now()),
+	}})
+}
+
+// giveAway is POST /tickets/{code}/give-away: the seat goes to the first
+// person on the waitlist at once.
+func (a *App) giveAway(c echo.Context) error {
+	t, code, err := a.ticketFromPath(c)
+	if err != nil {
+		return err
+	}
+	if !t.Active() {
+		return a.seeOther(c, "/tickets/"+code, "This ticket was already given up.")
+	}
+	if t.Event.Ended(a.now()) {
+		return a.seeOther(c, "/tickets/"+code, "This night is over.")
+	}
+	_, promoted, err := a.store.CancelRSVP(c.Request().Context(), t.ID, 0, a.now())
+	switch {
+	case errors.Is(err, models.ErrInside):
+		return a.seeOther(c, "/tickets/"+code, "You are inside now, so your seat stays yours. Check out at the door or the counter when you leave.")
+	case err != nil:
+		return err
+	}
+	msg := "Done: you have left the waitlist. Thank you for letting us know."
+	if t.Status == models.RSVPConfirmed {
+		msg = "Done: your seat is free again. Thank you for letting us know."
+		if promoted != nil {
+			msg = "Done: your seat has gone to the next person on the waitlist, who has been told. Thank you for letting us know."
+		}
+	}
+	return a.seeOther(c, "/tickets/"+code, msg)
+}

@@ -30,12 +30,15 @@ type venueForm struct {
 	MaxPerMinute    string `form:"max_per_minute"`
 	MaxDailyCap     string `form:"max_daily_cap"`
 	AutoChargeLimit string `form:"auto_charge_limit"`
+	// Hours before a night its guests get a second reminder; 0 for none.
+	LateReminderHours string `form:"late_reminder_hours"`
 }
 
 func venueFormFrom(v models.Venue) venueForm {
 	t := tariffFieldsFrom(v.Tariff, v.Currency)
 	f := venueForm{Name: v.Name, TimeZone: v.TimeZone, Currency: v.Currency, RoomCapacity: strconv.Itoa(v.RoomCapacity),
-		PerMinute: t.PerMinute, MinimumCharge: t.MinimumCharge, DailyCap: t.DailyCap, GraceMinutes: t.GraceMinutes}
+		PerMinute: t.PerMinute, MinimumCharge: t.MinimumCharge, DailyCap: t.DailyCap, GraceMinutes: t.GraceMinutes,
+		LateReminderHours: strconv.Itoa(v.LateReminderHours)}
 	if v.HoldAtCheckin {
 		f.HoldAtCheckin = "on"
 	}
@@ -64,6 +67,12 @@ func (f venueForm) validate(v models.Venue, largest int) (models.Venue, fieldErr
 	errs.check(err == nil && n >= 1 && n <= 10000, "room_capacity", "Enter how many people the room holds safely, from 1 to 10000.")
 	errs.check(err != nil || n >= largest, "room_capacity", fmt.Sprintf("A night still to come has %d seats; the room limit cannot be lower.", largest))
 	v.RoomCapacity = n
+	v.LateReminderHours = models.DefaultLateReminderHours
+	if hours := strings.TrimSpace(f.LateReminderHours); hours != "" {
+		h, err := strconv.Atoi(hours)
+		errs.check(err == nil && h >= 0 && h <= 12, "late_reminder_hours", "Enter how many hours before a night to remind its guests again, from 0 (no second reminder) to 12.")
+		v.LateReminderHours = h
+	}
 	v.Tariff = tariffFields{f.PerMinute, f.MinimumCharge, f.DailyCap, f.GraceMinutes}.parse(v.Currency, errs)
 	v.HoldAtCheckin, v.HoldAmount = f.HoldAtCheckin == "on", nil
 	if amount := strings.TrimSpace(f.HoldAmount); amount != "" {

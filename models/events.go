@@ -297,6 +297,12 @@ func (s *Store) UpdateEvent(ctx context.Context, id, actorID int64, in EventInpu
 			pm, minimum, cap, grace, now, in.holdMinutes()); err != nil {
 			return err
 		}
+		if !in.StartsAt.Equal(e.StartsAt) || in.Title != e.Title {
+			// Reminders queued with the old time or title go again, anew.
+			if err := dropReminders(ctx, tx, `r.event_id = $1`, id); err != nil {
+				return err
+			}
+		}
 		e.Title = in.Title
 		for free := in.Capacity - e.ConfirmedCount; free > 0; free-- {
 			p, err := s.promoteNext(ctx, tx, e, now)
@@ -359,6 +365,9 @@ func (s *Store) CancelEvent(ctx context.Context, id, actorID int64, now time.Tim
 		if _, err := tx.ExecContext(ctx, `
 			UPDATE events SET status = 'cancelled', cancelled_at = $2, confirmed_count = 0, waitlist_count = 0, updated_at = $2
 			WHERE id = $1`, id, now); err != nil {
+			return err
+		}
+		if err := dropReminders(ctx, tx, `r.event_id = $1`, id); err != nil {
 			return err
 		}
 		for _, g := range guests {

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -95,43 +96,77 @@ func eventCancelledMessage(email, name string, e Event, loc *time.Location) Mess
 			name, e.Title, when(e, loc))}
 }
 
-// QueueReminders queues a reminder for every confirmed guest of an event that
-// starts within the next day, once per RSVP (dedupe_key), however many
-// instances run it. People who RSVPed within the day before get none: their
-// confirmation is fresh.
+// QueueReminders queues the reminders of every confirmed guest: one the day
+// before a night, and one the venue's LateReminderHours before it (none when
+// 0). Each goes once per RSVP (its dedupe key), however many instances run
+// it; people who RSVPed after a reminder's time get none, their confirmation
+// being fresh. Each carries the ticket and "I can't come: give my seat away".
+// A night cancelled or moved, or a seat given up, drops its reminders not
+// yet sent (dropReminders), so none goes out with the wrong text; a moved
+// night's are queued again with the new time.
 func (s *Store) QueueReminders(ctx context.Context, now time.Time) (int, error) {
-	var rows []struct {
-		RSVP
-		Event Event  `db:"event"`
-		Email string `db:"email"`
-		Name  string `db:"name"`
+	venue, err := s.Venue(ctx)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
 	}
-	err := s.DB.SelectContext(ctx, &rows, `
-		SELECT `+rsvpColumns+`, `+prefixed(eventColumns, "event")+`, g.email, g.name
-		FROM rsvps r
-		JOIN events e ON e.id = r.event_id
-		JOIN users u ON u.id = e.host_id
-		JOIN users g ON g.id = r.user_id
-		WHERE r.status = 'confirmed' AND e.status = 'published'
-		  AND e.starts_at > $1 AND e.starts_at <= $1 + interval '24 hours'
-		  AND r.confirmed_at < e.starts_at - interval '24 hours'
-		  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'reminder:' || r.id)`, now)
 	if err != nil {
 		return 0, err
 	}
-	loc := s.loc(ctx, s.DB)
-	for _, r := range rows {
-		key := fmt.Sprintf("reminder:%d", r.ID)
-		m := Message{Kind: MsgReminder, DedupeKey: &key, ToEmail: r.Email, ToName: r.Name,
-			Subject: "Tomorrow: " + r.Event.Title,
-			Body: fmt.Sprintf("Hello %s,\n\nA reminder that %s is on %s.\nYour ticket: %s\n\n"+
-				"Can't make it? Cancelling gives your seat to the next person on the waitlist.\n",
-				r.Name, r.Event.Title, when(r.Event, loc), s.ticketURL(r.TicketID))}
-		if err := queue(ctx, s.DB, now, m); err != nil {
-			return 0, err
+	loc := venue.Location()
+	n := 0
+	for _, r := range []struct {
+		key    string
+		before time.Duration
+	}{{"reminder", 24 * time.Hour}, {"reminder-late", time.Duration(venue.LateReminderHours) * time.Hour}} {
+		if r.before == 0 {
+			continue
+		}
+		var rows []struct {
+			RSVP
+			Event Event  `db:"event"`
+			Email string `db:"email"`
+			Name  string `db:"name"`
+		}
+		err := s.DB.SelectContext(ctx, &rows, `
+			SELECT `+rsvpColumns+`, `+prefixed(eventColumns, "event")+`, g.email, g.name
+			FROM rsvps r
+			JOIN events e ON e.id = r.event_id
+			JOIN users u ON u.id = e.host_id
+			JOIN users g ON g.id = r.user_id
+			WHERE r.status = 'confirmed' AND e.status = 'published'
+			  AND e.starts_at > $1 AND e.starts_at <= $1::timestamptz + $2 * interval '1 second'
+			  AND r.confirmed_at < e.starts_at - $2 * interval '1 second'
+			  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = $3 || ':' || r.id)`, now, r.before.Seconds(), r.key)
+		if err != nil {
+			return n, err
+		}
+		for _, row := range rows {
+			key := fmt.Sprintf("%s:%d", r.key, row.ID)
+			subject := "Tomorrow: " + row.Event.Title
+			if r.key == "reminder-late" {
+				subject = fmt.Sprintf("At %s: %s", row.Event.StartsAt.In(loc).Format("15:04"), row.Event.Title)
+			}
+			ticket := s.ticketURL(row.TicketID)
+			m := Message{Kind: MsgReminder, DedupeKey: &key, ToEmail: row.Email, ToName: row.Name, Subject: subject,
+				Body: fmt.Sprintf("Hello %s,\n\nA reminder that %s is on %s.\nYour ticket: %s\n\n"+
+					"Can't come after all? Give your seat to the next person on the waitlist, in one click, no sign-in:\n%s/give-away\n",
+					row.Name, row.Event.Title, when(row.Event, loc), ticket, ticket)}
+			if err := queue(ctx, s.DB, now, m); err != nil {
+				return n, err
+			}
+			n++
 		}
 	}
-	return len(rows), nil
+	return n, nil
+}
+
+// dropReminders deletes the reminders not yet sent of the RSVPs that where
+// selects (an SQL condition on rsvps r, with args).
+func dropReminders(ctx context.Context, tx sqlx.ExtContext, where string, args ...any) error {
+	_, err := tx.ExecContext(ctx, `
+		DELETE FROM outbox WHERE kind = 'reminder' AND sent_at IS NULL AND dedupe_key IN (
+			SELECT k || ':' || r.id FROM rsvps r, (VALUES ('reminder'), ('reminder-late')) AS keys (k) WHERE `+where+`)`, args...)
+	return err
 }
 
 // Outbox lists the newest messages, for /admin/outbox.

@@ -95,6 +95,9 @@ func (s *Store) releaseOne(ctx context.Context, now time.Time) (given int, more 
 			if err := bumpCounts(ctx, tx, id, RSVPConfirmed, -1); err != nil {
 				return err
 			}
+			if err := dropReminders(ctx, tx, `r.id = $1`, rid); err != nil {
+				return err
+			}
 			e.ConfirmedCount--
 			p, err := s.promoteNext(ctx, tx, e, now)
 			if err != nil {

@@ -173,6 +173,9 @@ func (s *Store) CancelRSVP(ctx context.Context, rsvpID, actorID int64, now time.
 		if err := bumpCounts(ctx, tx, eventID, r.Status, -1); err != nil {
 			return err
 		}
+		if err := dropReminders(ctx, tx, `r.id = $1`, rsvpID); err != nil {
+			return err
+		}
 		if r.Status == RSVPConfirmed && !e.Ended(now) {
 			e.ConfirmedCount--
 			p, err := s.promoteNext(ctx, tx, e, now)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -368,5 +369,88 @@ func TestUserTicketsUpcomingFirst(t *testing.T) {
 	ts, err := f.s.UserTickets(context.Background(), g.ID, t0)
 	if err != nil || len(ts) != 1 || ts[0].Event.Title != "Night" || ts[0].Event.HostName != "Host" || ts[0].Status != models.RSVPConfirmed {
 		t.Fatalf("tickets: %+v %v", ts, err)
+	}
+}
+
+// The second reminder goes the venue's hours before, once per guest on any
+// number of instances, with the give-away link; a guest who gives the seat
+// up, a night cancelled and a night moved drop the reminders not yet sent,
+// and a moved night's go again with the new time.
+func TestLateRemindersAndWhatDropsThem(t *testing.T) {
+	f := newFixture(t, 5)
+	ctx := context.Background()
+	gs := f.guests(t, 3)
+	var rs []models.RSVP
+	for _, g := range gs {
+		r, err := f.s.Reserve(ctx, f.event, g.ID, t0.Add(-48*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	e, _ := f.s.EventByID(ctx, f.event)
+	kinds := func(email string) (day, late int, body string) {
+		ms, _ := f.s.MessagesTo(ctx, email)
+		for _, m := range ms {
+			switch {
+			case m.Kind == models.MsgReminder && strings.HasPrefix(*m.DedupeKey, "reminder-late:"):
+				late++
+				body = m.Body
+			case m.Kind == models.MsgReminder:
+				day++
+			}
+		}
+		return day, late, body
+	}
+	twoHoursBefore := e.StartsAt.Add(-2*time.Hour + time.Minute)
+	other := &models.Store{DB: f.s.DB, Tickets: f.s.Tickets}
+	var wg sync.WaitGroup
+	for _, s := range []*models.Store{f.s, other, f.s, other} {
+		wg.Go(func() {
+			if _, err := s.QueueReminders(ctx, twoHoursBefore); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	day, late, body := kinds(gs[0].Email)
+	if day != 1 || late != 1 || !strings.Contains(body, "/give-away") {
+		t.Fatalf("reminders of a guest: %d the day before, %d late (want one each with the give-away link):\n%s", day, late, body)
+	}
+	// Guest 1 gives the seat up before the late reminder is sent: it is dropped.
+	var unsent int
+	f.s.DB.Get(&unsent, `SELECT count(*) FROM outbox WHERE dedupe_key LIKE 'reminder%:' || $1 AND sent_at IS NULL`, rs[1].ID)
+	if unsent != 2 {
+		t.Fatalf("%d unsent reminders for guest 1, want 2", unsent)
+	}
+	if _, _, err := f.s.CancelRSVP(ctx, rs[1].ID, 0, twoHoursBefore); err != nil {
+		t.Fatal(err)
+	}
+	if day, late, _ := kinds(gs[1].Email); day != 0 || late != 0 {
+		t.Fatalf("a seat given up keeps %d and %d reminders", day, late)
+	}
+	// The night moves an hour later: the reminders not sent go, and are
+	// queued again with the new time.
+	in := models.EventInput{Title: e.Title, Description: e.Description, StartsAt: e.StartsAt.Add(time.Hour), EndsAt: e.EndsAt.Add(time.Hour), Capacity: e.Capacity}
+	if _, err := f.s.UpdateEvent(ctx, f.event, f.host.ID, in, twoHoursBefore); err != nil {
+		t.Fatal(err)
+	}
+	if day, late, _ := kinds(gs[0].Email); day != 0 || late != 0 {
+		t.Fatalf("a moved night keeps %d and %d old reminders", day, late)
+	}
+	if _, err := f.s.QueueReminders(ctx, e.StartsAt.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := time.LoadLocation("Europe/London")
+	if day, late, body := kinds(gs[0].Email); day != 1 || late != 1 || !strings.Contains(body, in.StartsAt.In(loc).Format("15:04")) {
+		t.Fatalf("after the move: %d, %d, with the new time? %s", day, late, body)
+	}
+	// Cancelled: nothing unsent is left.
+	if _, err := f.s.CancelEvent(ctx, f.event, f.host.ID, e.StartsAt.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	f.s.DB.Get(&unsent, `SELECT count(*) FROM outbox WHERE kind = 'reminder' AND sent_at IS NULL`)
+	if unsent != 0 {
+		t.Fatalf("%d reminders left to send for a cancelled night", unsent)
 	}
 }

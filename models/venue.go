@@ -28,7 +28,14 @@ type Venue struct {
 	// AutoChargeLimit is the largest bill charged to a saved card without a
 	// staff click (nil: the stay's daily cap).
 	AutoChargeLimit *int64 `db:"auto_charge_limit"`
+	// LateReminderHours before a night its guests get a second reminder;
+	// 0 for none.
+	LateReminderHours int `db:"late_reminder_hours"`
 }
+
+// DefaultLateReminderHours is the second reminder's lead unless the venue
+// sets another.
+const DefaultLateReminderHours = 2
 
 // CheckNightPrice says what is wrong with a host's price for a night under
 // the venue's ceilings: "" when it is within them.
@@ -85,7 +92,7 @@ func (v Venue) Location() *time.Location {
 }
 
 const venueColumns = `id, name, time_zone, currency, room_capacity, per_minute, minimum_charge, daily_cap, grace_minutes, hold_at_checkin, hold_amount,
-	max_per_minute, max_daily_cap, auto_charge_limit`
+	max_per_minute, max_daily_cap, auto_charge_limit, late_reminder_hours`
 
 // Venue returns the install's venue, or ErrNotFound before one is set up.
 func (s *Store) Venue(ctx context.Context) (Venue, error) {
@@ -112,9 +119,9 @@ func (s *Store) UpdateVenue(ctx context.Context, v Venue, actorID int64, now tim
 		res, err := tx.ExecContext(ctx, `
 			UPDATE venues SET name = $2, time_zone = $3, currency = $4, room_capacity = $5, per_minute = $6,
 			       minimum_charge = $7, daily_cap = $8, grace_minutes = $9, hold_at_checkin = $10, hold_amount = $11,
-			       max_per_minute = $12, max_daily_cap = $13, auto_charge_limit = $14
+			       max_per_minute = $12, max_daily_cap = $13, auto_charge_limit = $14, late_reminder_hours = $15
 			WHERE id = $1`, v.ID, v.Name, v.TimeZone, v.Currency, v.RoomCapacity, v.PerMinute, v.MinimumCharge, v.DailyCap, v.GraceMinutes,
-			v.HoldAtCheckin, v.HoldAmount, v.MaxPerMinute, v.MaxDailyCap, v.AutoChargeLimit)
+			v.HoldAtCheckin, v.HoldAmount, v.MaxPerMinute, v.MaxDailyCap, v.AutoChargeLimit, v.LateReminderHours)
 		if err != nil {
 			return err
 		}
