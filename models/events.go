@@ -57,6 +57,7 @@ type Event struct {
 	// HoldMinutes after the start, confirmed guests' seats stay theirs:
 	// walk-ins may not take them until then.
 	HoldMinutes int `db:"hold_minutes"`
+	SeriesID    *int64 `db:"series_id"` // the series it belongs to, if any
 }
 
 // DefaultHoldMinutes is how long after the start a night holds its
@@ -129,7 +130,7 @@ func (e Event) RSVPClosed(now time.Time) Closed {
 var eventColumns = []string{"e.id", "e.venue_id", "e.host_id", "u.name AS host_name", "e.title", "e.description",
 	"e.starts_at", "e.ends_at", "e.capacity", "e.confirmed_count", "e.waitlist_count", "e.status",
 	"e.rsvp_opens_at", "e.rsvp_closes_at", "e.published_at",
-	"e.per_minute", "e.minimum_charge", "e.daily_cap", "e.grace_minutes", "e.hold_minutes"}
+	"e.per_minute", "e.minimum_charge", "e.daily_cap", "e.grace_minutes", "e.hold_minutes", "e.series_id"}
 
 // columns joins a column list for a SELECT.
 func columns(cols []string) string { return strings.Join(cols, ", ") }

@@ -1,0 +1,295 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/teambition/rrule-go"
+)
+
+// Series statuses.
+const (
+	SeriesActive = "active"
+	SeriesEnded  = "ended"
+)
+
+// SeriesHorizon is how far ahead a series' nights are made, and so open for
+// RSVPs.
+const SeriesHorizon = 8 * 7 * 24 * time.Hour
+
+// MsgNewNight tells a series' followers that a new night opened for RSVPs.
+const MsgNewNight = "series_new_night"
+
+// Series is a night that recurs.
+type Series struct {
+	ID          int64     `db:"id"`
+	VenueID     int64     `db:"venue_id"`
+	HostID      int64     `db:"host_id"`
+	HostName    string    `db:"host_name"`
+	Title       string    `db:"title"`
+	Description string    `db:"description"`
+	Rule        string    `db:"rule"`    // an RFC 5545 RRULE, like FREQ=WEEKLY;BYDAY=TU
+	Pattern     string    `db:"pattern"` // the rule in words
+	FirstStart  time.Time `db:"first_start"`
+	Minutes     int       `db:"minutes"`
+	Capacity    int       `db:"capacity"`
+	Status      string    `db:"status"`
+	CreatedAt   time.Time `db:"created_at"`
+}
+
+// Occurrences are the starts the series' rule gives in [from, to), in loc
+// (the venue's time, so a night stays at 19:00 across a change of clocks).
+func (s Series) Occurrences(from, to time.Time, loc *time.Location) ([]time.Time, error) {
+	opt, err := rrule.StrToROptionInLocation("RRULE:"+s.Rule, loc)
+	if err != nil {
+		return nil, err
+	}
+	opt.Dtstart = s.FirstStart.In(loc)
+	r, err := rrule.NewRRule(*opt)
+	if err != nil {
+		return nil, err
+	}
+	return r.Between(from, to, true), nil
+}
+
+// SeriesRule builds the rule of a repeat people choose: weekly, every two
+// weeks, or monthly on the same weekday of the month as first (the first
+// Friday, the last Tuesday). Any other value is read as an RRULE of its own
+// (ErrBadRule when it is not one). It returns the rule and its words.
+func SeriesRule(repeat string, first time.Time, custom string) (rule, pattern string, err error) {
+	day := strings.ToUpper(first.Weekday().String()[:2])
+	at := first.Format("15:04")
+	switch repeat {
+	case "weekly":
+		return "FREQ=WEEKLY;BYDAY=" + day, fmt.Sprintf("Every %s at %s", first.Weekday(), at), nil
+	case "fortnightly":
+		return "FREQ=WEEKLY;INTERVAL=2;BYDAY=" + day, fmt.Sprintf("Every other %s at %s", first.Weekday(), at), nil
+	case "monthly":
+		n := (first.Day()-1)/7 + 1
+		if first.AddDate(0, 0, 7).Month() != first.Month() {
+			return fmt.Sprintf("FREQ=MONTHLY;BYDAY=-1%s", day), fmt.Sprintf("The last %s of every month at %s", first.Weekday(), at), nil
+		}
+		return fmt.Sprintf("FREQ=MONTHLY;BYDAY=+%d%s", n, day), fmt.Sprintf("The %s %s of every month at %s", ordinal(n), first.Weekday(), at), nil
+	}
+	custom = strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(custom)), "RRULE:")
+	if custom == "" || strings.ContainsAny(custom, "\r\n") || strings.Contains(custom, "DTSTART") {
+		return "", "", ErrBadRule
+	}
+	if _, err := rrule.StrToROption("RRULE:" + custom); err != nil {
+		return "", "", ErrBadRule
+	}
+	return custom, fmt.Sprintf("By the rule %s, at %s", custom, at), nil
+}
+
+// ErrBadRule refuses a repeat rule that is not an RFC 5545 RRULE.
+var ErrBadRule = newError(KindInvalid, "not a repeat rule")
+
+func ordinal(n int) string {
+	return [...]string{"first", "second", "third", "fourth"}[n-1]
+}
+
+// NewSeries is what it takes to start a series.
+type NewSeries struct {
+	VenueID, HostID    int64
+	Title, Description string
+	Rule, Pattern      string
+	FirstStart         time.Time
+	Minutes, Capacity  int
+}
+
+// CreateSeries starts a series; its nights are made by MakeSeriesNights.
+func (s *Store) CreateSeries(ctx context.Context, ns NewSeries, now time.Time) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &id, `
+			INSERT INTO series (venue_id, host_id, title, description, rule, pattern, first_start, minutes, capacity, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $10) RETURNING id`,
+			ns.VenueID, ns.HostID, ns.Title, ns.Description, ns.Rule, ns.Pattern, ns.FirstStart, ns.Minutes, ns.Capacity, now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, ns.HostID, "series.create", fmt.Sprintf("series:%d", id), map[string]string{"rule": ns.Rule})
+	})
+	return id, err
+}
+
+const seriesSelect = `SELECT s.id, s.venue_id, s.host_id, u.name AS host_name, s.title, s.description, s.rule, s.pattern,
+	s.first_start, s.minutes, s.capacity, s.status, s.created_at FROM series s JOIN users u ON u.id = s.host_id `
+
+// SeriesByID is one series, or ErrNotFound.
+func (s *Store) SeriesByID(ctx context.Context, id int64) (Series, error) {
+	var sr Series
+	err := s.DB.GetContext(ctx, &sr, seriesSelect+`WHERE s.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sr, ErrNotFound
+	}
+	return sr, err
+}
+
+// SeriesNights are a series' nights that have not ended, soonest first
+// (cancelled ones too: a skipped date shows as skipped).
+func (s *Store) SeriesNights(ctx context.Context, seriesID int64, now time.Time) ([]Event, error) {
+	var es []Event
+	err := s.DB.SelectContext(ctx, &es, `
+		SELECT `+columns(eventColumns)+` FROM events e JOIN users u ON u.id = e.host_id
+		WHERE e.series_id = $1 AND e.ends_at > $2 ORDER BY e.starts_at, e.id`, seriesID, now)
+	return es, err
+}
+
+// MakeSeriesNights makes the nights of every active series from now to
+// SeriesHorizon ahead, published and open for RSVPs, and tells each
+// series' followers of each new night once. A series takes its own lock
+// while it works, and a night is unique by its occurrence, so two instances
+// never make a night twice. It returns how many nights it made.
+func (s *Store) MakeSeriesNights(ctx context.Context, now time.Time) (int, error) {
+	var ids []int64
+	if err := s.DB.SelectContext(ctx, &ids, `SELECT id FROM series WHERE status = 'active' ORDER BY id`); err != nil {
+		return 0, err
+	}
+	loc := s.loc(ctx, s.DB)
+	made := 0
+	for _, id := range ids {
+		n, err := s.makeNights(ctx, id, now, loc)
+		made += n
+		if err != nil {
+			return made, fmt.Errorf("series %d: %w", id, err)
+		}
+	}
+	return made, nil
+}
+
+func (s *Store) makeNights(ctx context.Context, id int64, now time.Time, loc *time.Location) (int, error) {
+	made := 0
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('clockroom.series'), $1::integer)`, id); err != nil {
+			return err
+		}
+		var sr Series
+		if err := tx.GetContext(ctx, &sr, seriesSelect+`WHERE s.id = $1`, id); err != nil {
+			return err
+		}
+		if sr.Status != SeriesActive {
+			return nil
+		}
+		starts, err := sr.Occurrences(now, now.Add(SeriesHorizon), loc)
+		if err != nil {
+			return err
+		}
+		for _, at := range starts {
+			var eventID int64
+			err := tx.GetContext(ctx, &eventID, `
+				INSERT INTO events (venue_id, host_id, title, description, starts_at, ends_at, capacity, status, published_at,
+				                    created_at, updated_at, hold_minutes, series_id, occurrence)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, 'published', $8, $8, $8, $9, $10, $5)
+				ON CONFLICT (series_id, occurrence) WHERE series_id IS NOT NULL DO NOTHING RETURNING id`,
+				sr.VenueID, sr.HostID, sr.Title, sr.Description, at, at.Add(time.Duration(sr.Minutes)*time.Minute), sr.Capacity,
+				now, DefaultHoldMinutes, sr.ID)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue // made before
+			}
+			if err != nil {
+				return err
+			}
+			made++
+			e, err := eventByID(ctx, tx, eventID, false)
+			if err != nil {
+				return err
+			}
+			if err := s.tellFollowers(ctx, tx, sr, e, now, loc); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return made, err
+}
+
+// tellFollowers queues, once per follower and night, the news of a new
+// night of the series.
+func (s *Store) tellFollowers(ctx context.Context, tx *sqlx.Tx, sr Series, e Event, now time.Time, loc *time.Location) error {
+	var fs []User
+	if err := tx.SelectContext(ctx, &fs, `
+		SELECT u.id, u.email, u.name FROM series_follows f JOIN users u ON u.id = f.user_id WHERE f.series_id = $1`, sr.ID); err != nil {
+		return err
+	}
+	for _, u := range fs {
+		key := fmt.Sprintf("new-night:%d:%d", u.ID, e.ID)
+		if err := queue(ctx, tx, now, Message{Kind: MsgNewNight, DedupeKey: &key, ToEmail: u.Email, ToName: u.Name,
+			Subject: "New date: " + sr.Title + ", " + e.StartsAt.In(loc).Format("Mon 2 Jan"),
+			Body: fmt.Sprintf("Hello %s,\n\nA new night of %s is open for RSVPs: %s.\nRSVP here: %s/events/%d\n\n"+
+				"You get this because you follow %s. Stop following: %s/series/%d\n",
+				u.Name, sr.Title, when(e, loc), s.BaseURL, e.ID, sr.Title, s.BaseURL, sr.ID)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Follow makes a member follow a series (on), or stop (off). Repeating
+// either is a no-op.
+func (s *Store) Follow(ctx context.Context, seriesID, userID int64, on bool, now time.Time) error {
+	var err error
+	if on {
+		_, err = s.DB.ExecContext(ctx, `INSERT INTO series_follows (series_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, seriesID, userID, now)
+	} else {
+		_, err = s.DB.ExecContext(ctx, `DELETE FROM series_follows WHERE series_id = $1 AND user_id = $2`, seriesID, userID)
+	}
+	return err
+}
+
+// Follows reports whether a member follows a series, and how many do.
+func (s *Store) Follows(ctx context.Context, seriesID, userID int64) (mine bool, count int, err error) {
+	err = s.DB.QueryRowxContext(ctx, `
+		SELECT COALESCE(bool_or(user_id = $2), false), count(*) FROM series_follows WHERE series_id = $1`, seriesID, userID).Scan(&mine, &count)
+	return mine, count, err
+}
+
+// SeriesChange is what "edit all future nights" changes.
+type SeriesChange struct {
+	Title, Description string
+	Capacity           int
+}
+
+// UpdateSeries changes the series and every night of it that has not
+// started: its title, description and seats (never below a night's
+// confirmed seats; more seats promote its waitlist). It returns how many
+// nights changed.
+func (s *Store) UpdateSeries(ctx context.Context, id, actorID int64, ch SeriesChange, now time.Time) (int, error) {
+	if _, err := s.DB.ExecContext(ctx, `UPDATE series SET title = $2, description = $3, capacity = $4, updated_at = $5 WHERE id = $1`,
+		id, ch.Title, ch.Description, ch.Capacity, now); err != nil {
+		return 0, err
+	}
+	var nights []Event
+	if err := s.DB.SelectContext(ctx, &nights, `
+		SELECT `+columns(eventColumns)+` FROM events e JOIN users u ON u.id = e.host_id
+		WHERE e.series_id = $1 AND e.starts_at > $2 AND e.status <> 'cancelled' ORDER BY e.starts_at`, id, now); err != nil {
+		return 0, err
+	}
+	for _, e := range nights {
+		in := EventInput{Title: ch.Title, Description: ch.Description, StartsAt: e.StartsAt, EndsAt: e.EndsAt,
+			Capacity: max(ch.Capacity, e.ConfirmedCount), RSVPOpensAt: e.RSVPOpensAt, RSVPClosesAt: e.RSVPClosesAt,
+			Tariff: e.OwnTariff(), HoldMinutes: &e.HoldMinutes}
+		if _, err := s.UpdateEvent(ctx, e.ID, actorID, in, now); err != nil {
+			return 0, err
+		}
+	}
+	return len(nights), nil
+}
+
+// EndSeries stops a series: no new nights are made; those already made
+// stay, as people may hold tickets to them.
+func (s *Store) EndSeries(ctx context.Context, id, actorID int64, now time.Time) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('clockroom.series'), $1::integer)`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE series SET status = 'ended', updated_at = $2 WHERE id = $1`, id, now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, actorID, "series.end", fmt.Sprintf("series:%d", id), nil)
+	})
+}
