@@ -68,6 +68,8 @@ func (a *App) routes() *echo.Echo {
 	s.GET("/events.ics", a.calendarFeed)
 	s.GET("/events/:id", a.eventPage) // also /events/{id}.ics
 	s.POST("/events/:id/rsvp", a.rsvp)
+	s.GET("/series/:id", a.seriesShow) // also /series/{id}.ics
+	s.POST("/series/:id/follow", a.followSeries, a.requireRole(models.RoleAttendee))
 	s.GET("/tickets/:code", a.ticketPage)
 	s.GET("/tickets/:code/qr.png", a.ticketQR)
 	s.GET("/tickets/:code/give-away", a.giveAwayPage)
@@ -100,6 +102,10 @@ func (a *App) routes() *echo.Echo {
 	host.GET("/events/:id/guests", a.guestList)
 	host.GET("/events/:id/guests.csv", a.guestListCSV)
 	host.GET("/events/:id/door", a.doorPage)
+	host.GET("/series/new", a.newSeriesPage)
+	host.POST("/series/new", a.createSeries)
+	host.POST("/series/:id/edit", a.updateSeries)
+	host.POST("/series/:id/end", a.endSeries)
 
 	staff := s.Group("/staff", a.requireRole(models.RoleStaff))
 	staff.GET("/live", a.staffLive)

@@ -33,6 +33,13 @@ func startJobs(ctx context.Context, in *infra, store *models.Store, engine *bill
 		_, err = store.QueueFeedbackRequests(ctx, time.Now())
 		logFailure(ctx, in, "queue feedback requests", err)
 	})
+	g.every(ctx, 10*time.Minute, func() {
+		n, err := store.MakeSeriesNights(ctx, time.Now())
+		logFailure(ctx, in, "make the nights of series", err)
+		if n > 0 {
+			in.log.Info("opened new nights of series", "count", n)
+		}
+	})
 	g.every(ctx, 30*time.Second, func() {
 		n, err := store.ReleaseSeats(ctx, time.Now())
 		logFailure(ctx, in, "release held seats", err)

@@ -1,0 +1,236 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/clockroom/clockroom/models"
+)
+
+// seriesForm is what a host posts to start a series.
+type seriesForm struct {
+	Title       string `form:"title"`
+	Description string `form:"description"`
+	FirstStart  string `form:"first_start"`
+	Minutes     string `form:"minutes"`
+	Capacity    string `form:"capacity"`
+	Repeat      string `form:"repeat"` // weekly, fortnightly, monthly, custom
+	Rule        string `form:"rule"`   // an RRULE, for custom
+}
+
+func (f seriesForm) validate(venue models.Venue, now time.Time) (models.NewSeries, fieldErrors) {
+	errs := fieldErrors{}
+	ns := models.NewSeries{VenueID: venue.ID, Title: strings.TrimSpace(f.Title), Description: strings.TrimSpace(f.Description)}
+	errs.check(ns.Title != "" && oneLine(ns.Title) && maxChars(ns.Title, models.MaxTitleLength), "title", "Give the series a title on one line, up to 120 characters.")
+	errs.check(maxChars(ns.Description, models.MaxDescriptionLength), "description", "Keep the description under 10000 characters.")
+	var ok bool
+	ns.FirstStart, ok = parseFormTime(f.FirstStart, venue.Location())
+	errs.check(ok && ns.FirstStart.After(now), "first_start", "Enter when the first night starts, in the future, like 2027-01-05 19:00.")
+	m, err := strconv.Atoi(strings.TrimSpace(f.Minutes))
+	errs.check(err == nil && m >= 15 && m <= 24*60, "minutes", "Say how long each night lasts, from 15 to 1440 minutes.")
+	ns.Minutes = m
+	n, err := strconv.Atoi(strings.TrimSpace(f.Capacity))
+	errs.check(err == nil && n >= 1 && n <= venue.RoomCapacity, "capacity", fmt.Sprintf("Seats must be a whole number from 1 to %d (the room's limit).", venue.RoomCapacity))
+	ns.Capacity = n
+	if ok {
+		ns.Rule, ns.Pattern, err = models.SeriesRule(f.Repeat, ns.FirstStart.In(venue.Location()), f.Rule)
+		errs.check(err == nil, "rule", "Choose how it repeats, or write an RFC 5545 rule like FREQ=WEEKLY;BYDAY=TU.")
+	}
+	return ns, errs
+}
+
+// newSeriesPage is GET /host/series/new.
+func (a *App) newSeriesPage(c echo.Context) error {
+	venue, err := a.venue(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	start := nextWeekAt19(a.now(), venue.Location())
+	f := seriesForm{FirstStart: start.Format(formTimeLayout), Minutes: "120", Capacity: strconv.Itoa(min(20, venue.RoomCapacity)), Repeat: "weekly"}
+	return a.render(c, http.StatusOK, "series_form", page{Title: "New series", Form: f, Data: venue})
+}
+
+// createSeries is POST /host/series/new: the series, and its first nights.
+func (a *App) createSeries(c echo.Context) error {
+	var f seriesForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	ctx := c.Request().Context()
+	venue, err := a.venue(ctx)
+	if err != nil {
+		return err
+	}
+	ns, errs := f.validate(venue, a.now())
+	if !errs.valid() {
+		return a.render(c, http.StatusUnprocessableEntity, "series_form", page{Title: "New series", Form: f, Errors: errs, Data: venue})
+	}
+	ns.HostID = currentUser(c).ID
+	id, err := a.store.CreateSeries(ctx, ns, a.now())
+	if err != nil {
+		return err
+	}
+	made, err := a.store.MakeSeriesNights(ctx, a.now())
+	if err != nil {
+		return err
+	}
+	return a.seeOther(c, fmt.Sprintf("/series/%d", id), fmt.Sprintf("Series started: %s. %d %s open for RSVPs; more are added as the weeks go by.",
+		ns.Pattern, made, plural(made, "night is", "nights are")))
+}
+
+// seriesPage is the data of a series' page.
+type seriesPage struct {
+	Series    models.Series
+	Nights    []models.Event
+	Loc       *time.Location
+	CanManage bool
+	Following bool
+	Followers int
+	Form      seriesChangeForm
+}
+
+type seriesChangeForm struct {
+	Title       string `form:"title"`
+	Description string `form:"description"`
+	Capacity    string `form:"capacity"`
+}
+
+// seriesByPath is the series of the path; ".ics" asks for its calendar.
+func (a *App) seriesByPath(c echo.Context) (models.Series, error) {
+	raw := strings.TrimSuffix(c.Param("id"), ".ics")
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return models.Series{}, echo.ErrNotFound
+	}
+	return a.store.SeriesByID(c.Request().Context(), id)
+}
+
+// seriesShow is GET /series/{id}: the series, its nights to come, follow;
+// GET /series/{id}.ics is its calendar.
+func (a *App) seriesShow(c echo.Context) error {
+	sr, err := a.seriesByPath(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	nights, err := a.store.SeriesNights(ctx, sr.ID, a.now())
+	if err != nil {
+		return err
+	}
+	if strings.HasSuffix(c.Param("id"), ".ics") {
+		var listed []models.Event
+		for _, e := range nights {
+			if e.Status != models.EventDraft {
+				listed = append(listed, e)
+			}
+		}
+		return a.writeICS(c, fmt.Sprintf("clockroom-series-%d.ics", sr.ID), listed)
+	}
+	venue, err := a.venue(ctx)
+	if err != nil {
+		return err
+	}
+	p := seriesPage{Series: sr, Nights: nights, Loc: venue.Location(),
+		Form: seriesChangeForm{Title: sr.Title, Description: sr.Description, Capacity: strconv.Itoa(sr.Capacity)}}
+	u := currentUser(c)
+	if u != nil {
+		p.CanManage = u.IsStaff() || u.ID == sr.HostID
+	}
+	var uid int64
+	if u != nil {
+		uid = u.ID
+	}
+	if p.Following, p.Followers, err = a.store.Follows(ctx, sr.ID, uid); err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, "series", page{Title: sr.Title, Data: p})
+}
+
+// followSeries is POST /series/{id}/follow (follow=on or off).
+func (a *App) followSeries(c echo.Context) error {
+	sr, err := a.seriesByPath(c)
+	if err != nil {
+		return err
+	}
+	on := c.FormValue("follow") != "off"
+	if err := a.store.Follow(c.Request().Context(), sr.ID, currentUser(c).ID, on, a.now()); err != nil {
+		return err
+	}
+	msg := "Following: you get an email when a new night of " + sr.Title + " opens for RSVPs."
+	if !on {
+		msg = "You no longer follow " + sr.Title + "."
+	}
+	return a.seeOther(c, fmt.Sprintf("/series/%d", sr.ID), msg)
+}
+
+// managedSeries is the series of the path, if the signed-in user may
+// change it: its host, or staff.
+func (a *App) managedSeries(c echo.Context) (models.Series, error) {
+	sr, err := a.seriesByPath(c)
+	if err != nil {
+		return sr, err
+	}
+	if u := currentUser(c); !u.IsStaff() && u.ID != sr.HostID {
+		return sr, echo.NewHTTPError(http.StatusForbidden, "Only the series' host and venue staff can change it.")
+	}
+	return sr, nil
+}
+
+// updateSeries is POST /host/series/{id}/edit: every night to come.
+func (a *App) updateSeries(c echo.Context) error {
+	sr, err := a.managedSeries(c)
+	if err != nil {
+		return err
+	}
+	var f seriesChangeForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	ctx := c.Request().Context()
+	venue, err := a.venue(ctx)
+	if err != nil {
+		return err
+	}
+	ch := models.SeriesChange{Title: strings.TrimSpace(f.Title), Description: strings.TrimSpace(f.Description)}
+	errs := fieldErrors{}
+	errs.check(ch.Title != "" && oneLine(ch.Title) && maxChars(ch.Title, models.MaxTitleLength), "title", "Give the series a title on one line, up to 120 characters.")
+	errs.check(maxChars(ch.Description, models.MaxDescriptionLength), "description", "Keep the description under 10000 characters.")
+	n, err := strconv.Atoi(strings.TrimSpace(f.Capacity))
+	errs.check(err == nil && n >= 1 && n <= venue.RoomCapacity, "capacity", fmt.Sprintf("Seats must be a whole number from 1 to %d (the room's limit).", venue.RoomCapacity))
+	ch.Capacity = n
+	if !errs.valid() {
+		nights, err := a.store.SeriesNights(ctx, sr.ID, a.now())
+		if err != nil {
+			return err
+		}
+		return a.render(c, http.StatusUnprocessableEntity, "series", page{Title: sr.Title, Errors: errs,
+			Data: seriesPage{Series: sr, Nights: nights, Loc: venue.Location(), CanManage: true, Form: f}})
+	}
+	changed, err := a.store.UpdateSeries(ctx, sr.ID, currentUser(c).ID, ch, a.now())
+	if err != nil {
+		return err
+	}
+	return a.seeOther(c, fmt.Sprintf("/series/%d", sr.ID), fmt.Sprintf("Saved: the series and its %d %s to come.", changed, plural(changed, "night", "nights")))
+}
+
+// endSeries is POST /host/series/{id}/end.
+func (a *App) endSeries(c echo.Context) error {
+	sr, err := a.managedSeries(c)
+	if err != nil {
+		return err
+	}
+	err = a.store.EndSeries(c.Request().Context(), sr.ID, currentUser(c).ID, a.now())
+	if errors.Is(err, models.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return a.seeOther(c, fmt.Sprintf("/series/%d", sr.ID), "The series has ended: no new nights are added. The nights already open stay, with their guests; skip any you will not hold.")
+}
