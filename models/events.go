@@ -56,7 +56,7 @@ type Event struct {
 	OwnGraceMinutes  *int   `db:"grace_minutes"`
 	// HoldMinutes after the start, confirmed guests' seats stay theirs:
 	// walk-ins may not take them until then.
-	HoldMinutes int `db:"hold_minutes"`
+	HoldMinutes int    `db:"hold_minutes"`
 	SeriesID    *int64 `db:"series_id"` // the series it belongs to, if any
 }
 
