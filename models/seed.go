@@ -72,7 +72,86 @@ func (s *Store) SeedDemo(ctx context.Context, password string, now time.Time) (b
 			return false, fmt.Errorf("demo event %q: %w", d.title, err)
 		}
 	}
+	if err := s.seedSeries(ctx, venue, hosts["host@clockroom.test"], day(1, 19), now); err != nil {
+		return false, err
+	}
+	if err := s.seedHistory(ctx, venue, hosts, password, day, now); err != nil {
+		return false, err
+	}
 	return true, s.EnsureOpenNowEvent(ctx, now)
+}
+
+// seedSeries starts the demo's weekly series, a week from tomorrow on.
+func (s *Store) seedSeries(ctx context.Context, venue Venue, host int64, tomorrow19 time.Time, now time.Time) error {
+	first := tomorrow19.AddDate(0, 0, 7)
+	rule, pattern, err := SeriesRule("weekly", first, "")
+	if err != nil {
+		return err
+	}
+	if _, err := s.CreateSeries(ctx, NewSeries{VenueID: venue.ID, HostID: host, Title: "How To Be Human",
+		Description: "A weekly conversation about the things no one teaches us: friendship, work, grief, joy. Different questions every week; come to one or all.",
+		Rule: rule, Pattern: pattern, FirstStart: first, Minutes: 120, Capacity: 24}, now); err != nil {
+		return fmt.Errorf("demo series: %w", err)
+	}
+	_, err = s.MakeSeriesNights(ctx, now)
+	return err
+}
+
+// seedHistory gives the demo a past: three nights of the last weeks with
+// guests who came and went (their stays billed, one still unpaid) and
+// what they thought, so reports and hosts' pages have something to show.
+func (s *Store) seedHistory(ctx context.Context, venue Venue, hosts map[string]int64, password string, day func(d, hour int) time.Time, now time.Time) error {
+	names := []string{"Amara Osei", "Björn Lind", "Chloé Martin", "Dev Patel", "Elif Kaya", "Farid Haddad", "Grace Liu", "Hugo Silva"}
+	var guests []User
+	for i, n := range names {
+		u, err := s.CreateUser(ctx, NewUser{Email: fmt.Sprintf("member%d@clockroom.test", i+1), Name: n, Password: password, Role: RoleAttendee})
+		if err != nil {
+			return fmt.Errorf("demo member: %w", err)
+		}
+		guests = append(guests, u)
+	}
+	comments := []string{"Warm room, good questions.", "", "I'll be back next week.", "", "Too short!", "Loved the host.", "", "Great mix of people."}
+	for k, past := range []struct {
+		title, host string
+		ago, came   int
+	}{
+		{"Philosophy Café: What is a good day?", "host@clockroom.test", 21, 6},
+		{"Small Table: Letters we never sent", "host2@clockroom.test", 14, 4},
+		{"Philosophy Café: Do we owe strangers anything?", "host@clockroom.test", 7, 8},
+	} {
+		start := day(-past.ago, 19)
+		id, err := s.CreateEvent(ctx, NewEvent{VenueID: venue.ID, HostID: hosts[past.host], Status: EventPublished, Now: start.AddDate(0, 0, -10),
+			EventInput: EventInput{Title: past.title, Description: "A night from the demo's past.", Capacity: 20, StartsAt: start, EndsAt: start.Add(3 * time.Hour)}})
+		if err != nil {
+			return fmt.Errorf("demo past night: %w", err)
+		}
+		for i, g := range guests {
+			r, err := s.Reserve(ctx, id, g.ID, start.AddDate(0, 0, -5))
+			if err != nil {
+				return fmt.Errorf("demo RSVP: %w", err)
+			}
+			if i >= past.came {
+				continue // a no-show
+			}
+			in, out := start.Add(time.Duration(5+7*i)*time.Minute), start.Add(time.Duration(70+13*i)*time.Minute)
+			for _, sc := range []ScanRequest{{Direction: ScanIn, At: in, Now: in}, {Direction: ScanOut, At: out, Now: out}} {
+				sc.EventID, sc.TicketID, sc.Key = id, r.TicketID, fmt.Sprintf("demo-%d-%d-%s", k, i, sc.Direction)
+				if _, err := s.Scan(ctx, sc); err != nil {
+					return fmt.Errorf("demo stay: %w", err)
+				}
+			}
+			t, err := s.TicketByID(ctx, r.TicketID)
+			if err != nil {
+				return err
+			}
+			if i%3 != 2 { // most say what they thought
+				if err := s.GiveFeedback(ctx, t, 3+(i+k)%3, comments[(i+k)%len(comments)], start.Add(15*time.Hour)); err != nil {
+					return fmt.Errorf("demo feedback: %w", err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // EnsureOpenNowEvent makes sure a demo event is under way at now with hours
