@@ -217,6 +217,7 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 		{"staff", "visit-unpaid", fmt.Sprintf("/staff/visits/%d", adaVisit), ".pay-form"},
 		{"staff", "visit-paid", fmt.Sprintf("/staff/visits/%d", deeVisit), ".refund-form"},
 		{"staff", "reports", "/staff/reports", "main table"},
+		{"staff", "night-report", fmt.Sprintf("/staff/reports/nights/%d", tonight.ID), "main h1"},
 		{"staff", "proposals", "/staff/proposals", "article.proposal"},
 		{"staff", "ticket", "/tickets/" + adaLong, ".cancel-form"},
 		{"admin", "home", "/", ".event-list"},

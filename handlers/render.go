@@ -41,6 +41,7 @@ var funcs = template.FuncMap{
 	"tariff":   tariffText,
 	"method":   methodName,
 	"deref":    func(p *int64) int64 { return *p },
+	"derefText":   func(p *string) string { return *p },
 	"add":      func(a, b int) int { return a + b },
 	"stars":    func() []int { return []int{5, 4, 3, 2, 1} },
 	"starText": func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", 5-n) },

@@ -3,34 +3,114 @@ package handlers
 import (
 	"encoding/csv"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/clockroom/clockroom/models"
 )
 
-// staffReports shows each night's attendance, minutes and money.
+// reportRange is the span of days a report covers: from its first day to
+// its last, both whole days of the venue's time.
+type reportRange struct {
+	From, To string    // as the date inputs show them
+	start    time.Time // the first day's midnight
+	end      time.Time // the midnight after the last day, or now if sooner
+}
+
+// reportDays reads ?from=&to= (YYYY-MM-DD); the default is the last 30 days.
+// A date that does not read, or a range backwards or longer than two years,
+// gets a message and the default.
+func (a *App) reportDays(c echo.Context, loc *time.Location) (reportRange, string) {
+	now := a.now().In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	r := reportRange{start: today.AddDate(0, 0, -29), end: today.AddDate(0, 0, 1)}
+	var problem string
+	if f, t := c.QueryParam("from"), c.QueryParam("to"); f != "" || t != "" {
+		from, err1 := time.ParseInLocation(time.DateOnly, f, loc)
+		to, err2 := time.ParseInLocation(time.DateOnly, t, loc)
+		switch {
+		case err1 != nil || err2 != nil:
+			problem = "Enter both dates, like 2026-11-01 and 2026-11-30. Showing the last 30 days."
+		case to.Before(from) || to.Sub(from) > 2*366*24*time.Hour:
+			problem = "The range must run forwards, and two years at most. Showing the last 30 days."
+		default:
+			r.start, r.end = from, to.AddDate(0, 0, 1)
+		}
+	}
+	r.From, r.To = r.start.Format(time.DateOnly), r.end.AddDate(0, 0, -1).Format(time.DateOnly)
+	if now.Before(r.end) {
+		r.end = a.now() // nights that have not started yet have no report
+	}
+	return r, problem
+}
+
+// staffReports shows each night's attendance, stays and money over a range
+// of days, with its totals.
 func (a *App) staffReports(c echo.Context) error {
-	rs, err := a.store.Reports(c.Request().Context(), a.now(), 100)
+	ctx := c.Request().Context()
+	venue, err := a.venue(ctx)
 	if err != nil {
 		return err
 	}
-	venue, err := a.venue(c.Request().Context())
+	r, problem := a.reportDays(c, venue.Location())
+	rs, err := a.store.Reports(ctx, r.start, r.end, 500)
 	if err != nil {
 		return err
 	}
-	return a.render(c, http.StatusOK, "reports", page{Title: "Reports", Data: map[string]any{"Reports": rs, "Loc": venue.Location()}})
+	var total models.NightReport
+	for _, n := range rs {
+		total.Attended += n.Attended + n.WalkIns
+		total.NoShows += n.NoShows
+		total.Card, total.Cash, total.Terminal = total.Card+n.Card, total.Cash+n.Cash, total.Terminal+n.Terminal
+		total.Outstanding += n.Outstanding
+	}
+	status := http.StatusOK
+	if problem != "" {
+		status = http.StatusUnprocessableEntity
+	}
+	return a.render(c, status, "reports", page{Title: "Reports", Errors: map[string]string{"range": problem}, Data: map[string]any{
+		"Reports": rs, "Loc": venue.Location(), "Range": r, "Total": total, "Currency": venue.Currency,
+		"Query": url.Values{"from": {r.From}, "to": {r.To}}.Encode(),
+	}})
+}
+
+// staffNightReport is GET /staff/reports/nights/{id}: a night's stays,
+// the unpaid marked.
+func (a *App) staffNightReport(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	e, err := a.store.EventByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	vs, err := a.store.NightVisits(ctx, id)
+	if err != nil {
+		return err
+	}
+	venue, err := a.venue(ctx)
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, "night_report", page{Title: "Report: " + e.Title, Data: map[string]any{
+		"Event": e, "Visits": vs, "Loc": venue.Location(), "Currency": venue.Currency,
+	}})
 }
 
 // staffReportsCSV exports the same numbers, money in major units.
 func (a *App) staffReportsCSV(c echo.Context) error {
-	rs, err := a.store.Reports(c.Request().Context(), a.now(), 10000)
+	venue, err := a.venue(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	venue, err := a.venue(c.Request().Context())
+	r, _ := a.reportDays(c, venue.Location())
+	rs, err := a.store.Reports(c.Request().Context(), r.start, r.end, 10000)
 	if err != nil {
 		return err
 	}
@@ -46,6 +126,6 @@ func (a *App) staffReportsCSV(c echo.Context) error {
 			m(r.Card), m(r.Cash), m(r.Terminal), m(r.Waived), m(r.Refunds), m(r.Revenue()), m(r.Outstanding), strconv.Itoa(r.NeedingReview)})
 	}
 	w.Flush()
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="clockroom-reports.csv"`)
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="clockroom-reports-`+r.From+`-to-`+r.To+`.csv"`)
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", []byte(b.String()))
 }

@@ -123,6 +123,7 @@ func (a *App) routes() *echo.Echo {
 	staff.POST("/proposals/:id/answer", a.answerProposal)
 	staff.GET("/reports", a.staffReports)
 	staff.GET("/reports.csv", a.staffReportsCSV)
+	staff.GET("/reports/nights/:id", a.staffNightReport)
 
 	// The door's JSON API: the same session, CSRF token in X-CSRF-Token.
 	api := s.Group("/api/v1", a.requireRole(models.RoleHost))

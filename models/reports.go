@@ -29,8 +29,9 @@ type NightReport struct {
 // Revenue is what the night took, net of refunds.
 func (r NightReport) Revenue() int64 { return r.Card + r.Cash + r.Terminal }
 
-// Reports returns a report per night that started before now, latest first.
-func (s *Store) Reports(ctx context.Context, now time.Time, limit int) ([]NightReport, error) {
+// Reports returns a report per night that started in [from, to), latest
+// first, at most limit.
+func (s *Store) Reports(ctx context.Context, from, to time.Time, limit int) ([]NightReport, error) {
 	var rs []NightReport
 	err := s.DB.SelectContext(ctx, &rs, `
 		WITH paid AS (
@@ -56,7 +57,37 @@ func (s *Store) Reports(ctx context.Context, now time.Time, limit int) ([]NightR
 		                   AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.visit_id = v.id AND p.status IN ('succeeded', 'refunded', 'partially_refunded'))), 0) AS outstanding,
 		       (SELECT count(*) FROM visits v WHERE v.event_id = e.id AND v.needs_review) AS needing_review
 		FROM events e JOIN venues ve ON ve.id = e.venue_id
-		WHERE e.starts_at <= $1 AND e.status <> 'draft'
-		ORDER BY e.starts_at DESC LIMIT $2`, now, limit)
+		WHERE e.starts_at >= $1 AND e.starts_at < $2 AND e.status <> 'draft'
+		ORDER BY e.starts_at DESC LIMIT $3`, from, to, limit)
 	return rs, err
+}
+
+// NightVisit is one stay of a night, as its report lists it.
+type NightVisit struct {
+	ID           int64      `db:"id"`
+	Guest        string     `db:"guest"`
+	WalkIn       bool       `db:"walk_in"`
+	CheckedInAt  time.Time  `db:"checked_in_at"`
+	CheckedOutAt *time.Time `db:"checked_out_at"`
+	Minutes      int        `db:"minutes"`
+	Amount       int64      `db:"amount"`
+	Method       *string    `db:"method"` // the live payment's, if any
+	Unpaid       bool       `db:"unpaid"` // closed, billed, and no live payment
+	NeedsReview  bool       `db:"needs_review"`
+}
+
+// NightVisits lists a night's stays, in the order guests came.
+func (s *Store) NightVisits(ctx context.Context, eventID int64) ([]NightVisit, error) {
+	var vs []NightVisit
+	err := s.DB.SelectContext(ctx, &vs, `
+		SELECT v.id, COALESCE(u.name, v.walk_in_name, '') AS guest, v.rsvp_id IS NULL AS walk_in,
+		       v.checked_in_at, v.checked_out_at, COALESCE(v.billed_minutes, 0) AS minutes, COALESCE(v.amount, 0) AS amount,
+		       (SELECT p.method FROM payments p WHERE p.visit_id = v.id AND p.status IN ('succeeded', 'refunded', 'partially_refunded')
+		        ORDER BY p.id DESC LIMIT 1) AS method,
+		       (v.checked_out_at IS NOT NULL AND COALESCE(v.amount, 0) > 0 AND NOT EXISTS (
+		           SELECT 1 FROM payments p WHERE p.visit_id = v.id AND p.status IN ('succeeded', 'refunded', 'partially_refunded'))) AS unpaid,
+		       v.needs_review
+		FROM visits v LEFT JOIN rsvps r ON r.id = v.rsvp_id LEFT JOIN users u ON u.id = r.user_id
+		WHERE v.event_id = $1 ORDER BY v.checked_in_at, v.id`, eventID)
+	return vs, err
 }

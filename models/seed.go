@@ -134,10 +134,18 @@ func (s *Store) seedHistory(ctx context.Context, venue Venue, hosts map[string]i
 				continue // a no-show
 			}
 			in, out := start.Add(time.Duration(5+7*i)*time.Minute), start.Add(time.Duration(70+13*i)*time.Minute)
+			var visit int64
 			for _, sc := range []ScanRequest{{Direction: ScanIn, At: in, Now: in}, {Direction: ScanOut, At: out, Now: out}} {
 				sc.EventID, sc.TicketID, sc.Key = id, r.TicketID, fmt.Sprintf("demo-%d-%d-%s", k, i, sc.Direction)
-				if _, err := s.Scan(ctx, sc); err != nil {
+				resp, err := s.Scan(ctx, sc)
+				if err != nil {
 					return fmt.Errorf("demo stay: %w", err)
+				}
+				visit = resp.Visit.ID
+			}
+			if k < 2 && i%4 != 3 { // the older nights are mostly paid, at the counter; last week's not yet
+				if _, err := s.CreatePayment(ctx, NewPayment{VisitID: visit, Method: PayCash, ActorID: hosts["staff@clockroom.test"]}); err != nil {
+					return fmt.Errorf("demo payment: %w", err)
 				}
 			}
 			t, err := s.TicketByID(ctx, r.TicketID)

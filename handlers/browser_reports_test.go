@@ -1,0 +1,48 @@
+package handlers
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/clockroom/clockroom/internal/browsertest"
+)
+
+// Staff read the demo's reports on a phone and a laptop: the last 30 days by
+// default, totals, a night's stays with the unpaid marked, and a date
+// range that does not read explained.
+func TestBrowserReports(t *testing.T) {
+	ta := newTestApp(t, nil)
+	if _, err := ta.store.SeedDemo(t.Context(), "password-123", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range sizes {
+		t.Run(size.name, func(t *testing.T) {
+			ctx := browsertest.NewAt(t, size.size)
+			text := func(sel string) string { t.Helper(); return browsertest.Text(t, ctx, sel) }
+			signIn(t, ctx, ta.srv.URL, "staff@clockroom.test", "/staff/reports", "#report-total")
+			if got := text("#report-total"); !strings.HasPrefix(got, "4 nights · 18 came · 8 no-shows · ") || !strings.Contains(got, "unpaid") {
+				t.Fatalf("the totals: %q", got)
+			}
+			browsertest.Screenshot(t, ctx, "reports")
+			browsertest.FitsWidth(t, ctx)
+			// The three past nights, and tonight's, under way.
+			if n := evalJS[int](t, ctx, `document.querySelectorAll('.report-table tbody tr').length`); n != 4 {
+				t.Fatalf("%d nights in the table", n)
+			}
+			evalJS[bool](t, ctx, `(() => { [...document.querySelectorAll('.report-table a')].find((a) => a.textContent.includes('strangers')).click(); return true; })()`)
+			browsertest.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS(".night-visits")))
+			if n := evalJS[int](t, ctx, `document.querySelectorAll('.night-visits li.unpaid').length`); n != 8 {
+				t.Fatalf("%d unpaid stays marked, want the 8 of last week's night", n)
+			}
+			browsertest.Screenshot(t, ctx, "night-report")
+			browsertest.FitsWidth(t, ctx)
+			browsertest.Do(t, ctx, chromedp.Navigate(ta.srv.URL+"/staff/reports?from=yesterday&to="), chromedp.WaitVisible(chromedp.CSS(".form-error")))
+			if got := text(".form-error"); !strings.Contains(got, "Enter both dates") {
+				t.Fatalf("a range that does not read: %q", got)
+			}
+		})
+	}
+}
