@@ -33,18 +33,18 @@ type page struct {
 
 // funcs is fixed at start-up; it never changes per request.
 var funcs = template.FuncMap{
-	"datetime": func(t time.Time, loc *time.Location) string { return t.In(loc).Format("Mon 2 Jan, 15:04") },
-	"clock":    func(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") },
-	"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"plural":   plural,
-	"money":    models.FormatMoney,
-	"tariff":   tariffText,
-	"method":   methodName,
-	"deref":    func(p *int64) int64 { return *p },
-	"derefText":   func(p *string) string { return *p },
-	"add":      func(a, b int) int { return a + b },
-	"stars":    func() []int { return []int{5, 4, 3, 2, 1} },
-	"starText": func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", 5-n) },
+	"datetime":  func(t time.Time, loc *time.Location) string { return t.In(loc).Format("Mon 2 Jan, 15:04") },
+	"clock":     func(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") },
+	"isoTime":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"plural":    plural,
+	"money":     models.FormatMoney,
+	"tariff":    tariffText,
+	"method":    methodName,
+	"deref":     func(p *int64) int64 { return *p },
+	"derefText": func(p *string) string { return *p },
+	"add":       func(a, b int) int { return a + b },
+	"stars":     func() []int { return []int{5, 4, 3, 2, 1} },
+	"starText":  func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", 5-n) },
 	"field": func(name, label, typ, value, autocomplete string, errs map[string]string) fieldView {
 		return fieldView{Name: name, Label: label, Type: typ, Value: value, Autocomplete: autocomplete, Error: errs[name]}
 	},

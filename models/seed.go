@@ -90,7 +90,7 @@ func (s *Store) seedSeries(ctx context.Context, venue Venue, host int64, tomorro
 	}
 	if _, err := s.CreateSeries(ctx, NewSeries{VenueID: venue.ID, HostID: host, Title: "How To Be Human",
 		Description: "A weekly conversation about the things no one teaches us: friendship, work, grief, joy. Different questions every week; come to one or all.",
-		Rule: rule, Pattern: pattern, FirstStart: first, Minutes: 120, Capacity: 24}, now); err != nil {
+		Rule:        rule, Pattern: pattern, FirstStart: first, Minutes: 120, Capacity: 24}, now); err != nil {
 		return fmt.Errorf("demo series: %w", err)
 	}
 	_, err = s.MakeSeriesNights(ctx, now)
