@@ -26,6 +26,14 @@ func TestBrowserReports(t *testing.T) {
 			if got := text("#report-total"); !strings.HasPrefix(got, "4 nights · 18 came · 8 no-shows · ") || !strings.Contains(got, "unpaid") {
 				t.Fatalf("the totals: %q", got)
 			}
+			// The charts say what the demo's three past nights were: 18 stays,
+			// 14 of them an hour to an hour and a half; the cash taken.
+			if got := text("#chart-stays table"); !strings.Contains(got, "60–90 min\t14") && !strings.Contains(got, "60–90 min 14") {
+				t.Fatalf("the stays chart's table: %q", got)
+			}
+			if n := evalJS[int](t, ctx, `document.querySelectorAll('.chart svg[role=img] title').length`); n < 4 {
+				t.Fatalf("%d charts with a title", n)
+			}
 			browsertest.Screenshot(t, ctx, "reports")
 			browsertest.FitsWidth(t, ctx)
 			// The three past nights, and tonight's, under way.

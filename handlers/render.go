@@ -43,6 +43,7 @@ var funcs = template.FuncMap{
 	"deref":     func(p *int64) int64 { return *p },
 	"derefText": func(p *string) string { return *p },
 	"add":       func(a, b int) int { return a + b },
+	"sub":       func(a, b int) int { return a - b },
 	"stars":     func() []int { return []int{5, 4, 3, 2, 1} },
 	"starText":  func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", 5-n) },
 	"field": func(name, label, typ, value, autocomplete string, errs map[string]string) fieldView {

@@ -68,12 +68,17 @@ func (a *App) staffReports(c echo.Context) error {
 		total.Card, total.Cash, total.Terminal = total.Card+n.Card, total.Cash+n.Cash, total.Terminal+n.Terminal
 		total.Outstanding += n.Outstanding
 	}
+	shape, err := a.store.Shape(ctx, r.start, r.end)
+	if err != nil {
+		return err
+	}
+	charts := reportCharts(rs, shape, venue.Currency, func(n models.NightReport) string { return n.StartsAt.In(venue.Location()).Format("2 Jan") })
 	status := http.StatusOK
 	if problem != "" {
 		status = http.StatusUnprocessableEntity
 	}
 	return a.render(c, status, "reports", page{Title: "Reports", Errors: map[string]string{"range": problem}, Data: map[string]any{
-		"Reports": rs, "Loc": venue.Location(), "Range": r, "Total": total, "Currency": venue.Currency,
+		"Reports": rs, "Loc": venue.Location(), "Range": r, "Total": total, "Currency": venue.Currency, "Charts": charts,
 		"Query": url.Values{"from": {r.From}, "to": {r.To}}.Encode(),
 	}})
 }

@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // NightReport is one night's numbers for staff.
@@ -90,4 +92,54 @@ func (s *Store) NightVisits(ctx context.Context, eventID int64) ([]NightVisit, e
 		FROM visits v LEFT JOIN rsvps r ON r.id = v.rsvp_id LEFT JOIN users u ON u.id = r.user_id
 		WHERE v.event_id = $1 ORDER BY v.checked_in_at, v.id`, eventID)
 	return vs, err
+}
+
+// Count is a labelled number, one bar of a chart.
+type Count struct {
+	Key   int   `db:"key"`
+	Value int64 `db:"value"`
+}
+
+// ReportShape is the shape of a range of nights: when guests arrive, how
+// long they stay, and how they pay.
+type ReportShape struct {
+	// Arrivals per quarter hour from an hour before the start (Key -4) to
+	// three hours after (Key 11): entries of ticket holders and walk-ins.
+	Arrivals []Count
+	// Stays per half hour of length (Key 0: under 30 min, …, Key 6: three
+	// hours or more), closed stays only.
+	Stays []Count
+	// Revenue by payment method, net of refunds (the key is its index in
+	// PaymentMethods), in minor units.
+	Revenue []Count
+}
+
+// PaymentMethods orders the methods of ReportShape.Revenue.
+var PaymentMethods = []string{PayCardOnFile, PayByPhone, PayCash, PayTerminal}
+
+// Shape measures the nights that started in [from, to).
+func (s *Store) Shape(ctx context.Context, from, to time.Time) (ReportShape, error) {
+	var sh ReportShape
+	err := s.DB.SelectContext(ctx, &sh.Arrivals, `
+		SELECT GREATEST(-4, LEAST(11, floor(extract(epoch FROM v.checked_in_at - e.starts_at) / 900)::integer)) AS key, count(*) AS value
+		FROM events e JOIN visits v ON v.event_id = e.id
+		WHERE e.starts_at >= $1 AND e.starts_at < $2 AND NOT v.resumed
+		GROUP BY 1 ORDER BY 1`, from, to)
+	if err != nil {
+		return sh, err
+	}
+	if err := s.DB.SelectContext(ctx, &sh.Stays, `
+		SELECT LEAST(6, floor(extract(epoch FROM v.checked_out_at - v.checked_in_at) / 1800)::integer) AS key, count(*) AS value
+		FROM events e JOIN visits v ON v.event_id = e.id
+		WHERE e.starts_at >= $1 AND e.starts_at < $2 AND v.checked_out_at IS NOT NULL
+		GROUP BY 1 ORDER BY 1`, from, to); err != nil {
+		return sh, err
+	}
+	err = s.DB.SelectContext(ctx, &sh.Revenue, `
+		SELECT array_position($3::text[], p.method) - 1 AS key, sum(p.amount - p.refunded_amount) AS value
+		FROM events e JOIN visits v ON v.event_id = e.id JOIN payments p ON p.visit_id = v.id
+		WHERE e.starts_at >= $1 AND e.starts_at < $2 AND p.status IN ('succeeded', 'refunded', 'partially_refunded')
+		  AND p.method = ANY ($3::text[])
+		GROUP BY 1 ORDER BY 1`, from, to, pq.Array(PaymentMethods))
+	return sh, err
 }
