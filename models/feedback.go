@@ -44,18 +44,8 @@ type Feedback struct {
 // number of instances: each request has its ticket's dedupe key.
 func (s *Store) QueueFeedbackRequests(ctx context.Context, now time.Time) (int, error) {
 	loc := s.loc(ctx, s.DB)
-	var rows []struct {
-		RSVP
-		Event Event  `db:"event"`
-		Email string `db:"email"`
-		Name  string `db:"name"`
-	}
-	err := s.DB.SelectContext(ctx, &rows, `
-		SELECT `+rsvpColumns+`, `+prefixed(eventColumns, "event")+`, g.email, g.name
-		FROM events e
-		JOIN users u ON u.id = e.host_id
-		JOIN rsvps r ON r.event_id = e.id
-		JOIN users g ON g.id = r.user_id
+	var rows []guestRow
+	err := s.DB.SelectContext(ctx, &rows, guestRows+`
 		WHERE e.status = 'published' AND e.starts_at > $1::timestamptz - interval '5 days' -- a night lasts a day at most
 		  AND e.ends_at <= $1 AND e.ends_at > $1::timestamptz - interval '4 days'
 		  AND (((e.ends_at AT TIME ZONE $2)::date + 1) + $3 * interval '1 second') AT TIME ZONE $2 <= $1

@@ -121,18 +121,8 @@ func (s *Store) QueueReminders(ctx context.Context, now time.Time) (int, error) 
 		if r.before == 0 {
 			continue
 		}
-		var rows []struct {
-			RSVP
-			Event Event  `db:"event"`
-			Email string `db:"email"`
-			Name  string `db:"name"`
-		}
-		err := s.DB.SelectContext(ctx, &rows, `
-			SELECT `+rsvpColumns+`, `+prefixed(eventColumns, "event")+`, g.email, g.name
-			FROM rsvps r
-			JOIN events e ON e.id = r.event_id
-			JOIN users u ON u.id = e.host_id
-			JOIN users g ON g.id = r.user_id
+		var rows []guestRow
+		err := s.DB.SelectContext(ctx, &rows, guestRows+`
 			WHERE r.status = 'confirmed' AND e.status = 'published'
 			  AND e.starts_at > $1 AND e.starts_at <= $1::timestamptz + $2 * interval '1 second'
 			  AND r.confirmed_at < e.starts_at - $2 * interval '1 second'
@@ -159,6 +149,22 @@ func (s *Store) QueueReminders(ctx context.Context, now time.Time) (int, error) 
 	}
 	return n, nil
 }
+
+// guestRow is a guest's RSVP with its night, for a message about it.
+type guestRow struct {
+	RSVP
+	Event Event  `db:"event"`
+	Email string `db:"email"`
+	Name  string `db:"name"`
+}
+
+// guestRows selects guestRows: rsvps r, their events e (hosted by users u)
+// and their guests g; the caller adds the WHERE.
+var guestRows = `SELECT ` + rsvpColumns + `, ` + prefixed(eventColumns, "event") + `, g.email, g.name
+	FROM rsvps r
+	JOIN events e ON e.id = r.event_id
+	JOIN users u ON u.id = e.host_id
+	JOIN users g ON g.id = r.user_id `
 
 // dropReminders deletes the reminders not yet sent of the RSVPs that where
 // selects (an SQL condition on rsvps r, with args).
