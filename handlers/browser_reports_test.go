@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,11 @@ func TestBrowserReports(t *testing.T) {
 	if _, err := ta.store.SeedDemo(t.Context(), "password-123", time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	staff := ta.client(t)
+	staff.login("staff@clockroom.test")
+	res := staff.get("/staff/reports/community.csv")
+	wantStatus(t, res, http.StatusOK)
+	wantBody(t, res, "returning_rate,0.750,", "active_hosts,2,")
 	for _, size := range sizes {
 		t.Run(size.name, func(t *testing.T) {
 			ctx := browsertest.NewAt(t, size.size)
@@ -33,6 +39,12 @@ func TestBrowserReports(t *testing.T) {
 			}
 			if n := evalJS[int](t, ctx, `document.querySelectorAll('.chart svg[role=img] title').length`); n < 4 {
 				t.Fatalf("%d charts with a title", n)
+			}
+			if got := text("#community-figures"); !strings.Contains(got, "75% came again within 60 days (6 of 8 guests)") || !strings.Contains(got, "2 active hosts") {
+				t.Fatalf("the community figures: %q", got)
+			}
+			if got := text("#chart-first table"); !strings.Contains(got, "6 of 6") {
+				t.Fatalf("first-time guests: %q", got)
 			}
 			browsertest.Screenshot(t, ctx, "reports")
 			browsertest.FitsWidth(t, ctx)

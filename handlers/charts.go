@@ -112,3 +112,27 @@ func reportCharts(rs []models.NightReport, sh models.ReportShape, currency strin
 	money := barChart("chart-money", "Revenue by how guests paid", "Money taken, net of refunds, by payment method.", "Method", "Revenue", names, values, texts)
 	return []chart{came, arrivals, stays, money}
 }
+
+// communityCharts draws, night by night, the guests who came for the first
+// time, and the share of confirmed guests who did not come.
+func communityCharts(rs []models.NightReport, cm models.Community, dates func(models.NightReport) string) []chart {
+	var names, firstTexts, noShowTexts []string
+	var first, noShows []int64
+	for i := len(rs) - 1; i >= 0 && len(rs)-i <= 60; i-- {
+		r := rs[i]
+		names = append(names, dates(r))
+		n := cm.FirstTime[r.EventID]
+		first, firstTexts = append(first, int64(n)), append(firstTexts, fmt.Sprintf("%d of %d", n, r.Attended))
+		pct := int64(0)
+		if r.RSVPs > 0 {
+			pct = int64(100 * r.NoShows / r.RSVPs)
+		}
+		noShows, noShowTexts = append(noShows, pct), append(noShowTexts, fmt.Sprintf("%d%%", pct))
+	}
+	return []chart{
+		barChart("chart-first", "First-time guests, night by night", "Of each night's ticket holders who came, those who had never come before; the rest were returning.",
+			"Night", "First time", names, first, firstTexts),
+		barChart("chart-noshows", "No-show rate, night by night", "The share of each night's confirmed guests who did not come.", "Night", "No-shows", names, noShows, noShowTexts),
+	}
+}
+

@@ -44,6 +44,7 @@ var funcs = template.FuncMap{
 	"derefText": func(p *string) string { return *p },
 	"add":       func(a, b int) int { return a + b },
 	"sub":       func(a, b int) int { return a - b },
+	"percent":   func(f float64) float64 { return 100 * f },
 	"stars":     func() []int { return []int{5, 4, 3, 2, 1} },
 	"starText":  func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", 5-n) },
 	"field": func(name, label, typ, value, autocomplete string, errs map[string]string) fieldView {

@@ -72,13 +72,18 @@ func (a *App) staffReports(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	charts := reportCharts(rs, shape, venue.Currency, func(n models.NightReport) string { return n.StartsAt.In(venue.Location()).Format("2 Jan") })
+	community, err := a.store.CommunityFigures(ctx, r.start, r.end, venue.Location())
+	if err != nil {
+		return err
+	}
+	day := func(n models.NightReport) string { return n.StartsAt.In(venue.Location()).Format("2 Jan") }
+	charts := append(reportCharts(rs, shape, venue.Currency, day), communityCharts(rs, community, day)...)
 	status := http.StatusOK
 	if problem != "" {
 		status = http.StatusUnprocessableEntity
 	}
 	return a.render(c, status, "reports", page{Title: "Reports", Errors: map[string]string{"range": problem}, Data: map[string]any{
-		"Reports": rs, "Loc": venue.Location(), "Range": r, "Total": total, "Currency": venue.Currency, "Charts": charts,
+		"Reports": rs, "Loc": venue.Location(), "Range": r, "Total": total, "Currency": venue.Currency, "Charts": charts, "Community": community,
 		"Query": url.Values{"from": {r.From}, "to": {r.To}}.Encode(),
 	}})
 }
@@ -132,5 +137,40 @@ func (a *App) staffReportsCSV(c echo.Context) error {
 	}
 	w.Flush()
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="clockroom-reports-`+r.From+`-to-`+r.To+`.csv"`)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", []byte(b.String()))
+}
+
+// staffCommunityCSV is GET /staff/reports/community.csv: the community's
+// figures for the range, one a row.
+func (a *App) staffCommunityCSV(c echo.Context) error {
+	ctx := c.Request().Context()
+	venue, err := a.venue(ctx)
+	if err != nil {
+		return err
+	}
+	r, _ := a.reportDays(c, venue.Location())
+	cm, err := a.store.CommunityFigures(ctx, r.start, r.end, venue.Location())
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{"figure", "value", "from", "to"})
+	row := func(name, value string) { _ = w.Write([]string{name, value, r.From, r.To}) }
+	row("guests_who_came", strconv.Itoa(cm.Came))
+	row("came_again_within_60_days", strconv.Itoa(cm.Returned))
+	row("returning_rate", strconv.FormatFloat(cm.ReturningRate(), 'f', 3, 64))
+	row("active_hosts", strconv.Itoa(cm.ActiveHosts))
+	rating := ""
+	if cm.Rating.Valid {
+		rating = strconv.FormatFloat(cm.Rating.Float64, 'f', 2, 64)
+	}
+	row("average_rating", rating)
+	row("ratings", strconv.Itoa(cm.Ratings))
+	for _, m := range cm.NewMembers {
+		row("new_members_"+m.Month.In(venue.Location()).Format("2006-01"), strconv.Itoa(m.Count))
+	}
+	w.Flush()
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="clockroom-community-`+r.From+`-to-`+r.To+`.csv"`)
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", []byte(b.String()))
 }

@@ -124,6 +124,7 @@ func (a *App) routes() *echo.Echo {
 	staff.GET("/reports", a.staffReports)
 	staff.GET("/reports.csv", a.staffReportsCSV)
 	staff.GET("/reports/nights/:id", a.staffNightReport)
+	staff.GET("/reports/community.csv", a.staffCommunityCSV)
 
 	// The door's JSON API: the same session, CSRF token in X-CSRF-Token.
 	api := s.Group("/api/v1", a.requireRole(models.RoleHost))

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/lib/pq"
@@ -142,4 +143,84 @@ func (s *Store) Shape(ctx context.Context, from, to time.Time) (ReportShape, err
 		  AND p.method = ANY ($3::text[])
 		GROUP BY 1 ORDER BY 1`, from, to, pq.Array(PaymentMethods))
 	return sh, err
+}
+
+// Community is how the venue's community is doing over a range of nights.
+type Community struct {
+	Came     int `db:"came"`     // members who came to a night of the range
+	Returned int `db:"returned"` // of them, who came again within ReturnWithin
+	// FirstTime counts, per night of the range (by event id), the guests
+	// who came for the first time ever.
+	FirstTime   map[int64]int
+	ActiveHosts int             `db:"active_hosts"` // hosts of a night of the range
+	Rating      sql.NullFloat64 `db:"rating"`       // the average rating of its nights
+	Ratings     int             `db:"ratings"`
+	// NewMembers counts the accounts made each month, the last six months
+	// to the range's end, oldest first.
+	NewMembers []MonthCount
+}
+
+// MonthCount is a number for a month.
+type MonthCount struct {
+	Month time.Time `db:"month"`
+	Count int       `db:"count"`
+}
+
+// ReturnWithin is how soon a guest must come again to count as returning.
+const ReturnWithin = 60 * 24 * time.Hour
+
+// ReturningRate is the share of the range's guests who came again.
+func (c Community) ReturningRate() float64 {
+	if c.Came == 0 {
+		return 0
+	}
+	return float64(c.Returned) / float64(c.Came)
+}
+
+// CommunityFigures measures the nights that started in [from, to), months
+// in loc.
+func (s *Store) CommunityFigures(ctx context.Context, from, to time.Time, loc *time.Location) (Community, error) {
+	var c Community
+	err := s.DB.GetContext(ctx, &c, `
+		WITH came AS (
+		    SELECT r.user_id, min(v.checked_in_at) AS first_in
+		    FROM events e JOIN visits v ON v.event_id = e.id JOIN rsvps r ON r.id = v.rsvp_id
+		    WHERE e.starts_at >= $1 AND e.starts_at < $2 GROUP BY r.user_id)
+		SELECT (SELECT count(*) FROM came) AS came,
+		       (SELECT count(*) FROM came c WHERE EXISTS (
+		           SELECT 1 FROM rsvps r2 JOIN visits v2 ON v2.rsvp_id = r2.id JOIN events e2 ON e2.id = v2.event_id
+		           WHERE r2.user_id = c.user_id AND e2.starts_at > c.first_in + interval '12 hours'
+		             AND v2.checked_in_at <= c.first_in + $3 * interval '1 second')) AS returned,
+		       (SELECT count(DISTINCT host_id) FROM events WHERE starts_at >= $1 AND starts_at < $2 AND status = 'published') AS active_hosts,
+		       (SELECT avg(f.rating) FROM feedback f JOIN events e ON e.id = f.event_id WHERE e.starts_at >= $1 AND e.starts_at < $2) AS rating,
+		       (SELECT count(*) FROM feedback f JOIN events e ON e.id = f.event_id WHERE e.starts_at >= $1 AND e.starts_at < $2) AS ratings`,
+		from, to, ReturnWithin.Seconds())
+	if err != nil {
+		return c, err
+	}
+	var ids []struct {
+		Event int64 `db:"event_id"`
+		N     int   `db:"n"`
+	}
+	if err := s.DB.SelectContext(ctx, &ids, `
+		SELECT e.id AS event_id, count(DISTINCT r.user_id) AS n
+		FROM events e JOIN visits v ON v.event_id = e.id JOIN rsvps r ON r.id = v.rsvp_id
+		WHERE e.starts_at >= $1 AND e.starts_at < $2
+		  AND NOT EXISTS (SELECT 1 FROM rsvps r0 JOIN visits v0 ON v0.rsvp_id = r0.id
+		                  WHERE r0.user_id = r.user_id AND v0.checked_in_at < e.starts_at - interval '12 hours')
+		GROUP BY e.id`, from, to); err != nil {
+		return c, err
+	}
+	c.FirstTime = map[int64]int{}
+	for _, r := range ids {
+		c.FirstTime[r.Event] = r.N
+	}
+	y, m, _ := to.In(loc).Date()
+	since := time.Date(y, m, 1, 0, 0, 0, 0, loc).AddDate(0, -5, 0)
+	err = s.DB.SelectContext(ctx, &c.NewMembers, `
+		SELECT m AT TIME ZONE $3 AS month,
+		       (SELECT count(*) FROM users u WHERE u.created_at >= m AT TIME ZONE $3 AND u.created_at < (m + interval '1 month') AT TIME ZONE $3) AS count
+		FROM generate_series($1::timestamptz AT TIME ZONE $3, $2::timestamptz AT TIME ZONE $3, interval '1 month') AS m -- months of the venue's calendar
+		ORDER BY 1`, since, since.AddDate(0, 5, 0), loc.String())
+	return c, err
 }
