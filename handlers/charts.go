@@ -135,4 +135,3 @@ func communityCharts(rs []models.NightReport, cm models.Community, dates func(mo
 		barChart("chart-noshows", "No-show rate, night by night", "The share of each night's confirmed guests who did not come.", "Night", "No-shows", names, noShows, noShowTexts),
 	}
 }
-
