@@ -35,6 +35,14 @@ func (a *App) hostEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(events))
+	for i, e := range events {
+		ids[i] = e.ID
+	}
+	came, err := a.store.Attendance(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
 	ratings, err := a.store.RatingsOfHost(c.Request().Context(), hostID)
 	if err != nil {
 		return err
@@ -46,7 +54,7 @@ func (a *App) hostEvents(c echo.Context) error {
 		}
 	}
 	return a.render(c, http.StatusOK, "host_events", page{Title: "Your nights", Data: map[string]any{
-		"Events": events, "Loc": venue.Location(), "Now": a.now(), "All": u.IsStaff(), "Proposals": proposals, "Ratings": ratings,
+		"Events": events, "Loc": venue.Location(), "Now": a.now(), "All": u.IsStaff(), "Proposals": proposals, "Ratings": ratings, "Came": came,
 	}})
 }
 

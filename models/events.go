@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // Event statuses.
@@ -417,4 +418,21 @@ func (s *Store) loc(ctx context.Context, q sqlx.QueryerContext) *time.Location {
 		return time.UTC
 	}
 	return Venue{TimeZone: tz}.Location()
+}
+
+// Attendance counts, for each of the nights, the guests who came: ticket
+// holders who checked in at least once, and walk-ins.
+func (s *Store) Attendance(ctx context.Context, eventIDs []int64) (map[int64]int, error) {
+	var rows []struct {
+		EventID int64 `db:"event_id"`
+		Came    int   `db:"came"`
+	}
+	err := s.DB.SelectContext(ctx, &rows, `
+		SELECT v.event_id, count(DISTINCT v.rsvp_id) + count(*) FILTER (WHERE v.rsvp_id IS NULL) AS came
+		FROM visits v WHERE v.event_id = ANY ($1) GROUP BY v.event_id`, pq.Array(eventIDs))
+	came := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		came[r.EventID] = r.Came
+	}
+	return came, err
 }

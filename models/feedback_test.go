@@ -86,6 +86,9 @@ func TestFeedbackTheMorningAfter(t *testing.T) {
 	if err != nil || hr.Count != 2 || hr.Average.Float64 != 4.5 || hr.ByNight[f.event] != 4.5 {
 		t.Fatalf("the host's ratings: %+v %v", hr, err)
 	}
+	if came, err := f.s.Attendance(ctx, []int64{f.event}); err != nil || came[f.event] != 2 {
+		t.Fatalf("attendance %v %v, want the two who came", came, err)
+	}
 	if n, _ := f.s.QueueFeedbackRequests(ctx, morning.Add(time.Hour)); n != 0 {
 		t.Fatal("asked again")
 	}
