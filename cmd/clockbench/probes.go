@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // doorSearchTerm is what the door's name search probe types: part of a
@@ -41,6 +42,17 @@ func (b *bench) doorSearch(ctx context.Context, rec *recorder, as *identity) {
 			return status, fmt.Errorf("door search for %q found %d guests, want %d", doorSearchTerm, len(found), want)
 		}
 		return status, nil
+	})
+}
+
+// yearReport fetches the staff reports page for the year to today: every
+// night of it, its charts and the community's figures.
+func (b *bench) yearReport(ctx context.Context, rec *recorder, as *identity) {
+	to := time.Now()
+	path := "/staff/reports?from=" + to.AddDate(-1, 0, 0).Format(time.DateOnly) + "&to=" + to.Format(time.DateOnly)
+	timed(rec, func() (int, error) {
+		status, _, err := b.http.do(ctx, http.MethodGet, path, "", "", as)
+		return status, err
 	})
 }
 

@@ -63,6 +63,7 @@ type probeSet struct {
 	QueryP50ms      float64 `json:"listing_query_p50_ms"`
 	GuestListP50ms  float64 `json:"guest_list_p50_ms"`
 	DoorSearchP50ms float64 `json:"door_search_p50_ms"`
+	YearReportP50ms float64 `json:"year_report_p50_ms"` // /staff/reports over the year to today
 	NightRSVPs      int64   `json:"night_rsvps"`
 	NightVisits     int64   `json:"night_visits"`
 }
