@@ -50,28 +50,33 @@ func (a *App) feedbackData(c echo.Context) (feedbackPage, error) {
 
 // giveFeedback is POST /tickets/{code}/feedback.
 func (a *App) giveFeedback(c echo.Context) error {
-	p, err := a.feedbackData(c)
-	if err != nil {
-		return err
-	}
 	rating, _ := strconv.Atoi(c.FormValue("rating"))
 	comment := strings.TrimSpace(c.FormValue("comment"))
 	errs := fieldErrors{}
 	errs.check(rating >= 1 && rating <= 5, "rating", "Choose from one to five stars.")
 	errs.check(maxChars(comment, models.MaxFeedbackComment), "comment", "Keep the comment under 2,000 characters.")
 	if !errs.valid() {
+		p, err := a.feedbackData(c)
+		if err != nil {
+			return err
+		}
 		p.Rating = rating
 		return a.render(c, http.StatusUnprocessableEntity, "feedback", page{Title: "How was " + p.Ticket.Event.Title + "?", Data: p,
 			Errors: errs, Form: map[string]string{"comment": comment}})
 	}
-	err = a.store.GiveFeedback(c.Request().Context(), p.Ticket, rating, comment, a.now())
+	t, code, err := a.ticketFromPath(c)
+	if err != nil {
+		return err
+	}
+	back := "/tickets/" + code + "/feedback"
+	err = a.store.GiveFeedback(c.Request().Context(), t, rating, comment, a.now())
 	switch {
 	case errors.Is(err, models.ErrFeedbackGiven):
-		return a.seeOther(c, "/tickets/"+p.Code+"/feedback", "You have told us already: thank you.")
+		return a.seeOther(c, back, "You have told us already: thank you.")
 	case errors.Is(err, models.ErrFeedbackNotOpen):
-		return a.seeOther(c, "/tickets/"+p.Code+"/feedback", "Feedback opens after the night, for guests who came.")
+		return a.seeOther(c, back, "Feedback opens after the night, for guests who came.")
 	case err != nil:
 		return err
 	}
-	return a.seeOther(c, "/tickets/"+p.Code+"/feedback", "Thank you: the host will read it.")
+	return a.seeOther(c, back, "Thank you: the host will read it.")
 }

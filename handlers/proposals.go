@@ -53,19 +53,30 @@ func (a *App) newProposalPage(c echo.Context) error {
 	return a.render(c, http.StatusOK, "proposal_form", page{Title: "Propose a night", Form: proposalForm{Size: "12"}, Data: proposalPage{Room: venue.RoomCapacity}})
 }
 
-// propose is POST /proposals/new.
-func (a *App) propose(c echo.Context) error {
+// readProposal binds and checks the proposal form. When it is wrong, it
+// has shown the form again (title, for p: nil for a new one) and ok is false.
+func (a *App) readProposal(c echo.Context, title string, p *models.Proposal) (in models.ProposalInput, ok bool, err error) {
 	var f proposalForm
 	if err := c.Bind(&f); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest)
+		return in, false, echo.NewHTTPError(http.StatusBadRequest)
 	}
 	venue, err := a.venue(c.Request().Context())
 	if err != nil {
-		return err
+		return in, false, err
 	}
 	in, errs := f.validate(venue.RoomCapacity)
 	if !errs.valid() {
-		return a.render(c, http.StatusUnprocessableEntity, "proposal_form", page{Title: "Propose a night", Form: f, Errors: errs, Data: proposalPage{Room: venue.RoomCapacity}})
+		return in, false, a.render(c, http.StatusUnprocessableEntity, "proposal_form", page{Title: title, Form: f, Errors: errs,
+			Data: proposalPage{Proposal: p, Room: venue.RoomCapacity}})
+	}
+	return in, true, nil
+}
+
+// propose is POST /proposals/new.
+func (a *App) propose(c echo.Context) error {
+	in, ok, err := a.readProposal(c, "Propose a night", nil)
+	if !ok {
+		return err
 	}
 	u := currentUser(c)
 	if !u.Verified() { // as for a seat: a throwaway address does not get a night
@@ -116,17 +127,9 @@ func (a *App) reviseProposal(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var f proposalForm
-	if err := c.Bind(&f); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest)
-	}
-	venue, err := a.venue(c.Request().Context())
-	if err != nil {
+	in, ok, err := a.readProposal(c, "Change your proposal", &p)
+	if !ok {
 		return err
-	}
-	in, errs := f.validate(venue.RoomCapacity)
-	if !errs.valid() {
-		return a.render(c, http.StatusUnprocessableEntity, "proposal_form", page{Title: "Change your proposal", Form: f, Errors: errs, Data: proposalPage{Proposal: &p, Room: venue.RoomCapacity}})
 	}
 	err = a.store.ReviseProposal(c.Request().Context(), p.ID, currentUser(c).ID, in, a.now())
 	if errors.Is(err, models.ErrProposalClosed) {

@@ -13,31 +13,26 @@ import (
 	"github.com/clockroom/clockroom/models"
 )
 
-// seriesForm is what a host posts to start a series.
+// seriesForm is what a host posts to start a series: what every night of
+// it has (SeriesFields), and when they fall.
 type seriesForm struct {
-	Title       string `form:"title"`
-	Description string `form:"description"`
-	FirstStart  string `form:"first_start"`
-	Minutes     string `form:"minutes"`
-	Capacity    string `form:"capacity"`
-	Repeat      string `form:"repeat"` // weekly, fortnightly, monthly, custom
-	Rule        string `form:"rule"`   // an RRULE, for custom
+	SeriesFields
+	FirstStart string `form:"first_start"`
+	Minutes    string `form:"minutes"`
+	Repeat     string `form:"repeat"` // weekly, fortnightly, monthly, custom
+	Rule       string `form:"rule"`   // an RRULE, for custom
 }
 
 func (f seriesForm) validate(venue models.Venue, now time.Time) (models.NewSeries, fieldErrors) {
 	errs := fieldErrors{}
-	ns := models.NewSeries{VenueID: venue.ID, Title: strings.TrimSpace(f.Title), Description: strings.TrimSpace(f.Description)}
-	errs.check(ns.Title != "" && oneLine(ns.Title) && maxChars(ns.Title, models.MaxTitleLength), "title", "Give the series a title on one line, up to 120 characters.")
-	errs.check(maxChars(ns.Description, models.MaxDescriptionLength), "description", "Keep the description under 10000 characters.")
+	ch := f.SeriesFields.validate(venue.RoomCapacity, errs)
+	ns := models.NewSeries{VenueID: venue.ID, Title: ch.Title, Description: ch.Description, Capacity: ch.Capacity}
 	var ok bool
 	ns.FirstStart, ok = parseFormTime(f.FirstStart, venue.Location())
 	errs.check(ok && ns.FirstStart.After(now), "first_start", "Enter when the first night starts, in the future, like 2027-01-05 19:00.")
 	m, err := strconv.Atoi(strings.TrimSpace(f.Minutes))
 	errs.check(err == nil && m >= 15 && m <= 24*60, "minutes", "Say how long each night lasts, from 15 to 1440 minutes.")
 	ns.Minutes = m
-	n, err := strconv.Atoi(strings.TrimSpace(f.Capacity))
-	errs.check(err == nil && n >= 1 && n <= venue.RoomCapacity, "capacity", fmt.Sprintf("Seats must be a whole number from 1 to %d (the room's limit).", venue.RoomCapacity))
-	ns.Capacity = n
 	if ok {
 		ns.Rule, ns.Pattern, err = models.SeriesRule(f.Repeat, ns.FirstStart.In(venue.Location()), f.Rule)
 		errs.check(err == nil, "rule", "Choose how it repeats, or write an RFC 5545 rule like FREQ=WEEKLY;BYDAY=TU.")
@@ -52,7 +47,8 @@ func (a *App) newSeriesPage(c echo.Context) error {
 		return err
 	}
 	start := nextWeekAt19(a.now(), venue.Location())
-	f := seriesForm{FirstStart: start.Format(formTimeLayout), Minutes: "120", Capacity: strconv.Itoa(min(20, venue.RoomCapacity)), Repeat: "weekly"}
+	f := seriesForm{SeriesFields: SeriesFields{Capacity: strconv.Itoa(min(20, venue.RoomCapacity))},
+		FirstStart: start.Format(formTimeLayout), Minutes: "120", Repeat: "weekly"}
 	return a.render(c, http.StatusOK, "series_form", page{Title: "New series", Form: f, Data: venue})
 }
 
@@ -92,13 +88,27 @@ type seriesPage struct {
 	CanManage bool
 	Following bool
 	Followers int
-	Form      seriesChangeForm
+	Form      SeriesFields
 }
 
-type seriesChangeForm struct {
+// SeriesFields is what every night of a series has: what starts one,
+// and what "edit all nights to come" changes. (Exported so that echo's
+// binder fills it when embedded.)
+type SeriesFields struct {
 	Title       string `form:"title"`
 	Description string `form:"description"`
 	Capacity    string `form:"capacity"`
+}
+
+// validate records what is wrong in errs, and returns the change.
+func (f SeriesFields) validate(room int, errs fieldErrors) models.SeriesChange {
+	ch := models.SeriesChange{Title: strings.TrimSpace(f.Title), Description: strings.TrimSpace(f.Description)}
+	errs.check(ch.Title != "" && oneLine(ch.Title) && maxChars(ch.Title, models.MaxTitleLength), "title", "Give the series a title on one line, up to 120 characters.")
+	errs.check(maxChars(ch.Description, models.MaxDescriptionLength), "description", "Keep the description under 10000 characters.")
+	n, err := strconv.Atoi(strings.TrimSpace(f.Capacity))
+	errs.check(err == nil && n >= 1 && n <= room, "capacity", fmt.Sprintf("Seats must be a whole number from 1 to %d (the room's limit).", room))
+	ch.Capacity = n
+	return ch
 }
 
 // seriesByPath is the series of the path; ".ics" asks for its calendar.
@@ -137,7 +147,7 @@ func (a *App) seriesShow(c echo.Context) error {
 		return err
 	}
 	p := seriesPage{Series: sr, Nights: nights, Loc: venue.Location(),
-		Form: seriesChangeForm{Title: sr.Title, Description: sr.Description, Capacity: strconv.Itoa(sr.Capacity)}}
+		Form: SeriesFields{Title: sr.Title, Description: sr.Description, Capacity: strconv.Itoa(sr.Capacity)}}
 	u := currentUser(c)
 	if u != nil {
 		p.CanManage = u.IsStaff() || u.ID == sr.HostID
@@ -188,7 +198,7 @@ func (a *App) updateSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var f seriesChangeForm
+	var f SeriesFields
 	if err := c.Bind(&f); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
@@ -197,13 +207,8 @@ func (a *App) updateSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ch := models.SeriesChange{Title: strings.TrimSpace(f.Title), Description: strings.TrimSpace(f.Description)}
 	errs := fieldErrors{}
-	errs.check(ch.Title != "" && oneLine(ch.Title) && maxChars(ch.Title, models.MaxTitleLength), "title", "Give the series a title on one line, up to 120 characters.")
-	errs.check(maxChars(ch.Description, models.MaxDescriptionLength), "description", "Keep the description under 10000 characters.")
-	n, err := strconv.Atoi(strings.TrimSpace(f.Capacity))
-	errs.check(err == nil && n >= 1 && n <= venue.RoomCapacity, "capacity", fmt.Sprintf("Seats must be a whole number from 1 to %d (the room's limit).", venue.RoomCapacity))
-	ch.Capacity = n
+	ch := f.validate(venue.RoomCapacity, errs)
 	if !errs.valid() {
 		nights, err := a.store.SeriesNights(ctx, sr.ID, a.now())
 		if err != nil {

@@ -157,8 +157,8 @@ func (s *Store) FeedbackOn(ctx context.Context, eventID int64) (NightFeedback, e
 
 // HostRating is a host's nights' ratings over time.
 type HostRating struct {
-	Count   int             `db:"count"`
-	Average sql.NullFloat64 `db:"average"`
+	Count   int
+	Average sql.NullFloat64
 	// ByNight is each rated night's average, by event id.
 	ByNight map[int64]float64
 }
