@@ -144,7 +144,7 @@ func TestReports(t *testing.T) {
 	ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: b, Method: models.PayTerminal, ActorID: staffUser.ID})
 	ta.store.RefundRecorded(t.Context(), pa.ID, 100, staffUser.ID, "", time.Now())
 
-	rs, err := ta.store.Reports(t.Context(), now.Add(-30*24*time.Hour), now, 10)
+	rs, err := ta.store.Reports(t.Context(), now.Add(-30*24*time.Hour), now, 0)
 	if err != nil || len(rs) != 1 {
 		t.Fatalf("reports %+v %v", rs, err)
 	}

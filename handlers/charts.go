@@ -55,18 +55,29 @@ func barChart(id, title, desc, label, unit string, names []string, values []int6
 	return c
 }
 
+// chartBars is how many nights a chart of nights shows: the latest.
+const chartBars = 60
+
+// chartNights says which nights of rs the charts of nights show.
+func chartNights(rs []models.NightReport) string {
+	if len(rs) > chartBars {
+		return fmt.Sprintf("each of the latest %d nights of the range", chartBars)
+	}
+	return "each night of the range"
+}
+
 // reportCharts draws the range's charts: who came night by night, when
 // guests arrive, how long they stay, and the money by method.
 func reportCharts(rs []models.NightReport, sh models.ReportShape, currency string, dates func(models.NightReport) string) []chart {
 	var names, texts []string
 	var values []int64
-	for i := len(rs) - 1; i >= 0 && len(rs)-i <= 60; i-- { // oldest first, the last 60
+	for i := len(rs) - 1; i >= 0 && len(rs)-i <= chartBars; i-- { // oldest first, the latest chartBars
 		r := rs[i]
 		names = append(names, dates(r))
 		n := int64(r.Attended + r.WalkIns)
 		values, texts = append(values, n), append(texts, strconv.FormatInt(n, 10))
 	}
-	came := barChart("chart-came", "Who came, night by night", "Guests who came to each night of the range, ticket holders and walk-ins, oldest first.",
+	came := barChart("chart-came", "Who came, night by night", "Guests who came to "+chartNights(rs)+", ticket holders and walk-ins, oldest first.",
 		"Night", "Guests", names, values, texts)
 
 	count := func(cs []models.Count, from, to int, name func(int) string) ([]string, []int64, []string) {
@@ -118,7 +129,7 @@ func reportCharts(rs []models.NightReport, sh models.ReportShape, currency strin
 func communityCharts(rs []models.NightReport, cm models.Community, dates func(models.NightReport) string) []chart {
 	var names, firstTexts, noShowTexts []string
 	var first, noShows []int64
-	for i := len(rs) - 1; i >= 0 && len(rs)-i <= 60; i-- {
+	for i := len(rs) - 1; i >= 0 && len(rs)-i <= chartBars; i-- {
 		r := rs[i]
 		names = append(names, dates(r))
 		n := cm.FirstTime[r.EventID]
@@ -130,8 +141,8 @@ func communityCharts(rs []models.NightReport, cm models.Community, dates func(mo
 		noShows, noShowTexts = append(noShows, pct), append(noShowTexts, fmt.Sprintf("%d%%", pct))
 	}
 	return []chart{
-		barChart("chart-first", "First-time guests, night by night", "Of each night's ticket holders who came, those who had never come before; the rest were returning.",
+		barChart("chart-first", "First-time guests, night by night", "Of the ticket holders who came to "+chartNights(rs)+", those who had never come before; the rest were returning.",
 			"Night", "First time", names, first, firstTexts),
-		barChart("chart-noshows", "No-show rate, night by night", "The share of each night's confirmed guests who did not come.", "Night", "No-shows", names, noShows, noShowTexts),
+		barChart("chart-noshows", "No-show rate, night by night", "The share of the confirmed guests of "+chartNights(rs)+" who did not come.", "Night", "No-shows", names, noShows, noShowTexts),
 	}
 }

@@ -48,8 +48,11 @@ func (a *App) reportDays(c echo.Context, loc *time.Location) (reportRange, strin
 	return r, problem
 }
 
+// reportRows is how many nights the reports page lists; the CSV has all.
+const reportRows = 500
+
 // staffReports shows each night's attendance, stays and money over a range
-// of days, with its totals.
+// of days, with its totals, charts and the community's figures.
 func (a *App) staffReports(c echo.Context) error {
 	ctx := c.Request().Context()
 	venue, err := a.venue(ctx)
@@ -57,34 +60,20 @@ func (a *App) staffReports(c echo.Context) error {
 		return err
 	}
 	r, problem := a.reportDays(c, venue.Location())
-	rs, err := a.store.Reports(ctx, r.start, r.end, 500)
+	rep, err := a.store.Report(ctx, r.start, r.end, reportRows, venue.Location())
 	if err != nil {
 		return err
 	}
-	var total models.NightReport
-	for _, n := range rs {
-		total.Attended += n.Attended + n.WalkIns
-		total.NoShows += n.NoShows
-		total.Card, total.Cash, total.Terminal = total.Card+n.Card, total.Cash+n.Cash, total.Terminal+n.Terminal
-		total.Outstanding += n.Outstanding
-	}
-	shape, err := a.store.Shape(ctx, r.start, r.end)
-	if err != nil {
-		return err
-	}
-	community, err := a.store.CommunityFigures(ctx, r.start, r.end, venue.Location())
-	if err != nil {
-		return err
-	}
+	rs := rep.Nights
 	day := func(n models.NightReport) string { return n.StartsAt.In(venue.Location()).Format("2 Jan") }
-	charts := append(reportCharts(rs, shape, venue.Currency, day), communityCharts(rs, community, day)...)
+	charts := append(reportCharts(rs, rep.Shape, venue.Currency, day), communityCharts(rs, rep.Community, day)...)
 	status := http.StatusOK
 	if problem != "" {
 		status = http.StatusUnprocessableEntity
 	}
 	return a.render(c, status, "reports", page{Title: "Reports", Errors: map[string]string{"range": problem}, Data: map[string]any{
-		"Reports": rs, "Loc": venue.Location(), "Range": r, "Total": total, "Currency": venue.Currency, "Charts": charts, "Community": community,
-		"Query": url.Values{"from": {r.From}, "to": {r.To}}.Encode(),
+		"Reports": rs, "Nights": rep.Count, "Loc": venue.Location(), "Range": r, "Total": rep.Total, "Currency": venue.Currency,
+		"Charts": charts, "Community": rep.Community, "Query": url.Values{"from": {r.From}, "to": {r.To}}.Encode(),
 	}})
 }
 
@@ -120,7 +109,7 @@ func (a *App) staffReportsCSV(c echo.Context) error {
 		return err
 	}
 	r, _ := a.reportDays(c, venue.Location())
-	rs, err := a.store.Reports(c.Request().Context(), r.start, r.end, 10000)
+	rs, err := a.store.Reports(c.Request().Context(), r.start, r.end, 0)
 	if err != nil {
 		return err
 	}
@@ -133,7 +122,7 @@ func (a *App) staffReportsCSV(c echo.Context) error {
 		_ = w.Write([]string{r.StartsAt.In(venue.Location()).Format("2006-01-02"), csvSafe(r.Title), r.Currency,
 			strconv.Itoa(r.RSVPs), strconv.Itoa(r.Attended), strconv.Itoa(r.NoShows), strconv.Itoa(r.WalkIns),
 			strconv.FormatInt(r.Minutes, 10), strconv.FormatFloat(r.AverageStay, 'f', 1, 64),
-			m(r.Card), m(r.Cash), m(r.Terminal), m(r.Waived), m(r.Refunds), m(r.Revenue()), m(r.Outstanding), strconv.Itoa(r.NeedingReview)})
+			m(r.Card()), m(r.Cash), m(r.Terminal), m(r.Waived), m(r.Refunds), m(r.Revenue()), m(r.Outstanding), strconv.Itoa(r.NeedingReview)})
 	}
 	w.Flush()
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="clockroom-reports-`+r.From+`-to-`+r.To+`.csv"`)

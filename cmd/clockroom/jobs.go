@@ -48,6 +48,13 @@ func startJobs(ctx context.Context, in *infra, store *models.Store, engine *bill
 		}
 	})
 	g.every(ctx, time.Minute, func() {
+		n, err := store.KeepNightFigures(ctx, time.Now())
+		logFailure(ctx, in, "keep the figures of nights that have ended", err)
+		if n > 0 {
+			in.log.Info("kept the figures of nights for the reports", "nights", n)
+		}
+	})
+	g.every(ctx, time.Minute, func() {
 		n, err := store.CloseForgottenVisits(ctx, time.Now(), in.cfg.AutoCheckoutAfter)
 		logFailure(ctx, in, "close forgotten visits", err)
 		if n > 0 {
