@@ -124,6 +124,28 @@ func (c *client) do(ctx context.Context, method, path, contentType, body string,
 	return status, resp, err
 }
 
+// discardBuf is where get reads bodies it does not keep.
+var discardBuf = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// get sends a GET and reads the whole body into a reused buffer without
+// keeping it, as a load generator such as wrk does: the throughput rounds
+// measure the server, not the copying of its pages into strings.
+func (c *client) get(ctx context.Context, path string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return 0, err
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	buf := discardBuf.Get().(*[]byte)
+	defer discardBuf.Put(buf)
+	_, err = io.CopyBuffer(io.Discard, struct{ io.Reader }{res.Body}, *buf)
+	return res.StatusCode, err
+}
+
 // doH is do with the answer's headers.
 func (c *client) doH(ctx context.Context, method, path, contentType, body string, id *identity) (int, string, http.Header, error) {
 	var rd io.Reader

@@ -1,8 +1,11 @@
 // Command clockbench measures a running Clockroom the way a busy night loads
 // it: it starts the real server binary on its own private PostgreSQL and
 // stripe-mock (as `make run` does), drives it over HTTP, compares each figure
-// with a baseline measured side by side in the same run, checks the domain's
-// invariants after every scenario, and prints a table plus a JSON file.
+// with references measured side by side in the same run (a do-nothing Echo
+// server of its own, the minimal capped-RSVP transaction on tables of its
+// own, and the server's own do-nothing handler and SQL transaction), checks
+// the domain's invariants after every scenario, and prints a table plus a
+// JSON file.
 //
 //	clockbench [-quick] [-server bin/clockroom] [-dir .clockroom/bench] [-out FILE]
 //
@@ -23,6 +26,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == referenceCommand {
+		if err := serveReference(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "clockbench reference server:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {

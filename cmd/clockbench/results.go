@@ -30,6 +30,7 @@ type results struct {
 	Requests        []tally              `json:"requests"`
 	Probes          map[string]*probeSet `json:"probes"`
 	LargeDatabase   map[string]int64     `json:"large_database,omitempty"`
+	References      *references          `json:"references,omitempty"`
 	PeakRSSBytes    int64                `json:"peak_rss_bytes"`
 	// DoorTiming is where the slowest door scans of the HTTP rush spent
 	// their time, from the server's Server-Timing header.
@@ -228,4 +229,10 @@ func machine() string {
 		}
 	}
 	return fmt.Sprintf("%s, %d cores%s, %s/%s", model, runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH)
+}
+
+// references are the figures measured with none of Clockroom's code.
+type references struct {
+	EchoReqPerSec     float64 `json:"echo_req_per_sec"`     // the do-nothing Echo server
+	MinimalRSVPPerSec float64 `json:"minimal_rsvp_per_sec"` // the minimal capped RSVP, hot night
 }
