@@ -22,6 +22,16 @@ func BenchmarkListing(b *testing.B) {
 		ta.event(b, v, host, fmt.Sprintf("Night %d", i), 30)
 	}
 	h := ta.Handler()
+	b.Run("livez", func(b *testing.B) { // the server's do-nothing handler, for scale
+		b.ReportAllocs()
+		for b.Loop() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/livez", nil))
+			if rec.Code != http.StatusOK {
+				b.Fatalf("status %d", rec.Code)
+			}
+		}
+	})
 	for _, cached := range []bool{false, true} {
 		name := "uncached"
 		if cached {

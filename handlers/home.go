@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -44,13 +45,70 @@ func (a *App) home(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	now := a.now()
-	list, err := a.listing.get(n, now, func() (template.HTML, time.Time, error) {
+	list, err := a.listing.get(ctx, n, now, func(ctx context.Context) (template.HTML, time.Time, error) {
 		return a.renderListing(ctx, n, now)
 	})
 	if err != nil {
 		return err
 	}
-	return a.render(c, http.StatusOK, "home", page{Title: "Upcoming nights", Data: list})
+	p := page{Title: "Upcoming nights", Data: list}
+	if currentUser(c) != nil || hasCookie(c, a.sessions.Cookie.Name) {
+		return a.render(c, http.StatusOK, "home", p)
+	}
+	// An anonymous visitor with no session: the page holds nothing of
+	// theirs, so the whole of it is kept for the next one (listingPage).
+	body, err := a.renderBytes(c, http.StatusOK, "home", p)
+	if err != nil {
+		return err
+	}
+	if tok, _ := c.Get("csrf").(string); tok == "" || !bytes.Contains(body, []byte(tok)) {
+		a.listing.keepAnonymousPage(n, list, body)
+	}
+	return writePage(c, body)
+}
+
+// listingPage serves GET / to an anonymous visitor (no session cookie) from
+// the kept whole page, before the session, CSRF and user middleware, which
+// have nothing to do for them; otherwise, or with no fresh copy, the
+// request goes on to them and home.
+func (a *App) listingPage(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if hasCookie(c, a.sessions.Cookie.Name) {
+			return next(c)
+		}
+		n := 1
+		switch q := c.QueryParams(); {
+		case len(q) == 0:
+		case len(q) == 1 && len(q["page"]) == 1:
+			var err error
+			if n, err = strconv.Atoi(q.Get("page")); err != nil || n < 1 {
+				return next(c)
+			}
+		default:
+			return next(c)
+		}
+		body, ok := a.listing.anonymousPage(n, a.now())
+		if !ok {
+			return next(c)
+		}
+		return writePage(c, body)
+	}
+}
+
+// writePage sends a whole page rendered for anyone.
+func writePage(c echo.Context, body []byte) error {
+	h := c.Response().Header()
+	if !slices.Contains(h.Values("Vary"), "Cookie") {
+		h.Add("Vary", "Cookie")
+	}
+	h.Set("Cache-Control", "no-store")
+	return c.HTMLBlob(http.StatusOK, body)
+}
+
+// hasCookie reports whether the request carries the named cookie.
+func hasCookie(c echo.Context, name string) bool {
+	_, err := c.Request().Cookie(name)
+	return err == nil
 }
 
 // renderListing reads and renders page n of the listing, and says when that

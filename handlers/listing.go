@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"html/template"
 	"strconv"
 	"sync"
@@ -32,11 +33,17 @@ type listingEntry struct {
 	gen     uint64
 	expires time.Time
 	html    template.HTML
+	// page is the whole page around html as an anonymous visitor gets it
+	// (no name, no CSRF token, no flash), once one has been rendered.
+	page []byte
 }
 
 const (
 	listingTTL         = 30 * time.Second
 	listingCachedPages = 5
+	// listingBuildTimeout bounds a shared build, which no single visitor's
+	// request may cancel.
+	listingBuildTimeout = 10 * time.Second
 )
 
 func newListingCache() *listingCache { return &listingCache{entries: map[int]listingEntry{}} }
@@ -59,10 +66,13 @@ func (lc *listingCache) ListingLive(live bool) {
 }
 
 // get returns page's list, from the cache or from build. build reads the
-// database and renders; it returns the HTML and when it goes stale.
-func (lc *listingCache) get(page int, now time.Time, build func() (template.HTML, time.Time, error)) (template.HTML, error) {
+// database and renders; it returns the HTML and when it goes stale. A build
+// shared by everyone waiting for the same page runs with a context of its
+// own (ctx's values, not its end), so the first visitor's leaving does not
+// fail the others; a visitor who leaves stops waiting for it.
+func (lc *listingCache) get(ctx context.Context, page int, now time.Time, build func(context.Context) (template.HTML, time.Time, error)) (template.HTML, error) {
 	if page > listingCachedPages {
-		html, _, err := build()
+		html, _, err := build(ctx)
 		return html, err
 	}
 	lc.mu.Lock()
@@ -73,11 +83,13 @@ func (lc *listingCache) get(page int, now time.Time, build func() (template.HTML
 		return e.html, nil
 	}
 	if !live {
-		html, _, err := build()
+		html, _, err := build(ctx)
 		return html, err
 	}
-	v, err, _ := lc.builds.Do(strconv.Itoa(page)+"@"+strconv.FormatUint(gen, 10), func() (any, error) {
-		html, expires, err := build()
+	ch := lc.builds.DoChan(strconv.Itoa(page)+"@"+strconv.FormatUint(gen, 10), func() (any, error) {
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), listingBuildTimeout)
+		defer cancel()
+		html, expires, err := build(bctx)
 		if err != nil {
 			return nil, err
 		}
@@ -88,8 +100,36 @@ func (lc *listingCache) get(page int, now time.Time, build func() (template.HTML
 		lc.mu.Unlock()
 		return html, nil
 	})
-	if err != nil {
-		return "", err
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return "", r.Err
+		}
+		return r.Val.(template.HTML), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
 	}
-	return v.(template.HTML), nil
+}
+
+// anonymousPage returns the whole page n as an anonymous visitor gets it,
+// if a fresh copy is kept.
+func (lc *listingCache) anonymousPage(n int, now time.Time) ([]byte, bool) {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	e, ok := lc.entries[n]
+	if !ok || e.gen != lc.gen || !lc.live || !now.Before(e.expires) || e.page == nil {
+		return nil, false
+	}
+	return e.page, true
+}
+
+// keepAnonymousPage keeps page, the whole page n rendered around list for an
+// anonymous visitor, if list is still the kept copy of page n's list.
+func (lc *listingCache) keepAnonymousPage(n int, list template.HTML, page []byte) {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	if e, ok := lc.entries[n]; ok && e.gen == lc.gen && e.html == list {
+		e.page = page
+		lc.entries[n] = e
+	}
 }

@@ -62,6 +62,12 @@ func TestListingCacheAcrossInstances(t *testing.T) {
 	a, b := newTestAppOn(t, db, nil), newTestAppOn(t, db, nil)
 	a.watch(t, url)
 	b.watch(t, url)
+	// B's RSVPs leave their notice to B's notifier, as a server's do.
+	b.store.Listing = models.NewListingNotifier(db, models.ListingNoticeWindow, t.Logf)
+	noticeCtx, stopNotices := context.WithCancel(context.Background())
+	var notices sync.WaitGroup
+	notices.Go(func() { b.store.Listing.Run(noticeCtx) })
+	t.Cleanup(func() { stopNotices(); notices.Wait() })
 	v := a.venueWith(t, 60)
 	e := a.event(t, v, a.user(t, "host@example.com", models.RoleHost), "Quiz night", 2)
 
@@ -85,7 +91,7 @@ func TestListingCacheAcrossInstances(t *testing.T) {
 		t.Fatal("the second listing was built again, not served from the cache")
 	}
 
-	// An RSVP through the other instance.
+	// An RSVP through the other instance, announced after its commit.
 	guest, _ := b.signedIn(t, "guest@example.com", models.RoleAttendee)
 	guest.get("/events/" + itoa(e.ID))
 	wantStatus(t, guest.post("/events/"+itoa(e.ID)+"/rsvp", nil), http.StatusSeeOther)
@@ -107,15 +113,15 @@ func TestListingCacheRules(t *testing.T) {
 	lc := newListingCache()
 	now := time.Now()
 	builds := 0
-	build := func(html string, expires time.Time) func() (template.HTML, time.Time, error) {
-		return func() (template.HTML, time.Time, error) {
+	build := func(html string, expires time.Time) func(context.Context) (template.HTML, time.Time, error) {
+		return func(context.Context) (template.HTML, time.Time, error) {
 			builds++
 			return template.HTML(html), expires, nil
 		}
 	}
-	get := func(page int, at time.Time, fn func() (template.HTML, time.Time, error)) string {
+	get := func(page int, at time.Time, fn func(context.Context) (template.HTML, time.Time, error)) string {
 		t.Helper()
-		h, err := lc.get(page, at, fn)
+		h, err := lc.get(t.Context(), page, at, fn)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +153,7 @@ func TestListingCacheRules(t *testing.T) {
 	// A notice that arrives during a build: the build's result is served to
 	// its caller but not kept, since its read may predate the change.
 	lc.ListingChanged()
-	get(1, now, func() (template.HTML, time.Time, error) {
+	get(1, now, func(context.Context) (template.HTML, time.Time, error) {
 		lc.ListingChanged()
 		return "v4", now.Add(time.Hour), nil
 	})
@@ -156,7 +162,7 @@ func TestListingCacheRules(t *testing.T) {
 	}
 	// Deep pages are not cached; errors are not cached.
 	get(listingCachedPages+1, now, build("deep", now.Add(time.Hour)))
-	if _, err := lc.get(2, now, func() (template.HTML, time.Time, error) { return "", time.Time{}, errors.New("db down") }); err == nil {
+	if _, err := lc.get(t.Context(), 2, now, func(context.Context) (template.HTML, time.Time, error) { return "", time.Time{}, errors.New("db down") }); err == nil {
 		t.Fatal("a failed build must return its error")
 	}
 	if len(lc.entries) != 0 {
@@ -167,6 +173,55 @@ func TestListingCacheRules(t *testing.T) {
 	lc.ListingLive(false)
 	if h := get(1, now, build("v6", now.Add(time.Hour))); h != "v6" || len(lc.entries) != 0 {
 		t.Fatalf("not live again: got %q with %d cached", h, len(lc.entries))
+	}
+}
+
+// A shared build does not end with the request that started it: when the
+// first visitor leaves, the others waiting on the same build get the page.
+func TestListingBuildOutlivesItsFirstVisitor(t *testing.T) {
+	lc := newListingCache()
+	lc.ListingLive(true)
+	now := time.Now()
+	started, release := make(chan struct{}), make(chan struct{})
+	var builds sync.WaitGroup
+	build := func(ctx context.Context) (template.HTML, time.Time, error) {
+		close(started)
+		<-release
+		if err := ctx.Err(); err != nil {
+			return "", time.Time{}, err
+		}
+		return "the list", now.Add(time.Minute), nil
+	}
+	first, leave := context.WithCancel(t.Context())
+	firstErr := make(chan error, 1)
+	builds.Go(func() {
+		_, err := lc.get(first, 1, now, build)
+		firstErr <- err
+	})
+	<-started
+	second := make(chan string, 1)
+	builds.Go(func() {
+		h, err := lc.get(t.Context(), 1, now, func(context.Context) (template.HTML, time.Time, error) {
+			t.Error("the second visitor built the page again instead of sharing the build")
+			return "", time.Time{}, nil
+		})
+		if err != nil {
+			t.Errorf("the second visitor got %v", err)
+		}
+		second <- string(h)
+	})
+	leave()
+	if err := <-firstErr; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the visitor who left got %v, want context.Canceled", err)
+	}
+	time.Sleep(10 * time.Millisecond) // the second visitor is waiting on the build
+	close(release)
+	builds.Wait()
+	if h := <-second; h != "the list" {
+		t.Fatalf("the second visitor got %q", h)
+	}
+	if e, ok := lc.entries[1]; !ok || e.html != "the list" {
+		t.Fatalf("the shared build was not kept: %+v", lc.entries)
 	}
 }
 
@@ -207,4 +262,49 @@ func TestSignedInPagesLeaveTheSessionAlone(t *testing.T) {
 	if before != after {
 		t.Fatalf("reading pages rewrote the session: expiry %s, then %s", before, after)
 	}
+}
+
+// An anonymous visitor with no session gets the whole listing page from
+// memory, with no cookie set and nothing of anyone else's; anyone signed
+// in, and any other address, goes the whole way.
+func TestAnonymousListingIsKeptWhole(t *testing.T) {
+	url := testdb.NewURL(t, true)
+	db, err := models.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ta := newTestAppOn(t, db, nil)
+	ta.watch(t, url)
+	v := ta.venueWith(t, 60)
+	e := ta.event(t, v, ta.user(t, "host@example.com", models.RoleHost), "Quiz night", 2)
+	kept := func() []byte {
+		p, _ := ta.listing.anonymousPage(1, time.Now())
+		return p
+	}
+	eventually(t, "the anonymous page is kept", func() bool {
+		wantBody(t, ta.client(t).get("/"), "Quiz night", "2 spots left")
+		return kept() != nil
+	})
+	fresh := ta.client(t).get("/")
+	if fresh.body != string(kept()) || len(fresh.Header.Values("Set-Cookie")) != 0 || fresh.Header.Get("Cache-Control") != "no-store" ||
+		fresh.Header.Get("Content-Type") != "text/html; charset=UTF-8" || fresh.Header.Get("X-Frame-Options") != "DENY" {
+		t.Fatalf("a new visitor was not served the kept page: cookies %v, headers %v", fresh.Header.Values("Set-Cookie"), fresh.Header)
+	}
+	if strings.Contains(fresh.body, "_csrf") || strings.Contains(fresh.body, "Sign out") {
+		t.Fatal("the kept page carries a form or an account")
+	}
+	// Other addresses of the listing are not served from it.
+	if res := ta.client(t).get("/?page=1&from=newsletter"); len(res.Header.Values("Set-Cookie")) == 0 {
+		t.Fatal("an address with other parameters was served the kept page")
+	}
+	// Someone signed in gets their own page.
+	gus, _ := ta.signedIn(t, "gus@example.com", models.RoleAttendee)
+	wantBody(t, gus.get("/"), "Quiz night", "Sign out gus")
+	// An RSVP drops it; the next anonymous page is the new one.
+	gus.get("/events/" + itoa(e.ID))
+	wantStatus(t, gus.post("/events/"+itoa(e.ID)+"/rsvp", nil), http.StatusSeeOther)
+	eventually(t, "a new visitor sees the seat taken", func() bool {
+		return strings.Contains(ta.client(t).get("/").body, "1 spot left")
+	})
 }

@@ -83,17 +83,26 @@ func parsePages() (map[string]*template.Template, error) {
 // render writes the named page with status. It renders into a buffer first so
 // a template error becomes a clean 500, not half a page.
 func (a *App) render(c echo.Context, status int, name string, p page) error {
+	body, err := a.renderBytes(c, status, name, p)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(status, body)
+}
+
+// renderBytes renders page name in the layout, for c's visitor.
+func (a *App) renderBytes(c echo.Context, status int, name string, p page) ([]byte, error) {
 	t, ok := a.pages[name]
 	if !ok {
-		return fmt.Errorf("no template %q", name)
+		return nil, fmt.Errorf("no template %q", name)
 	}
 	a.fillPage(c, status, &p)
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
-		return fmt.Errorf("render %s: %w", name, err)
+		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.HTMLBlob(status, buf.Bytes())
+	return buf.Bytes(), nil
 }
 
 // fillPage adds what the layout needs: user, flash, CSRF token, banner. Only
