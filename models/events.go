@@ -59,6 +59,9 @@ type Event struct {
 	// walk-ins may not take them until then.
 	HoldMinutes int    `db:"hold_minutes"`
 	SeriesID    *int64 `db:"series_id"` // the series it belongs to, if any
+	// UpdatedAt changes with every edit of the night (not with its counts):
+	// what was read of it still holds while it is unchanged.
+	UpdatedAt time.Time `db:"updated_at"`
 }
 
 // DefaultHoldMinutes is how long after the start a night holds its
@@ -131,7 +134,7 @@ func (e Event) RSVPClosed(now time.Time) Closed {
 var eventColumns = []string{"e.id", "e.venue_id", "e.host_id", "u.name AS host_name", "e.title", "e.description",
 	"e.starts_at", "e.ends_at", "e.capacity", "e.confirmed_count", "e.waitlist_count", "e.status",
 	"e.rsvp_opens_at", "e.rsvp_closes_at", "e.published_at",
-	"e.per_minute", "e.minimum_charge", "e.daily_cap", "e.grace_minutes", "e.hold_minutes", "e.series_id"}
+	"e.per_minute", "e.minimum_charge", "e.daily_cap", "e.grace_minutes", "e.hold_minutes", "e.series_id", "e.updated_at"}
 
 // columns joins a column list for a SELECT.
 func columns(cols []string) string { return strings.Join(cols, ", ") }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
 
@@ -56,6 +57,68 @@ func WatchListing(ctx context.Context, url string, w ListingWatcher, logf func(m
 			if err := l.Ping(); err != nil {
 				w.ListingLive(false)
 			}
+		}
+	}
+}
+
+// ListingNotifier announces, after they have committed, the listing changes
+// whose transactions left the notice to it (migration 00023): at once when
+// it has been quiet, then at most one notice per window for all the changes
+// made meanwhile, so a rush of RSVPs costs a notice now and then instead of
+// one lock of the whole database per commit.
+type ListingNotifier struct {
+	db      *sqlx.DB
+	window  time.Duration
+	pending chan struct{}
+	logf    func(msg string, args ...any)
+}
+
+// ListingNoticeWindow is the longest a change waits for its notice, beyond
+// the notice before it.
+const ListingNoticeWindow = 50 * time.Millisecond
+
+// NewListingNotifier makes a notifier; Run sends its notices.
+func NewListingNotifier(db *sqlx.DB, window time.Duration, logf func(msg string, args ...any)) *ListingNotifier {
+	return &ListingNotifier{db: db, window: window, pending: make(chan struct{}, 1), logf: logf}
+}
+
+// Changed says the listing changed in a transaction that has committed. It
+// never waits.
+func (n *ListingNotifier) Changed() {
+	select {
+	case n.pending <- struct{}{}:
+	default: // a notice is already due
+	}
+}
+
+// Run sends the notices until ctx ends, then the last one due.
+func (n *ListingNotifier) Run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			select {
+			case <-n.pending:
+				n.send(context.WithoutCancel(ctx))
+			default:
+			}
+			return
+		case <-n.pending:
+		}
+		n.send(ctx)
+		select { // the changes of the window after a notice wait for its end
+		case <-ctx.Done():
+		case <-time.After(n.window):
+		}
+	}
+}
+
+func (n *ListingNotifier) send(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := n.db.ExecContext(ctx, `SELECT pg_notify($1, '')`, ListingChannel); err != nil {
+		n.Changed() // again after the window
+		if n.logf != nil {
+			n.logf("listing notices: could not announce a change, trying again", "error", err)
 		}
 	}
 }

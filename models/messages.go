@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,11 +42,19 @@ const messageColumns = `id, kind, dedupe_key, to_email, to_name, subject, body, 
 // exists exactly when the change it describes does. It is due at now, the
 // caller's clock.
 func queue(ctx context.Context, tx sqlx.ExtContext, now time.Time, m Message) error {
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO outbox (kind, dedupe_key, to_email, to_name, subject, body, created_at, send_after)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING`,
-		m.Kind, m.DedupeKey, m.ToEmail, m.ToName, m.Subject, m.Body, now)
+	_, err := tx.ExecContext(ctx, queueSQL("", 1), m.Kind, m.DedupeKey, m.ToEmail, m.ToName, m.Subject, m.Body, now)
 	return err
+}
+
+// queueSQL is the statement that queues a message: its kind, dedupe key,
+// address, name, subject and body are parameters from $first on, its time
+// the parameter after them, and cond (a WHERE clause, or nothing) decides
+// whether it is queued at all.
+func queueSQL(cond string, first int) string {
+	p := func(i int) string { return "$" + strconv.Itoa(first+i) }
+	return `INSERT INTO outbox (kind, dedupe_key, to_email, to_name, subject, body, created_at, send_after)
+		SELECT ` + p(0) + `, ` + p(1) + `, ` + p(2) + `, ` + p(3) + `, ` + p(4) + `, ` + p(5) + `, ` + p(6) + `::timestamptz, ` + p(6) + `::timestamptz
+		` + cond + ` ON CONFLICT (dedupe_key) DO NOTHING`
 }
 
 func (s *Store) ticketURL(ticketID []byte) string {
@@ -59,19 +68,28 @@ func when(e Event, loc *time.Location) string {
 	return e.StartsAt.In(loc).Format("Monday 2 January at 15:04") + " (" + loc.String() + ")"
 }
 
-func (s *Store) rsvpMessage(u User, e Event, r RSVP, loc *time.Location) Message {
-	if r.Status == RSVPWaitlisted {
-		return Message{Kind: MsgWaitlisted, ToEmail: u.Email, ToName: u.Name,
-			Subject: fmt.Sprintf("You are #%d on the waitlist: %s", r.WaitlistPosition, e.Title),
-			Body: fmt.Sprintf("Hello %s,\n\n%s on %s is full, so you are number %d on the waitlist.\n"+
-				"If a seat frees up you get it automatically, and we will write to you.\n\nYour ticket: %s\n",
-				u.Name, e.Title, when(e, loc), r.WaitlistPosition, s.ticketURL(r.TicketID))}
-	}
-	return Message{Kind: MsgRSVPConfirmed, ToEmail: u.Email, ToName: u.Name,
+// rsvpMessages are the emails of an RSVP to e with ticketID, one for a
+// confirmed seat and one for a waitlist place, written before the place is
+// known: the waitlist's subject and body are PostgreSQL format() strings
+// whose %1$s is the place.
+func (s *Store) rsvpMessages(u User, e Event, ticketID []byte, loc *time.Location) (confirmed, waitlisted Message) {
+	confirmed = Message{Kind: MsgRSVPConfirmed, ToEmail: u.Email, ToName: u.Name,
 		Subject: "You're in: " + e.Title,
 		Body: fmt.Sprintf("Hello %s,\n\nYour seat at %s on %s is confirmed.\n"+
 			"Show this ticket at the door: %s\n\nYou pay for the minutes you stay, from check-in to check-out.\n",
-			u.Name, e.Title, when(e, loc), s.ticketURL(r.TicketID))}
+			u.Name, e.Title, when(e, loc), s.ticketURL(ticketID))}
+	// The place is written as a NUL, which no text from the database holds,
+	// then made format()'s first argument once every % is escaped.
+	const place = "\x00"
+	placed := func(text string) string {
+		return strings.ReplaceAll(strings.ReplaceAll(text, "%", "%%"), place, "%1$s")
+	}
+	waitlisted = Message{Kind: MsgWaitlisted, ToEmail: u.Email, ToName: u.Name,
+		Subject: placed(fmt.Sprintf("You are #%s on the waitlist: %s", place, e.Title)),
+		Body: placed(fmt.Sprintf("Hello %s,\n\n%s on %s is full, so you are number %s on the waitlist.\n"+
+			"If a seat frees up you get it automatically, and we will write to you.\n\nYour ticket: %s\n",
+			u.Name, e.Title, when(e, loc), place, s.ticketURL(ticketID)))}
+	return confirmed, waitlisted
 }
 
 func (s *Store) promotedMessage(u User, e Event, r RSVP, now time.Time, loc *time.Location) Message {

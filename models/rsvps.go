@@ -64,68 +64,141 @@ const waitlistPosition = `CASE WHEN r.status = 'waitlisted' THEN (
 
 const rsvpColumns = `r.id, r.event_id, r.user_id, r.ticket_id, r.status, r.created_at, r.confirmed_at, r.cancelled_at, r.released_at, r.short_code, ` + waitlistPosition
 
-// Reserve RSVPs userID to an event: a confirmed seat while one is free,
-// otherwise a waitlist place. Repeating it returns the same RSVP. The event
-// row is locked for the rest of the transaction, so the cap holds across any
-// number of server instances; the schema's CHECK (confirmed_count <= capacity)
-// backs it. On a popular night every RSVP queues for that lock, so the work
-// done while holding it is kept to three statements: the lock itself, the
-// repeat check, and one statement that writes the RSVP and moves the counter.
+// Reserve RSVPs userID to an event: a confirmed seat while one is free and
+// nobody waits, otherwise a waitlist place. Repeating it returns the same
+// RSVP.
+//
+// The cap holds across any number of server instances because the seat is
+// decided and counted by an UPDATE of the night's row, which holds the
+// row's lock until it commits; the schema's CHECK (confirmed_count <=
+// capacity) backs it. On a popular night every RSVP queues for that lock, so
+// it is held for as little as a capped RSVP can do: one statement, which
+// takes the seat, writes the RSVP and queues its email, and commits on its
+// own, with no round trip to the server inside the lock. Everything else
+// comes before, in one read: the guest, the night (checked open; the
+// statement takes the seat only from the night as it was read: after an
+// edit, the reservation starts again), the venue's time zone and the repeat
+// check. Two requests of one person racing each other meet the RSVP's
+// unique key, and the loser starts again and finds the winner's RSVP. With
+// s.Listing, the listing's change notice goes out after the commit, not
+// inside it (migration 00023).
 func (s *Store) Reserve(ctx context.Context, eventID, userID int64, now time.Time) (RSVP, error) {
-	var out RSVP
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		u, err := userByID(ctx, tx, userID) // before the lock: it does not need it
-		if err != nil {
-			return err
+	for try := 0; ; try++ {
+		out, changed, err := s.reserve(ctx, eventID, userID, now)
+		if errors.Is(err, errRaced) && try < 3 {
+			continue
 		}
-		if !u.Verified() {
-			return ErrUnverified // a seat is held only for an address that is someone's
+		if changed && s.Listing != nil {
+			s.Listing.Changed()
 		}
-		loc := s.loc(ctx, tx)
-		e, err := eventByID(ctx, tx, eventID, true)
-		if err != nil {
-			return err
-		}
-		existing, err := rsvpWhere(ctx, tx, `r.event_id = $1 AND r.user_id = $2`, eventID, userID)
-		if err == nil && existing.Active() {
-			out = existing
-			return nil // a repeat: the same ticket
-		}
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		if why := e.RSVPClosed(now); why != NotClosed {
-			return &RSVPClosedError{Why: why, Event: e}
-		}
-		status, counter, position := RSVPConfirmed, "confirmed_count", 0
-		if e.ConfirmedCount >= e.Capacity || e.WaitlistCount > 0 {
-			// At the back of the queue: everyone waiting came before, under this lock.
-			status, counter, position = RSVPWaitlisted, "waitlist_count", e.WaitlistCount+1
-		}
-		write := `INSERT INTO rsvps (event_id, user_id, ticket_id, status, queue_seq, confirmed_at, created_at)
-			VALUES ($1, $2, $3, $4, CASE WHEN $4 = 'waitlisted' THEN nextval('rsvp_queue_seq') END,
-			        CASE WHEN $4 = 'confirmed' THEN $5::timestamptz END, $5)
-			RETURNING *`
-		args := []any{eventID, userID, NewTicketID(), status, now}
-		if err == nil { // they cancelled before and come back: same row, back of the queue
-			write = `UPDATE rsvps SET status = $4, cancelled_at = NULL, released_at = NULL, updated_at = $5,
-			       queue_seq = CASE WHEN $4 = 'waitlisted' THEN nextval('rsvp_queue_seq') END,
-			       confirmed_at = CASE WHEN $4 = 'confirmed' THEN $5::timestamptz END
-				WHERE id = $3 AND event_id = $1 AND user_id = $2 RETURNING *`
-			args[2] = existing.ID
-		}
-		err = tx.GetContext(ctx, &out, `
-			WITH r AS (`+write+`),
-			     c AS (UPDATE events SET `+counter+` = `+counter+` + 1 WHERE id = $1)
-			SELECT r.id, r.event_id, r.user_id, r.ticket_id, r.status, r.created_at, r.confirmed_at, r.cancelled_at, r.released_at, r.short_code,
-			       $6::int AS waitlist_position
-			FROM r`, append(args, position)...)
-		if err != nil {
-			return err
-		}
-		return queue(ctx, tx, now, s.rsvpMessage(u, e, out, loc))
-	})
-	return out, err
+		return out, err
+	}
+}
+
+// errRaced is a reservation overtaken by another of the same person's, or
+// by an edit of the night: it is tried again.
+var errRaced = errors.New("models: the RSVP was overtaken by another change")
+
+func (s *Store) reserve(ctx context.Context, eventID, userID int64, now time.Time) (out RSVP, changed bool, err error) {
+	var got struct {
+		User     User    `db:"user"`
+		Event    Event   `db:"event"`
+		TimeZone string  `db:"time_zone"`
+		RSVPID   *int64  `db:"rsvp_id"`
+		Status   *string `db:"rsvp_status"`
+		TicketID []byte  `db:"rsvp_ticket_id"`
+	}
+	err = s.getPrepared(ctx, &got, reserveRead, userID, eventID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return out, false, ErrNotFound
+	}
+	if err != nil {
+		return out, false, err
+	}
+	u, e, loc := got.User, got.Event, Venue{TimeZone: got.TimeZone}.Location()
+	if !u.Verified() {
+		return out, false, ErrUnverified // a seat is held only for an address that is someone's
+	}
+	if got.RSVPID != nil && *got.Status != RSVPCancelled {
+		out, err = rsvpWhere(ctx, s.DB, `r.id = $1`, *got.RSVPID)
+		return out, false, err // a repeat: the same ticket
+	}
+	if why := e.RSVPClosed(now); why != NotClosed {
+		return out, false, &RSVPClosedError{Why: why, Event: e}
+	}
+	notice := ""
+	if s.Listing != nil {
+		notice = "after_commit"
+	}
+	// The statement: the seat decided and counted (a waitlist place is at
+	// the back of the queue: everyone waiting came before, under the lock),
+	// the RSVP written, its email queued.
+	ticket := NewTicketID()
+	write := reserveInsert
+	args := []any{eventID, userID, ticket, now, e.UpdatedAt}
+	again := got.RSVPID != nil // they cancelled before and come back: same row, back of the queue
+	if again {
+		write = `UPDATE rsvps SET status = e.status, cancelled_at = NULL, released_at = NULL, updated_at = $4,
+		       queue_seq = CASE WHEN e.status = 'waitlisted' THEN nextval('rsvp_queue_seq') END,
+		       confirmed_at = CASE WHEN e.status = 'confirmed' THEN $4::timestamptz END
+			FROM e WHERE rsvps.id = $3 AND rsvps.event_id = $1 AND rsvps.user_id = $2 AND rsvps.status = 'cancelled'
+			RETURNING rsvps.*`
+		ticket = got.TicketID
+		args[2] = *got.RSVPID
+	}
+	yes, wait := s.rsvpMessages(u, e, ticket, loc)
+	args = append(args, yes.Kind, wait.Kind, u.Email, u.Name, yes.Subject, wait.Subject, yes.Body, wait.Body, notice)
+	if again {
+		// The seat may be counted and the row found taken back by the same
+		// person's other request: in a transaction, undone when no row.
+		err = s.inTx(ctx, func(tx *sqlx.Tx) error { return tx.GetContext(ctx, &out, reserveWrite(write), args...) })
+	} else {
+		// One statement, its own transaction: an RSVP refused by its unique
+		// key undoes the seat with it.
+		err = s.getPrepared(ctx, &out, reserveWrite(write), args...)
+	}
+	if errors.Is(err, sql.ErrNoRows) || isUniqueViolation(err, "rsvps_event_id_user_id_key") {
+		return out, false, errRaced // edited since read, or the same person's other request got there first
+	}
+	return out, err == nil, err
+}
+
+// reserveRead is Reserve's read before the lock: the guest ($1), the night
+// ($2) and its host, the venue's time zone, and the guest's RSVP if any.
+var reserveRead = `
+	SELECT ` + prefixed(userColumnList, "user") + `, ` + prefixed(eventColumns, "event") + `,
+	       COALESCE((SELECT time_zone FROM venues ORDER BY id LIMIT 1), 'UTC') AS time_zone,
+	       r.id AS rsvp_id, r.status AS rsvp_status, r.ticket_id AS rsvp_ticket_id
+	FROM users g JOIN events e ON e.id = $2 JOIN users u ON u.id = e.host_id
+	LEFT JOIN rsvps r ON r.event_id = e.id AND r.user_id = g.id
+	WHERE g.id = $1`
+
+// reserveInsert writes a new RSVP with the seat e decided.
+const reserveInsert = `INSERT INTO rsvps (event_id, user_id, ticket_id, status, queue_seq, confirmed_at, created_at)
+		SELECT $1, $2, $3, e.status, CASE WHEN e.status = 'waitlisted' THEN nextval('rsvp_queue_seq') END,
+		       CASE WHEN e.status = 'confirmed' THEN $4::timestamptz END, $4
+		FROM e RETURNING *`
+
+// reserveWrite is Reserve's statement around write, the RSVP's own write.
+func reserveWrite(write string) string {
+	return `
+		WITH n AS (SELECT set_config('clockroom.listing_notice', $14, true)),
+		e AS (
+		    UPDATE events SET
+		        confirmed_count = confirmed_count + CASE WHEN confirmed_count < capacity AND waitlist_count = 0 THEN 1 ELSE 0 END,
+		        waitlist_count = waitlist_count + CASE WHEN confirmed_count < capacity AND waitlist_count = 0 THEN 0 ELSE 1 END
+		    WHERE id = $1 AND status = 'published' AND updated_at = $5
+		    RETURNING CASE WHEN waitlist_count = 0 THEN 'confirmed' ELSE 'waitlisted' END AS status, waitlist_count AS position),
+		r AS (` + write + `),
+		m AS (
+		    INSERT INTO outbox (kind, to_email, to_name, subject, body, created_at, send_after)
+		    SELECT CASE WHEN r.status = 'confirmed' THEN $6 ELSE $7 END, $8, $9,
+		           CASE WHEN r.status = 'confirmed' THEN $10 ELSE format($11, e.position) END,
+		           CASE WHEN r.status = 'confirmed' THEN $12 ELSE format($13, e.position) END, $4, $4
+		    FROM r, e)
+		SELECT r.id, r.event_id, r.user_id, r.ticket_id, r.status, r.created_at, r.confirmed_at, r.cancelled_at, r.released_at, r.short_code,
+		       CASE WHEN r.status = 'waitlisted' THEN e.position ELSE 0 END AS waitlist_position
+		FROM r, e, n`
 }
 
 // CancelRSVP cancels an RSVP. A freed confirmed seat goes to the first person

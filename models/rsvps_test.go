@@ -454,3 +454,73 @@ func TestLateRemindersAndWhatDropsThem(t *testing.T) {
 		t.Fatalf("%d reminders left to send for a cancelled night", unsent)
 	}
 }
+
+// One person's RSVPs sent at once (a double tap, two tabs) make one RSVP and
+// move the counter once, the first time and again after a cancellation;
+// each of them answers with that one ticket.
+func TestOnePersonsRacingRSVPsMakeOne(t *testing.T) {
+	f := newFixture(t, 10)
+	if err := f.s.Prepare(context.Background()); err != nil { // as a server's store is
+		t.Fatal(err)
+	}
+	g := f.guests(t, 1)[0]
+	ctx := context.Background()
+	race := func() models.RSVP {
+		t.Helper()
+		var wg sync.WaitGroup
+		got := make([]models.RSVP, 20)
+		for i := range got {
+			wg.Go(func() {
+				r, err := f.s.Reserve(ctx, f.event, g.ID, t0)
+				if err != nil {
+					t.Error(err)
+				}
+				got[i] = r
+			})
+		}
+		wg.Wait()
+		for _, r := range got[1:] {
+			if r.ID != got[0].ID || string(r.TicketID) != string(got[0].TicketID) || r.Status != models.RSVPConfirmed {
+				t.Fatalf("answers differ: %+v and %+v", got[0], r)
+			}
+		}
+		e, _ := f.s.EventByID(ctx, f.event)
+		msgs, _ := f.s.MessagesTo(ctx, g.Email)
+		if e.ConfirmedCount != 1 || e.WaitlistCount != 0 {
+			t.Fatalf("counters %d/%d after racing RSVPs (messages %d)", e.ConfirmedCount, e.WaitlistCount, len(msgs))
+		}
+		return got[0]
+	}
+	first := race()
+	if msgs, _ := f.s.MessagesTo(ctx, g.Email); len(msgs) != 1 {
+		t.Fatalf("%d confirmations for one RSVP", len(msgs))
+	}
+	if _, _, err := f.s.CancelRSVP(ctx, first.ID, g.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if again := race(); again.ID != first.ID {
+		t.Fatalf("coming back made a new RSVP row %d, want %d", again.ID, first.ID)
+	}
+}
+
+// The waitlist's email is written before its place is known and completed
+// under the night's lock: a title with a percent sign survives it.
+func TestWaitlistEmailNamesThePlace(t *testing.T) {
+	f := newFixture(t, 1)
+	ctx := context.Background()
+	if _, err := f.s.DB.Exec(`UPDATE events SET title = '100% talk: 50%s off' WHERE id = $1`, f.event); err != nil {
+		t.Fatal(err)
+	}
+	gs := f.guests(t, 3)
+	for _, g := range gs {
+		f.reserve(t, g)
+	}
+	msgs, _ := f.s.MessagesTo(ctx, gs[2].Email)
+	if len(msgs) != 1 || msgs[0].Subject != "You are #2 on the waitlist: 100% talk: 50%s off" ||
+		!strings.Contains(msgs[0].Body, "100% talk: 50%s off on ") || !strings.Contains(msgs[0].Body, "you are number 2 on the waitlist") {
+		t.Fatalf("waitlist email: %+v", msgs)
+	}
+	if msgs, _ := f.s.MessagesTo(ctx, gs[0].Email); len(msgs) != 1 || msgs[0].Subject != "You're in: 100% talk: 50%s off" {
+		t.Fatalf("confirmation: %+v", msgs)
+	}
+}

@@ -30,6 +30,35 @@ type Store struct {
 	BcryptCost int           // 0 means DefaultBcryptCost
 	Tickets    *TicketSigner // makes the ticket links in messages
 	BaseURL    string        // the public URL, for links in messages
+	// Listing, when set, announces the listing changes of RSVPs after they
+	// commit; without it they are announced as they commit.
+	Listing *ListingNotifier
+	// prepared holds the hot paths' statements once Prepare has run.
+	prepared map[string]*sqlx.Stmt
+}
+
+// Prepare prepares the statements of the hot paths (an RSVP's), so that
+// PostgreSQL parses and plans them once per connection instead of once per
+// request. Call it once, before the store is used; without it they are sent
+// as they are.
+func (s *Store) Prepare(ctx context.Context) error {
+	s.prepared = map[string]*sqlx.Stmt{}
+	for _, q := range []string{reserveRead, reserveWrite(reserveInsert)} {
+		st, err := s.DB.PreparexContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		s.prepared[q] = st
+	}
+	return nil
+}
+
+// getPrepared is GetContext with query's prepared statement, if it has one.
+func (s *Store) getPrepared(ctx context.Context, dest any, query string, args ...any) error {
+	if st, ok := s.prepared[query]; ok {
+		return st.GetContext(ctx, dest, args...)
+	}
+	return s.DB.GetContext(ctx, dest, query, args...)
 }
 
 // PoolSize is how many connections a server holds open to PostgreSQL.

@@ -109,6 +109,15 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 
 const userColumns = `id, email, name, role, password_hash, created_at, session_epoch, email_verified_at, totp_secret, totp_enabled_at`
 
+// userColumnList is userColumns of users g, for prefixed.
+var userColumnList = func() []string {
+	cs := strings.Split(userColumns, ", ")
+	for i, c := range cs {
+		cs[i] = "g." + c
+	}
+	return cs
+}()
+
 // CreateUser creates an account; ErrDuplicateEmail if the email is taken.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	if nu.Role == "" {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -84,12 +85,19 @@ type Tariff struct {
 
 // Location is the venue's time zone, UTC if it is unknown to this machine.
 func (v Venue) Location() *time.Location {
-	loc, err := time.LoadLocation(v.TimeZone)
+	if loc, ok := zones.Load(v.TimeZone); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(v.TimeZone) // reads the zone's file: kept below
 	if err != nil {
 		return time.UTC
 	}
+	zones.Store(v.TimeZone, loc)
 	return loc
 }
+
+// zones keeps the time zones loaded, by name: a handful at most.
+var zones sync.Map
 
 const venueColumns = `id, name, time_zone, currency, room_capacity, per_minute, minimum_charge, daily_cap, grace_minutes, hold_at_checkin, hold_amount,
 	max_per_minute, max_daily_cap, auto_charge_limit, late_reminder_hours`

@@ -26,6 +26,16 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	}
 	defer in.close()
 	store := in.store()
+	if err := store.Prepare(ctx); err != nil {
+		return err
+	}
+	// RSVPs leave the listing's change notice to this, sent after they
+	// commit: one for the RSVPs of each moment instead of one in each.
+	store.Listing = models.NewListingNotifier(in.db, models.ListingNoticeWindow, func(msg string, args ...any) { in.log.Warn(msg, args...) })
+	noticeCtx, stopNotices := context.WithCancel(context.Background())
+	noticesDone := make(chan struct{})
+	go func() { defer close(noticesDone); store.Listing.Run(noticeCtx) }()
+	defer func() { stopNotices(); <-noticesDone }() // after the requests, before the database closes
 	if in.cfg.SeedDemo {
 		if err := loadDemo(ctx, in, store); err != nil {
 			return err
