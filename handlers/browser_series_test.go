@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -72,6 +74,41 @@ func TestBrowserWeeklySeries(t *testing.T) {
 		t.Fatalf("the skipped night in the list: %q", got)
 	}
 	browsertest.Screenshot(t, ctx, "series-edited")
+
+	// Move every night to come to 20:30, for an hour and a half.
+	do(chromedp.Click(chromedp.CSS(`details summary`)), chromedp.WaitVisible(chromedp.ID("f-at")))
+	evalJS[string](t, ctx, `document.getElementById('f-at').value = '20:30'`)
+	evalJS[string](t, ctx, `document.getElementById('f-minutes').value = '90'`)
+	do(browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action$="/edit"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := text(".flash"); !strings.Contains(got, "Saved: the series and its") {
+		t.Fatalf("after moving the series: %q", got)
+	}
+	loc := time.Now().Location()
+	if v, err := ta.store.Venue(t.Context()); err == nil {
+		loc = v.Location()
+	}
+	moved, _ := ta.store.SeriesNights(t.Context(), series, ta.now())
+	for i, e := range moved {
+		if at := e.StartsAt.In(loc); e.Status != models.EventCancelled && (at.Format("15:04") != "20:30" || e.EndsAt.Sub(e.StartsAt) != 90*time.Minute) {
+			t.Fatalf("night %d after the move: %v for %v", i, at, e.EndsAt.Sub(e.StartsAt))
+		}
+	}
+	if got := text("main"); !strings.Contains(got, "at 20:30") {
+		t.Fatalf("the series page after the move does not say 20:30: %q", got)
+	}
+	browsertest.Screenshot(t, ctx, "series-moved")
+	browsertest.FitsWidth(t, ctx)
+	// A time that is not one is refused, and changes nothing.
+	hostClient := ta.client(t)
+	hostClient.login(host.Email)
+	hostClient.get("/series/" + itoa(series))
+	res := hostClient.post("/host/series/"+itoa(series)+"/edit", url.Values{"title": {"How To Be Human"}, "description": {"x"},
+		"capacity": {"20"}, "at": {"25:99"}, "minutes": {"90"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantBody(t, res, "Enter the time the nights start, like 19:00.")
+	if again, _ := ta.store.SeriesNights(t.Context(), series, ta.now()); again[0].StartsAt != moved[0].StartsAt || again[0].Title != moved[0].Title {
+		t.Fatalf("a refused edit changed the first night: %+v", again[0])
+	}
 
 	// A member follows it.
 	mia := ta.client(t)

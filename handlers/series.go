@@ -88,7 +88,32 @@ type seriesPage struct {
 	CanManage bool
 	Following bool
 	Followers int
-	Form      SeriesFields
+	Form      seriesEdit
+}
+
+// seriesEdit is the form that edits every night to come: what every night
+// has, and when it starts and how long it lasts.
+type seriesEdit struct {
+	SeriesFields
+	At      string `form:"at"`      // the venue's clock time, 15:04
+	Minutes string `form:"minutes"` // each night's length
+}
+
+// validate records what is wrong in errs, and returns the change against sr
+// (a time or length as it was is no change).
+func (f seriesEdit) validate(sr models.Series, room int, loc *time.Location, errs fieldErrors) models.SeriesChange {
+	ch := f.SeriesFields.validate(room, errs)
+	at, err := time.Parse("15:04", strings.TrimSpace(f.At))
+	errs.check(err == nil, "at", "Enter the time the nights start, like 19:00.")
+	if d := time.Duration(at.Hour())*time.Hour + time.Duration(at.Minute())*time.Minute; err == nil && f.At != sr.FirstStart.In(loc).Format("15:04") {
+		ch.At = &d
+	}
+	m, err := strconv.Atoi(strings.TrimSpace(f.Minutes))
+	errs.check(err == nil && m >= 15 && m <= 24*60, "minutes", "Say how long each night lasts, from 15 to 1440 minutes.")
+	if err == nil && m != sr.Minutes {
+		ch.Minutes = m
+	}
+	return ch
 }
 
 // SeriesFields is what every night of a series has: what starts one,
@@ -147,7 +172,8 @@ func (a *App) seriesShow(c echo.Context) error {
 		return err
 	}
 	p := seriesPage{Series: sr, Nights: nights, Loc: venue.Location(),
-		Form: SeriesFields{Title: sr.Title, Description: sr.Description, Capacity: strconv.Itoa(sr.Capacity)}}
+		Form: seriesEdit{SeriesFields: SeriesFields{Title: sr.Title, Description: sr.Description, Capacity: strconv.Itoa(sr.Capacity)},
+			At: sr.FirstStart.In(venue.Location()).Format("15:04"), Minutes: strconv.Itoa(sr.Minutes)}}
 	u := currentUser(c)
 	if u != nil {
 		p.CanManage = u.IsStaff() || u.ID == sr.HostID
@@ -198,7 +224,7 @@ func (a *App) updateSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var f SeriesFields
+	var f seriesEdit
 	if err := c.Bind(&f); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
@@ -208,7 +234,16 @@ func (a *App) updateSeries(c echo.Context) error {
 		return err
 	}
 	errs := fieldErrors{}
-	ch := f.validate(venue.RoomCapacity, errs)
+	ch := f.validate(sr, venue.RoomCapacity, venue.Location(), errs)
+	var changed int
+	if errs.valid() {
+		changed, err = a.store.UpdateSeries(ctx, sr.ID, currentUser(c).ID, ch, a.now())
+		if errors.Is(err, models.ErrSeriesClash) {
+			errs["at"] = "At that time two nights of the series would start together: choose another, or edit the nights one by one."
+		} else if err != nil {
+			return err
+		}
+	}
 	if !errs.valid() {
 		nights, err := a.store.SeriesNights(ctx, sr.ID, a.now())
 		if err != nil {
@@ -216,10 +251,6 @@ func (a *App) updateSeries(c echo.Context) error {
 		}
 		return a.render(c, http.StatusUnprocessableEntity, "series", page{Title: sr.Title, Errors: errs,
 			Data: seriesPage{Series: sr, Nights: nights, Loc: venue.Location(), CanManage: true, Form: f}})
-	}
-	changed, err := a.store.UpdateSeries(ctx, sr.ID, currentUser(c).ID, ch, a.now())
-	if err != nil {
-		return err
 	}
 	return a.seeOther(c, fmt.Sprintf("/series/%d", sr.ID), fmt.Sprintf("Saved: the series and its %d %s to come.", changed, plural(changed, "night", "nights")))
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -252,15 +253,88 @@ func (s *Store) Follows(ctx context.Context, seriesID, userID int64) (mine bool,
 type SeriesChange struct {
 	Title, Description string
 	Capacity           int
+	// At is the nights' new start, the venue's clock time (hours and
+	// minutes since midnight); nil keeps it.
+	At *time.Duration
+	// Minutes is the nights' new length; 0 keeps it.
+	Minutes int
 }
+
+// ErrSeriesClash is a change of time that would put two nights of a series
+// at the same start (a rule with several nights a day).
+var ErrSeriesClash = errors.New("models: two nights of the series would start together")
 
 // UpdateSeries changes the series and every night of it that has not
 // started: its title, description and seats (never below a night's
-// confirmed seats; more seats promote its waitlist). It returns how many
-// nights changed.
+// confirmed seats; more seats promote its waitlist), and its time and
+// length. A night moved by the change is moved as an edit of one night
+// moves it (its reminders not yet sent go out with the new time); a night
+// the new time would put in the past stays where it is. It returns how many nights
+// changed.
 func (s *Store) UpdateSeries(ctx context.Context, id, actorID int64, ch SeriesChange, now time.Time) (int, error) {
-	if _, err := s.DB.ExecContext(ctx, `UPDATE series SET title = $2, description = $3, capacity = $4, updated_at = $5 WHERE id = $1`,
-		id, ch.Title, ch.Description, ch.Capacity, now); err != nil {
+	loc := s.loc(ctx, s.DB)
+	starts := map[int64]time.Time{} // the nights that move, to their new start
+	var minutes int
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// The series' lock: the job making nights waits, and then finds
+		// the occurrences of the new time already taken by the moved nights.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('clockroom.series'), $1::integer)`, id); err != nil {
+			return err
+		}
+		var sr Series
+		if err := tx.GetContext(ctx, &sr, seriesSelect+`WHERE s.id = $1`, id); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		first, pattern := sr.FirstStart, sr.Pattern
+		minutes = sr.Minutes
+		if ch.Minutes > 0 {
+			minutes = ch.Minutes
+		}
+		at := func(t time.Time) time.Time { // t's day at the new time
+			d := t.In(loc)
+			return time.Date(d.Year(), d.Month(), d.Day(), int(*ch.At/time.Hour), int(*ch.At%time.Hour/time.Minute), 0, 0, loc)
+		}
+		if ch.At != nil {
+			first = at(sr.FirstStart)
+			pattern = strings.Replace(pattern, "at "+sr.FirstStart.In(loc).Format("15:04"), "at "+first.Format("15:04"), 1)
+			var nights []struct {
+				ID         int64     `db:"id"`
+				Occurrence time.Time `db:"occurrence"`
+				Status     string    `db:"status"`
+			}
+			if err := tx.SelectContext(ctx, &nights, `
+				SELECT id, occurrence, status FROM events WHERE series_id = $1 AND starts_at > $2 ORDER BY occurrence`, id, now); err != nil {
+				return err
+			}
+			// Each night takes its day's occurrence at the new time, so
+			// the job never makes it again; a skipped night stays skipped.
+			// Moving later, the last goes first, so no two share a start.
+			if len(nights) > 0 && at(nights[0].Occurrence).After(nights[0].Occurrence) {
+				slices.Reverse(nights)
+			}
+			for _, n := range nights {
+				to := at(n.Occurrence)
+				if !to.After(now) || to.Equal(n.Occurrence) {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE events SET occurrence = $2 WHERE id = $1`, n.ID, to); isUniqueViolation(err, "") {
+					return ErrSeriesClash
+				} else if err != nil {
+					return err
+				}
+				if n.Status != EventCancelled {
+					starts[n.ID] = to
+				}
+			}
+		}
+		_, err := tx.ExecContext(ctx, `
+			UPDATE series SET title = $2, description = $3, capacity = $4, first_start = $5, minutes = $6, pattern = $7, updated_at = $8
+			WHERE id = $1`, id, ch.Title, ch.Description, ch.Capacity, first, minutes, pattern, now)
+		return err
+	})
+	if err != nil {
 		return 0, err
 	}
 	var nights []Event
@@ -270,11 +344,19 @@ func (s *Store) UpdateSeries(ctx context.Context, id, actorID int64, ch SeriesCh
 		return 0, err
 	}
 	for _, e := range nights {
-		in := EventInput{Title: ch.Title, Description: ch.Description, StartsAt: e.StartsAt, EndsAt: e.EndsAt,
+		start := e.StartsAt
+		if to, ok := starts[e.ID]; ok {
+			start = to
+		}
+		end := e.EndsAt.Add(start.Sub(e.StartsAt))
+		if ch.Minutes > 0 {
+			end = start.Add(time.Duration(minutes) * time.Minute)
+		}
+		in := EventInput{Title: ch.Title, Description: ch.Description, StartsAt: start, EndsAt: end,
 			Capacity: max(ch.Capacity, e.ConfirmedCount), RSVPOpensAt: e.RSVPOpensAt, RSVPClosesAt: e.RSVPClosesAt,
 			Tariff: e.OwnTariff(), HoldMinutes: &e.HoldMinutes}
 		if _, err := s.UpdateEvent(ctx, e.ID, actorID, in, now); err != nil {
-			return 0, err
+			return 0, fmt.Errorf("night %d (%v to %v): %w", e.ID, start, end, err)
 		}
 	}
 	return len(nights), nil

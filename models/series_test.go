@@ -83,6 +83,42 @@ func TestWeeklySeries(t *testing.T) {
 		}
 	}
 
+	// Move every night to come to 20:30 for 90 minutes: each keeps its day,
+	// the skipped one stays skipped, and the job makes none of them again.
+	before := len(nights)
+	half := 20*time.Hour + 30*time.Minute
+	if n, err := f.s.UpdateSeries(ctx, id, f.host.ID, models.SeriesChange{Title: "How To Be Human (again)", Description: "Talk more.",
+		Capacity: 25, At: &half, Minutes: 90}, now); err != nil || n != 8 {
+		t.Fatalf("moved %d nights (%v), want the 8 not cancelled", n, err)
+	}
+	moved, _ := f.s.SeriesNights(ctx, id, now)
+	if len(moved) != before {
+		t.Fatalf("%d nights after the move, %d before", len(moved), before)
+	}
+	for i, e := range moved {
+		local := e.StartsAt.In(loc)
+		if (i == 2) != (e.Status == models.EventCancelled) {
+			t.Fatalf("night %d after the move: %s", i, e.Status)
+		}
+		if i != 2 && (local.Hour() != 20 || local.Minute() != 30 || local.Weekday() != first.Weekday() || e.EndsAt.Sub(e.StartsAt) != 90*time.Minute) {
+			t.Fatalf("night %d after the move: %v for %v (%s)", i, local, e.EndsAt.Sub(e.StartsAt), e.Status)
+		}
+	}
+	for _, at := range []time.Time{now, now.Add(7 * 24 * time.Hour)} {
+		if n, err := f.s.MakeSeriesNights(ctx, at); err != nil || n != 0 {
+			t.Fatalf("after the move the job made %d nights (%v)", n, err)
+		}
+	}
+	if sr, _ := f.s.SeriesByID(ctx, id); sr.Pattern != "Every "+first.Weekday().String()+" at 20:30" || sr.Minutes != 90 {
+		t.Fatalf("the series after the move: %q, %d minutes", sr.Pattern, sr.Minutes)
+	}
+	if n, _ := f.s.MakeSeriesNights(ctx, now.Add(14*24*time.Hour)); n != 1 {
+		t.Fatalf("two weeks on: %d new nights, want 1", n)
+	}
+	if last, _ := f.s.SeriesNights(ctx, id, now); last[len(last)-1].StartsAt.In(loc).Hour() != 20 {
+		t.Fatalf("the next new night starts at %v", last[len(last)-1].StartsAt.In(loc))
+	}
+
 	if err := f.s.EndSeries(ctx, id, f.host.ID, now); err != nil {
 		t.Fatal(err)
 	}
