@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -42,19 +41,11 @@ const messageColumns = `id, kind, dedupe_key, to_email, to_name, subject, body, 
 // exists exactly when the change it describes does. It is due at now, the
 // caller's clock.
 func queue(ctx context.Context, tx sqlx.ExtContext, now time.Time, m Message) error {
-	_, err := tx.ExecContext(ctx, queueSQL("", 1), m.Kind, m.DedupeKey, m.ToEmail, m.ToName, m.Subject, m.Body, now)
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO outbox (kind, dedupe_key, to_email, to_name, subject, body, created_at, send_after)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING`,
+		m.Kind, m.DedupeKey, m.ToEmail, m.ToName, m.Subject, m.Body, now)
 	return err
-}
-
-// queueSQL is the statement that queues a message: its kind, dedupe key,
-// address, name, subject and body are parameters from $first on, its time
-// the parameter after them, and cond (a WHERE clause, or nothing) decides
-// whether it is queued at all.
-func queueSQL(cond string, first int) string {
-	p := func(i int) string { return "$" + strconv.Itoa(first+i) }
-	return `INSERT INTO outbox (kind, dedupe_key, to_email, to_name, subject, body, created_at, send_after)
-		SELECT ` + p(0) + `, ` + p(1) + `, ` + p(2) + `, ` + p(3) + `, ` + p(4) + `, ` + p(5) + `, ` + p(6) + `::timestamptz, ` + p(6) + `::timestamptz
-		` + cond + ` ON CONFLICT (dedupe_key) DO NOTHING`
 }
 
 func (s *Store) ticketURL(ticketID []byte) string {

@@ -155,7 +155,7 @@ func (s *Store) reserve(ctx context.Context, eventID, userID int64, now time.Tim
 	} else {
 		// One statement, its own transaction: an RSVP refused by its unique
 		// key undoes the seat with it.
-		err = s.getPrepared(ctx, &out, reserveWrite(write), args...)
+		err = s.getPrepared(ctx, &out, reserveNew, args...)
 	}
 	if errors.Is(err, sql.ErrNoRows) || isUniqueViolation(err, "rsvps_event_id_user_id_key") {
 		return out, false, errRaced // edited since read, or the same person's other request got there first
@@ -172,6 +172,9 @@ var reserveRead = `
 	FROM users g JOIN events e ON e.id = $2 JOIN users u ON u.id = e.host_id
 	LEFT JOIN rsvps r ON r.event_id = e.id AND r.user_id = g.id
 	WHERE g.id = $1`
+
+// reserveNew is Reserve's statement for a new RSVP.
+var reserveNew = reserveWrite(reserveInsert)
 
 // reserveInsert writes a new RSVP with the seat e decided.
 const reserveInsert = `INSERT INTO rsvps (event_id, user_id, ticket_id, status, queue_seq, confirmed_at, created_at)

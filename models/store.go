@@ -43,7 +43,7 @@ type Store struct {
 // as they are.
 func (s *Store) Prepare(ctx context.Context) error {
 	s.prepared = map[string]*sqlx.Stmt{}
-	for _, q := range []string{reserveRead, reserveWrite(reserveInsert)} {
+	for _, q := range []string{reserveRead, reserveNew} {
 		st, err := s.DB.PreparexContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("prepare: %w", err)
