@@ -52,8 +52,11 @@ func startServe(t *testing.T, dataDir string) (string, *syncBuffer, func() error
 	}()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		if m := runningAt.FindStringSubmatch(out.String()); m != nil {
-			return m[1], out, func() error { cancel(); return <-done }
+		// The announcement is written line by line: wait for its last.
+		if s := out.String(); strings.Contains(s, "Press Ctrl-C to stop.") {
+			if m := runningAt.FindStringSubmatch(s); m != nil {
+				return m[1], out, func() error { cancel(); return <-done }
+			}
 		}
 		select {
 		case err := <-done:
