@@ -22,12 +22,24 @@ type linkForm struct {
 	Purpose string `form:"purpose"`
 }
 
-// Limits on emailed links and sign-ups.
+// Limits on emailed links and sign-ups. A night's guests may all sign up on
+// the café's Wi-Fi (one address) within minutes, so sign-ups per network are
+// many, yet a script cannot make thousands a day from one; and however many
+// accounts or networks ask, one mailbox gets only a few emails an hour that a
+// visitor asked for (links, confirmations, email changes).
 const (
-	linksPerAddress   = 10 // an hour, from one address
-	linksPerAccount   = 3  // an hour, to one account
-	signupsPerAddress = 5  // an hour, from one address
+	linksPerNetwork       = 10  // an hour, from one network
+	mailsPerAddress       = 5   // an hour, to one mailbox, asked for by anyone
+	emailChangesPerUser   = 3   // an hour, by one account
+	verificationsPerUser  = 5   // an hour, for one account
+	signupsPerNetworkHour = 100 // from one network
+	signupsPerNetworkDay  = 300
 )
+
+// mailTo is the limit on visitor-requested emails to address.
+func mailTo(address string) limit {
+	return limit{"mail-to", models.NormalizeEmail(address), mailsPerAddress, time.Hour}
+}
 
 // emailLinkPage asks for the email to send a link to.
 func (a *App) emailLinkPage(c echo.Context) error {
@@ -47,21 +59,15 @@ func (a *App) emailLink(c echo.Context) error {
 	if !errs.valid() {
 		return a.render(c, http.StatusUnprocessableEntity, "email_link", page{Title: "Email me a link", Form: f, Errors: errs})
 	}
-	ctx, now := c.Request().Context(), a.now()
-	for _, limit := range []struct {
-		kind, key string
-		max       int
-	}{{"link-address", c.RealIP(), linksPerAddress}, {"link-account", f.Email, linksPerAccount}} {
-		ok, err := a.store.Allow(ctx, limit.kind, limit.key, limit.max, time.Hour, now)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return a.render(c, http.StatusTooManyRequests, "email_link", page{Title: "Email me a link", Form: f,
-				Errors: fieldErrors{"form": "Too many links asked for just now. Wait an hour, or use the last link we sent."}})
-		}
+	ok, err := a.within(c, limit{"link-network", clientNetwork(c), linksPerNetwork, time.Hour}, mailTo(f.Email))
+	if err != nil {
+		return err
 	}
-	if _, err := a.store.SendLink(ctx, f.Email, f.Purpose, now); err != nil {
+	if !ok {
+		return a.render(c, http.StatusTooManyRequests, "email_link", page{Title: "Email me a link", Form: f,
+			Errors: fieldErrors{"form": "Too many links asked for just now. Wait an hour, or use the last link we sent."}})
+	}
+	if _, err := a.store.SendLink(c.Request().Context(), f.Email, f.Purpose, a.now()); err != nil {
 		return err
 	}
 	return a.seeOther(c, "/login", "If "+f.Email+" has an account, a link is on its way. It works once, for 30 minutes.")
@@ -76,7 +82,8 @@ func (a *App) resetPage(c echo.Context) error {
 }
 
 // reset sets the new password, ends every other session of the account and
-// signs the person in.
+// signs the person in (after the second factor, if it is on: a reset leaves
+// it on).
 func (a *App) reset(c echo.Context) error {
 	password := c.FormValue("password")
 	if problem := passwordProblem(password, "", ""); problem != "" {
@@ -86,10 +93,7 @@ func (a *App) reset(c echo.Context) error {
 	if err != nil {
 		return linkGone(err)
 	}
-	if err := a.signIn(c, u); err != nil {
-		return err
-	}
-	return a.seeOther(c, "/", "Your password is changed, and you are signed in. Any other session of your account has ended.")
+	return a.enter(c, u, "/", "Your password is changed, and you are signed in. Any other session of your account has ended.")
 }
 
 // signInLinkPage asks the person to confirm: opening the link alone signs
@@ -101,16 +105,14 @@ func (a *App) signInLinkPage(c echo.Context) error {
 	return a.render(c, http.StatusOK, "signin_link", page{Title: "Sign in"})
 }
 
-// signInByLink spends the link and signs its account in.
+// signInByLink spends the link and signs its account in (after the second
+// factor, if it is on).
 func (a *App) signInByLink(c echo.Context) error {
 	u, err := a.store.UseLink(c.Request().Context(), c.Param("token"), models.LinkSignIn, a.now())
 	if err != nil {
 		return linkGone(err)
 	}
-	if err := a.signIn(c, u); err != nil {
-		return err
-	}
-	return a.seeOther(c, "/", "Signed in as "+u.Name+".")
+	return a.enter(c, u, "/", "Signed in as "+u.Name+".")
 }
 
 // changePassword sets a new password for the signed-in account, given the
@@ -122,13 +124,15 @@ func (a *App) changePassword(c echo.Context) error {
 		return a.seeOther(c, "/me/tickets#account", problem)
 	}
 	nu, err := a.store.ChangePassword(c.Request().Context(), u.ID, current, password, a.now())
-	if errors.Is(err, models.ErrWrongPassword) {
+	switch {
+	case errors.Is(err, models.ErrWrongPassword):
 		return a.seeOther(c, "/me/tickets#account", "Your current password is not right, so nothing changed.")
-	}
-	if err != nil {
+	case errors.Is(err, models.ErrTooManyPasswordChecks):
+		return a.seeOther(c, "/me/tickets#account", tooManyPasswordChecks)
+	case err != nil:
 		return err
 	}
-	if err := a.signIn(c, nu); err != nil {
+	if err := a.signIn(c, nu, a.passedFactor(c, *u)); err != nil {
 		return err
 	}
 	return a.seeOther(c, "/me/tickets#account", "Password changed. You are still signed in here; every other session of your account has ended.")
@@ -142,6 +146,8 @@ func (a *App) deleteAccount(c echo.Context) error {
 	switch {
 	case errors.Is(err, models.ErrWrongPassword):
 		return a.seeOther(c, "/me/tickets#account", "That password is not right, so your account is still here.")
+	case errors.Is(err, models.ErrTooManyPasswordChecks):
+		return a.seeOther(c, "/me/tickets#account", tooManyPasswordChecks)
 	case errors.Is(err, models.ErrNotSelfService):
 		return a.seeOther(c, "/me/tickets#account", "This account hosts nights or works at the venue: ask an admin to hand its work over and delete it.")
 	case errors.Is(err, models.ErrInside):
@@ -197,9 +203,10 @@ func (a *App) resendVerification(c echo.Context) error {
 }
 
 // sendVerification sends u a confirmation link unless too many went out in
-// the last hour (then the last one still works).
+// the last hour, for the account or to its mailbox (then the last one still
+// works).
 func (a *App) sendVerification(c echo.Context, u models.User, night *int64) error {
-	ok, err := a.store.Allow(c.Request().Context(), "verify-account", strconv.FormatInt(u.ID, 10), 5, time.Hour, a.now())
+	ok, err := a.within(c, limit{"verify-account", strconv.FormatInt(u.ID, 10), verificationsPerUser, time.Hour}, mailTo(u.Email))
 	if err != nil || !ok {
 		return err
 	}
@@ -215,31 +222,37 @@ func (a *App) verifyLinkPage(c echo.Context) error {
 	return a.render(c, http.StatusOK, "verify_link", page{Title: "Confirm your email"})
 }
 
-// verifyEmail confirms the address, signs its owner in, and completes the
-// RSVP the sign-up was for.
+// verifyEmail confirms the address, completes the RSVP the sign-up was for,
+// and signs its owner in (after the second factor, if it is on) unless they
+// are signed in here already.
 func (a *App) verifyEmail(c echo.Context) error {
 	ctx := c.Request().Context()
 	u, night, err := a.store.VerifyEmail(ctx, c.Param("token"), a.now())
 	if err != nil {
 		return linkGone(err)
 	}
-	if me := currentUser(c); me == nil || me.ID != u.ID {
-		if err := a.signIn(c, u); err != nil {
-			return err
-		}
+	next, msg := "/", "Your email is confirmed. Find a night and RSVP."
+	if night != nil {
+		next, msg = a.confirmedRSVP(c, u, *night)
 	}
-	if night == nil {
-		return a.seeOther(c, "/", "Your email is confirmed. Find a night and RSVP.")
+	if me := currentUser(c); me != nil && me.ID == u.ID {
+		return a.seeOther(c, next, msg)
 	}
-	r, err := a.store.Reserve(ctx, *night, u.ID, a.now())
+	return a.enter(c, u, next, msg)
+}
+
+// confirmedRSVP completes the RSVP to night a sign-up was for, now its
+// email is confirmed, and says where to go and what to say.
+func (a *App) confirmedRSVP(c echo.Context, u models.User, night int64) (next, msg string) {
+	r, err := a.store.Reserve(c.Request().Context(), night, u.ID, a.now())
 	if err != nil {
-		return a.seeOther(c, fmt.Sprintf("/events/%d", *night), "Your email is confirmed. RSVP from the night's page.")
+		return fmt.Sprintf("/events/%d", night), "Your email is confirmed. RSVP from the night's page."
 	}
-	msg := "Your email is confirmed, and you're in! Show this ticket's QR code at the door."
+	msg = "Your email is confirmed, and you're in! Show this ticket's QR code at the door."
 	if r.Status == models.RSVPWaitlisted {
 		msg = "Your email is confirmed. The night is full, so you are on the waitlist: if a seat frees up it is yours, and we will email you."
 	}
-	return a.seeOther(c, "/tickets/"+a.store.Tickets.Code(r.TicketID), msg)
+	return "/tickets/" + a.store.Tickets.Code(r.TicketID), msg
 }
 
 // changeEmail sends a confirmation link to the new address.
@@ -249,7 +262,7 @@ func (a *App) changeEmail(c echo.Context) error {
 	if !validEmail(email) || len(email) > models.MaxEmailLength {
 		return a.seeOther(c, "/me/tickets#account", "Enter the new address like name@example.com.")
 	}
-	ok, err := a.store.Allow(c.Request().Context(), "link-account", u.Email, linksPerAccount, time.Hour, a.now())
+	ok, err := a.within(c, limit{"email-change", strconv.FormatInt(u.ID, 10), emailChangesPerUser, time.Hour}, mailTo(email))
 	if err != nil {
 		return err
 	}
@@ -260,6 +273,8 @@ func (a *App) changeEmail(c echo.Context) error {
 	switch {
 	case errors.Is(err, models.ErrWrongPassword):
 		return a.seeOther(c, "/me/tickets#account", "Your password is not right, so nothing changed.")
+	case errors.Is(err, models.ErrTooManyPasswordChecks):
+		return a.seeOther(c, "/me/tickets#account", tooManyPasswordChecks)
 	case errors.Is(err, models.ErrDuplicateEmail):
 		return a.seeOther(c, "/me/tickets#account", "Another account uses that address already.")
 	case err != nil:
@@ -299,6 +314,9 @@ func (a *App) signOutEverywhere(c echo.Context) error {
 	}
 	return a.seeOther(c, "/login", "Signed out on every device. Sign in again here to go on.")
 }
+
+// tooManyPasswordChecks answers a current-password check over its limit.
+const tooManyPasswordChecks = "Your password was asked for too many times in the last 15 minutes, so nothing changed. Wait a quarter of an hour and try again."
 
 func linkGone(err error) error {
 	if errors.Is(err, models.ErrLinkUsed) {

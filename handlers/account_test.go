@@ -116,31 +116,100 @@ func TestSignOutEverywhere(t *testing.T) {
 	wantStatus(t, laptop.get("/me/tickets"), http.StatusOK)
 }
 
-// Sign-ups and emailed links are limited, so neither throwaway accounts nor
-// a flood of mail can be made from one place.
+// postFrom submits the form at path as a browser on network ip would (the
+// app trusts X-Forwarded-For in these tests), after fetching the page.
+func (c *client) postFrom(ip, path string, form url.Values) response {
+	c.t.Helper()
+	c.get(path)
+	form.Set("_csrf", c.csrf)
+	req, _ := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-For", ip)
+	return c.do(req)
+}
+
+// A full night's guests sign up on the café's Wi-Fi (one address) within
+// minutes, while a script there stops at the hour's limit; and however many
+// networks and accounts ask, one mailbox gets only a few emails an hour
+// (links, email changes).
 func TestSignupsAndLinksAreLimited(t *testing.T) {
-	ta := newTestApp(t, nil)
+	ta := newTestApp(t, map[string]string{"TRUST_PROXY_HEADERS": "true"})
 	ta.venue(t)
-	for i := range signupsPerAddress + 1 {
-		c := ta.client(t) // a fresh browser each time, from the same address
-		c.get("/signup")
-		res := c.post("/signup", url.Values{"name": {"Throwaway"}, "email": {fmt.Sprintf("t%d@example.com", i)}, "password": {"a long enough secret"}})
+	for i := range signupsPerNetworkHour + 1 {
+		c := ta.client(t) // a fresh phone each time, on the café's Wi-Fi
+		res := c.postFrom("192.0.2.1", "/signup", url.Values{"name": {"Guest"}, "email": {fmt.Sprintf("t%d@example.com", i)}, "password": {"a long enough secret"}})
 		want := http.StatusSeeOther
-		if i == signupsPerAddress {
+		if i == signupsPerNetworkHour {
 			want = http.StatusTooManyRequests
 		}
 		if res.StatusCode != want {
-			t.Fatalf("sign-up %d: %d, want %d", i, res.StatusCode, want)
+			t.Fatalf("sign-up %d from one address: %d, want %d", i, res.StatusCode, want)
 		}
 	}
 	ta.user(t, "gus@example.com", models.RoleAttendee)
-	for i := range linksPerAccount + 1 {
-		d := ta.client(t) // from "different" browsers: the account's own limit holds
-		d.get("/login/email")
-		res := d.post("/login/email", url.Values{"email": {"gus@example.com"}, "purpose": {"signin"}})
-		if want := map[bool]int{true: http.StatusTooManyRequests, false: http.StatusSeeOther}[i == linksPerAccount]; res.StatusCode != want {
+	for i := range mailsPerAddress + 1 {
+		d := ta.client(t) // from a new network each time: the mailbox's own limit holds
+		res := d.postFrom(fmt.Sprintf("198.51.100.%d", i), "/login/email", url.Values{"email": {"gus@example.com"}, "purpose": {"signin"}})
+		if want := map[bool]int{true: http.StatusTooManyRequests, false: http.StatusSeeOther}[i == mailsPerAddress]; res.StatusCode != want {
 			t.Fatalf("link %d: %d, want %d", i, res.StatusCode, want)
 		}
+	}
+	// Two accounts asking to move to a stranger's address flood it no more.
+	for _, email := range []string{"a@example.com", "b@example.com"} {
+		c, _ := ta.signedIn(t, email, models.RoleAttendee)
+		for range emailChangesPerUser {
+			c.get("/me/tickets")
+			c.post("/me/email", url.Values{"email": {"victim@example.com"}, "password": {"password-123"}})
+		}
+	}
+	if ms, _ := ta.store.MessagesTo(t.Context(), "victim@example.com"); len(ms) != mailsPerAddress {
+		t.Fatalf("%d emails to one address in an hour, want the limit %d", len(ms), mailsPerAddress)
+	}
+}
+
+// Asking for the current password (to change it or the email, or to delete
+// the account) is limited: after a few wrong tries even the right one
+// changes nothing for a while.
+func TestCurrentPasswordGuessingIsLimited(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	c, _ := ta.signedIn(t, "gus@example.com", models.RoleAttendee)
+	for range models.MaxPasswordChecks {
+		c.get("/me/tickets")
+		c.post("/me/delete", url.Values{"password": {"a guess"}})
+	}
+	c.get("/me/tickets")
+	c.post("/me/password", url.Values{"current_password": {"password-123"}, "password": {"a brand new secret"}})
+	wantBody(t, c.get("/me/tickets"), "asked for too many times")
+	if _, err := ta.store.Authenticate(t.Context(), "gus@example.com", "password-123", "10.3.3.3", time.Now()); err != nil {
+		t.Fatalf("the password changed past the limit: %v", err)
+	}
+}
+
+// Guesses at one account from many networks make its password alone stop
+// working, for the owner too, who is told to sign in by emailed link; the
+// link signs in and the password works again.
+func TestGuessesFromManyNetworksNeedAnEmailedLink(t *testing.T) {
+	ta := newTestApp(t, map[string]string{"TRUST_PROXY_HEADERS": "true"})
+	ta.venue(t)
+	ta.user(t, "gus@example.com", models.RoleAttendee)
+	for i := range models.MaxFailuresPerAccount {
+		ip := fmt.Sprintf("2001:db8:%x::1", i) // a /64 of its own each
+		if res := ta.client(t).postFrom(ip, "/login", url.Values{"email": {"gus@example.com"}, "password": {"a guess"}}); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("guess %d: %d", i, res.StatusCode)
+		}
+	}
+	owner := ta.client(t)
+	res := owner.postFrom("203.0.113.5", "/login", url.Values{"email": {"gus@example.com"}, "password": {"password-123"}})
+	wantStatus(t, res, http.StatusTooManyRequests)
+	wantBody(t, res, "Sign in with a link by email")
+	owner.postFrom("203.0.113.5", "/login/email", url.Values{"email": {"gus@example.com"}, "purpose": {"signin"}})
+	link := lastLink(t, ta, "gus@example.com")
+	owner.get(link)
+	wantStatus(t, owner.post(link, nil), http.StatusSeeOther)
+	wantBody(t, owner.get("/"), "Sign out gus")
+	if _, err := ta.store.Authenticate(t.Context(), "gus@example.com", "password-123", "203.0.113.5", time.Now()); err != nil {
+		t.Fatalf("the password after the owner's link: %v", err)
 	}
 }
 

@@ -52,7 +52,8 @@ func (a *App) signup(c echo.Context) error {
 	if !errs.valid() {
 		return a.signupInvalid(c, f, errs)
 	}
-	ok, err := a.store.Allow(c.Request().Context(), "signup-address", c.RealIP(), signupsPerAddress, time.Hour, a.now())
+	ok, err := a.within(c, limit{"signup-network", clientNetwork(c), signupsPerNetworkHour, time.Hour},
+		limit{"signup-network-day", clientNetwork(c), signupsPerNetworkDay, 24 * time.Hour})
 	if err != nil {
 		return err
 	}
@@ -67,14 +68,11 @@ func (a *App) signup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.signIn(c, u); err != nil {
-		return err
-	}
 	night := nightIn(f.Next) // signed up on the way to an RSVP: confirming completes it
-	if err := a.store.SendVerification(c.Request().Context(), u, night, a.now()); err != nil {
+	if err := a.sendVerification(c, u, night); err != nil {
 		return err
 	}
-	return a.seeOther(c, verifyPage(night), "Welcome to Clockroom, "+u.Name+". One more step: confirm your email with the link we just sent to "+u.Email+".")
+	return a.enter(c, u, verifyPage(night), "Welcome to Clockroom, "+u.Name+". One more step: confirm your email with the link we just sent to "+u.Email+".")
 }
 
 func (a *App) signupInvalid(c echo.Context, f signupForm, errs fieldErrors) error {
@@ -109,6 +107,9 @@ func (a *App) login(c echo.Context) error {
 	switch {
 	case errors.As(err, &throttled):
 		return a.loginInvalid(c, http.StatusTooManyRequests, f, fieldErrors{"form": throttledWords(throttled)})
+	case errors.Is(err, models.ErrPasswordSuspended):
+		return a.loginInvalid(c, http.StatusTooManyRequests, f, fieldErrors{"form": "So many wrong passwords were tried on this account " +
+			"that its password alone does not sign in for now. Sign in with a link by email instead: it works as soon as you open it."})
 	case errors.Is(err, models.ErrInvalidCredentials):
 		if err := a.noticeGuessing(c, f.Email); err != nil {
 			return err
@@ -117,24 +118,13 @@ func (a *App) login(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	if u.TwoFactorOn() {
-		// The password was right; the second factor decides.
-		ctx := c.Request().Context()
-		if err := a.sessions.RenewToken(ctx); err != nil {
-			return err
-		}
-		a.sessions.Put(ctx, session2FAUser, u.ID)
-		a.sessions.Put(ctx, session2FANext, f.Next)
-		return c.Redirect(http.StatusSeeOther, "/login/2fa")
-	}
-	if err := a.signIn(c, u); err != nil {
-		return err
-	}
-	return a.seeOther(c, safeNext(f.Next, "/"), "Signed in as "+u.Name+".")
+	return a.enter(c, u, f.Next, "Signed in as "+u.Name+".")
 }
 
-// guessingNotice is how many failures on one account, from anywhere, make
-// its owner get a sign-in link by email (at most one an hour).
+// guessingNotice is how many failures on one account, from anywhere within
+// models.AccountGuessWindow, make its owner get a sign-in link by email (at
+// most one an hour), before its password alone stops working at
+// models.MaxFailuresPerAccount.
 const guessingNotice = 10
 
 // noticeGuessing emails an account's owner when wrong passwords pile up on
@@ -185,15 +175,41 @@ func (a *App) endSession(c echo.Context) error {
 	if err := a.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	for _, k := range []string{sessionUserID, sessionEpoch, sessionSeen, session2FAUser, session2FANext, sessionTOTPSetup} {
+	for _, k := range []string{sessionUserID, sessionEpoch, sessionSeen, sessionFactor, session2FAUser, session2FANext, session2FASaid, sessionTOTPSetup} {
 		a.sessions.Remove(ctx, k)
 	}
 	return nil
 }
 
+// enter is the one way into an account, whatever proved the person first:
+// a password, an emailed sign-in link, a reset, an email confirmation or a
+// new sign-up. An account with two-factor sign-in on is not signed in yet:
+// the session remembers who owes the code, where to go and what to say
+// then, and the person is sent to /login/2fa. Otherwise they are signed in
+// and sent to next with msg.
+func (a *App) enter(c echo.Context, u models.User, next, msg string) error {
+	if !u.TwoFactorOn() {
+		if err := a.signIn(c, u, false); err != nil {
+			return err
+		}
+		return a.seeOther(c, safeNext(next, "/"), msg)
+	}
+	if err := a.endSession(c); err != nil { // whoever was signed in here is not any more
+		return err
+	}
+	ctx := c.Request().Context()
+	a.sessions.Put(ctx, session2FAUser, u.ID)
+	a.sessions.Put(ctx, session2FANext, next)
+	a.sessions.Put(ctx, session2FASaid, msg)
+	return c.Redirect(http.StatusSeeOther, "/login/2fa")
+}
+
 // signIn renews the session token (against session fixation) and remembers
-// the user.
-func (a *App) signIn(c echo.Context, u models.User) error {
+// the user, and whether this session passed the account's second factor
+// (loadUser signs out a session of an account with two-factor sign-in on
+// that did not). Only enter, the second-factor step and a change made by
+// the signed-in person call it.
+func (a *App) signIn(c echo.Context, u models.User, passedFactor bool) error {
 	ctx := c.Request().Context()
 	if err := a.sessions.RenewToken(ctx); err != nil {
 		return err
@@ -201,6 +217,39 @@ func (a *App) signIn(c echo.Context, u models.User) error {
 	a.sessions.Put(ctx, sessionUserID, u.ID)
 	a.sessions.Put(ctx, sessionEpoch, u.SessionEpoch)
 	a.sessions.Put(ctx, sessionSeen, a.now().Unix())
+	if passedFactor {
+		a.sessions.Put(ctx, sessionFactor, u.ID)
+	} else {
+		a.sessions.Remove(ctx, sessionFactor)
+	}
 	a.rotateCSRF(c)
 	return nil
 }
+
+// passedFactor reports whether this session passed u's second factor.
+func (a *App) passedFactor(c echo.Context, u models.User) bool {
+	return a.sessions.GetInt64(c.Request().Context(), sessionFactor) == u.ID
+}
+
+// limit is a number of actions of kind by key allowed within window.
+type limit struct {
+	kind, key string
+	max       int
+	window    time.Duration
+}
+
+// within counts one action against each limit in turn and reports whether
+// all allowed it.
+func (a *App) within(c echo.Context, limits ...limit) (bool, error) {
+	for _, l := range limits {
+		ok, err := a.store.Allow(c.Request().Context(), l.kind, l.key, l.max, l.window, a.now())
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// clientNetwork is the network a request came from, as limits count it: an
+// IPv4 address, or an IPv6 /64.
+func clientNetwork(c echo.Context) string { return models.NetworkOf(c.RealIP()) }

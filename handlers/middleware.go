@@ -49,12 +49,21 @@ func (a *App) accessLog() echo.MiddlewareFunc {
 	})
 }
 
-// ticketInPath finds a ticket code in a request path: codes are
-// credentials, as a paper ticket is, so logs never hold them.
-var ticketInPath = regexp.MustCompile(`/tickets/[^/?#]+`)
+// secretPaths are the paths whose next segment is a credential: a ticket
+// code (as a paper ticket is one) or an emailed link's token.
+const secretPaths = `/(tickets|reset|signin|verify|email|test-checkout|feedback|give-away)/`
 
-// redactURI is uri with any ticket code replaced.
-func redactURI(uri string) string { return ticketInPath.ReplaceAllString(uri, "/tickets/[code]") }
+var (
+	// secretInPath finds a credential in a request path, so logs never
+	// hold one.
+	secretInPath = regexp.MustCompile(`^` + secretPaths + `[^/?#]+`)
+	// secretInText finds one in a link in a message, so the outbox never
+	// shows one.
+	secretInText = regexp.MustCompile(secretPaths + `[A-Za-z0-9_~.%-]+`)
+)
+
+// redactURI is uri with any credential in its path replaced.
+func redactURI(uri string) string { return secretInPath.ReplaceAllString(uri, "/$1/[redacted]") }
 
 // recoverPanics turns a panic into a 500 error for the error handler, and
 // logs the stack once.
@@ -201,8 +210,11 @@ func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if a.sessions.GetInt(ctx, sessionEpoch) != u.SessionEpoch {
-			// Signed out everywhere, or the password changed, since.
+		if a.sessions.GetInt(ctx, sessionEpoch) != u.SessionEpoch || (u.TwoFactorOn() && !a.passedFactor(c, u)) {
+			// Signed out everywhere, or the password changed, since; or
+			// two-factor sign-in is on and this session never passed it
+			// (signed in before it was turned on): one gate for every way
+			// in, whatever signIn's callers do.
 			if err := a.endSession(c); err != nil {
 				return err
 			}

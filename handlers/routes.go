@@ -110,7 +110,7 @@ func (a *App) routes() *echo.Echo {
 	host.POST("/series/:id/edit", a.updateSeries)
 	host.POST("/series/:id/end", a.endSeries)
 
-	staff := s.Group("/staff", a.requireRole(models.RoleStaff))
+	staff := s.Group("/staff", a.requireRole(models.RoleStaff), a.requireTwoFactor)
 	staff.GET("/live", a.staffLive)
 	staff.GET("/bills", a.staffBills)
 	staff.GET("/bills.csv", a.staffBillsCSV)
@@ -142,7 +142,7 @@ func (a *App) routes() *echo.Echo {
 	admin.POST("/users/:id/role", a.adminSetRole)
 	admin.GET("/outbox", a.adminOutbox)
 	admin.GET("/venue", a.adminVenue)
-	debugRoutes(s.Group("/debug", a.requireRole(models.RoleAdmin)))
+	debugRoutes(s.Group("/debug", a.requireRole(models.RoleAdmin), a.requireTwoFactor))
 	admin.POST("/venue", a.updateVenue)
 
 	return e

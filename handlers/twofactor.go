@@ -14,12 +14,16 @@ import (
 	"github.com/clockroom/clockroom/models"
 )
 
-// Two-factor sign-in: any account may turn it on at /me/2fa; admins must
-// (in production), since they set prices, roles and the venue.
+// Two-factor sign-in: any account may turn it on at /me/2fa; staff and
+// admins must (in production), since they move money and set prices, roles
+// and the venue. Every way into an account passes it (enter), and a session
+// records that it did (sessionFactor).
 
 const (
-	session2FAUser   = "2fa_user"   // passed the password, owes the second factor
+	session2FAUser   = "2fa_user"   // passed the first proof, owes the second factor
 	session2FANext   = "2fa_next"   // where to go once signed in
+	session2FASaid   = "2fa_said"   // what to say then
+	sessionFactor    = "factor"     // the account whose second factor this session passed
 	sessionTOTPSetup = "totp_setup" // the secret being set up, until proved
 )
 
@@ -55,12 +59,15 @@ func (a *App) twoFactor(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	next := a.sessions.PopString(ctx, session2FANext)
+	next, said := a.sessions.PopString(ctx, session2FANext), a.sessions.PopString(ctx, session2FASaid)
 	a.sessions.Remove(ctx, session2FAUser)
-	if err := a.signIn(c, u); err != nil {
+	if err := a.signIn(c, u, true); err != nil {
 		return err
 	}
-	return a.seeOther(c, safeNext(next, "/"), "Signed in as "+u.Name+".")
+	if said == "" {
+		said = "Signed in as " + u.Name + "."
+	}
+	return a.seeOther(c, safeNext(next, "/"), said)
 }
 
 // setupTwoFactorPage shows a new authenticator secret as a QR code, or says
@@ -101,16 +108,27 @@ func (a *App) setupTwoFactor(c echo.Context) error {
 		return err
 	}
 	a.sessions.Remove(ctx, sessionTOTPSetup)
+	// This session proved the factor; the account's other sessions did not,
+	// and are signed out at their next request (loadUser).
+	a.sessions.Put(ctx, sessionFactor, currentUser(c).ID)
 	return a.render(c, http.StatusOK, "two_factor_setup", page{Title: "Two-factor sign-in", Data: map[string]any{"On": true, "Codes": codes}})
 }
 
-// requireTwoFactor sends an admin without two-factor sign-in to set it up,
-// in production.
+// requireTwoFactor guards the routes that move money or run the venue
+// (/staff, /admin, /debug): in production the session must have passed the
+// account's second factor; an account without one is sent to set it up.
+// (loadUser has already signed out any session of an account with
+// two-factor sign-in on that did not pass it; this says so again where it
+// matters most.)
 func (a *App) requireTwoFactor(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if u := currentUser(c); u != nil && !a.cfg.Dev() && !u.TwoFactorOn() {
-			return a.seeOther(c, "/me/2fa", "Admins sign in with two factors. Set up your authenticator app to go on.")
+		u := currentUser(c)
+		if u == nil || a.cfg.Dev() || (u.TwoFactorOn() && a.passedFactor(c, *u)) {
+			return next(c)
 		}
-		return next(c)
+		if isAPI(c) {
+			return echo.NewHTTPError(http.StatusForbidden, "Set up two-factor sign-in first.")
+		}
+		return a.seeOther(c, "/me/2fa", "Staff and admins sign in with two factors. Set up your authenticator app to go on.")
 	}
 }

@@ -60,8 +60,11 @@ func TestTwoFactorSignIn(t *testing.T) {
 	if d := signInWith("123456"); d.get("/me/tickets").StatusCode != http.StatusSeeOther {
 		t.Fatal("a wrong code signed in")
 	}
-	now, _ := totp.GenerateCode(secret, time.Now())
+	now := nextCode(t, secret) // the code that turned it on works once only
 	wantStatus(t, signInWith(now).get("/me/tickets"), http.StatusOK)
+	if d := signInWith(now); d.get("/me/tickets").StatusCode != http.StatusSeeOther {
+		t.Fatal("an authenticator code worked twice")
+	}
 	wantStatus(t, signInWith(codes[0][1]).get("/me/tickets"), http.StatusOK)
 	if d := signInWith(codes[0][1]); d.get("/me/tickets").StatusCode != http.StatusSeeOther {
 		t.Fatal("a recovery code worked twice")
@@ -82,4 +85,139 @@ func TestAdminsNeedTwoFactorInProduction(t *testing.T) {
 	code, _ := totp.GenerateCode(secret, time.Now())
 	admin.post("/me/2fa", url.Values{"code": {code}})
 	wantStatus(t, admin.get("/admin/users"), http.StatusOK)
+}
+
+// withTwoFactor turns two-factor sign-in on for u, as /me/2fa does, and
+// returns the authenticator's secret.
+func (ta *testApp) withTwoFactor(t testing.TB, u models.User) string {
+	t.Helper()
+	key, err := models.NewTOTP(u, "Clockroom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(key.Secret(), ta.now())
+	if _, err := ta.store.EnableTOTP(t.Context(), u.ID, key.Secret(), code, ta.now()); err != nil {
+		t.Fatal(err)
+	}
+	return key.Secret()
+}
+
+// nextCode is the authenticator's code for the next time step: the server
+// takes one step either side, and a code used already (the one that turned
+// it on, say) does not work again.
+func nextCode(t testing.TB, secret string) string {
+	t.Helper()
+	code, err := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// Every way into an account with two-factor sign-in on passes the second
+// factor: the password, an emailed sign-in link, a password reset and an
+// email confirmation each lead to the code, and no admin page opens before
+// it; a reset leaves two-factor sign-in on.
+func TestEveryWayInPassesTheSecondFactor(t *testing.T) {
+	ta := newTestApp(t, map[string]string{"CLOCKROOM_ENV": "production"})
+	ta.venue(t)
+	ctx := t.Context()
+	for way, firstProof := range map[string]func(c *client, u models.User) response{
+		"password": func(c *client, u models.User) response {
+			c.get("/login")
+			return c.post("/login", url.Values{"email": {u.Email}, "password": {"password-123"}})
+		},
+		"sign-in link": func(c *client, u models.User) response {
+			if _, err := ta.store.SendLink(ctx, u.Email, models.LinkSignIn, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			link := lastLink(t, ta, u.Email)
+			c.get(link)
+			return c.post(link, nil)
+		},
+		"password reset": func(c *client, u models.User) response {
+			if _, err := ta.store.SendLink(ctx, u.Email, models.LinkReset, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			link := lastLink(t, ta, u.Email)
+			c.get(link)
+			return c.post(link, url.Values{"password": {"a brand new secret"}})
+		},
+		"email confirmation": func(c *client, u models.User) response {
+			if err := ta.store.SendVerification(ctx, u, nil, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			link := lastLink(t, ta, u.Email)
+			c.get(link)
+			return c.post(link, nil)
+		},
+	} {
+		t.Run(way, func(t *testing.T) {
+			u := ta.user(t, strings.ReplaceAll(way, " ", "-")+"@example.com", models.RoleAdmin)
+			secret := ta.withTwoFactor(t, u)
+			c := ta.client(t)
+			res := firstProof(c, u)
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login/2fa" {
+				t.Fatalf("after the %s: %d to %q, want the second factor", way, res.StatusCode, res.Header.Get("Location"))
+			}
+			for _, p := range []string{"/admin/users", "/admin/outbox", "/staff/live", "/me/tickets"} {
+				if res := c.get(p); res.StatusCode == http.StatusOK {
+					t.Fatalf("%s opened on the %s alone", p, way)
+				}
+			}
+			c.get("/login/2fa")
+			res = c.post("/login/2fa", url.Values{"code": {nextCode(t, secret)}})
+			wantStatus(t, res, http.StatusSeeOther)
+			c.get(res.Header.Get("Location"))
+			wantStatus(t, c.get("/admin/users"), http.StatusOK)
+			if u, _ := ta.store.UserByID(ctx, u.ID); !u.TwoFactorOn() {
+				t.Fatalf("the %s turned two-factor sign-in off", way)
+			}
+		})
+	}
+}
+
+// A session signed in before two-factor sign-in was turned on (on another
+// device) never passed it, and is signed out; the one that turned it on
+// stays.
+func TestSessionsThatSkippedTheFactorAreSignedOut(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	laptop, _ := ta.signedIn(t, "gus@example.com", models.RoleAttendee)
+	phone := ta.client(t)
+	phone.login("gus@example.com")
+	secret := totpKey.FindStringSubmatch(laptop.get("/me/2fa").body)[1]
+	code, _ := totp.GenerateCode(secret, time.Now())
+	wantStatus(t, laptop.post("/me/2fa", url.Values{"code": {code}}), http.StatusOK)
+	wantStatus(t, laptop.get("/me/tickets"), http.StatusOK)
+	if res := phone.get("/me/tickets"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a session that never passed the second factor is still signed in: %d", res.StatusCode)
+	}
+}
+
+// In production, staff pages (money) and the profiler need a session that
+// passed the second factor, as admin pages do.
+func TestStaffAndDebugNeedTwoFactorInProduction(t *testing.T) {
+	ta := newTestApp(t, map[string]string{"CLOCKROOM_ENV": "production"})
+	ta.venue(t)
+	staff, u := ta.signedIn(t, "staff@example.com", models.RoleStaff)
+	for _, p := range []string{"/staff/live", "/staff/bills", "/staff/reports"} {
+		if res := staff.get(p); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/me/2fa" {
+			t.Fatalf("%s for staff without two factors: %d %q", p, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	admin, _ := ta.signedIn(t, "admin@example.com", models.RoleAdmin)
+	if res := admin.get("/debug/pprof/"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/me/2fa" {
+		t.Fatalf("the profiler for an admin without two factors: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	secret := ta.withTwoFactor(t, u)
+	if res := staff.get("/staff/live"); res.StatusCode == http.StatusOK {
+		t.Fatal("a session that never passed the factor opened a staff page")
+	}
+	staff.get("/login")
+	staff.post("/login", url.Values{"email": {u.Email}, "password": {"password-123"}})
+	staff.get("/login/2fa")
+	res := staff.post("/login/2fa", url.Values{"code": {nextCode(t, secret)}})
+	staff.get(res.Header.Get("Location"))
+	wantStatus(t, staff.get("/staff/live"), http.StatusOK)
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // ErrNotSelfService refuses to delete an account that runs the venue or
@@ -24,8 +23,8 @@ func (s *Store) DeleteAccount(ctx context.Context, userID int64, password string
 	if err != nil {
 		return err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		return ErrWrongPassword
+	if err := s.checkPassword(ctx, u, password, now); err != nil {
+		return err
 	}
 	if u.Role != RoleAttendee {
 		return ErrNotSelfService

@@ -46,10 +46,10 @@ func (s *Store) SendGuessingNotice(ctx context.Context, email string, now time.T
 }
 
 // AccountFailures is how many failed sign-ins an account had, from any
-// address, within the login window.
+// network, within AccountGuessWindow.
 func (s *Store) AccountFailures(ctx context.Context, email string, now time.Time) (int, error) {
 	var n int
-	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM login_failures WHERE email = $1 AND failed_at > $2`, NormalizeEmail(email), now.Add(-LoginWindow))
+	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM login_failures WHERE email = $1 AND failed_at > $2`, NormalizeEmail(email), now.Add(-AccountGuessWindow))
 	return n, err
 }
 
@@ -95,8 +95,10 @@ func (s *Store) UseLink(ctx context.Context, token, purpose string, now time.Tim
 	var u User
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		u, err = useLink(ctx, tx, token, purpose, now)
-		return err
+		if u, err = useLink(ctx, tx, token, purpose, now); err != nil || purpose != LinkSignIn {
+			return err
+		}
+		return forgetFailures(ctx, tx, u.Email) // the mailbox's owner: the password works again
 	})
 	return u, err
 }
@@ -145,13 +147,20 @@ func (s *Store) ResetPassword(ctx context.Context, token, password string, now t
 			WHERE id = $1 RETURNING `+userColumns, u.ID, string(hash), now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE account_links SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL`, u.ID, now); err != nil {
+		if err := revokeLinks(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE email = $1`, u.Email)
-		return err
+		return forgetFailures(ctx, tx, u.Email)
 	})
 	return u, err
+}
+
+// revokeLinks spends every unused emailed link of the account: after its
+// password or email changes, or it signs out everywhere, a link sent before
+// (perhaps to a mailbox no longer the owner's) must not sign anyone in.
+func revokeLinks(ctx context.Context, tx sqlx.ExtContext, userID int64, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE account_links SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL`, userID, now)
+	return err
 }
 
 // ErrWrongPassword refuses a change made without the current password.
@@ -165,15 +174,20 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, current, passw
 	if err != nil {
 		return u, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(current)) != nil {
-		return u, ErrWrongPassword
+	if err := s.checkPassword(ctx, u, current, now); err != nil {
+		return u, err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost())
 	if err != nil {
 		return u, fmt.Errorf("hash password: %w", err)
 	}
-	err = s.DB.GetContext(ctx, &u, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = $3
-		WHERE id = $1 RETURNING `+userColumns, userID, string(hash), now)
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &u, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = $3
+			WHERE id = $1 RETURNING `+userColumns, userID, string(hash), now); err != nil {
+			return err
+		}
+		return revokeLinks(ctx, tx, userID, now)
+	})
 	return u, err
 }
 
@@ -227,8 +241,8 @@ func (s *Store) VerifyEmail(ctx context.Context, token string, now time.Time) (U
 // goes to the new address (which must prove it is theirs), and a notice to
 // the old one.
 func (s *Store) SendEmailChange(ctx context.Context, u User, password, newEmail string, now time.Time) error {
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		return ErrWrongPassword
+	if err := s.checkPassword(ctx, u, password, now); err != nil {
+		return err
 	}
 	newEmail = NormalizeEmail(newEmail)
 	if _, err := s.UserByEmail(ctx, newEmail); err == nil {
@@ -278,15 +292,23 @@ func (s *Store) ChangeEmail(ctx context.Context, token string, now time.Time) (U
 		if isUniqueViolation(err, "users_email_key") {
 			return ErrDuplicateEmail
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return revokeLinks(ctx, tx, u.ID, now)
 	})
 	return u, err
 }
 
-// SignOutEverywhere ends every session of the account, this one included.
+// SignOutEverywhere ends every session of the account, this one included,
+// and revokes its unused emailed links.
 func (s *Store) SignOutEverywhere(ctx context.Context, userID int64, now time.Time) error {
-	_, err := s.DB.ExecContext(ctx, `UPDATE users SET session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $1`, userID, now)
-	return err
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $1`, userID, now); err != nil {
+			return err
+		}
+		return revokeLinks(ctx, tx, userID, now)
+	})
 }
 
 // Allow counts one action of kind by key and reports whether it is within

@@ -198,6 +198,9 @@ func (s *Store) MessagesTo(ctx context.Context, email string) ([]Message, error)
 	return ms, err
 }
 
+// sentLinkBody stands for an account link's body once it is sent.
+const sentLinkBody = "(This message held a one-time link. It was sent, and is not kept.)"
+
 // sendLease is how long a claimed message is left to its sender before
 // another instance may take it (the sender died mid-send).
 const sendLease = 5 * time.Minute
@@ -230,7 +233,10 @@ func (s *Store) DeliverPending(ctx context.Context, now time.Time, limit int, se
 			}
 			continue
 		}
-		if _, err := s.DB.ExecContext(ctx, `UPDATE outbox SET sent_at = $2, last_error = NULL WHERE id = $1`, m.ID, now); err != nil {
+		// A sent account link's body is not kept: its token is a credential
+		// until used or expired, and nobody needs it once delivered.
+		if _, err := s.DB.ExecContext(ctx, `UPDATE outbox SET sent_at = $2, last_error = NULL,
+			body = CASE WHEN kind LIKE 'link\_%' THEN $3 ELSE body END WHERE id = $1`, m.ID, now, sentLinkBody); err != nil {
 			return sent, err
 		}
 		sent++

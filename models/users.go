@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -54,16 +56,44 @@ func (r Role) AtLeast(min Role) bool { return r.rank() >= min.rank() && r.rank()
 const DefaultBcryptCost = 12
 
 // Login limits: failures within LoginWindow before sign-in is refused, for
-// one account from one address, and for one address over all accounts.
+// one account from one network, and for one network over all accounts; and
+// failures on one account from every network within AccountGuessWindow
+// before its password alone no longer signs in (its owner signs in by
+// emailed link, which clears the count). A network is an IPv4 address or an
+// IPv6 /64 (NetworkOf).
 const (
-	LoginWindow         = 15 * time.Minute
-	MaxFailuresPerEmail = 5
-	MaxFailuresPerIP    = 30
-	MinPasswordLength   = 10
-	MaxPasswordBytes    = 72 // bcrypt's limit
-	MaxNameLength       = 100
-	MaxEmailLength      = 254
+	LoginWindow           = 15 * time.Minute
+	MaxFailuresPerEmail   = 5
+	MaxFailuresPerIP      = 30
+	AccountGuessWindow    = 24 * time.Hour
+	MaxFailuresPerAccount = 20
+	MinPasswordLength     = 10
+	MaxPasswordBytes      = 72 // bcrypt's limit
+	MaxNameLength         = 100
+	MaxEmailLength        = 254
 )
+
+// ErrPasswordSuspended means so many wrong passwords were tried on an
+// account, from anywhere, that its password alone does not sign in for now:
+// its owner signs in by emailed link. Given for an unknown email too, so it
+// tells nobody whether an account exists.
+var ErrPasswordSuspended = newError(KindForbidden, "password sign-in suspended after too many failures on the account")
+
+// NetworkOf is the key that limits count an address under: an IPv4 address
+// itself, and an IPv6 address's /64, the block one subscriber holds (one
+// machine may rotate through all of it). Anything unparsable is its own key.
+func NetworkOf(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap()
+	if addr.Is4() {
+		return addr.String()
+	}
+	p, _ := addr.Prefix(64)
+	return p.String()
+}
 
 // ThrottledError means too many failed sign-ins; try again after RetryAfter.
 type ThrottledError struct{ RetryAfter time.Duration }
@@ -199,14 +229,15 @@ func (s *Store) dummyHash() []byte {
 	return h
 }
 
-// Authenticate checks an email and password. Sign-in is limited per account
-// and address, and per address, never per account alone: a stranger's
-// guesses cannot lock the owner out of an account they sign in to from
-// elsewhere. An attempt over a limit is a *ThrottledError before the
-// password is looked at; a wrong email and a wrong password both give
+// Authenticate checks an email and password from the network ip is in.
+// Sign-in is limited per account and network, and per network; an attempt
+// over those limits is a *ThrottledError before the password is looked at.
+// Guesses at one account from many networks make its password alone stop
+// working (ErrPasswordSuspended), never the account: the owner still signs
+// in by emailed link. A wrong email and a wrong password both give
 // ErrInvalidCredentials, in the same time.
 func (s *Store) Authenticate(ctx context.Context, email, password, ip string, now time.Time) (User, error) {
-	email = NormalizeEmail(email)
+	email, ip = NormalizeEmail(email), NetworkOf(ip)
 	if err := s.claimAttempt(ctx, email, ip, now); err != nil {
 		return User{}, err
 	}
@@ -225,27 +256,36 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string, no
 }
 
 // claimAttempt counts an attempt as a failure before the password is
-// checked, if the limits allow it. Counting and deciding happen under a lock
-// on the address, so parallel guesses from one address cannot slip past the
-// limit; the slow password check runs after the lock is let go.
+// checked, if the limits allow it. Counting and deciding happen under locks
+// on the account and the network (taken in that order), so parallel guesses
+// cannot slip past a limit; the slow password check runs after they are let
+// go.
 func (s *Store) claimAttempt(ctx context.Context, email, ip string, now time.Time) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('login:' || $1, 0))`, ip); err != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('login-account:' || $1, 0)),
+			pg_advisory_xact_lock(hashtextextended('login:' || $2, 0))`, email, ip); err != nil {
 			return err
 		}
 		var c struct {
 			ByAccount     int        `db:"by_account"`
 			ByIP          int        `db:"by_ip"`
+			Everywhere    int        `db:"everywhere"`
 			OldestAccount *time.Time `db:"oldest_account"`
 			OldestIP      *time.Time `db:"oldest_ip"`
 		}
 		if err := tx.GetContext(ctx, &c, `
-			SELECT count(*) FILTER (WHERE email = $1) AS by_account, count(*) AS by_ip,
-			       min(failed_at) FILTER (WHERE email = $1) AS oldest_account, min(failed_at) AS oldest_ip
-			FROM login_failures WHERE ip = $2 AND failed_at > $3`, email, ip, now.Add(-LoginWindow)); err != nil {
+			SELECT count(*) FILTER (WHERE email = $1 AND ip = $2 AND failed_at > $3) AS by_account,
+			       count(*) FILTER (WHERE ip = $2 AND failed_at > $3) AS by_ip,
+			       count(*) FILTER (WHERE email = $1 AND failed_at > $4) AS everywhere,
+			       min(failed_at) FILTER (WHERE email = $1 AND ip = $2 AND failed_at > $3) AS oldest_account,
+			       min(failed_at) FILTER (WHERE ip = $2 AND failed_at > $3) AS oldest_ip
+			FROM login_failures WHERE (ip = $2 AND failed_at > $3) OR (email = $1 AND failed_at > $4)`,
+			email, ip, now.Add(-LoginWindow), now.Add(-AccountGuessWindow)); err != nil {
 			return err
 		}
 		switch {
+		case c.Everywhere >= MaxFailuresPerAccount:
+			return ErrPasswordSuspended
 		case c.ByAccount >= MaxFailuresPerEmail:
 			return &ThrottledError{RetryAfter: c.OldestAccount.Add(LoginWindow).Sub(now)}
 		case c.ByIP >= MaxFailuresPerIP:
@@ -268,8 +308,41 @@ func (s *Store) Prune(ctx context.Context, now time.Time) error {
 	if _, err := s.DB.ExecContext(ctx, `DELETE FROM account_links WHERE expires_at < $1`, now.Add(-24*time.Hour)); err != nil {
 		return err
 	}
-	_, err := s.DB.ExecContext(ctx, `DELETE FROM login_failures WHERE failed_at < $1`, now.Add(-LoginWindow))
+	_, err := s.DB.ExecContext(ctx, `DELETE FROM login_failures WHERE failed_at < $1`, now.Add(-AccountGuessWindow))
 	return err
+}
+
+// ForgetFailures clears an account's failed sign-ins from every network,
+// once its owner proved the mailbox (an emailed sign-in link or a reset):
+// the password works again.
+func forgetFailures(ctx context.Context, tx sqlx.ExtContext, email string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE email = $1`, NormalizeEmail(email))
+	return err
+}
+
+// MaxPasswordChecks is how many times within LoginWindow an account's
+// current password may be asked for where it confirms a change (a new
+// password or email, deleting the account): a stolen session cannot guess
+// it there without limit.
+const MaxPasswordChecks = 5
+
+// ErrTooManyPasswordChecks refuses a current-password check over
+// MaxPasswordChecks.
+var ErrTooManyPasswordChecks = newError(KindConflict, "too many current-password checks")
+
+// checkPassword checks u's current password where it confirms a change,
+// within MaxPasswordChecks: ErrWrongPassword or ErrTooManyPasswordChecks.
+func (s *Store) checkPassword(ctx context.Context, u User, password string, now time.Time) error {
+	ok, err := s.Allow(ctx, "password-check", strconv.FormatInt(u.ID, 10), MaxPasswordChecks, LoginWindow, now)
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return ErrTooManyPasswordChecks
+	case bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil:
+		return ErrWrongPassword
+	}
+	return nil
 }
 
 func (s *Store) cost() int {

@@ -3,9 +3,14 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pquerna/otp/totp"
 
 	"github.com/clockroom/clockroom/models"
 )
@@ -178,7 +183,7 @@ func TestPrune(t *testing.T) {
 	if _, err := s.DB.Exec(`INSERT INTO sessions (token, data, expiry) VALUES ('old', '', $1), ('live', '', $2)`, t0.Add(-time.Hour), t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	s.Authenticate(ctx, "x@example.com", "nope", "10.0.0.1", t0.Add(-models.LoginWindow-time.Minute))
+	s.Authenticate(ctx, "x@example.com", "nope", "10.0.0.1", t0.Add(-models.AccountGuessWindow-time.Minute))
 	s.Authenticate(ctx, "x@example.com", "nope", "10.0.0.1", t0)
 	if err := s.Prune(ctx, t0); err != nil {
 		t.Fatal(err)
@@ -229,3 +234,222 @@ func TestUnknownEmailCostsAsMuch(t *testing.T) {
 		}
 	}
 }
+
+// Rotating through the addresses of one IPv6 /64 (which one subscriber
+// holds) gives no more guesses than one address does.
+func TestIPv6GuessesCountByTheSlash64(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range models.MaxFailuresPerEmail {
+		ip := fmt.Sprintf("2001:db8:1:2::%x", i+1)
+		if _, err := s.Authenticate(ctx, "gus@example.com", "a guess", ip, t0); !errors.Is(err, models.ErrInvalidCredentials) {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	var throttled *models.ThrottledError
+	if _, err := s.Authenticate(ctx, "gus@example.com", "right password", "2001:db8:1:2:dead:beef:0:1", t0); !errors.As(err, &throttled) {
+		t.Fatalf("another address in the same /64 was let through: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "gus@example.com", "right password", "2001:db8:1:3::1", t0); err != nil {
+		t.Fatalf("the owner on another /64: %v", err)
+	}
+	for ip, want := range map[string]string{
+		"192.0.2.7": "192.0.2.7", "::ffff:192.0.2.7": "192.0.2.7",
+		"2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64", "not an address": "not an address",
+	} {
+		if got := models.NetworkOf(ip); got != want {
+			t.Errorf("NetworkOf(%q) = %q, want %q", ip, got, want)
+		}
+	}
+}
+
+// Guesses at one account from many networks stop its password alone from
+// working, even the right one, for the owner too; an unknown email behaves
+// the same (nothing tells who has an account). The owner signs in by an
+// emailed link, which makes the password work again.
+func TestGuessesFromManyNetworksSuspendThePassword(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"gus@example.com", "nobody@example.com"} {
+		for i := range models.MaxFailuresPerAccount {
+			at := t0.Add(time.Duration(i) * time.Minute)
+			if _, err := s.Authenticate(ctx, email, "a guess", fmt.Sprintf("198.51.100.%d", i), at); !errors.Is(err, models.ErrInvalidCredentials) {
+				t.Fatalf("%s, guess %d from a fresh address: %v", email, i, err)
+			}
+		}
+		if _, err := s.Authenticate(ctx, email, "right password", "203.0.113.9", t0.Add(time.Hour)); !errors.Is(err, models.ErrPasswordSuspended) {
+			t.Fatalf("%s: the password still works after %d guesses from as many addresses: %v", email, models.MaxFailuresPerAccount, err)
+		}
+	}
+	if _, err := s.SendLink(ctx, "gus@example.com", models.LinkSignIn, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	token := lastToken(t, s, "gus@example.com")
+	if _, err := s.UseLink(ctx, token, models.LinkSignIn, t0.Add(time.Hour)); err != nil {
+		t.Fatalf("the owner's emailed link: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "gus@example.com", "right password", "203.0.113.9", t0.Add(time.Hour)); err != nil {
+		t.Fatalf("after the owner signed in by link, the password: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "nobody@example.com", "x", "203.0.113.9", t0.Add(models.AccountGuessWindow+time.Hour)); !errors.Is(err, models.ErrInvalidCredentials) {
+		t.Fatalf("a day later the guesses are forgotten: %v", err)
+	}
+}
+
+// An authenticator code signs in once: the same code again, or an older
+// one, is refused, and a later one works.
+func TestAuthenticatorCodeWorksOnce(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	u, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password", Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := models.NewTOTP(u, "Clockroom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := func(at time.Time) string {
+		c, err := totp.GenerateCode(key.Secret(), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if _, err := s.EnableTOTP(ctx, u.ID, key.Secret(), code(t0), t0); err != nil {
+		t.Fatal(err)
+	}
+	if u, err = s.UserByID(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	later := t0.Add(time.Minute)
+	if err := s.CheckSecondFactor(ctx, u, code(t0), later.Add(-30*time.Second)); !errors.Is(err, models.ErrBadCode) {
+		t.Fatalf("the code that turned it on worked again: %v", err)
+	}
+	if err := s.CheckSecondFactor(ctx, u, code(later), later); err != nil {
+		t.Fatalf("a fresh code: %v", err)
+	}
+	for _, c := range []string{code(later), code(later.Add(-30 * time.Second))} {
+		if err := s.CheckSecondFactor(ctx, u, c, later); !errors.Is(err, models.ErrBadCode) {
+			t.Fatalf("a code used already, or older than it, worked: %v", err)
+		}
+	}
+}
+
+// The current password, asked for before a change, is checked only a few
+// times in a window, right or wrong: a stolen session cannot guess it.
+func TestCurrentPasswordChecksAreLimited(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	u, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password", Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range models.MaxPasswordChecks {
+		if _, err := s.ChangePassword(ctx, u.ID, "a guess", "a new password", t0); !errors.Is(err, models.ErrWrongPassword) {
+			t.Fatalf("check %d: %v", i, err)
+		}
+	}
+	checks := map[string]error{}
+	_, checks["change the password"] = s.ChangePassword(ctx, u.ID, "right password", "a new password", t0)
+	checks["change the email"] = s.SendEmailChange(ctx, u, "right password", "new@example.com", t0)
+	checks["delete the account"] = s.DeleteAccount(ctx, u.ID, "right password", t0)
+	for what, err := range checks {
+		if !errors.Is(err, models.ErrTooManyPasswordChecks) {
+			t.Errorf("%s after %d wrong passwords: %v", what, models.MaxPasswordChecks, err)
+		}
+	}
+	if _, err := s.Authenticate(ctx, "gus@example.com", "right password", "10.0.0.1", t0); err != nil {
+		t.Fatalf("the password changed anyway, or the account is gone: %v", err)
+	}
+	if _, err := s.ChangePassword(ctx, u.ID, "right password", "a new password", t0.Add(models.LoginWindow+time.Second)); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+}
+
+// Changing the password or the email, or signing out everywhere, revokes
+// every emailed link not yet used.
+func TestAccountChangesRevokeLinks(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	u, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password", Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, change := range map[string]func() error{
+		"password change": func() error {
+			_, err := s.ChangePassword(ctx, u.ID, "right password", "right password", t0)
+			return err
+		},
+		"sign out everywhere": func() error { return s.SignOutEverywhere(ctx, u.ID, t0) },
+		"email change": func() error {
+			if err := s.SendEmailChange(ctx, u, "right password", "gus2@example.com", t0); err != nil {
+				return err
+			}
+			_, err := s.ChangeEmail(ctx, lastToken(t, s, "gus2@example.com"), t0)
+			return err
+		},
+	} {
+		u, _ = s.UserByID(ctx, u.ID)
+		if _, err := s.SendLink(ctx, u.Email, models.LinkSignIn, t0); err != nil {
+			t.Fatal(err)
+		}
+		token := lastToken(t, s, u.Email)
+		if err := change(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if _, err := s.UseLink(ctx, token, models.LinkSignIn, t0); !errors.Is(err, models.ErrLinkUsed) {
+			t.Errorf("a sign-in link sent before the %s still works: %v", what, err)
+		}
+	}
+}
+
+// A sent account link's body is not kept: the outbox never holds a live
+// token once it is delivered. Other messages keep theirs.
+func TestSentLinksAreBlanked(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password", Now: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SendLink(ctx, "gus@example.com", models.LinkReset, t0); err != nil {
+		t.Fatal(err)
+	}
+	token := lastToken(t, s, "gus@example.com")
+	var delivered []string
+	n, err := s.DeliverPending(ctx, t0, 10, func(_ context.Context, m models.Message) error {
+		delivered = append(delivered, m.Body)
+		return nil
+	})
+	if err != nil || n != 1 || !strings.Contains(delivered[0], token) {
+		t.Fatalf("delivered %d (%v): the message sent must hold its link", n, err)
+	}
+	ms, _ := s.MessagesTo(ctx, "gus@example.com")
+	if len(ms) != 1 || strings.Contains(ms[0].Body, token) || ms[0].SentAt == nil {
+		t.Fatalf("the sent link's token is still kept: %+v", ms)
+	}
+}
+
+// lastToken is the token of the newest link emailed to email.
+func lastToken(t *testing.T, s *models.Store, email string) string {
+	t.Helper()
+	ms, err := s.MessagesTo(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(ms) - 1; i >= 0; i-- {
+		if m := linkToken.FindStringSubmatch(ms[i].Body); m != nil {
+			return m[1]
+		}
+	}
+	t.Fatalf("no link emailed to %s", email)
+	return ""
+}
+
+var linkToken = regexp.MustCompile(`/(?:reset|signin|verify|email)/([A-Za-z0-9_-]{43})`)
