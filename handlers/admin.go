@@ -48,14 +48,18 @@ func (a *App) adminSetRole(c echo.Context) error {
 	return a.seeOther(c, "/admin/users", u.Name+" is now "+string(role)+".")
 }
 
-// adminOutbox shows the newest messages and whether each was sent. Without
-// SMTP_URL (development) they are kept here for people to read.
+// adminOutbox shows the newest messages and whether each was sent, with
+// every credential in their links hidden (sign-in, reset and confirmation
+// tokens, ticket codes): they are for their recipients only.
 func (a *App) adminOutbox(c echo.Context) error {
 	msgs, err := a.store.Outbox(c.Request().Context(), 200)
 	if err != nil {
 		return err
 	}
+	for i := range msgs {
+		msgs[i].Body = secretInText.ReplaceAllString(msgs[i].Body, "/$1/[hidden]")
+	}
 	return a.render(c, http.StatusOK, "outbox", page{Title: "Outbox", Data: map[string]any{
-		"Messages": msgs, "SMTP": a.cfg.SMTPURL != "",
+		"Messages": msgs, "SMTP": a.cfg.SMTPURL != "", "Dev": a.cfg.Dev(),
 	}})
 }

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -13,18 +15,25 @@ import (
 // Flash messages travel in a short-lived signed cookie, not the session, so
 // a visitor who is not signed in never costs a stored session row: anyone
 // can make requests, and only signing in creates something worth keeping.
+// The signature covers the message and when it expires, so a cookie kept
+// and sent again works only for flashLife; and a request that carries one
+// never gets or leaves the listing page kept for everyone (sharedListing).
 
-const flashCookie = "clockroom_flash"
+const (
+	flashCookie = "clockroom_flash"
+	flashLife   = 2 * time.Minute
+)
 
 // flash keeps a one-time message for the next page the user sees.
 func (a *App) flash(c echo.Context, msg string) {
-	v := base64.RawURLEncoding.EncodeToString([]byte(msg))
-	c.SetCookie(&http.Cookie{Name: flashCookie, Value: v + "." + a.flashMAC(v), Path: "/", MaxAge: 120,
+	v := base64.RawURLEncoding.EncodeToString([]byte(msg)) + "." + strconv.FormatInt(a.now().Add(flashLife).Unix(), 10)
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: v + "." + a.flashMAC(v), Path: "/", MaxAge: int(flashLife.Seconds()),
 		HttpOnly: true, Secure: a.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode})
 }
 
 // popFlash returns the message a previous response left, once: the cookie
-// is cleared as it is read. A cookie that does not verify is ignored.
+// is cleared as it is read. A cookie that does not verify, or has expired,
+// is ignored.
 func (a *App) popFlash(c echo.Context) string {
 	ck, err := c.Cookie(flashCookie)
 	if err != nil {
@@ -32,11 +41,15 @@ func (a *App) popFlash(c echo.Context) string {
 	}
 	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: a.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode})
-	v, mac, ok := strings.Cut(ck.Value, ".")
-	if !ok || !hmac.Equal([]byte(mac), []byte(a.flashMAC(v))) {
+	i := strings.LastIndexByte(ck.Value, '.')
+	if i < 0 || !hmac.Equal([]byte(ck.Value[i+1:]), []byte(a.flashMAC(ck.Value[:i]))) {
 		return ""
 	}
-	msg, err := base64.RawURLEncoding.DecodeString(v)
+	text, expires, _ := strings.Cut(ck.Value[:i], ".")
+	if exp, err := strconv.ParseInt(expires, 10, 64); err != nil || a.now().Unix() > exp {
+		return ""
+	}
+	msg, err := base64.RawURLEncoding.DecodeString(text)
 	if err != nil {
 		return ""
 	}

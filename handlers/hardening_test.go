@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/clockroom/clockroom/internal/testdb"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -68,8 +69,58 @@ func TestNoFolderListingsAndNoTicketCodesInLogs(t *testing.T) {
 	wantStatus(t, c.get("/static/js/door.js"), http.StatusOK)
 	wantStatus(t, c.get("/tickets/"+code), http.StatusOK)
 	wantStatus(t, c.get("/tickets/"+code+"/qr.png"), http.StatusOK)
-	if logs := ta.logs.String(); strings.Contains(logs, code) || !strings.Contains(logs, "/tickets/[code]") {
-		t.Fatalf("the access log holds a ticket code:\n%s", logs)
+	// Emailed links' tokens are credentials too.
+	const token = "SeCrEtToKeNoFaNeMaIlEdLiNk0123456789abcdefg"
+	for _, p := range []string{"/reset/", "/signin/", "/verify/", "/email/", "/test-checkout/", "/feedback/", "/give-away/"} {
+		c.get(p + token)
+	}
+	if logs := ta.logs.String(); strings.Contains(logs, code) || strings.Contains(logs, token) ||
+		!strings.Contains(logs, "/tickets/[redacted]") || !strings.Contains(logs, "/signin/[redacted]") {
+		t.Fatalf("the access log holds a ticket code or a link's token:\n%s", logs)
+	}
+}
+
+// A flash message is the visitor's own: a request carrying one never gets
+// or leaves the listing page kept for everyone, so a message cookie made
+// from a sign-up whose name is a lure cannot put it on every visitor's
+// page; and a kept cookie works for two minutes only.
+func TestAFlashCannotPoisonTheSharedListing(t *testing.T) {
+	dbURL := testdb.NewURL(t, true)
+	db, err := models.Open(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ta := newTestAppOn(t, db, nil)
+	ta.watch(t, dbURL)
+	ta.event(t, ta.venue(t), ta.user(t, "host@example.com", models.RoleHost), "Quiz night", 5)
+	const lure = "Clockroom moved, pay at evil.example"
+	attacker := ta.client(t)
+	attacker.get("/signup")
+	attacker.post("/signup", url.Values{"name": {lure}, "email": {"mallory@example.com"}, "password": {"a long enough secret"}})
+	flash := attacker.cookie(flashCookie)
+	if flash == nil {
+		t.Fatal("the sign-up left no message")
+	}
+	base, _ := url.Parse(ta.srv.URL)
+	replay := func() response {
+		c := ta.client(t) // no session: only the message cookie
+		c.http.Jar.SetCookies(base, []*http.Cookie{{Name: flashCookie, Value: flash.Value, Path: "/"}})
+		return c.get("/")
+	}
+	wantBody(t, replay(), lure) // shown to whoever holds it, for now
+	eventually(t, "the listing is kept for everyone", func() bool {
+		return strings.Contains(ta.client(t).get("/").body, "Quiz night") && ta.cachedPages() > 0
+	})
+	for range 3 {
+		replay()
+		if body := ta.client(t).get("/").body; strings.Contains(body, "evil.example") {
+			t.Fatal("a replayed message cookie reached another visitor's page")
+		}
+	}
+	ta.now = func() time.Time { return time.Now().Add(flashLife + time.Minute) }
+	if strings.Contains(replay().body, "evil.example") {
+		t.Fatal("a message cookie still works after it expired")
 	}
 }
 

@@ -52,11 +52,12 @@ func (a *App) home(c echo.Context) error {
 		return err
 	}
 	p := page{Title: "Upcoming nights", Data: list}
-	if currentUser(c) != nil || hasCookie(c, a.sessions.Cookie.Name) {
+	if !sharedListing(c, a.sessions.Cookie.Name) || currentUser(c) != nil {
 		return a.render(c, http.StatusOK, "home", p)
 	}
-	// An anonymous visitor with no session: the page holds nothing of
-	// theirs, so the whole of it is kept for the next one (listingPage).
+	// An anonymous visitor with no session and no message: the page holds
+	// nothing of theirs, so the whole of it is kept for the next one
+	// (listingPage).
 	body, err := a.renderBytes(c, http.StatusOK, "home", p)
 	if err != nil {
 		return err
@@ -73,7 +74,7 @@ func (a *App) home(c echo.Context) error {
 // request goes on to them and home.
 func (a *App) listingPage(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if hasCookie(c, a.sessions.Cookie.Name) {
+		if !sharedListing(c, a.sessions.Cookie.Name) {
 			return next(c)
 		}
 		n := 1
@@ -103,6 +104,14 @@ func writePage(c echo.Context, body []byte) error {
 	}
 	h.Set("Cache-Control", "no-store")
 	return c.HTMLBlob(http.StatusOK, body)
+}
+
+// sharedListing reports whether a request for the listing may get, or
+// leave, the whole page kept for everyone: only one with no session and no
+// flash message, since either puts something of the visitor's own on the
+// page (a replayed flash would otherwise be shown to every visitor).
+func sharedListing(c echo.Context, sessionCookie string) bool {
+	return !hasCookie(c, sessionCookie) && !hasCookie(c, flashCookie)
 }
 
 // hasCookie reports whether the request carries the named cookie.

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -190,7 +191,16 @@ func TestOutboxPage(t *testing.T) {
 	ada.rsvp(e.ID)
 	wantStatus(t, ada.get("/admin/outbox"), http.StatusForbidden)
 	admin, _ := ta.signedIn(t, "admin@example.com", models.RoleAdmin)
-	wantBody(t, admin.get("/admin/outbox"), "You&#39;re in: Mail night", "ada@example.com", "kept")
+	// Links in messages are credentials of their recipients: hidden here.
+	ada.get("/login/email")
+	ada.post("/login/email", url.Values{"email": {"ada@example.com"}, "purpose": {"reset"}})
+	token := strings.TrimPrefix(lastLink(t, ta, "ada@example.com"), "/reset/")
+	code := strings.TrimPrefix(ada.rsvp(e.ID), "/tickets/")
+	page := admin.get("/admin/outbox")
+	wantBody(t, page, "You&#39;re in: Mail night", "ada@example.com", "kept", "/reset/[hidden]", "/tickets/[hidden]")
+	if strings.Contains(page.body, token) || strings.Contains(page.body, code) {
+		t.Fatal("the outbox shows a live reset token or ticket code")
+	}
 }
 
 func TestANightCanHaveItsOwnPrices(t *testing.T) {
