@@ -50,7 +50,10 @@ func startServe(t *testing.T, dataDir string) (string, *syncBuffer, func() error
 	go func() {
 		done <- run(ctx, []string{"serve"}, envMap(map[string]string{"CLOCKROOM_DATA_DIR": dataDir, "ADDR": "127.0.0.1:0"}), out)
 	}()
-	deadline := time.Now().Add(2 * time.Minute)
+	// A bound on a hung start, not a speed target: a first start seeds the
+	// demo (bcrypt at full cost, under the race detector) and may share the
+	// machine with other test binaries.
+	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		// The announcement is written line by line: wait for its last.
 		if s := out.String(); strings.Contains(s, "Press Ctrl-C to stop.") {
