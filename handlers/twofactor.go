@@ -126,9 +126,6 @@ func (a *App) requireTwoFactor(next echo.HandlerFunc) echo.HandlerFunc {
 		if u == nil || a.cfg.Dev() || (u.TwoFactorOn() && a.passedFactor(c, *u)) {
 			return next(c)
 		}
-		if isAPI(c) {
-			return echo.NewHTTPError(http.StatusForbidden, "Set up two-factor sign-in first.")
-		}
 		return a.seeOther(c, "/me/2fa", "Staff and admins sign in with two factors. Set up your authenticator app to go on.")
 	}
 }
