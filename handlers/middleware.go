@@ -53,8 +53,15 @@ func (a *App) accessLog() echo.MiddlewareFunc {
 // credentials, as a paper ticket is, so logs never hold them.
 var ticketInPath = regexp.MustCompile(`/tickets/[^/?#]+`)
 
-// redactURI is uri with any ticket code replaced.
-func redactURI(uri string) string { return ticketInPath.ReplaceAllString(uri, "/tickets/[code]") }
+// guestLinkInPath finds the token of a guest's feedback or give-away link,
+// a credential too.
+var guestLinkInPath = regexp.MustCompile(`^/(feedback|give-away)/[^/?#]+`)
+
+// redactURI is uri with any ticket code or guest link token replaced.
+func redactURI(uri string) string {
+	uri = guestLinkInPath.ReplaceAllString(uri, "/$1/[token]")
+	return ticketInPath.ReplaceAllString(uri, "/tickets/[code]")
+}
 
 // recoverPanics turns a panic into a 500 error for the error handler, and
 // logs the stack once.
