@@ -106,6 +106,7 @@ func (a *App) routes() *echo.Echo {
 	host.POST("/events/:id/cancel", a.cancelEvent)
 	host.GET("/events/:id/guests", a.guestList)
 	host.GET("/events/:id/guests.csv", a.guestListCSV)
+	host.POST("/events/:id/guests/:rsvp/cancel", a.cancelGuest)
 	host.GET("/events/:id/door", a.doorPage)
 	host.GET("/series/new", a.newSeriesPage)
 	host.POST("/series/new", a.createSeries)

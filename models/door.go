@@ -727,7 +727,7 @@ func (s *Store) SearchGuests(ctx context.Context, eventID int64, q string) ([]Do
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(q)) + "%"
 	var gs []DoorGuest
 	err := s.DB.SelectContext(ctx, &gs, `
-		SELECT r.id, u.name, u.email, r.status, r.created_at, r.ticket_id,
+		SELECT r.id, u.name, u.email, r.status, r.created_at,
 		       `+waitlistPosition+`,
 		       (SELECT min(v.checked_in_at) FROM visits v WHERE v.rsvp_id = r.id) AS checked_in_at,
 		       EXISTS (SELECT 1 FROM visits v WHERE v.rsvp_id = r.id AND v.checked_out_at IS NULL) AS inside
