@@ -131,3 +131,60 @@ func openDoorAt(t testing.TB, ctx context.Context, base string, e models.Event, 
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A guest whose QR and code are not at hand is found by name and admitted
+// with one tap; when the room is full, staff admit the next one anyway with
+// a reason. The search gives the page RSVP ids, never ticket codes.
+func TestBrowserDoorAdmitsAGuestFoundByName(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venueWith(t, 2)
+	ta.user(t, "staff@example.com", models.RoleStaff)
+	e := ta.tonight(t, v, ta.user(t, "host@example.com", models.RoleHost), 2)
+	ada := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
+	bob := ta.ticket(t, e, ta.user(t, "bob@example.com", models.RoleAttendee))
+
+	ctx := browsertest.New(t)
+	do := func(actions ...chromedp.Action[chromedp.Void]) { t.Helper(); browsertest.Do(t, ctx, actions...) }
+	text := func(sel string) string { t.Helper(); return browsertest.Text(t, ctx, sel) }
+	openDoor(t, ctx, ta, e, "staff@example.com")
+	find := func(name string) {
+		t.Helper()
+		evalJS[bool](t, ctx, `document.querySelector('details.search').open = true`)
+		evalJS[string](t, ctx, `document.getElementById('guest-search').value = ''`)
+		do(chromedp.SendKeys(chromedp.ID("guest-search"), name),
+			chromedp.WaitVisible(chromedp.CSS(`#guest-results button[aria-label="Admit `+name+`"]`)))
+		if list := evalJS[string](t, ctx, `document.getElementById('guest-results').outerHTML`); strings.Contains(list, ada) || strings.Contains(list, bob) {
+			t.Fatalf("the search result holds a ticket code: %s", list)
+		}
+		do(chromedp.Click(chromedp.CSS(`#guest-results button[aria-label="Admit ` + name + `"]`)))
+	}
+
+	find("ada")
+	do(chromedp.WaitVisible(chromedp.CSS(`#result[data-result="admitted"]`)))
+	if name := text(".result-name"); name != "ada" {
+		t.Fatalf("the name search admitted %q", name)
+	}
+	do(chromedp.Click(chromedp.ID("result")), chromedp.WaitNotVisible(chromedp.ID("result")))
+
+	// A fire door closes: the room holds one, so Bob is refused until staff
+	// say why he comes in anyway.
+	ta.store.DB.MustExec(`UPDATE venues SET room_capacity = 1 WHERE id = $1`, v.ID)
+	find("bob")
+	do(chromedp.WaitVisible(chromedp.CSS(`#result[data-result="room_full"]`)),
+		chromedp.Click(chromedp.ID("admit-anyway")), chromedp.WaitVisible(chromedp.ID("override-reason")),
+		chromedp.SendKeys(chromedp.ID("override-reason"), "fire door reopened"), chromedp.Click(chromedp.ID("override-admit")),
+		chromedp.WaitVisible(chromedp.CSS(`#result[data-result="admitted"]`)))
+	if name := text(".result-name"); name != "bob" {
+		t.Fatalf("admitted anyway: %q", name)
+	}
+	var visits int
+	ta.store.DB.Get(&visits, `SELECT count(*) FROM visits WHERE event_id = $1`, e.ID)
+	if visits != 2 {
+		t.Fatalf("%d visits, want Ada's and Bob's", visits)
+	}
+	var reason string
+	ta.store.DB.Get(&reason, `SELECT detail->>'reason' FROM audit_log WHERE action = 'door.admit_over_limit'`)
+	if reason != "fire door reopened" {
+		t.Fatalf("the override was not audited: %q", reason)
+	}
+}

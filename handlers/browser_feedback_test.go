@@ -29,14 +29,14 @@ func TestBrowserFeedbackFromTheEmail(t *testing.T) {
 	if _, err := ta.store.Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: r.TicketID, Direction: models.ScanIn, At: in, Now: in, Key: "feedback-ada"}); err != nil {
 		t.Fatal(err)
 	}
-	code := ta.store.Tickets.Code(r.TicketID)
+	token := ta.store.Tickets.GuestToken(models.LinkFeedback, r.ID)
 	nextMorning := time.Now().Add(36 * time.Hour)
 	if n, err := ta.store.QueueFeedbackRequests(t.Context(), nextMorning); err != nil || n != 1 {
 		t.Fatalf("feedback requests: %d %v", n, err)
 	}
 	ms, _ := ta.store.MessagesTo(t.Context(), "ada@example.com")
-	link := regexp.MustCompile(`http\S+/feedback\?rating=4`).FindString(ms[len(ms)-1].Body)
-	if !strings.Contains(link, "/tickets/"+code+"/feedback") {
+	link := regexp.MustCompile(`http\S+/feedback/\S+\?rating=4`).FindString(ms[len(ms)-1].Body)
+	if !strings.Contains(link, "/feedback/"+token+"?") {
 		t.Fatalf("no four-star link in the email:\n%s", ms[len(ms)-1].Body)
 	}
 
@@ -50,7 +50,7 @@ func TestBrowserFeedbackFromTheEmail(t *testing.T) {
 	browsertest.Screenshot(t, ctx, "feedback-form")
 	browsertest.FitsWidth(t, ctx)
 	do(chromedp.SendKeys(chromedp.ID("f-comment"), "Lovely crowd; the room got warm."),
-		browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action$="/feedback"] button[type=submit]`)),
+		browsertest.Loaded(), chromedp.Click(chromedp.CSS(`form[action^="/feedback/"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("feedback-given")))
 	if got := text(".flash"); !strings.Contains(got, "Thank you") {
 		t.Fatalf("after sending: %q", got)

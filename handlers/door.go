@@ -32,7 +32,10 @@ func (a *App) doorPage(c echo.Context) error {
 
 // scanRequest is the JSON a door device posts.
 type scanRequest struct {
-	Code        string `json:"code"`
+	Code string `json:"code"`
+	// RSVPID admits a guest found by name: the door's search gives the
+	// host RSVP ids, never ticket codes.
+	RSVPID      int64  `json:"rsvp_id"`
 	Direction   string `json:"direction"`
 	Key         string `json:"key"`          // the device's idempotency key for this scan
 	ScannedAt   string `json:"scanned_at"`   // RFC 3339; set for scans queued while offline
@@ -42,7 +45,8 @@ type scanRequest struct {
 	OverrideReason string `json:"override_reason"`
 }
 
-// scan is POST /api/v1/events/{id}/scan: admit or check out a ticket.
+// scan is POST /api/v1/events/{id}/scan: admit or check out a ticket, by
+// its code or, for a guest found by name, by the RSVP's id.
 func (a *App) scan(c echo.Context) error {
 	e, err := a.managedEvent(c)
 	handlerAt := time.Now()
@@ -84,6 +88,10 @@ func (a *App) scan(c echo.Context) error {
 		req.Queued = true
 	}
 	code := ticketCode(in.Code)
+	if code != "" && in.RSVPID != 0 {
+		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "Send a code or an rsvp_id, not both.", Field: "rsvp_id"})
+	}
+	req.RSVPID = in.RSVPID
 	if id, ok := a.store.Tickets.Verify(code); ok {
 		req.TicketID = id
 	} else if short, ok := models.ShortCode(code); ok {
@@ -155,13 +163,15 @@ func (a *App) doorStats(c echo.Context) error {
 	return c.JSON(http.StatusOK, st)
 }
 
-// doorGuest is one match of the door's name search.
+// doorGuest is one match of the door's name search. It carries the RSVP's
+// id, which the scan API admits, and never the ticket code: a code opens
+// the guest's own pages.
 type doorGuest struct {
+	RSVPID           int64  `json:"rsvp_id"`
 	Name             string `json:"name"`
 	Status           string `json:"status"`
 	WaitlistPosition int    `json:"waitlist_position,omitempty"`
 	Inside           bool   `json:"inside"`
-	Code             string `json:"code"`
 }
 
 // searchGuests is GET /api/v1/events/{id}/guests?q=: find guests by name or email.
@@ -180,7 +190,7 @@ func (a *App) searchGuests(c echo.Context) error {
 		return err
 	}
 	for _, g := range gs {
-		out = append(out, doorGuest{Name: g.Name, Status: g.Status, WaitlistPosition: g.WaitlistPosition, Inside: g.Inside, Code: a.store.Tickets.Code(g.TicketID)})
+		out = append(out, doorGuest{RSVPID: g.RSVPID, Name: g.Name, Status: g.Status, WaitlistPosition: g.WaitlistPosition, Inside: g.Inside})
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -349,7 +349,7 @@ func TestDoorNameSearch(t *testing.T) {
 	ta.ticket(t, e, ta.user(t, "bob@example.com", models.RoleAttendee))
 	res := host.get(fmt.Sprintf("/api/v1/events/%d/guests?q=ADA", e.ID))
 	var gs []doorGuest
-	if err := json.Unmarshal([]byte(res.body), &gs); err != nil || len(gs) != 1 || gs[0].Name != "ada.l" || gs[0].Code == "" {
+	if err := json.Unmarshal([]byte(res.body), &gs); err != nil || len(gs) != 1 || gs[0].Name != "ada.l" || gs[0].RSVPID == 0 {
 		t.Fatalf("search: %s", res.body)
 	}
 	wantBody(t, host.get(fmt.Sprintf("/api/v1/events/%d/guests?q=%%25", e.ID)), "[]")
@@ -473,5 +473,75 @@ func TestScanAnswerHasServerTiming(t *testing.T) {
 	h := res.Header.Get("Server-Timing")
 	if res.StatusCode != http.StatusOK || !regexp.MustCompile(`^lane;dur=[0-9.]+, auth;dur=[0-9.]+, scan;dur=[0-9.]+, commit;dur=[0-9.]+, total;dur=[0-9.]+$`).MatchString(h) {
 		t.Fatalf("%d, Server-Timing %q", res.StatusCode, h)
+	}
+}
+
+// A guest found by name is admitted by RSVP id through the scan's own
+// rules: the room's limit (staff override it with a reason), the waitlist,
+// a repeat, the scan's key, and only guests of this night.
+func TestDoorAdmitsAGuestFoundByName(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venueWith(t, 2)
+	host, hostUser := ta.signedIn(t, "host@example.com", models.RoleHost)
+	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
+	e := ta.tonight(t, v, hostUser, 2)
+	ta.store.DB.MustExec(`UPDATE venues SET room_capacity = 1 WHERE id = $1`, v.ID) // a fire door closed
+	ada := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
+	ta.ticket(t, e, ta.user(t, "bob@example.com", models.RoleAttendee))
+	ta.ticket(t, e, ta.user(t, "wes@example.com", models.RoleAttendee)) // waitlisted
+	theirs := ta.tonight(t, v, ta.user(t, "other@example.com", models.RoleHost), 5)
+	stranger := ta.reserveAt(t, theirs, ta.user(t, "sam@example.com", models.RoleAttendee), time.Now())
+	find := func(name string) float64 {
+		t.Helper()
+		res := host.get(fmt.Sprintf("/api/v1/events/%d/guests?q=%s", e.ID, name))
+		var gs []map[string]any
+		if err := json.Unmarshal([]byte(res.body), &gs); err != nil || len(gs) != 1 || gs[0]["name"] != name {
+			t.Fatalf("search %s: %s", name, res.body)
+		}
+		if _, ok := gs[0]["code"]; ok {
+			t.Fatalf("the search gives the ticket code: %s", res.body)
+		}
+		return gs[0]["rsvp_id"].(float64)
+	}
+
+	st, body := host.apiPost(scanPath(e), map[string]any{"rsvp_id": find("ada"), "key": "by-name-ada-1"})
+	wantResult(t, st, body, "admitted")
+	if body["attendee"].(map[string]any)["name"] != "ada" {
+		t.Fatalf("admitted %v", body)
+	}
+	st, again := host.apiPost(scanPath(e), map[string]any{"rsvp_id": find("ada"), "key": "by-name-ada-1"})
+	if st != http.StatusOK || again["replayed"] != true || again["result"] != "admitted" {
+		t.Fatalf("the same key again: %d %v", st, again)
+	}
+	st, body = host.apiPost(scanPath(e), map[string]any{"rsvp_id": find("ada")})
+	wantResult(t, st, body, "already_inside")
+	st, body = host.apiPost(scanPath(e), map[string]string{"code": ada})
+	wantResult(t, st, body, "already_inside")
+
+	// The room holds one: Bob is refused, and staff admit him with a reason.
+	st, body = host.apiPost(scanPath(e), map[string]any{"rsvp_id": find("bob")})
+	wantResult(t, st, body, "room_full")
+	st, body = staff.apiPost(scanPath(e), map[string]any{"rsvp_id": find("bob"), "override_reason": "fire door reopened"})
+	wantResult(t, st, body, "admitted")
+	st, body = host.apiPost(scanPath(e), map[string]any{"rsvp_id": find("wes")})
+	wantResult(t, st, body, "waitlisted")
+
+	// Another night's guest is no guest of this door, and is not named.
+	st, body = host.apiPost(scanPath(e), map[string]any{"rsvp_id": stranger.ID})
+	wantResult(t, st, body, "not_found")
+	if body["attendee"] != nil {
+		t.Fatalf("another night's guest named: %v", body)
+	}
+	if st, _ = host.apiPost(scanPath(e), map[string]any{"rsvp_id": find("ada"), "code": ada}); st != http.StatusUnprocessableEntity {
+		t.Fatalf("a code and an RSVP id at once: %d", st)
+	}
+
+	// Exit by name closes Ada's stay.
+	st, body = host.apiPost(scanPath(e), map[string]any{"rsvp_id": find("ada"), "direction": "out"})
+	wantResult(t, st, body, "checked_out")
+	var visits int
+	ta.store.DB.Get(&visits, `SELECT count(*) FROM visits WHERE event_id = $1`, e.ID)
+	if visits != 2 {
+		t.Fatalf("%d visits, want Ada's and Bob's", visits)
 	}
 }

@@ -14,14 +14,15 @@ import (
 // feedbackPage is the data of a ticket's feedback page.
 type feedbackPage struct {
 	Ticket models.Ticket
-	Code   string
+	Token  string           // the feedback link's own token, never the ticket code
 	Open   bool             // the night is over and the guest came
 	Given  *models.Feedback // what they said, once they have
 	Rating int              // the rating tapped in the email, 1 to 5; 0 for none
 }
 
-// feedbackForm is GET /tickets/{code}/feedback: the ticket is the
-// credential, as on its page, so a guest needs no sign-in. The rating
+// feedbackForm is GET /feedback/{token}: the token emailed to the guest
+// alone is the credential, so a guest needs no sign-in, and the host, who
+// sees ticket codes at the door, cannot answer for a guest. The rating
 // tapped in the email is chosen, not saved: mail scanners open links too.
 func (a *App) feedbackForm(c echo.Context) error {
 	p, err := a.feedbackData(c)
@@ -35,11 +36,11 @@ func (a *App) feedbackForm(c echo.Context) error {
 }
 
 func (a *App) feedbackData(c echo.Context) (feedbackPage, error) {
-	t, code, err := a.ticketFromPath(c)
+	t, token, err := a.guestLinkFromPath(c, models.LinkFeedback)
 	if err != nil {
 		return feedbackPage{}, err
 	}
-	p := feedbackPage{Ticket: t, Code: code}
+	p := feedbackPage{Ticket: t, Token: token}
 	ctx := c.Request().Context()
 	if p.Open, err = a.store.CanGiveFeedback(ctx, t, a.now()); err != nil {
 		return p, err
@@ -48,7 +49,7 @@ func (a *App) feedbackData(c echo.Context) (feedbackPage, error) {
 	return p, err
 }
 
-// giveFeedback is POST /tickets/{code}/feedback.
+// giveFeedback is POST /feedback/{token}: one answer per RSVP.
 func (a *App) giveFeedback(c echo.Context) error {
 	rating, _ := strconv.Atoi(c.FormValue("rating"))
 	comment := strings.TrimSpace(c.FormValue("comment"))
@@ -64,11 +65,11 @@ func (a *App) giveFeedback(c echo.Context) error {
 		return a.render(c, http.StatusUnprocessableEntity, "feedback", page{Title: "How was " + p.Ticket.Event.Title + "?", Data: p,
 			Errors: errs, Form: map[string]string{"comment": comment}})
 	}
-	t, code, err := a.ticketFromPath(c)
+	t, token, err := a.guestLinkFromPath(c, models.LinkFeedback)
 	if err != nil {
 		return err
 	}
-	back := "/tickets/" + code + "/feedback"
+	back := "/feedback/" + token
 	err = a.store.GiveFeedback(c.Request().Context(), t, rating, comment, a.now())
 	switch {
 	case errors.Is(err, models.ErrFeedbackGiven):

@@ -178,19 +178,52 @@ func (a *App) cancelEvent(c echo.Context) error {
 	return a.seeOther(c, fmt.Sprintf("/events/%d", e.ID), fmt.Sprintf("The night is cancelled. %d %s told by email.", told, plural(told, "guest was", "guests were")))
 }
 
-// guestList shows everyone who RSVPed, with their status.
+// guestList shows everyone who RSVPed, with their status. Guests are named
+// by their RSVP ids, never by their ticket codes, which open the guest's
+// own pages.
 func (a *App) guestList(c echo.Context) error {
 	e, guests, loc, err := a.guests(c)
 	if err != nil {
 		return err
 	}
-	codes := make(map[int64]string, len(guests))
-	for _, g := range guests {
-		codes[g.RSVPID] = a.store.Tickets.Code(g.TicketID)
-	}
 	return a.render(c, http.StatusOK, "guests", page{Title: "Guests: " + e.Title, Data: map[string]any{
-		"Event": e, "Guests": guests, "Loc": loc, "Codes": codes,
+		"Event": e, "Guests": guests, "Loc": loc,
 	}})
+}
+
+// cancelGuest is POST /host/events/{id}/guests/{rsvp}/cancel: the host or
+// staff cancel a guest's RSVP from the guest list; the first person on the
+// waitlist gets the seat.
+func (a *App) cancelGuest(c echo.Context) error {
+	e, err := a.managedEvent(c)
+	if err != nil {
+		return err
+	}
+	rsvpID, err := parseID(c.Param("rsvp"))
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	t, err := a.store.TicketByRSVP(ctx, rsvpID)
+	if errors.Is(err, models.ErrNotFound) || err == nil && t.EventID != e.ID {
+		return echo.NewHTTPError(http.StatusNotFound, "This guest has no RSVP to this night.")
+	}
+	if err != nil {
+		return err
+	}
+	back := fmt.Sprintf("/host/events/%d/guests", e.ID)
+	_, _, err = a.store.CancelRSVP(ctx, t.ID, currentUser(c).ID, a.now())
+	switch {
+	case errors.Is(err, models.ErrInside):
+		return a.seeOther(c, back, t.HolderName+" is inside now: check them out at the door or the counter before cancelling the seat.")
+	case err != nil:
+		return err
+	case !t.Active():
+		return a.seeOther(c, back, t.HolderName+"'s RSVP was already cancelled.")
+	case t.Status == models.RSVPConfirmed:
+		return a.seeOther(c, back, t.HolderName+"'s RSVP is cancelled. The seat has gone to the next person waiting, if anyone was.")
+	}
+	return a.seeOther(c, back, t.HolderName+" is off the waitlist; the people behind have moved up.")
 }
 
 // guestListCSV exports the guest list for spreadsheets.

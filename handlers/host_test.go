@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -228,4 +229,77 @@ func TestANightCanHaveItsOwnPrices(t *testing.T) {
 		t.Fatalf("bill %+v %v", b, err)
 	}
 	wantBody(t, host.get(fmt.Sprintf("/host/events/%d/edit", e.ID)), `value="0.05"`, `value="10.00"`, "checked")
+}
+
+// A host's guest list, its CSV and the door's name search hold no guest's
+// ticket code, whatever the guest's state: a code opens the guest's own
+// pages. The list still cancels a guest, by RSVP id, on its own night only.
+func TestHostScreensShowNoTicketCodes(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	host, hostUser := ta.signedIn(t, "host@example.com", models.RoleHost)
+	e := ta.tonight(t, v, hostUser, 2)
+	var codes []string
+	for _, name := range []string{"ada", "abe", "amy", "ann"} { // two confirmed, two waiting
+		codes = append(codes, ta.ticket(t, e, ta.user(t, name+"@example.com", models.RoleAttendee)))
+	}
+	if _, err := ta.store.Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: mustVerify(t, ta, codes[0]),
+		Direction: models.ScanIn, At: time.Now(), Now: time.Now(), Key: "no-codes-ada"}); err != nil {
+		t.Fatal(err)
+	}
+	ann, _ := ta.store.UserByEmail(t.Context(), "ann@example.com")
+	annRSVP, _ := ta.store.RSVPFor(t.Context(), e.ID, ann.ID)
+	if _, _, err := ta.store.CancelRSVP(t.Context(), annRSVP.ID, ann.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	list := host.get(fmt.Sprintf("/host/events/%d/guests", e.ID))
+	wantStatus(t, list, http.StatusOK)
+	wantBody(t, list, "ada@example.com", "ann@example.com")
+	csv := host.get(fmt.Sprintf("/host/events/%d/guests.csv", e.ID))
+	wantStatus(t, csv, http.StatusOK)
+	search := host.get(fmt.Sprintf("/api/v1/events/%d/guests?q=example", e.ID))
+	var found []doorGuest
+	if err := json.Unmarshal([]byte(search.body), &found); err != nil || len(found) != 4 {
+		t.Fatalf("the search found %s (%v)", search.body, err)
+	}
+	for _, screen := range []response{list, csv, search} {
+		for i, code := range codes {
+			id := code[:21] // the random id alone, as base64url
+			if strings.Contains(screen.body, code) || strings.Contains(screen.body, id) {
+				t.Fatalf("%s shows guest %d's ticket code:\n%s", screen.Request.URL.Path, i, screen.body)
+			}
+		}
+	}
+
+	// Cancelling from the list goes by RSVP id, and only on the host's night.
+	abe, _ := ta.store.UserByEmail(t.Context(), "abe@example.com")
+	abeRSVP, _ := ta.store.RSVPFor(t.Context(), e.ID, abe.ID)
+	wantBody(t, list, fmt.Sprintf(`action="/host/events/%d/guests/%d/cancel"`, e.ID, abeRSVP.ID))
+	other, otherHost := ta.signedIn(t, "other@example.com", models.RoleHost)
+	theirs := ta.tonight(t, v, otherHost, 5)
+	wantStatus(t, other.post(fmt.Sprintf("/host/events/%d/guests/%d/cancel", theirs.ID, abeRSVP.ID), nil), http.StatusNotFound)
+	wantStatus(t, other.post(fmt.Sprintf("/host/events/%d/guests/%d/cancel", e.ID, abeRSVP.ID), nil), http.StatusForbidden)
+	if r, _ := ta.store.RSVPFor(t.Context(), e.ID, abe.ID); r.Status != models.RSVPConfirmed {
+		t.Fatalf("another host cancelled Abe: %s", r.Status)
+	}
+	res := host.post(fmt.Sprintf("/host/events/%d/guests/%d/cancel", e.ID, abeRSVP.ID), nil)
+	wantStatus(t, res, http.StatusSeeOther)
+	wantBody(t, host.get(res.Header.Get("Location")), "abe&#39;s RSVP is cancelled. The seat has gone to the next person waiting")
+	amy, _ := ta.store.UserByEmail(t.Context(), "amy@example.com")
+	if r, _ := ta.store.RSVPFor(t.Context(), e.ID, amy.ID); r.Status != models.RSVPConfirmed {
+		t.Fatalf("Amy, first on the waitlist, after Abe was cancelled: %s", r.Status)
+	}
+	adaRSVP, _ := ta.store.RSVPFor(t.Context(), e.ID, mustUser(t, ta, "ada@example.com").ID)
+	res = host.post(fmt.Sprintf("/host/events/%d/guests/%d/cancel", e.ID, adaRSVP.ID), nil)
+	wantBody(t, host.get(res.Header.Get("Location")), "ada is inside now")
+}
+
+func mustVerify(t testing.TB, ta *testApp, code string) []byte {
+	t.Helper()
+	id, ok := ta.store.Tickets.Verify(code)
+	if !ok {
+		t.Fatalf("not a code: %q", code)
+	}
+	return id
 }

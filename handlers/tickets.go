@@ -227,11 +227,29 @@ func canCancel(u *models.User, t models.Ticket) bool {
 
 func (a *App) ticketURL(code string) string { return a.cfg.BaseURL.String() + "/tickets/" + code }
 
-// giveAwayPage is GET /tickets/{code}/give-away, the reminder's "I can't
-// come" link: one button, no sign-in (the ticket is the credential, as on
-// its page). Opening it changes nothing: mail scanners open links too.
+// guestLinkFromPath verifies the token of a guest's own link for purpose
+// and loads its ticket. Anything else, a ticket code included, is a 404.
+func (a *App) guestLinkFromPath(c echo.Context, purpose string) (models.Ticket, string, error) {
+	token := c.Param("token")
+	t, err := a.store.TicketByGuestToken(c.Request().Context(), purpose, token)
+	if errors.Is(err, models.ErrBadGuestLink) {
+		return t, "", echo.NewHTTPError(http.StatusNotFound, "This link is not valid. Use the link in your latest email from us, or find your tickets under My tickets.")
+	}
+	return t, token, err
+}
+
+// retiredGuestLink answers the feedback and give-away links of emails sent
+// before those links had tokens of their own: a ticket code no longer opens
+// them, as the host sees codes at the door.
+func (a *App) retiredGuestLink(c echo.Context) error {
+	return echo.NewHTTPError(http.StatusNotFound, "This link no longer works. Use the link in your latest email from us, or find your tickets under My tickets.")
+}
+
+// giveAwayPage is GET /give-away/{token}, the reminder's "I can't come"
+// link: one button, no sign-in (the token emailed to the guest alone is the
+// credential). Opening it changes nothing: mail scanners open links too.
 func (a *App) giveAwayPage(c echo.Context) error {
-	t, code, err := a.ticketFromPath(c)
+	t, token, err := a.guestLinkFromPath(c, models.LinkGiveAway)
 	if err != nil {
 		return err
 	}
@@ -240,27 +258,28 @@ func (a *App) giveAwayPage(c echo.Context) error {
 		return err
 	}
 	return a.render(c, http.StatusOK, "give_away", page{Title: "Give your seat away", Data: map[string]any{
-		"Ticket": t, "Code": code, "Loc": venue.Location(), "Open": t.Active() && !t.Event.Ended(a.now()),
+		"Ticket": t, "Token": token, "Loc": venue.Location(), "Open": t.Active() && !t.Event.Ended(a.now()),
 	}})
 }
 
-// giveAway is POST /tickets/{code}/give-away: the seat goes to the first
-// person on the waitlist at once.
+// giveAway is POST /give-away/{token}: the seat goes to the first person on
+// the waitlist at once.
 func (a *App) giveAway(c echo.Context) error {
-	t, code, err := a.ticketFromPath(c)
+	t, token, err := a.guestLinkFromPath(c, models.LinkGiveAway)
 	if err != nil {
 		return err
 	}
+	back := "/give-away/" + token
 	if !t.Active() {
-		return a.seeOther(c, "/tickets/"+code, "This ticket was already given up.")
+		return a.seeOther(c, back, "This ticket was already given up.")
 	}
 	if t.Event.Ended(a.now()) {
-		return a.seeOther(c, "/tickets/"+code, "This night is over.")
+		return a.seeOther(c, back, "This night is over.")
 	}
 	_, promoted, err := a.store.CancelRSVP(c.Request().Context(), t.ID, 0, a.now())
 	switch {
 	case errors.Is(err, models.ErrInside):
-		return a.seeOther(c, "/tickets/"+code, "You are inside now, so your seat stays yours. Check out at the door or the counter when you leave.")
+		return a.seeOther(c, back, "You are inside now, so your seat stays yours. Check out at the door or the counter when you leave.")
 	case err != nil:
 		return err
 	}
@@ -271,5 +290,5 @@ func (a *App) giveAway(c echo.Context) error {
 			msg = "Done: your seat has gone to the next person on the waitlist, who has been told. Thank you for letting us know."
 		}
 	}
-	return a.seeOther(c, "/tickets/"+code, msg)
+	return a.seeOther(c, back, msg)
 }

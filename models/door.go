@@ -93,6 +93,11 @@ type ScanRequest struct {
 	// holds its ticket: so two scans of one ticket never make overlapping
 	// stays, whichever reached the server first.
 	Clock func() time.Time
+	// RSVPID is the guest the door found by name, when there is no
+	// TicketID: an RSVP of this night only, so a host names none of
+	// another night's guests by their id. It goes through every rule a
+	// ticket does (the room's limit, the waitlist, the key).
+	RSVPID int64
 	// roomFull makes the scan answer that the room is full rather than
 	// admit: set on the last try when others keep filling it first.
 	roomFull bool
@@ -324,13 +329,19 @@ type ticketHolder struct {
 }
 
 func (s *Store) scan(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event) (ScanResponse, *int64, *int64, error) {
-	if req.TicketID == nil {
+	where, args := `r.ticket_id = $1`, []any{req.TicketID}
+	switch {
+	case req.TicketID != nil:
+	case req.RSVPID > 0:
+		where, args = `r.id = $1 AND r.event_id = $2`, []any{req.RSVPID, e.ID}
+	default:
 		return ScanResponse{Result: ResultNotFound, Message: "Not a valid ticket."}, nil, nil, nil
 	}
 	var h ticketHolder
 	// Locking the ticket's RSVP row makes scans of one ticket (two devices,
-	// a retry) take turns, so each sees what the last one did.
-	err := tx.GetContext(ctx, &h, `SELECT `+rsvpColumns+`, u.name FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.ticket_id = $1 FOR UPDATE OF r`, req.TicketID)
+	// a retry, by code and by name) take turns, so each sees what the last
+	// one did.
+	err := tx.GetContext(ctx, &h, `SELECT `+rsvpColumns+`, u.name FROM rsvps r JOIN users u ON u.id = r.user_id WHERE `+where+` FOR UPDATE OF r`, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ScanResponse{Result: ResultNotFound, Message: "Not a valid ticket."}, nil, nil, nil
 	}
@@ -716,7 +727,7 @@ func (s *Store) SearchGuests(ctx context.Context, eventID int64, q string) ([]Do
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(q)) + "%"
 	var gs []DoorGuest
 	err := s.DB.SelectContext(ctx, &gs, `
-		SELECT r.id, u.name, u.email, r.status, r.created_at, r.ticket_id,
+		SELECT r.id, u.name, u.email, r.status, r.created_at,
 		       `+waitlistPosition+`,
 		       (SELECT min(v.checked_in_at) FROM visits v WHERE v.rsvp_id = r.id) AS checked_in_at,
 		       EXISTS (SELECT 1 FROM visits v WHERE v.rsvp_id = r.id AND v.checked_out_at IS NULL) AS inside

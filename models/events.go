@@ -386,7 +386,9 @@ func (s *Store) CancelEvent(ctx context.Context, id, actorID int64, now time.Tim
 	return told, err
 }
 
-// Guest is one line of an event's guest list.
+// Guest is one line of an event's guest list, for its host. It names the
+// RSVP by its id and holds no ticket id: a host who could make a guest's
+// ticket code could open the guest's own pages.
 type Guest struct {
 	RSVPID           int64      `db:"id"`
 	Name             string     `db:"name"`
@@ -395,7 +397,6 @@ type Guest struct {
 	RSVPAt           time.Time  `db:"created_at"`
 	WaitlistPosition int        `db:"waitlist_position"`
 	CheckedInAt      *time.Time `db:"checked_in_at"`
-	TicketID         []byte     `db:"ticket_id"`
 }
 
 // GuestList lists everyone who RSVPed to an event: confirmed first, then the
@@ -403,7 +404,7 @@ type Guest struct {
 func (s *Store) GuestList(ctx context.Context, eventID int64) ([]Guest, error) {
 	var gs []Guest
 	err := s.DB.SelectContext(ctx, &gs, `
-		SELECT r.id, u.name, u.email, r.status, r.created_at, r.ticket_id,
+		SELECT r.id, u.name, u.email, r.status, r.created_at,
 		       CASE WHEN r.status = 'waitlisted'
 		            THEN row_number() OVER (PARTITION BY r.status ORDER BY r.queue_seq) ELSE 0 END AS waitlist_position,
 		       (SELECT min(v.checked_in_at) FROM visits v WHERE v.rsvp_id = r.id) AS checked_in_at

@@ -59,7 +59,7 @@ func (s *Store) QueueFeedbackRequests(ctx context.Context, now time.Time) (int, 
 	}
 	for _, r := range rows {
 		key := fmt.Sprintf("feedback:%d", r.ID)
-		link := s.ticketURL(r.TicketID) + "/feedback"
+		link := s.guestLink(LinkFeedback, r.ID)
 		var taps []string
 		for n := 5; n >= 1; n-- {
 			taps = append(taps, fmt.Sprintf("  %s  %s?rating=%d", strings.Repeat("★", n)+strings.Repeat("☆", 5-n), link, n))

@@ -63,8 +63,9 @@ func TestFeedbackTheMorningAfter(t *testing.T) {
 			body = msg.Body
 		}
 	}
-	if !strings.Contains(body, "/feedback?rating=5") || !strings.Contains(body, "/feedback?rating=1") {
-		t.Fatalf("the request has no one-tap ratings:\n%s", body)
+	link := "/feedback/" + f.s.Tickets.GuestToken(models.LinkFeedback, tickets[0].ID)
+	if !strings.Contains(body, link+"?rating=5") || !strings.Contains(body, link+"?rating=1") || strings.Contains(body, "/tickets/") {
+		t.Fatalf("the request has no one-tap ratings by its own token:\n%s", body)
 	}
 	if err := f.s.GiveFeedback(ctx, tickets[2], 1, "", morning); !errors.Is(err, models.ErrFeedbackNotOpen) {
 		t.Fatalf("feedback from a guest who never came: %v", err)

@@ -145,11 +145,10 @@ func (s *Store) QueueReminders(ctx context.Context, now time.Time) (int, error) 
 			if r.key == "reminder-late" {
 				subject = fmt.Sprintf("At %s: %s", row.Event.StartsAt.In(loc).Format("15:04"), row.Event.Title)
 			}
-			ticket := s.ticketURL(row.TicketID)
 			m := Message{Kind: MsgReminder, DedupeKey: &key, ToEmail: row.Email, ToName: row.Name, Subject: subject,
 				Body: fmt.Sprintf("Hello %s,\n\nA reminder that %s is on %s.\nYour ticket: %s\n\n"+
-					"Can't come after all? Give your seat to the next person on the waitlist, in one click, no sign-in:\n%s/give-away\n",
-					row.Name, row.Event.Title, when(row.Event, loc), ticket, ticket)}
+					"Can't come after all? Give your seat to the next person on the waitlist, in one click, no sign-in:\n%s\n",
+					row.Name, row.Event.Title, when(row.Event, loc), s.ticketURL(row.TicketID), s.guestLink(LinkGiveAway, row.ID))}
 			if err := queue(ctx, s.DB, now, m); err != nil {
 				return n, err
 			}

@@ -337,7 +337,18 @@ type Ticket struct {
 
 // TicketByID returns the ticket with a verified ticket id, or ErrNotFound.
 func (s *Store) TicketByID(ctx context.Context, ticketID []byte) (Ticket, error) {
-	r, err := rsvpWhere(ctx, s.DB, `r.ticket_id = $1`, ticketID)
+	return s.ticketWhere(ctx, `r.ticket_id = $1`, ticketID)
+}
+
+// TicketByRSVP returns the ticket of an RSVP, or ErrNotFound: for a guest's
+// own links (TicketByGuestToken) and the host's guest list, which name an
+// RSVP by its id, never by its ticket code.
+func (s *Store) TicketByRSVP(ctx context.Context, rsvpID int64) (Ticket, error) {
+	return s.ticketWhere(ctx, `r.id = $1`, rsvpID)
+}
+
+func (s *Store) ticketWhere(ctx context.Context, where string, args ...any) (Ticket, error) {
+	r, err := rsvpWhere(ctx, s.DB, where, args...)
 	if err != nil {
 		return Ticket{}, err
 	}

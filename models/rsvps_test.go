@@ -414,7 +414,7 @@ func TestLateRemindersAndWhatDropsThem(t *testing.T) {
 	}
 	wg.Wait()
 	day, late, body := kinds(gs[0].Email)
-	if day != 1 || late != 1 || !strings.Contains(body, "/give-away") {
+	if day != 1 || late != 1 || !strings.Contains(body, "/give-away/"+f.s.Tickets.GuestToken(models.LinkGiveAway, rs[0].ID)+"\n") {
 		t.Fatalf("reminders of a guest: %d the day before, %d late (want one each with the give-away link):\n%s", day, late, body)
 	}
 	// Guest 1 gives the seat up before the late reminder is sent: it is dropped.

@@ -17,10 +17,14 @@ const ticketDomain = "clockroom/ticket/v1\x00"
 // TicketSigner makes and checks ticket codes: a random id and an Ed25519
 // signature of it, base64url. The id makes a code unguessable, the signature
 // unforgeable; a door device holding only the public key can check a code
-// without the network.
+// without the network. It also makes the tokens of a guest's own links
+// (GuestToken), under a key of their own.
 type TicketSigner struct {
 	priv ed25519.PrivateKey
 	pub  ed25519.PublicKey
+	// linkKey authenticates guest link tokens; it is not the signing key,
+	// so neither ever stands in for the other.
+	linkKey []byte
 }
 
 // NewTicketSigner derives the signing key from the server's secret key, so
@@ -28,7 +32,8 @@ type TicketSigner struct {
 func NewTicketSigner(secret string) *TicketSigner {
 	seed := sha256.Sum256([]byte("clockroom/ticket-signing-key/v1\x00" + secret))
 	priv := ed25519.NewKeyFromSeed(seed[:])
-	return &TicketSigner{priv: priv, pub: priv.Public().(ed25519.PublicKey)}
+	link := sha256.Sum256([]byte("clockroom/guest-link-key/v1\x00" + secret))
+	return &TicketSigner{priv: priv, pub: priv.Public().(ed25519.PublicKey), linkKey: link[:]}
 }
 
 // NewTicketID returns a fresh random ticket id.

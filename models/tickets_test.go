@@ -58,3 +58,48 @@ func FuzzTicketVerifyNeverAcceptsForgeries(f *testing.F) {
 		}
 	})
 }
+
+// A guest link's token opens only its own RSVP's link of its own purpose,
+// on a server with the same secret: never a ticket code, never the other
+// link's token, never one tampered with.
+func TestGuestTokens(t *testing.T) {
+	s := models.NewTicketSigner(strings.Repeat("a", 40))
+	for _, purpose := range []string{models.LinkFeedback, models.LinkGiveAway} {
+		token := s.GuestToken(purpose, 42)
+		if id, ok := s.VerifyGuestToken(purpose, token); !ok || id != 42 {
+			t.Fatalf("%s: a fresh token verifies to %d %v", purpose, id, ok)
+		}
+		if id, ok := models.NewTicketSigner(strings.Repeat("a", 40)).VerifyGuestToken(purpose, token); !ok || id != 42 {
+			t.Fatalf("%s: another instance with the same secret refuses the token", purpose)
+		}
+	}
+	if s.GuestToken(models.LinkFeedback, 42) == s.GuestToken(models.LinkGiveAway, 42) || s.GuestToken(models.LinkFeedback, 42) == s.GuestToken(models.LinkFeedback, 43) {
+		t.Fatal("tokens must differ by purpose and RSVP")
+	}
+	token := s.GuestToken(models.LinkFeedback, 42)
+	raw, _ := base64.RawURLEncoding.DecodeString(token)
+	flip := func(i int) string {
+		b := append([]byte{}, raw...)
+		b[i] ^= 1
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	bad := map[string]string{
+		"empty":          "",
+		"not base64":     "!!!",
+		"ticket code":    s.Code(models.NewTicketID()),
+		"other purpose":  s.GuestToken(models.LinkGiveAway, 42),
+		"other server":   models.NewTicketSigner(strings.Repeat("b", 40)).GuestToken(models.LinkFeedback, 42),
+		"tampered id":    flip(7),
+		"tampered tag":   flip(len(raw) - 1),
+		"truncated":      token[:len(token)-2],
+		"extended":       token + "AA",
+		"zero id":        s.GuestToken(models.LinkFeedback, 0),
+		"negative id":    s.GuestToken(models.LinkFeedback, -1),
+		"id with no tag": base64.RawURLEncoding.EncodeToString(raw[:8]),
+	}
+	for name, tok := range bad {
+		if id, ok := s.VerifyGuestToken(models.LinkFeedback, tok); ok {
+			t.Errorf("%s: accepted as RSVP %d", name, id)
+		}
+	}
+}

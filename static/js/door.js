@@ -135,7 +135,7 @@ sync();
 
 // ---- scanning ------------------------------------------------------------------
 
-const recent = new Map(); // code → when it was last scanned, to ignore camera repeats
+const recent = new Map(); // code or guest → when it was last scanned, to ignore camera repeats
 let lastScan = 0; // numbers scans sent, so answers arriving out of order are not shown
 function codeFrom(text) {
   let s = text.trim();
@@ -144,13 +144,22 @@ function codeFrom(text) {
   return s;
 }
 
-async function scan(text, extra = {}) {
+// scan sends what a scanner read, or a typed code.
+function scan(text, extra = {}) {
   const code = codeFrom(text);
-  if (!code) return;
+  if (code) send({ code }, extra);
+}
+
+// whom is who a scan is of: a ticket's code, or a guest found by name, whom
+// the search names by RSVP id (the host never sees their ticket code).
+const whom = (s) => (s.rsvp_id ? { rsvp_id: s.rsvp_id } : { code: s.code });
+
+async function send(who, extra = {}) {
+  const id = who.rsvp_id ? `rsvp:${who.rsvp_id}` : who.code;
   const now = Date.now();
-  if (!extra.force && recent.has(code + mode) && now - recent.get(code + mode) < 4000) return;
-  recent.set(code + mode, now);
-  const s = { code, direction: mode, key: randomId(), ...extra };
+  if (!extra.force && recent.has(id + mode) && now - recent.get(id + mode) < 4000) return;
+  recent.set(id + mode, now);
+  const s = { ...who, direction: mode, key: randomId(), ...extra };
   delete s.force;
   if (loadQueue().length > 0 || !navigator.onLine || isSignedOut) return queued(s);
   const mine = ++lastScan;
@@ -261,9 +270,9 @@ function showResult(body, s) {
   anyway.hidden = !(isStaff && body.can_admit_anyway);
   anyway.onclick = () => {
     hideResult();
-    if (body.result !== 'room_full') return scan(s.code, { admit_anyway: true, force: true });
+    if (body.result !== 'room_full') return send(whom(s), { admit_anyway: true, force: true });
     // Over the room's limit: a safety rule, so staff say why (it is audited).
-    askReason(body.message, (reason) => scan(s.code, { override_reason: reason, force: true }));
+    askReason(body.message, (reason) => send(whom(s), { override_reason: reason, force: true }));
   };
   box.hidden = false;
   beep(kind);
@@ -338,7 +347,7 @@ $('guest-search').addEventListener('input', (e) => {
       b.className = 'small';
       b.textContent = mode === 'out' ? 'Check out' : 'Admit';
       b.setAttribute('aria-label', `${b.textContent} ${g.name}`);
-      b.onclick = () => scan(g.code, { force: true });
+      b.onclick = () => send({ rsvp_id: g.rsvp_id }, { force: true });
       const status = g.inside ? 'inside' : g.status === 'waitlisted' ? `waitlist #${g.waitlist_position}` : g.status;
       li.append(`${g.name} — ${status} `, b);
       return li;
