@@ -27,10 +27,23 @@ func (a *App) eventICS(c echo.Context, rawID string) error {
 	return a.writeICS(c, "clockroom-event-"+rawID+".ics", []models.Event{e})
 }
 
-// calendarFeed serves every published night (and recently cancelled ones, so
-// subscribed calendars learn of the cancellation) as one iCalendar feed.
+// The calendar feed is bounded, so no number of nights (a series' rule,
+// nights published far ahead) makes it large: it holds the nights that end
+// after feedPast ago and start within feedAhead, the soonest feedMaxEvents
+// of them. A calendar that refreshes it learns of later nights as they come
+// into the window.
+const (
+	feedPast      = 30 * 24 * time.Hour  // cancelled nights stay so long, so calendars drop them
+	feedAhead     = 366 * 24 * time.Hour // a year ahead
+	feedMaxEvents = 1000                 // a café's year of nights, a few a day
+)
+
+// calendarFeed serves the published nights of a bounded window (and recently
+// cancelled ones, so subscribed calendars learn of the cancellation) as one
+// iCalendar feed.
 func (a *App) calendarFeed(c echo.Context) error {
-	events, err := a.store.PublishedEvents(c.Request().Context(), a.now().Add(-30*24*time.Hour))
+	now := a.now()
+	events, err := a.store.PublishedEvents(c.Request().Context(), now.Add(-feedPast), now.Add(feedAhead), feedMaxEvents)
 	if err != nil {
 		return err
 	}

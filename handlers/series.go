@@ -35,9 +35,37 @@ func (f seriesForm) validate(venue models.Venue, now time.Time) (models.NewSerie
 	ns.Minutes = m
 	if ok {
 		ns.Rule, ns.Pattern, err = models.SeriesRule(f.Repeat, ns.FirstStart.In(venue.Location()), f.Rule)
-		errs.check(err == nil, "rule", "Choose how it repeats, or write an RFC 5545 rule like FREQ=WEEKLY;BYDAY=TU.")
+		if _, bad := errs["minutes"]; err == nil && !bad {
+			ns.Rule, err = models.CheckSeriesRule(ns.Rule, ns.FirstStart.In(venue.Location()), ns.Minutes)
+		}
+		errs.check(err == nil, "rule", ruleProblem(err))
 	}
 	return ns, errs
+}
+
+// ruleProblem says what is wrong with a series' rule, for the rule field.
+func ruleProblem(err error) string {
+	switch {
+	case errors.Is(err, models.ErrRuleTooOften):
+		return "A series repeats at most once a day: use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY (HOURLY, MINUTELY and SECONDLY are not allowed)."
+	case errors.Is(err, models.ErrRuleOverlap):
+		return "By this rule a night would start before the one before it ends: nights of a series must not overlap. Leave out BYHOUR, BYMINUTE and BYSECOND (every night starts at the first night's time), or make the nights shorter."
+	case errors.Is(err, models.ErrRuleTwiceADay):
+		return "By this rule a day would have more than one night: a series has at most one night a day, at the first night's time. Leave out BYHOUR, BYMINUTE and BYSECOND."
+	case errors.Is(err, models.ErrRuleFirst):
+		return "The first night must be one of the rule's: choose a first night on a day (and at a time) the rule gives, or change the rule."
+	}
+	return "Choose how it repeats, or write an RFC 5545 rule like FREQ=WEEKLY;BYDAY=TU."
+}
+
+// isRuleError reports whether err is a model's refusal of a series' rule.
+func isRuleError(err error) bool {
+	for _, e := range []error{models.ErrBadRule, models.ErrRuleTooOften, models.ErrRuleOverlap, models.ErrRuleTwiceADay, models.ErrRuleFirst} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // newSeriesPage is GET /host/series/new.
@@ -69,10 +97,14 @@ func (a *App) createSeries(c echo.Context) error {
 	}
 	ns.HostID = currentUser(c).ID
 	id, err := a.store.CreateSeries(ctx, ns, a.now())
+	if isRuleError(err) { // the model's gate, should the form's have let it by
+		errs["rule"] = ruleProblem(err)
+		return a.render(c, http.StatusUnprocessableEntity, "series_form", page{Title: "New series", Form: f, Errors: errs, Data: venue})
+	}
 	if err != nil {
 		return err
 	}
-	made, err := a.store.MakeSeriesNights(ctx, a.now())
+	made, err := a.store.MakeNightsOf(ctx, id, a.now())
 	if err != nil {
 		return err
 	}
@@ -240,6 +272,10 @@ func (a *App) updateSeries(c echo.Context) error {
 		changed, err = a.store.UpdateSeries(ctx, sr.ID, currentUser(c).ID, ch, a.now())
 		if errors.Is(err, models.ErrSeriesClash) {
 			errs["at"] = "At that time two nights of the series would start together: choose another, or edit the nights one by one."
+		} else if errors.Is(err, models.ErrRuleOverlap) {
+			errs["minutes"] = "Nights that long would overlap the next night of the series: make them shorter."
+		} else if isRuleError(err) {
+			errs["at"] = "This series' rule is no longer allowed (" + ruleProblem(err) + ") End the series and start a new one."
 		} else if err != nil {
 			return err
 		}

@@ -203,15 +203,16 @@ func (s *Store) HostedEvents(ctx context.Context, hostID int64) ([]Event, error)
 	return es, err
 }
 
-// PublishedEvents lists published and cancelled events that end after since,
-// for the calendar feed.
-func (s *Store) PublishedEvents(ctx context.Context, since time.Time) ([]Event, error) {
+// PublishedEvents lists published and cancelled events that end after since
+// and start before until, soonest first and limit at most, for the calendar
+// feed.
+func (s *Store) PublishedEvents(ctx context.Context, since, until time.Time, limit int) ([]Event, error) {
 	var es []Event
 	err := s.DB.SelectContext(ctx, &es, `
 		SELECT `+columns(eventColumns)+`
 		FROM events e JOIN users u ON u.id = e.host_id
-		WHERE e.status IN ('published', 'cancelled') AND e.published_at IS NOT NULL AND e.ends_at > $1
-		ORDER BY e.starts_at, e.id`, since)
+		WHERE e.status IN ('published', 'cancelled') AND e.published_at IS NOT NULL AND e.ends_at > $1 AND e.starts_at < $2
+		ORDER BY e.starts_at, e.id LIMIT $3`, since, until, limit)
 	return es, err
 }
 

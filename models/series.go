@@ -44,24 +44,42 @@ type Series struct {
 }
 
 // Occurrences are the starts the series' rule gives in [from, to), in loc
-// (the venue's time, so a night stays at 19:00 across a change of clocks).
+// (the venue's time, so a night stays at 19:00 across a change of clocks),
+// the first MaxSeriesNights of them at most. The rule is walked one
+// occurrence at a time and the walk stops at to or at the cap, so no COUNT,
+// UNTIL or INTERVAL makes it hold more; a rule more often than daily is
+// refused (ErrRuleTooOften) before it is walked at all.
 func (s Series) Occurrences(from, to time.Time, loc *time.Location) ([]time.Time, error) {
 	opt, err := rrule.StrToROptionInLocation("RRULE:"+s.Rule, loc)
 	if err != nil {
-		return nil, err
+		return nil, ErrBadRule
+	}
+	if opt.Freq > rrule.DAILY {
+		return nil, ErrRuleTooOften
 	}
 	opt.Dtstart = s.FirstStart.In(loc)
 	r, err := rrule.NewRRule(*opt)
 	if err != nil {
-		return nil, err
+		return nil, ErrBadRule
 	}
-	return r.Between(from, to, true), nil
+	var starts []time.Time
+	for next := r.Iterator(); len(starts) < MaxSeriesNights; {
+		at, ok := next()
+		if !ok || !at.Before(to) {
+			break
+		}
+		if !at.Before(from) {
+			starts = append(starts, at)
+		}
+	}
+	return starts, nil
 }
 
 // SeriesRule builds the rule of a repeat people choose: weekly, every two
 // weeks, or monthly on the same weekday of the month as first (the first
 // Friday, the last Tuesday). Any other value is read as an RRULE of its own
-// (ErrBadRule when it is not one). It returns the rule and its words.
+// (ErrBadRule when it is not one). It returns the rule and its words;
+// CheckSeriesRule decides whether a series may have it.
 func SeriesRule(repeat string, first time.Time, custom string) (rule, pattern string, err error) {
 	day := strings.ToUpper(first.Weekday().String()[:2])
 	at := first.Format("15:04")
@@ -87,9 +105,6 @@ func SeriesRule(repeat string, first time.Time, custom string) (rule, pattern st
 	return custom, fmt.Sprintf("By the rule %s, at %s", custom, at), nil
 }
 
-// ErrBadRule refuses a repeat rule that is not an RFC 5545 RRULE.
-var ErrBadRule = newError(KindInvalid, "not a repeat rule")
-
 func ordinal(n int) string {
 	return [...]string{"first", "second", "third", "fourth"}[n-1]
 }
@@ -103,17 +118,23 @@ type NewSeries struct {
 	Minutes, Capacity  int
 }
 
-// CreateSeries starts a series; its nights are made by MakeSeriesNights.
+// CreateSeries starts a series; its nights are made by MakeSeriesNights. A
+// rule CheckSeriesRule refuses is refused with its error, and nothing is
+// written.
 func (s *Store) CreateSeries(ctx context.Context, ns NewSeries, now time.Time) (int64, error) {
+	rule, err := CheckSeriesRule(ns.Rule, ns.FirstStart.In(s.loc(ctx, s.DB)), ns.Minutes)
+	if err != nil {
+		return 0, err
+	}
 	var id int64
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &id, `
 			INSERT INTO series (venue_id, host_id, title, description, rule, pattern, first_start, minutes, capacity, status, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $10) RETURNING id`,
-			ns.VenueID, ns.HostID, ns.Title, ns.Description, ns.Rule, ns.Pattern, ns.FirstStart, ns.Minutes, ns.Capacity, now); err != nil {
+			ns.VenueID, ns.HostID, ns.Title, ns.Description, rule, ns.Pattern, ns.FirstStart, ns.Minutes, ns.Capacity, now); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, ns.HostID, "series.create", fmt.Sprintf("series:%d", id), map[string]string{"rule": ns.Rule})
+		return audit(ctx, tx, now, ns.HostID, "series.create", fmt.Sprintf("series:%d", id), map[string]string{"rule": rule})
 	})
 	return id, err
 }
@@ -132,12 +153,13 @@ func (s *Store) SeriesByID(ctx context.Context, id int64) (Series, error) {
 }
 
 // SeriesNights are a series' nights that have not ended, soonest first
-// (cancelled ones too: a skipped date shows as skipped).
+// (cancelled ones too: a skipped date shows as skipped), MaxSeriesNights at
+// most, so a series' page and calendar stay bounded.
 func (s *Store) SeriesNights(ctx context.Context, seriesID int64, now time.Time) ([]Event, error) {
 	var es []Event
 	err := s.DB.SelectContext(ctx, &es, `
 		SELECT `+columns(eventColumns)+` FROM events e JOIN users u ON u.id = e.host_id
-		WHERE e.series_id = $1 AND e.ends_at > $2 ORDER BY e.starts_at, e.id`, seriesID, now)
+		WHERE e.series_id = $1 AND e.ends_at > $2 ORDER BY e.starts_at, e.id LIMIT $3`, seriesID, now, MaxSeriesNights)
 	return es, err
 }
 
@@ -145,7 +167,10 @@ func (s *Store) SeriesNights(ctx context.Context, seriesID int64, now time.Time)
 // SeriesHorizon ahead, published and open for RSVPs, and tells each
 // series' followers of each new night once. A series takes its own lock
 // while it works, and a night is unique by its occurrence, so two instances
-// never make a night twice. It returns how many nights it made.
+// never make a night twice. A series whose rule breaks CheckSeriesRule's
+// limits (one kept from before them) gets no nights; its error is returned,
+// joined with any other, once every series has had its turn. It returns how
+// many nights it made.
 func (s *Store) MakeSeriesNights(ctx context.Context, now time.Time) (int, error) {
 	var ids []int64
 	if err := s.DB.SelectContext(ctx, &ids, `SELECT id FROM series WHERE status = 'active' ORDER BY id`); err != nil {
@@ -153,16 +178,27 @@ func (s *Store) MakeSeriesNights(ctx context.Context, now time.Time) (int, error
 	}
 	loc := s.loc(ctx, s.DB)
 	made := 0
+	var errs []error
 	for _, id := range ids {
 		n, err := s.makeNights(ctx, id, now, loc)
 		made += n
 		if err != nil {
-			return made, fmt.Errorf("series %d: %w", id, err)
+			errs = append(errs, fmt.Errorf("series %d: %w", id, err))
 		}
 	}
-	return made, nil
+	return made, errors.Join(errs...)
 }
 
+// MakeNightsOf makes the nights of one series, as MakeSeriesNights does:
+// the first ones of a series just started.
+func (s *Store) MakeNightsOf(ctx context.Context, id int64, now time.Time) (int, error) {
+	return s.makeNights(ctx, id, now, s.loc(ctx, s.DB))
+}
+
+// makeNights makes the nights of series id, under its lock. However its
+// rule came in, the series never has more than MaxSeriesNights nights to
+// come, and a new night never overlaps another of the series nor shares
+// its day.
 func (s *Store) makeNights(ctx context.Context, id int64, now time.Time, loc *time.Location) (int, error) {
 	made := 0
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -176,18 +212,34 @@ func (s *Store) makeNights(ctx context.Context, id int64, now time.Time, loc *ti
 		if sr.Status != SeriesActive {
 			return nil
 		}
+		if _, err := checkRule(sr.Rule, sr.FirstStart.In(loc), sr.Minutes, false); err != nil {
+			return err
+		}
+		var nights []nightSpan // to come, cancelled ones too: MaxSeriesNights of them fill the series
+		if err := tx.SelectContext(ctx, &nights, `
+			SELECT starts_at, ends_at FROM events WHERE series_id = $1 AND ends_at > $2 ORDER BY starts_at LIMIT $3`,
+			id, now, MaxSeriesNights); err != nil {
+			return err
+		}
 		starts, err := sr.Occurrences(now, now.Add(SeriesHorizon), loc)
 		if err != nil {
 			return err
 		}
+		length := time.Duration(sr.Minutes) * time.Minute
 		for _, at := range starts {
+			if len(nights) >= MaxSeriesNights {
+				break
+			}
+			if clashes(nights, at, at.Add(length), loc) {
+				continue // made before, or a night of the series is there
+			}
 			var eventID int64
 			err := tx.GetContext(ctx, &eventID, `
 				INSERT INTO events (venue_id, host_id, title, description, starts_at, ends_at, capacity, status, published_at,
 				                    created_at, updated_at, hold_minutes, series_id, occurrence)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, 'published', $8, $8, $8, $9, $10, $5)
 				ON CONFLICT (series_id, occurrence) WHERE series_id IS NOT NULL DO NOTHING RETURNING id`,
-				sr.VenueID, sr.HostID, sr.Title, sr.Description, at, at.Add(time.Duration(sr.Minutes)*time.Minute), sr.Capacity,
+				sr.VenueID, sr.HostID, sr.Title, sr.Description, at, at.Add(length), sr.Capacity,
 				now, DefaultHoldMinutes, sr.ID)
 			if errors.Is(err, sql.ErrNoRows) {
 				continue // made before
@@ -195,6 +247,7 @@ func (s *Store) makeNights(ctx context.Context, id int64, now time.Time, loc *ti
 			if err != nil {
 				return err
 			}
+			nights = append(nights, nightSpan{at, at.Add(length)})
 			made++
 			e, err := eventByID(ctx, tx, eventID, false)
 			if err != nil {
@@ -269,8 +322,9 @@ var ErrSeriesClash = errors.New("models: two nights of the series would start to
 // confirmed seats; more seats promote its waitlist), and its time and
 // length. A night moved by the change is moved as an edit of one night
 // moves it (its reminders not yet sent go out with the new time); a night
-// the new time would put in the past stays where it is. It returns how many nights
-// changed.
+// the new time would put in the past stays where it is. A time or length
+// by which nights would overlap is refused (ErrRuleOverlap), as a rule
+// CheckSeriesRule refuses is. It returns how many nights changed.
 func (s *Store) UpdateSeries(ctx context.Context, id, actorID int64, ch SeriesChange, now time.Time) (int, error) {
 	loc := s.loc(ctx, s.DB)
 	starts := map[int64]time.Time{} // the nights that move, to their new start
@@ -299,6 +353,21 @@ func (s *Store) UpdateSeries(ctx context.Context, id, actorID int64, ch SeriesCh
 		if ch.At != nil {
 			first = at(sr.FirstStart)
 			pattern = strings.Replace(pattern, "at "+sr.FirstStart.In(loc).Format("15:04"), "at "+first.Format("15:04"), 1)
+		}
+		rule := sr.Rule
+		if ch.At != nil || ch.Minutes > 0 {
+			// The new time and length keep the rule's limits (no overlap);
+			// a BYHOUR that only said the old time goes, so the rule takes
+			// the new one.
+			var err error
+			if rule, err = checkRule(sr.Rule, sr.FirstStart.In(loc), minutes, false); err == nil {
+				rule, err = checkRule(rule, first.In(loc), minutes, false)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if ch.At != nil {
 			var nights []struct {
 				ID         int64     `db:"id"`
 				Occurrence time.Time `db:"occurrence"`
@@ -330,8 +399,8 @@ func (s *Store) UpdateSeries(ctx context.Context, id, actorID int64, ch SeriesCh
 			}
 		}
 		_, err := tx.ExecContext(ctx, `
-			UPDATE series SET title = $2, description = $3, capacity = $4, first_start = $5, minutes = $6, pattern = $7, updated_at = $8
-			WHERE id = $1`, id, ch.Title, ch.Description, ch.Capacity, first, minutes, pattern, now)
+			UPDATE series SET title = $2, description = $3, capacity = $4, first_start = $5, minutes = $6, pattern = $7, rule = $8, updated_at = $9
+			WHERE id = $1`, id, ch.Title, ch.Description, ch.Capacity, first, minutes, pattern, rule, now)
 		return err
 	})
 	if err != nil {
