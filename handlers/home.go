@@ -52,11 +52,12 @@ func (a *App) home(c echo.Context) error {
 		return err
 	}
 	p := page{Title: "Upcoming nights", Data: list}
-	if currentUser(c) != nil || hasCookie(c, a.sessions.Cookie.Name) {
+	if token, err := a.known.token(c); err != nil || token != "" || currentUser(c) != nil {
 		return a.render(c, http.StatusOK, "home", p)
 	}
-	// An anonymous visitor with no session: the page holds nothing of
-	// theirs, so the whole of it is kept for the next one (listingPage).
+	// An anonymous visitor with no session (none, or a cookie naming none):
+	// the page holds nothing of theirs, so the whole of it is kept for the
+	// next one (listingPage).
 	body, err := a.renderBytes(c, http.StatusOK, "home", p)
 	if err != nil {
 		return err
@@ -67,13 +68,16 @@ func (a *App) home(c echo.Context) error {
 	return writePage(c, body)
 }
 
-// listingPage serves GET / to an anonymous visitor (no session cookie) from
-// the kept whole page, before the session, CSRF and user middleware, which
-// have nothing to do for them; otherwise, or with no fresh copy, the
-// request goes on to them and home.
+// listingPage serves GET / to an anonymous visitor (no session cookie, or
+// one that names no session: knownSessions) from the kept whole page,
+// before the lanes and the session, CSRF and user middleware, which have
+// nothing to do for them; otherwise, or with no fresh copy, the request
+// goes on to them and home.
 func (a *App) listingPage(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if hasCookie(c, a.sessions.Cookie.Name) {
+		if token, err := a.known.token(c); err != nil {
+			return err
+		} else if token != "" {
 			return next(c)
 		}
 		n := 1
@@ -103,12 +107,6 @@ func writePage(c echo.Context, body []byte) error {
 	}
 	h.Set("Cache-Control", "no-store")
 	return c.HTMLBlob(http.StatusOK, body)
-}
-
-// hasCookie reports whether the request carries the named cookie.
-func hasCookie(c echo.Context, name string) bool {
-	_, err := c.Request().Cookie(name)
-	return err == nil
 }
 
 // renderListing reads and renders page n of the listing, and says when that

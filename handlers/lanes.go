@@ -18,10 +18,12 @@ import (
 // Lanes bound how many requests work at once, so that a rush on one kind of
 // request cannot hold every database connection, and every CPU, while others
 // wait behind it: five hundred people pressing RSVP together must not stall
-// the door. The door's API has a lane of its own; every other page shares
-// one. Both together stay under the pool's size, leaving connections for the
-// background jobs. A request waits for its lane without holding a
-// connection, for at most laneWait, then gets a 503 asking to retry.
+// the door. The door's API has a lane of its own; every other page of
+// someone signed in shares one; requests with no session share a third.
+// With the session lookups that choose between them (sessionLookups) they
+// stay under the pool's size, leaving connections for the background jobs.
+// A request waits for its lane without holding a connection, for at most
+// laneWait, then gets a 503 asking to retry.
 //
 // The general lane is as wide as the machine has cores (two at the least):
 // more pages at work at once than PostgreSQL and the server can run side
@@ -39,6 +41,12 @@ const laneWait = 15 * time.Second
 
 const laneKey = "clockroom.lane"
 
+// laneConfig is the lanes' widths and times.
+type laneConfig struct {
+	general, door, anonymous int
+	wait                     time.Duration // the longest wait for a slot, then a 503
+}
+
 // leaveLane gives the request's lane slot back before it waits on something
 // outside (Stripe): a slot bounds work on the database and the CPU, and a
 // request waiting on the network does neither.
@@ -52,34 +60,36 @@ func leaveLane(c echo.Context) {
 // session is read, so that reading sessions and users is bounded too (left
 // outside, 500 people RSVPing at once held the pool and the door's scans
 // waited 220 ms instead of 32). Bodies are already read (readBodies), so no
-// request can hold a slot by dawdling. Requests without a session cookie
-// (strangers, bots) share a lane of their own and can never starve staff or
-// the door; the door's API with a session takes the door's lane, and its
-// role is checked at once, so a forged cookie holds a slot only for one
-// quick session lookup.
-func lanes(general, door, anonymous int, wait time.Duration, sessionCookie string) echo.MiddlewareFunc {
-	generalSlots, doorSlots, anonymousSlots := make(chan struct{}, general), make(chan struct{}, door), make(chan struct{}, anonymous)
+// request can hold a slot by dawdling. Requests without a session that exists
+// (strangers, bots, forged or stale cookies: knownSessions) share a lane of
+// their own and can never starve members, staff or the door; the door's API
+// with a session takes the door's lane.
+func lanes(cfg laneConfig, sessions *knownSessions) echo.MiddlewareFunc {
+	generalSlots, doorSlots, anonymousSlots := make(chan struct{}, cfg.general), make(chan struct{}, cfg.door), make(chan struct{}, cfg.anonymous)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			began := time.Now()
-			slots := generalSlots
-			if _, err := c.Cookie(sessionCookie); err != nil {
-				slots = anonymousSlots
-			} else if isAPI(c) {
+			token, err := sessions.token(c)
+			if err != nil {
+				return err
+			}
+			slots := anonymousSlots
+			if token != "" && isAPI(c) {
 				slots = doorSlots
+			} else if token != "" {
+				slots = generalSlots
 			}
 			select {
 			case slots <- struct{}{}: // the fast path: no timer when there is room
 			default:
-				t := time.NewTimer(wait)
+				t := time.NewTimer(cfg.wait)
 				defer t.Stop()
 				select {
 				case slots <- struct{}{}:
 				case <-c.Request().Context().Done():
 					return c.Request().Context().Err() // the client has gone
 				case <-t.C:
-					c.Response().Header().Set("Retry-After", "5")
-					return echo.NewHTTPError(http.StatusServiceUnavailable, "Clockroom is very busy just now. Please try again in a few seconds.")
+					return busy(c)
 				}
 			}
 			var once sync.Once
@@ -90,6 +100,13 @@ func lanes(general, door, anonymous int, wait time.Duration, sessionCookie strin
 			return next(c)
 		}
 	}
+}
+
+// busy is the 503 for a request that found its lane full for the whole
+// wait.
+func busy(c echo.Context) error {
+	c.Response().Header().Set("Retry-After", "5")
+	return echo.NewHTTPError(http.StatusServiceUnavailable, "Clockroom is very busy just now. Please try again in a few seconds.")
 }
 
 // readBodies reads a request's whole body (already bounded in size) before
