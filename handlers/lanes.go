@@ -39,17 +39,30 @@ var (
 
 const laneWait = 15 * time.Second
 
+// laneWrite is how long a request may take, from getting its lane slot, to
+// make and send its whole answer: a client that stops reading (or reads a
+// byte a minute) holds its slot no longer, and the write fails. The
+// server's WriteTimeout (cmd/clockroom) is not that bound: it runs from the
+// request's headers, so it must also cover the body's arrival and the wait
+// for a slot, and is a minute. The slowest answer to make is a year's
+// reports (well under a second, BENCHMARKS); pages and CSV exports are made
+// in memory before they are sent, and 20 s sends a megabyte at 400 kbit/s.
+const laneWrite = 20 * time.Second
+
 const laneKey = "clockroom.lane"
 
 // laneConfig is the lanes' widths and times.
 type laneConfig struct {
 	general, door, anonymous int
 	wait                     time.Duration // the longest wait for a slot, then a 503
+	write                    time.Duration // the longest a request takes from its slot to its last byte
+	outside                  time.Duration // the same, from leaving its slot early (leaveLane) to wait on Stripe
 }
 
 // leaveLane gives the request's lane slot back before it waits on something
 // outside (Stripe): a slot bounds work on the database and the CPU, and a
-// request waiting on the network does neither.
+// request waiting on the network does neither. Its answer then has until
+// the lanes' outside time to be written.
 func leaveLane(c echo.Context) {
 	if release, ok := c.Get(laneKey).(func()); ok {
 		release()
@@ -59,8 +72,9 @@ func leaveLane(c echo.Context) {
 // lanes is the middleware that admits requests into their lane, before the
 // session is read, so that reading sessions and users is bounded too (left
 // outside, 500 people RSVPing at once held the pool and the door's scans
-// waited 220 ms instead of 32). Bodies are already read (readBodies), so no
-// request can hold a slot by dawdling. Requests without a session that exists
+// waited 220 ms instead of 32). Bodies are already read (readBodies), and
+// once in its lane a request has cfg.write to send its answer, so no request
+// can hold a slot by dawdling. Requests without a session that exists
 // (strangers, bots, forged or stale cookies: knownSessions) share a lane of
 // their own and can never starve members, staff or the door; the door's API
 // with a session takes the door's lane.
@@ -92,10 +106,17 @@ func lanes(cfg laneConfig, sessions *knownSessions) echo.MiddlewareFunc {
 					return busy(c)
 				}
 			}
+			// Not every writer can take a deadline (a test's recorder):
+			// then the server's WriteTimeout is the bound.
+			rc := http.NewResponseController(c.Response())
+			_ = rc.SetWriteDeadline(time.Now().Add(cfg.write))
 			var once sync.Once
 			release := func() { once.Do(func() { <-slots }) }
 			defer release()
-			c.Set(laneKey, release)
+			c.Set(laneKey, func() {
+				release()
+				_ = rc.SetWriteDeadline(time.Now().Add(cfg.outside))
+			})
 			c.Set(stopwatchKey, stopwatch{began: began, inLane: time.Now()})
 			return next(c)
 		}

@@ -2,11 +2,13 @@ package handlers
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -26,7 +28,7 @@ import (
 func laneServer(t *testing.T) (*httptest.Server, chan struct{}, chan struct{}) {
 	e := echo.New()
 	release, entered := make(chan struct{}), make(chan struct{})
-	cfg := laneConfig{general: 1, door: 1, anonymous: 1, wait: 100 * time.Millisecond}
+	cfg := laneConfig{general: 1, door: 1, anonymous: 1, wait: 100 * time.Millisecond, write: time.Minute, outside: time.Minute}
 	e.Use(lanes(cfg, newKnownSessions("clockroom_session", laneSessions(string(models.RoleStaff), string(models.RoleHost)), 1, time.Second)))
 	e.GET("/slow", func(c echo.Context) error {
 		entered <- struct{}{}
@@ -259,5 +261,79 @@ func TestForgedSessionFloodLeavesMembersTheirLane(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
 			t.Fatalf("a forged session %q: %d %s", token, res.StatusCode, res.Header.Get("Location"))
 		}
+	}
+}
+
+// smallBuffers is a listener whose connections have a small send buffer,
+// so a client that does not read soon stops the server's writes.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(4 << 10)
+	}
+	return c, err
+}
+
+// A client that asks for a large answer and never reads it holds its lane
+// until the write deadline, and no longer: the next request gets the slot.
+// A client that reads gets the whole answer, and a request that left its
+// lane to wait on Stripe has the outside time to answer.
+func TestUnreadAnswerHoldsTheLaneOnlyUntilTheWriteDeadline(t *testing.T) {
+	const size = 4 << 20
+	big := bytes.Repeat([]byte("clockroom "), size/10)
+	cfg := laneConfig{general: 1, door: 1, anonymous: 1, wait: 2 * laneWait, write: 2 * time.Second, outside: 6 * time.Second}
+	e := echo.New()
+	e.Use(lanes(cfg, newKnownSessions("clockroom_session", laneSessions(), 1, time.Second)))
+	entered := make(chan struct{}, 1)
+	e.GET("/big", func(c echo.Context) error {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		return c.Blob(http.StatusOK, "text/csv", big)
+	})
+	e.GET("/page", func(c echo.Context) error { return c.String(http.StatusOK, "page") })
+	e.GET("/outside", func(c echo.Context) error {
+		leaveLane(c)
+		time.Sleep(cfg.write + time.Second) // Stripe taking its time
+		return c.String(http.StatusOK, "answered")
+	})
+	srv := httptest.NewUnstartedServer(e)
+	srv.Listener = smallBuffers{srv.Listener}
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	stalled, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	stalled.(*net.TCPConn).SetReadBuffer(4 << 10)
+	fmt.Fprintf(stalled, "GET /big HTTP/1.1\r\nHost: clockroom\r\n\r\n") // and never reads
+	<-entered
+	start := time.Now()
+	if code := laneGet(http.MethodGet, srv.URL+"/page", ""); code != http.StatusOK {
+		t.Fatalf("the next request, after %s behind an answer nobody reads: %d", time.Since(start).Round(time.Millisecond), code)
+	}
+
+	res, err := http.Get(srv.URL + "/big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if err != nil || n != int64(len(big)) {
+		t.Fatalf("a client that reads got %d of %d bytes: %v", n, len(big), err)
+	}
+	res, err = http.Get(srv.URL + "/outside")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || string(b) != "answered" {
+		t.Fatalf("an answer after waiting outside the lane: %q %v", b, err)
 	}
 }
