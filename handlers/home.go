@@ -52,12 +52,12 @@ func (a *App) home(c echo.Context) error {
 		return err
 	}
 	p := page{Title: "Upcoming nights", Data: list}
-	if token, err := a.known.token(c); err != nil || token != "" || currentUser(c) != nil {
+	if !a.anyonesListing(c) || currentUser(c) != nil {
 		return a.render(c, http.StatusOK, "home", p)
 	}
-	// An anonymous visitor with no session (none, or a cookie naming none):
-	// the page holds nothing of theirs, so the whole of it is kept for the
-	// next one (listingPage).
+	// An anonymous visitor with no session and no message: the page holds
+	// nothing of theirs, so the whole of it is kept for the next one
+	// (listingPage).
 	body, err := a.renderBytes(c, http.StatusOK, "home", p)
 	if err != nil {
 		return err
@@ -68,16 +68,16 @@ func (a *App) home(c echo.Context) error {
 	return writePage(c, body)
 }
 
-// listingPage serves GET / to an anonymous visitor (no session cookie, or
-// one that names no session: knownSessions) from the kept whole page,
-// before the lanes and the session, CSRF and user middleware, which have
-// nothing to do for them; otherwise, or with no fresh copy, the request
-// goes on to them and home.
+// listingPage serves GET / to an anonymous visitor (anyonesListing) from
+// the kept whole page, before the lanes and the session, CSRF and user
+// middleware, which have nothing to do for them; otherwise, or with no
+// fresh copy, the request goes on to them and home.
 func (a *App) listingPage(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if token, err := a.known.token(c); err != nil {
+		if _, err := a.known.token(c); err != nil {
 			return err
-		} else if token != "" {
+		}
+		if !a.anyonesListing(c) {
 			return next(c)
 		}
 		n := 1
@@ -97,6 +97,19 @@ func (a *App) listingPage(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return writePage(c, body)
 	}
+}
+
+// anyonesListing reports whether the request's listing page is the one
+// anyone gets: it carries no session that exists (no cookie, or one that
+// names none: knownSessions) and no message left for it (a flash can name
+// the visitor: "Your account's email is now ..."). Only such a page is kept
+// for the next visitor, and only such a visitor is given it.
+func (a *App) anyonesListing(c echo.Context) bool {
+	if token, err := a.known.token(c); err != nil || token != "" {
+		return false
+	}
+	_, err := c.Request().Cookie(flashCookie)
+	return err != nil
 }
 
 // writePage sends a whole page rendered for anyone.
