@@ -24,6 +24,7 @@ type App struct {
 	store    *models.Store
 	log      *slog.Logger
 	sessions *scs.SessionManager
+	known    *knownSessions // which session cookies name sessions that exist
 	billing  *billing.Service
 	// rehearsal is the test checkout standing in for Stripe's pages, in
 	// test mode with the local emulator; nil otherwise.
@@ -69,6 +70,7 @@ func New(d Deps) (*App, error) {
 	a.sessions.Cookie.HttpOnly = true
 	a.sessions.Cookie.SameSite = 2 // http.SameSiteLaxMode
 	a.sessions.Cookie.Secure = d.Config.SecureCookies()
+	a.known = newKnownSessions(a.sessions.Cookie.Name, d.Store.SessionExists, sessionLookups, laneWait)
 	a.echo = a.routes()
 	return a, nil
 }

@@ -177,7 +177,7 @@ func TestDatabaseOutageIsA503(t *testing.T) {
 	// A door signed in before the outage: its session cannot be read now.
 	req, _ := http.NewRequest(http.MethodPost, ta.srv.URL+"/api/v1/events/1/scan", strings.NewReader(`{"code":"x"}`))
 	req.Header.Set("Content-Type", "application/json")
-	req.AddCookie(&http.Cookie{Name: "clockroom_session", Value: "a-session-from-before"})
+	req.AddCookie(&http.Cookie{Name: "clockroom_session", Value: laneToken("door")}) // shaped as scs makes them
 	res, err := c.http.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -52,7 +52,7 @@ func (a *App) home(c echo.Context) error {
 		return err
 	}
 	p := page{Title: "Upcoming nights", Data: list}
-	if !sharedListing(c, a.sessions.Cookie.Name) || currentUser(c) != nil {
+	if !a.anyonesListing(c) || currentUser(c) != nil {
 		return a.render(c, http.StatusOK, "home", p)
 	}
 	// An anonymous visitor with no session and no message: the page holds
@@ -68,13 +68,16 @@ func (a *App) home(c echo.Context) error {
 	return writePage(c, body)
 }
 
-// listingPage serves GET / to an anonymous visitor (no session cookie) from
-// the kept whole page, before the session, CSRF and user middleware, which
-// have nothing to do for them; otherwise, or with no fresh copy, the
-// request goes on to them and home.
+// listingPage serves GET / to an anonymous visitor (anyonesListing) from
+// the kept whole page, before the lanes and the session, CSRF and user
+// middleware, which have nothing to do for them; otherwise, or with no
+// fresh copy, the request goes on to them and home.
 func (a *App) listingPage(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if !sharedListing(c, a.sessions.Cookie.Name) {
+		if _, err := a.known.token(c); err != nil {
+			return err
+		}
+		if !a.anyonesListing(c) {
 			return next(c)
 		}
 		n := 1
@@ -96,6 +99,19 @@ func (a *App) listingPage(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// anyonesListing reports whether the request's listing page is the one
+// anyone gets: it carries no session that exists (no cookie, or one that
+// names none: knownSessions) and no message left for it (a flash can name
+// the visitor: "Your account's email is now ..."). Only such a page is kept
+// for the next visitor, and only such a visitor is given it.
+func (a *App) anyonesListing(c echo.Context) bool {
+	if token, err := a.known.token(c); err != nil || token != "" {
+		return false
+	}
+	_, err := c.Request().Cookie(flashCookie)
+	return err != nil
+}
+
 // writePage sends a whole page rendered for anyone.
 func writePage(c echo.Context, body []byte) error {
 	h := c.Response().Header()
@@ -104,20 +120,6 @@ func writePage(c echo.Context, body []byte) error {
 	}
 	h.Set("Cache-Control", "no-store")
 	return c.HTMLBlob(http.StatusOK, body)
-}
-
-// sharedListing reports whether a request for the listing may get, or
-// leave, the whole page kept for everyone: only one with no session and no
-// flash message, since either puts something of the visitor's own on the
-// page (a replayed flash would otherwise be shown to every visitor).
-func sharedListing(c echo.Context, sessionCookie string) bool {
-	return !hasCookie(c, sessionCookie) && !hasCookie(c, flashCookie)
-}
-
-// hasCookie reports whether the request carries the named cookie.
-func hasCookie(c echo.Context, name string) bool {
-	_, err := c.Request().Cookie(name)
-	return err == nil
 }
 
 // renderListing reads and renders page n of the listing, and says when that

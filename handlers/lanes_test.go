@@ -2,11 +2,19 @@ package handlers
 
 import (
 	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,11 +23,13 @@ import (
 	"github.com/clockroom/clockroom/models"
 )
 
-// laneServer is lanes of one slot each.
+// laneServer is lanes of one slot each, whose sessions are those of staff
+// and hosts (laneToken).
 func laneServer(t *testing.T) (*httptest.Server, chan struct{}, chan struct{}) {
 	e := echo.New()
 	release, entered := make(chan struct{}), make(chan struct{})
-	e.Use(lanes(1, 1, 1, 100*time.Millisecond, "clockroom_session"))
+	cfg := laneConfig{general: 1, door: 1, anonymous: 1, wait: 100 * time.Millisecond, write: time.Minute, outside: time.Minute}
+	e.Use(lanes(cfg, newKnownSessions("clockroom_session", laneSessions(string(models.RoleStaff), string(models.RoleHost)), 1, time.Second)))
 	e.GET("/slow", func(c echo.Context) error {
 		entered <- struct{}{}
 		<-release
@@ -32,12 +42,31 @@ func laneServer(t *testing.T) (*httptest.Server, chan struct{}, chan struct{}) {
 	return srv, release, entered
 }
 
+// laneToken is the session token of someone signed in as role, shaped as
+// scs makes them.
+func laneToken(role string) string {
+	sum := sha256.Sum256([]byte("session-of-a-" + role))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// laneSessions is a session store's lookup that knows the sessions of roles.
+func laneSessions(roles ...string) func(context.Context, string) (bool, error) {
+	return func(_ context.Context, token string) (bool, error) {
+		for _, r := range roles {
+			if token == laneToken(r) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+}
+
 // laneGet sends a request with a session cookie when role is set ("" for a
 // visitor without one) and returns its status (0 if it failed to arrive).
 func laneGet(method, url, role string) int {
 	req, _ := http.NewRequest(method, url, nil)
 	if role != "" {
-		req.AddCookie(&http.Cookie{Name: "clockroom_session", Value: "session-of-a-" + role})
+		req.AddCookie(&http.Cookie{Name: "clockroom_session", Value: laneToken(role)})
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -77,17 +106,25 @@ func TestLanesKeepTheDoorMoving(t *testing.T) {
 		t.Fatalf("once the lane frees, pages go through: %d", code)
 	}
 
-	// A stranger can fill the visitors' lane; staff and the door go on.
-	srv2, release2, entered2 := laneServer(t)
-	go laneGet(http.MethodGet, srv2.URL+"/slow", "")
-	<-entered2
-	if code := laneGet(http.MethodGet, srv2.URL+"/page", string(models.RoleStaff)); code != http.StatusOK {
-		t.Fatalf("staff behind a full visitors' lane: %d", code)
+	// A stranger can fill the visitors' lane, with no cookie or with one
+	// that names no session; staff and the door go on.
+	for _, stranger := range []string{"", "forger"} {
+		srv2, release2, entered2 := laneServer(t)
+		go laneGet(http.MethodGet, srv2.URL+"/slow", stranger)
+		<-entered2
+		if code := laneGet(http.MethodGet, srv2.URL+"/page", string(models.RoleStaff)); code != http.StatusOK {
+			t.Fatalf("staff behind a visitors' lane full of %q: %d", stranger, code)
+		}
+		if code := laneGet(http.MethodPost, srv2.URL+"/api/v1/events/1/scan", string(models.RoleHost)); code != http.StatusOK {
+			t.Fatalf("the door behind a visitors' lane full of %q: %d", stranger, code)
+		}
+		for _, other := range []string{"", "forger"} {
+			if code := laneGet(http.MethodPost, srv2.URL+"/api/v1/events/1/scan", other); code != http.StatusServiceUnavailable {
+				t.Fatalf("an API call with %q takes the visitors' lane: %d", other, code)
+			}
+		}
+		close(release2)
 	}
-	if code := laneGet(http.MethodPost, srv2.URL+"/api/v1/events/1/scan", ""); code != http.StatusServiceUnavailable {
-		t.Fatalf("an API call that is not signed in takes the visitors' lane: %d", code)
-	}
-	close(release2)
 }
 
 // Fifty connections that send a form's headers and then nothing hold up
@@ -145,5 +182,158 @@ func TestStalledBodiesHoldNoLane(t *testing.T) {
 	line, err := bufio.NewReader(conn).ReadString('\n')
 	if err != nil || !strings.Contains(line, "408") {
 		t.Fatalf("a stalled body: %q %v", line, err)
+	}
+}
+
+// A flood of requests with made-up session cookies (junk, or shaped like an
+// scs token but naming no session) fills the anonymous lane and no other:
+// a member's page and the door's scan go straight through their own lanes,
+// and a made-up token signs nobody in. The real router, its lanes one slot
+// wide; the flood holds its slot by a sign-in attempt kept waiting on the
+// address's login lock, which the test holds.
+func TestForgedSessionFloodLeavesMembersTheirLane(t *testing.T) {
+	for _, width := range []*int{&generalLane, &doorLane, &anonymousLane} {
+		was := *width
+		*width = 1
+		t.Cleanup(func() { *width = was })
+	}
+	ta, staff, e := billingSetup(t)
+	ada := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
+	gus, _ := ta.signedIn(t, "gus@example.com", models.RoleAttendee)
+	stranger := ta.client(t)
+	stranger.get("/login") // a real form token: the flood passes the CSRF check
+	csrf := stranger.cookie("clockroom_csrf").Value
+
+	tx, err := ta.store.DB.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('login:' || $1, 0))`, "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	unknown := make([]byte, 32)
+	rand.Read(unknown)
+	forged := []string{"x", strings.Repeat("%", 43), base64.RawURLEncoding.EncodeToString(unknown), laneToken("nobody")}
+	var flood sync.WaitGroup
+	for i := range 8 {
+		flood.Go(func() {
+			form := url.Values{"_csrf": {stranger.csrf}, "email": {"nobody@example.com"}, "password": {"guess"}}
+			req, _ := http.NewRequest(http.MethodPost, ta.srv.URL+"/login", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Cookie", "clockroom_session="+forged[i%len(forged)]+"; clockroom_csrf="+csrf)
+			if res, err := http.DefaultClient.Do(req); err == nil {
+				res.Body.Close()
+			}
+		})
+	}
+	waitFor(t, func() bool {
+		var waiting int
+		ta.store.DB.Get(&waiting, `SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+			WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`)
+		return waiting == 1
+	}, "a forged request to hold its lane's one slot")
+
+	// A client that waits longer than a lane does: a starved request shows
+	// as a 503, not as the client giving up.
+	patient := &http.Client{Jar: gus.http.Jar, Timeout: 2 * laneWait, CheckRedirect: gus.http.CheckRedirect}
+	res, err := patient.Get(ta.srv.URL + "/me/tickets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("a member's page behind a flood of forged session cookies: %d", res.StatusCode)
+	}
+	st, body := staff.apiPost(scanPath(e), map[string]string{"code": ada})
+	wantResult(t, st, body, "admitted")
+
+	tx.Rollback()
+	flood.Wait()
+	for _, token := range forged {
+		req, _ := http.NewRequest(http.MethodGet, ta.srv.URL+"/me/tickets", nil)
+		req.AddCookie(&http.Cookie{Name: "clockroom_session", Value: token})
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+			t.Fatalf("a forged session %q: %d %s", token, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+}
+
+// smallBuffers is a listener whose connections have a small send buffer,
+// so a client that does not read soon stops the server's writes.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(4 << 10)
+	}
+	return c, err
+}
+
+// A client that asks for a large answer and never reads it holds its lane
+// until the write deadline, and no longer: the next request gets the slot.
+// A client that reads gets the whole answer, and a request that left its
+// lane to wait on Stripe has the outside time to answer.
+func TestUnreadAnswerHoldsTheLaneOnlyUntilTheWriteDeadline(t *testing.T) {
+	const size = 4 << 20
+	big := bytes.Repeat([]byte("clockroom "), size/10)
+	cfg := laneConfig{general: 1, door: 1, anonymous: 1, wait: 2 * laneWait, write: 2 * time.Second, outside: 6 * time.Second}
+	e := echo.New()
+	e.Use(lanes(cfg, newKnownSessions("clockroom_session", laneSessions(), 1, time.Second)))
+	entered := make(chan struct{}, 1)
+	e.GET("/big", func(c echo.Context) error {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		return c.Blob(http.StatusOK, "text/csv", big)
+	})
+	e.GET("/page", func(c echo.Context) error { return c.String(http.StatusOK, "page") })
+	e.GET("/outside", func(c echo.Context) error {
+		leaveLane(c)
+		time.Sleep(cfg.write + time.Second) // Stripe taking its time
+		return c.String(http.StatusOK, "answered")
+	})
+	srv := httptest.NewUnstartedServer(e)
+	srv.Listener = smallBuffers{srv.Listener}
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	stalled, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	stalled.(*net.TCPConn).SetReadBuffer(4 << 10)
+	fmt.Fprintf(stalled, "GET /big HTTP/1.1\r\nHost: clockroom\r\n\r\n") // and never reads
+	<-entered
+	start := time.Now()
+	if code := laneGet(http.MethodGet, srv.URL+"/page", ""); code != http.StatusOK {
+		t.Fatalf("the next request, after %s behind an answer nobody reads: %d", time.Since(start).Round(time.Millisecond), code)
+	}
+
+	res, err := http.Get(srv.URL + "/big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if err != nil || n != int64(len(big)) {
+		t.Fatalf("a client that reads got %d of %d bytes: %v", n, len(big), err)
+	}
+	res, err = http.Get(srv.URL + "/outside")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || string(b) != "answered" {
+		t.Fatalf("an answer after waiting outside the lane: %q %v", b, err)
 	}
 }

@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"html/template"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -307,4 +309,36 @@ func TestAnonymousListingIsKeptWhole(t *testing.T) {
 	eventually(t, "a new visitor sees the seat taken", func() bool {
 		return strings.Contains(ta.client(t).get("/").body, "1 spot left")
 	})
+}
+
+// A message left for a visitor who is not signed in (a flash can name them:
+// "Your account's email is now ...") is theirs alone: the page that shows
+// it is never kept for the next visitor, and a kept page never hides it.
+func TestKeptListingCarriesNoVisitorsMessage(t *testing.T) {
+	url := testdb.NewURL(t, true)
+	db, err := models.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ta := newTestAppOn(t, db, nil)
+	ta.watch(t, url)
+	ta.event(t, ta.venueWith(t, 60), ta.user(t, "host@example.com", models.RoleHost), "Quiz night", 2)
+	msg := "Your account's email is now secret@example.com."
+	withMessage := func() *client {
+		c := ta.client(t)
+		v := base64.RawURLEncoding.EncodeToString([]byte(msg))
+		base, _ := neturl.Parse(ta.srv.URL)
+		c.http.Jar.SetCookies(base, []*http.Cookie{{Name: flashCookie, Value: v + "." + ta.flashMAC(v), Path: "/"}})
+		return c
+	}
+	wantBody(t, withMessage().get("/"), "secret@example.com") // before any page is kept
+	eventually(t, "the anonymous page is kept", func() bool {
+		p, _ := ta.listing.anonymousPage(1, time.Now())
+		return strings.Contains(ta.client(t).get("/").body, "Quiz night") && p != nil
+	})
+	if strings.Contains(ta.client(t).get("/").body, "secret@example.com") {
+		t.Fatal("another visitor was shown the message left for the first")
+	}
+	wantBody(t, withMessage().get("/"), "secret@example.com") // with a page kept
 }

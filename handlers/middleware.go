@@ -116,12 +116,14 @@ func (a *App) secureHeaders() echo.MiddlewareFunc {
 // the response is written, whether the handler succeeded or returned an error
 // that the error handler renders: exactly one session cookie either way.
 // (echo.WrapMiddleware(scs.LoadAndSave) writes two when a handler fails.)
+// A cookie that names no session (knownSessions, already asked by the
+// lanes) gets a new empty session without being looked up again.
 func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		var token string
-		if ck, err := r.Cookie(a.sessions.Cookie.Name); err == nil {
-			token = ck.Value
+		token, err := a.known.token(c)
+		if err != nil {
+			return err
 		}
 		ctx, err := a.sessions.Load(r.Context(), token)
 		if err != nil {

@@ -37,7 +37,11 @@ func (a *App) routes() *echo.Echo {
 
 	// Everything below has its body first (or a 408), then waits for its
 	// lane, then has a session, a CSRF token and the signed-in user.
-	chain := []echo.MiddlewareFunc{readBodies(bodyWait), lanes(generalLane, doorLane, anonymousLane, laneWait, a.sessions.Cookie.Name), a.loadSession, a.csrf(), a.loadUser}
+	// A request that leaves its lane to wait on Stripe (leaveLane) has time
+	// for two calls and its answer.
+	lane := lanes(laneConfig{general: generalLane, door: doorLane, anonymous: anonymousLane,
+		wait: laneWait, write: laneWrite, outside: laneWrite + 2*a.cfg.StripeTimeout}, a.known)
+	chain := []echo.MiddlewareFunc{readBodies(bodyWait), lane, a.loadSession, a.csrf(), a.loadUser}
 	s := e.Group("", chain...)
 	// The listing, to an anonymous visitor, is served from memory before
 	// all of that, which has nothing to do for them (listingPage).

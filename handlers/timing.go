@@ -18,9 +18,10 @@ type stopwatch struct{ began, inLane time.Time }
 
 // scanTiming sets the door scan's Server-Timing header: where its time went
 // on the server, as a browser's developer tools and the benchmark read it.
-// lane: waiting for a door lane; auth: the session, CSRF, user and night
-// lookups; scan: the scan's statements; commit: its COMMIT (the room's
-// check, the WAL flush); total: all of it, from the lanes to the answer.
+// lane: checking the session cookie and waiting for a door lane; auth: the
+// session, CSRF, user and night lookups; scan: the scan's statements;
+// commit: its COMMIT (the room's check, the WAL flush); total: all of it,
+// from the lanes to the answer.
 func scanTiming(c echo.Context, handlerAt time.Time, took models.ScanTimes) {
 	sw, ok := c.Get(stopwatchKey).(stopwatch)
 	if !ok {

@@ -79,6 +79,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	if err != nil {
 		return fmt.Errorf("listen on ADDR %s: %w", in.cfg.Addr, err)
 	}
+	// WriteTimeout runs from a request's headers and bounds what no lane
+	// bounds: static files, health checks, webhooks, the kept listing. A
+	// request that takes a lane slot gets its own write deadline there
+	// instead (20 s from its slot, or time for Stripe once it leaves the
+	// slot to wait on it: handlers' laneWrite), so a client that stops
+	// reading cannot keep a slot for long.
 	srv := &http.Server{
 		Handler:           app.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
