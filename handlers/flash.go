@@ -17,7 +17,7 @@ import (
 // can make requests, and only signing in creates something worth keeping.
 // The signature covers the message and when it expires, so a cookie kept
 // and sent again works only for flashLife; and a request that carries one
-// never gets or leaves the listing page kept for everyone (sharedListing).
+// never gets or leaves the listing page kept for everyone (anyonesListing).
 
 const (
 	flashCookie = "clockroom_flash"
