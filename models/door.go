@@ -41,6 +41,14 @@ const (
 	ReviewAfter     = 15 * time.Minute // a queued scan older than this is flagged for staff
 )
 
+// A door device's clock decides a queued scan's time, and so a bill: the
+// server takes it only inside the night's door window, refuses it more than
+// MaxClockSkew ahead of its own clock and reads it as now when a little
+// ahead, and flags the visit for review when it is more than ReviewAfter
+// behind. So a device can move a bill by at most ReviewAfter of the
+// server's clock without a person looking, and a flagged visit is never
+// charged to a saved card until staff click on Bills to collect.
+
 // ScanTimeError refuses a queued scan whose time is out of bounds.
 type ScanTimeError struct {
 	Why ScanTimeProblem
