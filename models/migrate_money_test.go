@@ -93,3 +93,24 @@ func TestMigrationStopsOldChargesOfFlaggedVisits(t *testing.T) {
 		}
 	}
 }
+
+// Stays recorded before amounts kept their currency take the venue's, or,
+// when paid, the currency their payment took (the venue's may have been
+// changed since, re-labelling them).
+func TestMigrationGivesStaysTheirCurrency(t *testing.T) {
+	db := migratedTo(t, 25)
+	unpaid, paid := oldNight(t, db, "a@example.com", false), oldNight(t, db, "b@example.com", false)
+	db.MustExec(`INSERT INTO payments (visit_id, method, amount, currency, status) VALUES ($1, 'cash', 480, 'EUR', 'succeeded')`, paid)
+	if _, err := models.Migrate(t.Context(), db.DB); err != nil {
+		t.Fatal(err)
+	}
+	for visit, want := range map[int64]string{unpaid: "GBP", paid: "EUR"} {
+		var got string
+		if err := db.Get(&got, `SELECT currency FROM visits WHERE id = $1`, visit); err != nil || got != want {
+			t.Errorf("visit %d: currency %q (%v), want %s", visit, got, err, want)
+		}
+	}
+	if _, err := db.Exec(`INSERT INTO visits (event_id, walk_in_name, checked_in_at, per_minute, grace_minutes) SELECT event_id, 'W', now(), 8, 0 FROM visits LIMIT 1`); err == nil {
+		t.Fatal("a stay without a currency was stored")
+	}
+}

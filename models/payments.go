@@ -136,11 +136,7 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Pa
 	if v.CheckedOutAt == nil {
 		return p, ErrVisitOpen
 	}
-	_, currency, err := eventTariff(ctx, tx, v.EventID)
-	if err != nil {
-		return p, err
-	}
-	amount := *v.Amount
+	amount, currency := *v.Amount, v.Currency // the bill as it was priced, whatever the venue's currency is now
 	if amount == 0 && np.Method != PayWaived {
 		return p, ErrNothingToPay
 	}
@@ -162,7 +158,7 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Pa
 	if live {
 		return p, ErrAlreadyPaid
 	}
-	err = tx.GetContext(ctx, &p.ID, `
+	err := tx.GetContext(ctx, &p.ID, `
 		INSERT INTO payments (visit_id, method, amount, currency, status, note, created_by, created_at, updated_at, approved_at)
 		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $8, CASE WHEN $9 THEN $8::timestamptz END) RETURNING id`,
 		v.ID, np.Method, amount, currency, status, np.Note, np.ActorID, np.Now, np.Approved)
@@ -398,7 +394,7 @@ func (p Payment) ReleaseKey() string { return fmt.Sprintf("clockroom-release-%d"
 // placeHoldRow writes the hold for a guest just admitted (in the admit's
 // transaction) when the venue holds at check-in and the guest saved a card.
 // The caller authorises it at Stripe after commit.
-func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID, actorID int64, now time.Time) (*Payment, error) {
+func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID int64, currency string, actorID int64, now time.Time) (*Payment, error) {
 	var r struct {
 		Venue
 		HasCard bool `db:"has_card"`
@@ -410,7 +406,7 @@ func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID, ac
 	if err != nil || !r.HasCard || !r.HoldAtCheckin {
 		return nil, err
 	}
-	t, currency, err := eventTariff(ctx, tx, eventID)
+	t, _, err := eventTariff(ctx, tx, eventID)
 	if err != nil {
 		return nil, err
 	}
