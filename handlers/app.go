@@ -27,7 +27,9 @@ type App struct {
 	known    *knownSessions // which session cookies name sessions that exist
 	billing  *billing.Service
 	// rehearsal is the test checkout standing in for Stripe's pages, in
-	// test mode with the local emulator; nil otherwise.
+	// test mode with the local emulator; nil otherwise. Its routes are
+	// mounted only where the configuration allows it (Config.TestCheckout):
+	// development, or production with REHEARSAL_CHECKOUT=true.
 	rehearsal *payments.Rehearsal
 	pages     map[string]*template.Template
 	now       func() time.Time

@@ -98,7 +98,7 @@ func (a *App) staffNightReport(c echo.Context) error {
 		return err
 	}
 	return a.render(c, http.StatusOK, "night_report", page{Title: "Report: " + e.Title, Data: map[string]any{
-		"Event": e, "Visits": vs, "Loc": venue.Location(), "Currency": venue.Currency,
+		"Event": e, "Visits": vs, "Loc": venue.Location(),
 	}})
 }
 

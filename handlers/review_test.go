@@ -39,9 +39,10 @@ func TestAHoldMissedAtCheckInIsPlacedLaterNotCharged(t *testing.T) {
 	}
 }
 
-// A guest who never scanned out is checked out automatically; the reconciler
-// captures their bill from the hold, not the whole hold.
-func TestAutoCheckoutCapturesTheBillFromAHold(t *testing.T) {
+// A guest who never scanned out is checked out automatically, and the visit
+// is flagged for review: the reconciler releases the hold rather than
+// capture it, and the bill waits on Bills to collect until staff charge it.
+func TestAutoCheckoutReleasesTheHoldAndWaitsForStaff(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	ta.store.DB.MustExec(`UPDATE venues SET hold_at_checkin = true`)
 	code := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
@@ -56,8 +57,18 @@ func TestAutoCheckoutCapturesTheBillFromAHold(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, _ := ta.store.VisitByID(t.Context(), 1)
-	if ta.fake.Captured != *v.Amount || *v.Amount >= 2400 {
-		t.Fatalf("captured %d for a bill of %d", ta.fake.Captured, *v.Amount)
+	if ta.fake.Captured != 0 || ta.fake.Released != 1 || ta.fake.ChargesMade() != 0 {
+		t.Fatalf("a flagged visit's hold: captured %d, released %d, %d charges; want it released and nothing taken",
+			ta.fake.Captured, ta.fake.Released, ta.fake.ChargesMade())
+	}
+	wantBody(t, staff.get("/staff/bills"), fmt.Sprintf(`id="bill-%d"`, v.ID), "To review: checked out automatically at closing", "Charge card")
+	staff.post(fmt.Sprintf("/staff/visits/%d/charge", v.ID), form("method", "card_on_file", "next", "/staff/bills"))
+	ta.settle(t)
+	if ta.fake.ChargesMade() != 1 {
+		t.Fatalf("a staff click charged %d times, want once", ta.fake.ChargesMade())
+	}
+	if st, _ := ta.store.BillState(t.Context(), v.ID); st.Status != "paid" || st.Amount != *v.Amount {
+		t.Fatalf("after the staff click: %+v, want the bill of %d paid", st, *v.Amount)
 	}
 }
 

@@ -86,3 +86,38 @@ func TestNoTestCheckoutWithoutTheRehearsal(t *testing.T) {
 	ta := newTestApp(t, nil)
 	wantStatus(t, ta.client(t).get("/test-checkout/cs_pay_1"), http.StatusNotFound)
 }
+
+// Production on a Stripe emulator (as docker-compose.yml runs it) serves the
+// TEST checkout, whose Pay button settles a bill with no money, only when
+// REHEARSAL_CHECKOUT=true chooses it; development keeps it (above).
+func TestRehearsalCheckoutInProductionOnlyWhenChosen(t *testing.T) {
+	for _, chosen := range []bool{false, true} {
+		t.Run(fmt.Sprintf("REHEARSAL_CHECKOUT=%v", chosen), func(t *testing.T) {
+			env := map[string]string{"CLOCKROOM_ENV": "production", "STRIPE_API_BASE": "http://stripe-mock:12111", testRehearsal: "on"}
+			if chosen {
+				env["REHEARSAL_CHECKOUT"] = "true"
+			}
+			ta := newTestApp(t, env)
+			ta.venue(t)
+			ada, u := ta.signedIn(t, "ada@example.com", models.RoleAttendee)
+			res := ada.post("/me/card", nil)
+			page := pathOf(t, res.Header.Get("Location"))
+			if !strings.HasPrefix(page, "/test-checkout/cs_setup") {
+				t.Fatalf("save a card went to %d %q", res.StatusCode, res.Header.Get("Location"))
+			}
+			if !chosen {
+				wantStatus(t, ada.get(page), http.StatusNotFound)
+				wantStatus(t, ada.post(page, url.Values{"outcome": {"pay"}}), http.StatusNotFound)
+				if card, _ := ta.store.CardFor(t.Context(), u.ID); card.HasCard() {
+					t.Fatal("an unmounted test checkout saved a card")
+				}
+				return
+			}
+			wantBody(t, ada.get(page), "TEST", "Save test card")
+			ada.post(page, url.Values{"outcome": {"pay"}})
+			if card, _ := ta.store.CardFor(t.Context(), u.ID); !card.HasCard() {
+				t.Fatal("the chosen test checkout saved no card")
+			}
+		})
+	}
+}

@@ -119,10 +119,48 @@ func (a *App) updateVenue(c echo.Context) error {
 	if !errs.valid() {
 		return a.render(c, http.StatusUnprocessableEntity, "admin_venue", page{Title: "Venue and tariff", Form: f, Errors: errs, Data: v})
 	}
-	if err := a.store.UpdateVenue(ctx, nv, currentUser(c).ID, a.now()); err != nil {
+	err = a.store.UpdateVenue(ctx, nv, currentUser(c).ID, a.now())
+	var inUse *models.CurrencyInUseError
+	if errors.As(err, &inUse) {
+		errs := fieldErrors{"currency": currencyInUseWords(inUse)}
+		return a.render(c, http.StatusUnprocessableEntity, "admin_venue", page{Title: "Venue and tariff", Form: f, Errors: errs, Data: v})
+	}
+	if err != nil {
 		return err
 	}
 	return a.seeOther(c, "/admin/venue", "Saved. The new tariff applies to guests admitted from now on; guests inside keep the price they came in under.")
+}
+
+// currencyInUseWords says why the venue's currency cannot change yet, and
+// what to do first.
+func currencyInUseWords(e *models.CurrencyInUseError) string {
+	var what, todo []string
+	if e.Unpaid > 0 {
+		what = append(what, fmt.Sprintf("%d %s still to collect", e.Unpaid, plural(e.Unpaid, "bill is", "bills are")))
+		todo = append(todo, "collect or waive the bills on Bills to collect")
+	}
+	if e.Inside > 0 {
+		what = append(what, fmt.Sprintf("%d %s inside", e.Inside, plural(e.Inside, "guest is", "guests are")))
+		todo = append(todo, "check the guests out")
+	}
+	if e.Nights > 0 {
+		names := strings.Join(e.Titles, ", ")
+		if e.Nights > len(e.Titles) {
+			names += ", …"
+		}
+		what = append(what, fmt.Sprintf("%d %s to come %s own prices (%s)", e.Nights, plural(e.Nights, "night", "nights"), plural(e.Nights, "has its", "have their"), names))
+		todo = append(todo, "give those nights the venue's prices or let them pass")
+	}
+	return fmt.Sprintf("The currency stays %s while %s: amounts keep the currency they were priced in. First %s, then change it.",
+		e.Currency, andList(what), andList(todo))
+}
+
+// andList joins words as a sentence does: "a", "a and b", "a, b and c".
+func andList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // tariffFields are a tariff as typed into a form, money in major units.

@@ -16,7 +16,6 @@ type OwedBill struct {
 	Visit
 	EventTitle    string    `db:"event_title"`
 	EventStartsAt time.Time `db:"event_starts_at"`
-	Currency      string    `db:"currency"`
 	CardLabel     *string   `db:"card_label"`     // the guest's saved card, if any
 	PendingStatus *string   `db:"pending_status"` // a payment waiting on Stripe (pending or authorized), if any
 	PendingMethod *string   `db:"pending_method"`
@@ -52,14 +51,13 @@ const owedWhere = `v.checked_out_at IS NOT NULL AND v.amount > 0
 func owedBills(ctx context.Context, q sqlx.QueryerContext, cond string, arg any, limit int) ([]OwedBill, error) {
 	var bs []OwedBill
 	err := sqlx.SelectContext(ctx, q, &bs, `
-		SELECT `+visitColumns+`, e.title AS event_title, e.starts_at AS event_starts_at, ve.currency,
+		SELECT `+visitColumns+`, e.title AS event_title, e.starts_at AS event_starts_at,
 		       (SELECT u.card_label FROM rsvps r JOIN users u ON u.id = r.user_id
 		        WHERE r.id = v.rsvp_id AND u.stripe_payment_method IS NOT NULL) AS card_label,
 		       p.status AS pending_status, p.method AS pending_method,
 		       (SELECT r.ticket_id FROM rsvps r WHERE r.id = v.rsvp_id) AS ticket_id
 		FROM visits v
 		JOIN events e ON e.id = v.event_id
-		JOIN venues ve ON ve.id = e.venue_id
 		LEFT JOIN LATERAL (SELECT status, method FROM payments p
 		                   WHERE p.visit_id = v.id AND p.status IN ('pending', 'authorized')
 		                   ORDER BY p.id DESC LIMIT 1) p ON true
@@ -109,14 +107,14 @@ func (s *Store) NightsWithOwedBills(ctx context.Context) ([]Event, error) {
 func (s *Store) BillState(ctx context.Context, visitID int64) (PaymentState, error) {
 	var st PaymentState
 	err := s.DB.GetContext(ctx, &st, `
-		SELECT COALESCE(v.amount, 0) AS amount, ve.currency,
+		SELECT COALESCE(v.amount, 0) AS amount, v.currency,
 		       CASE WHEN COALESCE(v.amount, 0) = 0 OR bool_or(p.status IN ('succeeded', 'refunded', 'partially_refunded')) THEN 'paid'
 		            WHEN bool_or(p.status IN ('pending', 'authorized')) THEN 'pending'
 		            ELSE 'unpaid' END AS status
-		FROM visits v JOIN events e ON e.id = v.event_id JOIN venues ve ON ve.id = e.venue_id
+		FROM visits v
 		LEFT JOIN payments p ON p.visit_id = v.id
 		WHERE v.id = $1
-		GROUP BY v.id, ve.currency`, visitID)
+		GROUP BY v.id, v.currency`, visitID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, ErrNotFound
 	}

@@ -41,6 +41,14 @@ const (
 	ReviewAfter     = 15 * time.Minute // a queued scan older than this is flagged for staff
 )
 
+// A door device's clock decides a queued scan's time, and so a bill: the
+// server takes it only inside the night's door window, refuses it more than
+// MaxClockSkew ahead of its own clock and reads it as now when a little
+// ahead, and flags the visit for review when it is more than ReviewAfter
+// behind. So a device can move a bill by at most ReviewAfter of the
+// server's clock without a person looking, and a flagged visit is never
+// charged to a saved card until staff click on Bills to collect.
+
 // ScanTimeError refuses a queued scan whose time is out of bounds.
 type ScanTimeError struct {
 	Why ScanTimeProblem
@@ -435,11 +443,11 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 	}
 	var v Visit
 	if earlier.Stays == 0 {
-		err = tx.GetContext(ctx, &v.ID, `
+		err = tx.QueryRowxContext(ctx, `
 			INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device, created_at, needs_review,
-			                    per_minute, minimum_charge, daily_cap, grace_minutes)
-			SELECT $1, $2, $3, NULLIF($4, 0), $5, $6, $7, t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes
-			FROM (`+tariffOfEvent+`) t RETURNING id`, e.ID, h.ID, req.At, req.ActorID, req.Device, req.Now, req.stale())
+			                    per_minute, minimum_charge, daily_cap, grace_minutes, currency)
+			SELECT $1, $2, $3, NULLIF($4, 0), $5, $6, $7, t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes, t.currency
+			FROM (`+tariffOfEvent+`) t RETURNING id, currency`, e.ID, h.ID, req.At, req.ActorID, req.Device, req.Now, req.stale()).Scan(&v.ID, &v.Currency)
 	} else {
 		// Back the same night: the stay resumes the night's bill, at the
 		// price of the first admission, from no earlier than the last exit.
@@ -449,42 +457,34 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 			return ScanResponse{}, nil, nil, &ScanTimeError{Why: ScanBeforeLastExit, Who: who}
 		}
 		req.At = maxTime(req.At, earlier.LastOut)
-		err = tx.GetContext(ctx, &v.ID, `
+		err = tx.QueryRowxContext(ctx, `
 			INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device, created_at, needs_review,
-			                    per_minute, minimum_charge, daily_cap, grace_minutes, resumed, earlier_us, earlier_minutes, earlier_amount)
-			SELECT $1, $2, $3, NULLIF($4, 0), $5, $6, $7, f.per_minute, f.minimum_charge, f.daily_cap, f.grace_minutes, true, $8, $9, $10
-			FROM visits f WHERE f.rsvp_id = $2 ORDER BY f.id LIMIT 1 RETURNING id`,
-			e.ID, h.ID, req.At, req.ActorID, req.Device, req.Now, req.stale(), earlier.US, earlier.Minutes, earlier.Amount)
+			                    per_minute, minimum_charge, daily_cap, grace_minutes, currency, resumed, earlier_us, earlier_minutes, earlier_amount)
+			SELECT $1, $2, $3, NULLIF($4, 0), $5, $6, $7, f.per_minute, f.minimum_charge, f.daily_cap, f.grace_minutes, f.currency, true, $8, $9, $10
+			FROM visits f WHERE f.rsvp_id = $2 ORDER BY f.id LIMIT 1 RETURNING id, currency`,
+			e.ID, h.ID, req.At, req.ActorID, req.Device, req.Now, req.stale(), earlier.US, earlier.Minutes, earlier.Amount).Scan(&v.ID, &v.Currency)
 	}
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
 	v.CheckedInAt = req.At
-	hold, err := placeHoldRow(ctx, tx, v.ID, h.ID, e.ID, req.ActorID, req.Now)
+	hold, err := placeHoldRow(ctx, tx, v.ID, h.ID, e.ID, v.Currency, req.ActorID, req.Now)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
 	resp := ScanResponse{Result: ResultAdmitted, Attendee: who, Visit: visitInfo(v, nil, ""), Message: "Welcome, " + h.Name + "!", Hold: hold}
 	if earlier.Stays > 0 {
-		_, currency, err := eventTariff(ctx, tx, e.ID)
-		if err != nil {
-			return ScanResponse{}, nil, nil, err
-		}
 		resp.Resumed = true
 		resp.Message = "Welcome back, " + h.Name + ": your time continues from earlier tonight."
-		if earlier.Owed > 0 {
-			resp.Outstanding = &PaymentState{Status: "unpaid", Amount: earlier.Owed, Currency: currency}
-			resp.Message += " " + FormatMoney(earlier.Owed, currency) + " from earlier is still to pay."
+		if earlier.Owed > 0 { // the night's bill, in the currency its first stay was priced in
+			resp.Outstanding = &PaymentState{Status: "unpaid", Amount: earlier.Owed, Currency: v.Currency}
+			resp.Message += " " + FormatMoney(earlier.Owed, v.Currency) + " from earlier is still to pay."
 		}
 	}
 	return resp, &v.ID, &h.ID, nil
 }
 
 func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h ticketHolder, who *Attendee) (ScanResponse, *int64, *int64, error) {
-	_, currency, err := eventTariff(ctx, tx, h.EventID)
-	if err != nil {
-		return ScanResponse{}, nil, nil, err
-	}
 	open, err := visitWhere(ctx, tx, `v.rsvp_id = $1 AND v.checked_out_at IS NULL FOR UPDATE`, h.ID)
 	if errors.Is(err, ErrNotFound) {
 		last, err := visitWhere(ctx, tx, `v.rsvp_id = $1 ORDER BY v.checked_in_at DESC LIMIT 1`, h.ID)
@@ -495,7 +495,7 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 			return ScanResponse{}, nil, nil, err
 		}
 		b := storedBill(last)
-		return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(last, &b, currency), AlreadyOut: true,
+		return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(last, &b, last.Currency), AlreadyOut: true,
 			Message: "Already checked out at " + last.CheckedOutAt.In(s.loc(ctx, tx)).Format("15:04") + "."}, &last.ID, &h.ID, nil
 	}
 	if err != nil {
@@ -513,11 +513,11 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
-	msg := fmt.Sprintf("Goodbye, %s: %d minutes, %s.", h.Name, b.Minutes, FormatMoney(b.Amount, currency))
+	msg := fmt.Sprintf("Goodbye, %s: %d minutes, %s.", h.Name, b.Minutes, FormatMoney(b.Amount, closed.Currency))
 	if b.Applied == AppliedGrace {
 		msg = fmt.Sprintf("Goodbye, %s: a short stay within the grace period, free.", h.Name)
 	}
-	return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(closed, &b, currency), Message: msg, Charge: pay, Exited: true}, &closed.ID, &h.ID, nil
+	return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(closed, &b, closed.Currency), Message: msg, Charge: pay, Exited: true}, &closed.ID, &h.ID, nil
 }
 
 func visitInfo(v Visit, b *Bill, currency string) *VisitInfo {
@@ -646,8 +646,8 @@ func (s *Store) walkIn(ctx context.Context, req *WalkInRequest) (Visit, error) {
 		}
 		err = tx.GetContext(ctx, &v.ID, `
 			INSERT INTO visits (event_id, walk_in_name, walk_in_email, checked_in_at, checked_in_by, checked_in_device, created_at,
-			                    per_minute, minimum_charge, daily_cap, grace_minutes)
-			SELECT $1, $2, NULLIF($3, ''), $4, NULLIF($5, 0), $6, $4, t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes
+			                    per_minute, minimum_charge, daily_cap, grace_minutes, currency)
+			SELECT $1, $2, NULLIF($3, ''), $4, NULLIF($5, 0), $6, $4, t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes, t.currency
 			FROM (`+tariffOfEvent+`) t RETURNING id`,
 			e.ID, strings.TrimSpace(req.Name), NormalizeEmail(req.Email), req.Now, req.ActorID, req.Device)
 		if err != nil {

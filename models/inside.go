@@ -5,13 +5,13 @@ import (
 	"time"
 )
 
-// Inside is a guest in the room now, with what they owe so far.
+// Inside is a guest in the room now, with what they owe so far (in the
+// visit's Currency).
 type Inside struct {
 	Visit
 	EventTitle string `db:"event_title"`
 	HoldFailed bool   `db:"hold_failed"` // the hold at check-in did not go through
 	Bill       Bill   `db:"-"`
-	Currency   string `db:"currency"`
 	CapLeft    *int64 `db:"-"` // how much more until the daily cap, when there is one
 }
 
@@ -20,9 +20,9 @@ type Inside struct {
 func (s *Store) InsideNow(ctx context.Context, now time.Time) ([]Inside, error) {
 	var rows []Inside
 	if err := s.DB.SelectContext(ctx, &rows, `
-		SELECT `+visitColumns+`, e.title AS event_title, ve.currency,
+		SELECT `+visitColumns+`, e.title AS event_title,
 		       EXISTS (SELECT 1 FROM payments p WHERE p.visit_id = v.id AND p.is_hold AND p.status = 'failed') AS hold_failed
-		FROM visits v JOIN events e ON e.id = v.event_id JOIN venues ve ON ve.id = e.venue_id
+		FROM visits v JOIN events e ON e.id = v.event_id
 		WHERE v.checked_out_at IS NULL
 		ORDER BY v.checked_in_at, v.id`); err != nil {
 		return nil, err
@@ -52,11 +52,7 @@ func (s *Store) OpenVisitFor(ctx context.Context, rsvpID int64, now time.Time) (
 	if err != nil {
 		return in, err
 	}
-	_, currency, err := eventTariff(ctx, s.DB, v.EventID)
-	if err != nil {
-		return in, err
-	}
-	in.Visit, in.Currency = v, currency
+	in.Visit = v
 	in.Bill, in.CapLeft = meter(v, now)
 	return in, nil
 }

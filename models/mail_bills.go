@@ -22,7 +22,6 @@ type billFacts struct {
 	TicketID []byte `db:"ticket_id"`
 	Title    string `db:"title"`
 	Venue    string `db:"venue"`
-	Currency string `db:"currency"`
 }
 
 // billFactsOf reads a closed visit's facts; ok is false when there is
@@ -31,7 +30,7 @@ func billFactsOf(ctx context.Context, tx sqlx.QueryerContext, visitID int64) (bi
 	var f billFacts
 	err := sqlx.GetContext(ctx, tx, &f, `
 		SELECT `+visitColumns+`, COALESCE(u.email, v.walk_in_email, '') AS email,
-		       r.ticket_id, e.title, ve.name AS venue, ve.currency
+		       r.ticket_id, e.title, ve.name AS venue
 		FROM visits v
 		JOIN events e ON e.id = v.event_id
 		JOIN venues ve ON ve.id = e.venue_id

@@ -85,7 +85,9 @@ func (s *Store) CheckOut(ctx context.Context, visitID, actorID int64, device str
 			b = storedBill(v)
 			return nil
 		}
-		if v, b, err = closeVisit(ctx, tx, v, maxTime(now, v.CheckedInAt), actorID, EndedByStaff, device, false); err != nil {
+		// A flag set at admission (an entry time from a door device's late
+		// queue) stays: staff checking the guest out have not checked that.
+		if v, b, err = closeVisit(ctx, tx, v, maxTime(now, v.CheckedInAt), actorID, EndedByStaff, device, v.NeedsReview); err != nil {
 			return err
 		}
 		if pay, err = s.payAsYouLeave(ctx, tx, v, actorID, now); err != nil {
@@ -103,6 +105,9 @@ type NewPayment struct {
 	Note    string
 	ActorID int64
 	Now     time.Time
+	// Approved marks a card payment a staff member clicked to take: only
+	// such a one is sent to Stripe for a visit flagged for review.
+	Approved bool
 }
 
 // CreatePayment writes the payment row for a closed visit, for the amount
@@ -131,11 +136,7 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Pa
 	if v.CheckedOutAt == nil {
 		return p, ErrVisitOpen
 	}
-	_, currency, err := eventTariff(ctx, tx, v.EventID)
-	if err != nil {
-		return p, err
-	}
-	amount := *v.Amount
+	amount, currency := *v.Amount, v.Currency // the bill as it was priced, whatever the venue's currency is now
 	if amount == 0 && np.Method != PayWaived {
 		return p, ErrNothingToPay
 	}
@@ -157,10 +158,10 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Pa
 	if live {
 		return p, ErrAlreadyPaid
 	}
-	err = tx.GetContext(ctx, &p.ID, `
-		INSERT INTO payments (visit_id, method, amount, currency, status, note, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $8) RETURNING id`,
-		v.ID, np.Method, amount, currency, status, np.Note, np.ActorID, np.Now)
+	err := tx.GetContext(ctx, &p.ID, `
+		INSERT INTO payments (visit_id, method, amount, currency, status, note, created_by, created_at, updated_at, approved_at)
+		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $8, CASE WHEN $9 THEN $8::timestamptz END) RETURNING id`,
+		v.ID, np.Method, amount, currency, status, np.Note, np.ActorID, np.Now, np.Approved)
 	if isUniqueViolation(err, "payments_one_live_per_visit") {
 		return p, ErrAlreadyPaid
 	}
@@ -177,7 +178,9 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Pa
 // in the same transaction, when its guest saved a card and the bill can go
 // to Stripe. It returns the pending payment, or nil.
 // When nothing will be charged and money is owed, the guest is emailed the
-// bill with a link to pay it.
+// bill with a link to pay it. A visit flagged for review is never charged
+// here: its hold is released, and its bill waits on Bills to collect for a
+// staff click.
 func (s *Store) payAsYouLeave(ctx context.Context, tx *sqlx.Tx, v Visit, actorID int64, now time.Time) (*Payment, error) {
 	if hold, err := settleHold(ctx, tx, v, now); err != nil || hold != nil {
 		return hold, err
@@ -195,6 +198,9 @@ func (s *Store) payAsYouLeave(ctx context.Context, tx *sqlx.Tx, v Visit, actorID
 	}
 	if !hasCard {
 		return nil, s.mailBillDue(ctx, tx, now, v.ID)
+	}
+	if v.NeedsReview {
+		return nil, nil // its times are in doubt: it waits for staff on the bills page
 	}
 	var limit *int64
 	if err := tx.GetContext(ctx, &limit, `SELECT COALESCE(ve.auto_charge_limit, $2) FROM events e JOIN venues ve ON ve.id = e.venue_id
@@ -269,6 +275,22 @@ func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID i
 func (s *Store) PendingCharge(ctx context.Context, visitID int64) (Payment, error) {
 	return paymentWhere(ctx, s.DB, `p.visit_id = $1 AND p.method = 'card_on_file' AND p.status = 'pending' AND NOT p.is_hold
 		AND p.stripe_payment_intent IS NULL`, visitID)
+}
+
+// ApprovePayment records that a staff member clicked to take a payment
+// already written (a charge made at the exit and not yet through), so the
+// reconciler may finish it even for a visit flagged for review.
+func (s *Store) ApprovePayment(ctx context.Context, paymentID, actorID int64, now time.Time) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE payments SET approved_at = $2 WHERE id = $1 AND approved_at IS NULL`, paymentID, now)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // approved before
+		}
+		return audit(ctx, tx, now, actorID, "payment.approve", fmt.Sprintf("payment:%d", paymentID), map[string]any{})
+	})
 }
 
 // Refund is a card refund staff asked Stripe for.
@@ -354,6 +376,10 @@ func (s *Store) ClaimRefunds(ctx context.Context, id int64, now time.Time, lease
 	return rs, err
 }
 
+// reviewNote says why a card payment of a visit flagged for review took
+// nothing by itself.
+const reviewNote = "the visit is flagged for staff review; charge it from Bills to collect."
+
 // ErrNotRefundable means the payment has no card charge to refund.
 var ErrNotRefundable = newError(KindConflict, "only a card payment that went through can be refunded")
 
@@ -368,7 +394,7 @@ func (p Payment) ReleaseKey() string { return fmt.Sprintf("clockroom-release-%d"
 // placeHoldRow writes the hold for a guest just admitted (in the admit's
 // transaction) when the venue holds at check-in and the guest saved a card.
 // The caller authorises it at Stripe after commit.
-func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID, actorID int64, now time.Time) (*Payment, error) {
+func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID int64, currency string, actorID int64, now time.Time) (*Payment, error) {
 	var r struct {
 		Venue
 		HasCard bool `db:"has_card"`
@@ -380,7 +406,7 @@ func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID, ac
 	if err != nil || !r.HasCard || !r.HoldAtCheckin {
 		return nil, err
 	}
-	t, currency, err := eventTariff(ctx, tx, eventID)
+	t, _, err := eventTariff(ctx, tx, eventID)
 	if err != nil {
 		return nil, err
 	}
@@ -403,6 +429,8 @@ func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID, ac
 // authorised hold is set to capture the bill (at most what was held; a
 // remainder is flagged), or released when the bill is zero. A hold never
 // placed (Stripe did not answer at check-in) becomes a plain card charge.
+// A visit flagged for review takes nothing: its hold is released (or, never
+// placed, given up), and its bill waits for a staff click.
 func settleHold(ctx context.Context, tx *sqlx.Tx, v Visit, now time.Time) (*Payment, error) {
 	h, err := paymentWhere(ctx, tx, `p.visit_id = $1 AND p.is_hold AND p.status IN ('pending', 'authorized') FOR UPDATE`, v.ID)
 	if errors.Is(err, ErrNotFound) {
@@ -417,7 +445,12 @@ func settleHold(ctx context.Context, tx *sqlx.Tx, v Visit, now time.Time) (*Paym
 		note, attention = fmt.Sprintf("The bill is %s more than the hold: take the rest another way.", FormatMoney(bill-h.Amount, h.Currency)), true
 	}
 	isHold := h.Status == PaymentAuthorized
-	if !isHold {
+	switch {
+	case v.NeedsReview && bill > 0 && isHold:
+		capture, note, attention = 0, "Released, not captured: "+reviewNote, false
+	case v.NeedsReview && bill > 0:
+		capture, note, attention = 0, "Not charged: "+reviewNote, false
+	case !isHold:
 		capture = bill // a plain charge for the whole bill
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE payments SET amount = $2, is_hold = $3, needs_attention = $4,
@@ -425,8 +458,13 @@ func settleHold(ctx context.Context, tx *sqlx.Tx, v Visit, now time.Time) (*Paym
 		return nil, err
 	}
 	if !isHold && (capture == 0 || BelowStripeMinimum(capture, h.Currency)) {
-		// Nothing (or too little) for a card: staff take cash or waive.
-		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'canceled', failure_reason = 'Too small to charge by card.' WHERE id = $1`, h.ID)
+		// Nothing (or too little) for a card, or a bill staff must look at
+		// first: staff charge it, take cash or waive.
+		reason := "Too small to charge by card."
+		if v.NeedsReview && bill > 0 {
+			reason = note
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'canceled', failure_reason = $2 WHERE id = $1`, h.ID, reason)
 		return nil, err
 	}
 	p, err := paymentWhere(ctx, tx, `p.id = $1`, h.ID)

@@ -11,8 +11,7 @@ type VisitDetail struct {
 	Event    Event
 	Venue    Venue
 	Tariff   Tariff
-	Bill     Bill // the final bill when closed, the running one while inside
-	Currency string
+	Bill     Bill // the final bill when closed, the running one while inside, in the visit's Currency
 	Payments []Payment
 }
 
@@ -28,9 +27,6 @@ func (s *Store) VisitDetail(ctx context.Context, id int64, now time.Time) (Visit
 		return d, err
 	}
 	if d.Venue, err = s.Venue(ctx); err != nil {
-		return d, err
-	}
-	if _, d.Currency, err = eventTariff(ctx, s.DB, v.EventID); err != nil {
 		return d, err
 	}
 	d.Tariff = v.Tariff // the price the stay was admitted under
@@ -60,11 +56,10 @@ type PastBill struct {
 func (s *Store) UserBills(ctx context.Context, userID int64) ([]PastBill, error) {
 	var bs []PastBill
 	err := s.DB.SelectContext(ctx, &bs, `
-		SELECT v.id, e.title, v.checked_in_at, v.checked_out_at, v.billed_minutes, v.amount, ve.currency, p.method, p.status
+		SELECT v.id, e.title, v.checked_in_at, v.checked_out_at, v.billed_minutes, v.amount, v.currency, p.method, p.status
 		FROM visits v
 		JOIN rsvps r ON r.id = v.rsvp_id
 		JOIN events e ON e.id = v.event_id
-		JOIN venues ve ON ve.id = e.venue_id
 		LEFT JOIN LATERAL (SELECT method, status FROM payments WHERE visit_id = v.id ORDER BY id DESC LIMIT 1) p ON true
 		WHERE r.user_id = $1
 		ORDER BY v.checked_in_at DESC LIMIT 100`, userID)

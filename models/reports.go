@@ -268,8 +268,9 @@ type NightVisit struct {
 	CheckedOutAt *time.Time `db:"checked_out_at"`
 	Minutes      int        `db:"minutes"`
 	Amount       int64      `db:"amount"`
-	Method       *string    `db:"method"` // the live payment's, if any
-	Unpaid       bool       `db:"unpaid"` // closed, billed, and no live payment
+	Currency     string     `db:"currency"` // the stay's own
+	Method       *string    `db:"method"`   // the live payment's, if any
+	Unpaid       bool       `db:"unpaid"`   // closed, billed, and no live payment
 	NeedsReview  bool       `db:"needs_review"`
 }
 
@@ -278,7 +279,7 @@ func (s *Store) NightVisits(ctx context.Context, eventID int64) ([]NightVisit, e
 	var vs []NightVisit
 	err := s.DB.SelectContext(ctx, &vs, `
 		SELECT v.id, COALESCE(u.name, v.walk_in_name, '') AS guest, v.rsvp_id IS NULL AS walk_in,
-		       v.checked_in_at, v.checked_out_at, COALESCE(v.billed_minutes, 0) AS minutes, COALESCE(v.amount, 0) AS amount,
+		       v.checked_in_at, v.checked_out_at, COALESCE(v.billed_minutes, 0) AS minutes, COALESCE(v.amount, 0) AS amount, v.currency,
 		       (SELECT p.method FROM payments p WHERE p.visit_id = v.id AND p.status IN ('succeeded', 'refunded', 'partially_refunded')
 		        ORDER BY p.id DESC LIMIT 1) AS method,
 		       (v.checked_out_at IS NOT NULL AND COALESCE(v.amount, 0) > 0 AND NOT EXISTS (

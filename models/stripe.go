@@ -196,14 +196,22 @@ const (
 	DueCaptures Due = "captures" // authorised holds of closed visits not yet captured
 )
 
-// dueWhere is each kind's condition; $1 is now.
+// dueWhere is each kind's condition; $1 is now. Money is never taken by
+// itself from a visit flagged for review: its charges and captures are due
+// only once staff clicked to take them (approved_at); a hold's release,
+// which takes nothing, is due as any other.
 var dueWhere = map[Due]string{
 	DueCharges: `p.status = 'pending' AND p.method = 'card_on_file' AND NOT p.is_hold AND v.checked_out_at IS NOT NULL
-		AND p.created_at < $1::timestamptz - interval '30 seconds'`,
-	DuePhone:    `p.status = 'pending' AND p.method = 'pay_by_phone' AND p.created_at < $1::timestamptz - interval '3 minutes'`,
-	DueHolds:    `p.status = 'pending' AND p.is_hold AND v.checked_out_at IS NULL AND p.created_at < $1::timestamptz - interval '30 seconds'`,
-	DueCaptures: `p.status = 'authorized' AND v.checked_out_at IS NOT NULL AND p.amount <= v.amount AND v.checked_out_at < $1::timestamptz - interval '30 seconds'`,
+		AND p.created_at < $1::timestamptz - interval '30 seconds' AND ` + approvedIfFlagged,
+	DuePhone: `p.status = 'pending' AND p.method = 'pay_by_phone' AND p.created_at < $1::timestamptz - interval '3 minutes'`,
+	DueHolds: `p.status = 'pending' AND p.is_hold AND v.checked_out_at IS NULL AND p.created_at < $1::timestamptz - interval '30 seconds'`,
+	DueCaptures: `p.status = 'authorized' AND v.checked_out_at IS NOT NULL AND p.amount <= v.amount AND v.checked_out_at < $1::timestamptz - interval '30 seconds'
+		AND (p.amount = 0 OR ` + approvedIfFlagged + `)`,
 }
+
+// approvedIfFlagged holds for a payment p of a visit v that may be sent
+// without a person: the visit is not flagged for review, or staff clicked.
+const approvedIfFlagged = `(NOT v.needs_review OR p.approved_at IS NOT NULL)`
 
 // ClaimDue leases up to limit payments of one kind that are waiting on
 // Stripe and not claimed by anyone else (FOR UPDATE SKIP LOCKED, then the

@@ -121,9 +121,69 @@ func (s *Store) CreateVenue(ctx context.Context, v Venue) (Venue, error) {
 	return v, err
 }
 
+// CurrencyInUseError refuses a change of the venue's currency while money
+// priced in it is still to settle: stays whose bills are unpaid or still
+// running, and nights to come with their own prices (stored in minor units
+// of it). Amounts keep the currency they were priced in; the change waits
+// until none of these is left.
+type CurrencyInUseError struct {
+	Currency string   // the venue's currency now
+	Unpaid   int      // closed stays with money still owed (a card payment under way included)
+	Inside   int      // stays still open, billed in it when they close
+	Nights   int      // nights to come with their own prices
+	Titles   []string // the first few of those nights, soonest first
+}
+
+func (e *CurrencyInUseError) Error() string {
+	return fmt.Sprintf("currency %s in use: %d unpaid, %d inside, %d priced nights to come", e.Currency, e.Unpaid, e.Inside, e.Nights)
+}
+
+// currencyInUse says what still holds the venue to its currency, as of now,
+// or nil when it may change. The caller holds the venue's row lock.
+func currencyInUse(ctx context.Context, tx *sqlx.Tx, venueID int64, currency string, now time.Time) error {
+	e := &CurrencyInUseError{Currency: currency}
+	err := tx.QueryRowxContext(ctx, `
+		SELECT count(*) FILTER (WHERE `+owedWhere+`), count(*) FILTER (WHERE v.checked_out_at IS NULL)
+		FROM visits v JOIN events ev ON ev.id = v.event_id
+		WHERE ev.venue_id = $1 AND (v.checked_out_at IS NULL OR v.amount > 0)`, venueID).Scan(&e.Unpaid, &e.Inside)
+	if err != nil {
+		return err
+	}
+	if err := tx.GetContext(ctx, &e.Nights, `SELECT count(*) FROM events
+		WHERE venue_id = $1 AND per_minute IS NOT NULL AND status <> 'cancelled' AND ends_at > $2`, venueID, now); err != nil {
+		return err
+	}
+	if err := tx.SelectContext(ctx, &e.Titles, `SELECT title FROM events
+		WHERE venue_id = $1 AND per_minute IS NOT NULL AND status <> 'cancelled' AND ends_at > $2
+		ORDER BY starts_at, id LIMIT 3`, venueID, now); err != nil {
+		return err
+	}
+	if e.Unpaid+e.Inside+e.Nights == 0 {
+		return nil
+	}
+	return e
+}
+
 // UpdateVenue saves the venue's settings and tariff, and records who did it.
+// A change of currency is refused (*CurrencyInUseError) while bills priced
+// in the old one are unpaid or running, or nights with their own prices are
+// to come: amounts keep the currency they were priced in, and no stored
+// amount is ever read in another.
 func (s *Store) UpdateVenue(ctx context.Context, v Venue, actorID int64, now time.Time) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var was string
+		err := tx.GetContext(ctx, &was, `SELECT currency FROM venues WHERE id = $1 FOR UPDATE`, v.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if v.Currency != was {
+			if err := currencyInUse(ctx, tx, v.ID, was, now); err != nil {
+				return err
+			}
+		}
 		res, err := tx.ExecContext(ctx, `
 			UPDATE venues SET name = $2, time_zone = $3, currency = $4, room_capacity = $5, per_minute = $6,
 			       minimum_charge = $7, daily_cap = $8, grace_minutes = $9, hold_at_checkin = $10, hold_amount = $11,

@@ -30,6 +30,9 @@ type Visit struct {
 	NeedsReview   bool       `db:"needs_review"`
 	BilledMinutes *int       `db:"billed_minutes"`
 	Amount        *int64     `db:"amount"`
+	// Currency is what the stay is priced in, frozen with its tariff: a
+	// later change of the venue's currency never re-labels its bill.
+	Currency string `db:"currency"`
 	// Tariff is the price the stay was admitted under: frozen then, so a
 	// later change to the venue's or the night's prices does not reach it.
 	Tariff
@@ -54,7 +57,7 @@ func (v Visit) BillAt(out time.Time) Bill { return StayBill(v.Tariff, v.Earlier(
 
 const visitColumns = `v.id, v.event_id, v.rsvp_id, v.walk_in_name,
 	COALESCE(v.walk_in_name, (SELECT u.name FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.id = v.rsvp_id)) AS guest_name,
-	v.checked_in_at, v.checked_out_at, v.ended_how, v.needs_review, v.billed_minutes, v.amount,
+	v.checked_in_at, v.checked_out_at, v.ended_how, v.needs_review, v.billed_minutes, v.amount, v.currency,
 	v.per_minute, v.minimum_charge, v.daily_cap, v.grace_minutes, v.resumed, v.earlier_us, v.earlier_minutes, v.earlier_amount`
 
 func visitWhere(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) (Visit, error) {

@@ -175,20 +175,20 @@ func (b *bench) growLarge(ctx context.Context, f *fixtures) error {
 			JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM users WHERE email LIKE 'regular%@bench.test') u
 			  ON u.n = (e.n * $1 + k) % $2`,
 			[]any{perEvent, sc.LargeUsers}},
-		{"visits", `INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_out_at, ended_how, billed_minutes, amount, per_minute, grace_minutes)
-			SELECT r.event_id, r.id, e.starts_at + interval '10 minutes', e.starts_at + interval '2 hours', 'scan', 110, 880, 8, 0
-			FROM rsvps r JOIN events e ON e.id = r.event_id
+		{"visits", `INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_out_at, ended_how, billed_minutes, amount, per_minute, grace_minutes, currency)
+			SELECT r.event_id, r.id, e.starts_at + interval '10 minutes', e.starts_at + interval '2 hours', 'scan', 110, 880, 8, 0, ve.currency
+			FROM rsvps r JOIN events e ON e.id = r.event_id JOIN venues ve ON ve.id = e.venue_id
 			WHERE e.title LIKE 'Archive night %' AND e.ends_at < now()
 			LIMIT $1`,
 			[]any{sc.LargeVisits}},
 		{"walk-in visits", `WITH past AS (
-				SELECT id, starts_at, row_number() OVER (ORDER BY id) - 1 AS n
-				FROM events WHERE title LIKE 'Archive night %' AND ends_at < now()),
+				SELECT e.id, e.starts_at, ve.currency, row_number() OVER (ORDER BY e.id) - 1 AS n
+				FROM events e JOIN venues ve ON ve.id = e.venue_id WHERE e.title LIKE 'Archive night %' AND e.ends_at < now()),
 			want AS (
 				SELECT g, g % (SELECT count(*) FROM past) AS n
 				FROM generate_series(1, $1 - (SELECT count(*) FROM visits v JOIN events e ON e.id = v.event_id WHERE e.title LIKE 'Archive night %')) g)
-			INSERT INTO visits (event_id, walk_in_name, checked_in_at, checked_out_at, ended_how, billed_minutes, amount, per_minute, grace_minutes)
-			SELECT p.id, 'Walk-in ' || w.g, p.starts_at + interval '20 minutes', p.starts_at + interval '1 hour', 'staff', 40, 320, 8, 0
+			INSERT INTO visits (event_id, walk_in_name, checked_in_at, checked_out_at, ended_how, billed_minutes, amount, per_minute, grace_minutes, currency)
+			SELECT p.id, 'Walk-in ' || w.g, p.starts_at + interval '20 minutes', p.starts_at + interval '1 hour', 'staff', 40, 320, 8, 0, p.currency
 			FROM want w JOIN past p ON p.n = w.n`,
 			[]any{sc.LargeVisits}},
 	}

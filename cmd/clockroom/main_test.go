@@ -44,11 +44,18 @@ var runningAt = regexp.MustCompile(`Clockroom is running at (http://\S+)`)
 // stop function that returns run's error.
 func startServe(t *testing.T, dataDir string) (string, *syncBuffer, func() error) {
 	t.Helper()
+	return startServeWith(t, map[string]string{"CLOCKROOM_DATA_DIR": dataDir, "ADDR": "127.0.0.1:0"})
+}
+
+// startServeWith runs `clockroom serve` with env and returns its URL and a
+// stop function that returns run's error.
+func startServeWith(t *testing.T, env map[string]string) (string, *syncBuffer, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve"}, envMap(map[string]string{"CLOCKROOM_DATA_DIR": dataDir, "ADDR": "127.0.0.1:0"}), out)
+		done <- run(ctx, []string{"serve"}, envMap(env), out)
 	}()
 	// A bound on a hung start, not a speed target: a first start seeds the
 	// demo (bcrypt at full cost, under the race detector) and may share the
@@ -244,5 +251,48 @@ func TestProductionRefusesTheEmulatorByDefault(t *testing.T) {
 	err := run(context.Background(), []string{"serve"}, env, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "STRIPE_SECRET_KEY is required in production") {
 		t.Fatalf("serve in production without a Stripe key: %v", err)
+	}
+}
+
+// Production on a Stripe emulator (docker-compose.yml's default) mounts no
+// TEST checkout, whose Pay button settles a bill with no money, and says
+// so; REHEARSAL_CHECKOUT=true mounts it with a warning at start-up.
+func TestProductionMountsTheTestCheckoutOnlyWhenChosen(t *testing.T) {
+	for _, chosen := range []bool{false, true} {
+		env := map[string]string{"DATABASE_URL": testdb.NewURL(t, false), "SECRET_KEY": strings.Repeat("x", 40), "ADDR": "127.0.0.1:0",
+			"STRIPE_API_BASE": "http://127.0.0.1:9"}
+		if chosen {
+			env["REHEARSAL_CHECKOUT"] = "true"
+		}
+		_, out, stop := startServeWith(t, env)
+		// Production announces BASE_URL; the port it listens on is logged.
+		addr := regexp.MustCompile(`"addr":"([^"]+)"`).FindStringSubmatch(out.String())
+		if addr == nil {
+			stop()
+			t.Fatalf("no listening address logged:\n%s", out)
+		}
+		res, err := http.Get("http://" + addr[1] + "/test-checkout/cs_test_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err := stop(); err != nil {
+			t.Fatalf("serve returned %v on shutdown", err)
+		}
+		// Mounted, the route answers for a page it does not know; not
+		// mounted, there is no such route.
+		mounted := strings.Contains(string(b), "This test checkout page is gone")
+		warned := strings.Contains(out.String(), "WARNING: REHEARSAL_CHECKOUT=true") && strings.Contains(out.String(), "settle a bill with no money")
+		switch {
+		case res.StatusCode != http.StatusNotFound:
+			t.Fatalf("REHEARSAL_CHECKOUT=%v: GET /test-checkout/...: %d", chosen, res.StatusCode)
+		case mounted != chosen:
+			t.Fatalf("REHEARSAL_CHECKOUT=%v: test checkout mounted: %v\n%s", chosen, mounted, b)
+		case warned != chosen:
+			t.Fatalf("REHEARSAL_CHECKOUT=%v: warned: %v\n%s", chosen, warned, out)
+		case !chosen && !strings.Contains(out.String(), "no TEST checkout (REHEARSAL_CHECKOUT is not set)"):
+			t.Fatalf("start-up does not say the TEST checkout is off:\n%s", out)
+		}
 	}
 }

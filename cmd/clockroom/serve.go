@@ -43,7 +43,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	}
 	var gw billing.Gateway = in.gateway()
 	var rehearsal *payments.Rehearsal
-	if in.cfg.StripeTestMode() {
+	switch {
+	case in.cfg.TestCheckout():
 		// No Stripe account: the emulator's sessions get Clockroom's test
 		// checkout pages, whose events are signed with a secret made here.
 		// (Each instance keeps its own pages: a rehearsal is for one.)
@@ -52,6 +53,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		}
 		rehearsal = payments.NewRehearsal(gw, in.cfg.BaseURL.String(), in.cfg.StripeWebhookSecret)
 		gw = rehearsal
+		if !in.cfg.Dev() {
+			in.log.Warn("REHEARSAL_CHECKOUT=true: the TEST checkout is mounted at /test-checkout/; anyone sent to pay can press Pay and settle a bill with no money. Use it for rehearsals only, never where guests pay.")
+		}
+	case in.cfg.StripeTestMode():
+		in.log.Info("Stripe emulator without the TEST checkout: card pages are the emulator's and settle nothing (set REHEARSAL_CHECKOUT=true to rehearse payments)")
 	}
 	engine := billing.New(store, gw, in.log, billing.Options{Timeout: in.cfg.StripeTimeout, BaseURL: in.cfg.BaseURL.String()})
 	app, err := handlers.New(handlers.Deps{Config: in.cfg, Store: store, Log: in.log, Billing: engine, Rehearsal: rehearsal})
@@ -143,8 +149,13 @@ func announce(in *infra, addr *net.TCPAddr, w io.Writer) {
 	}
 	in.log.Info("Clockroom is running", "url", url, "addr", addr.String(), "env", in.cfg.Env)
 	fmt.Fprintf(w, "\n  Clockroom is running at %s\n", url)
-	if in.cfg.StripeTestMode() {
+	switch {
+	case in.cfg.TestCheckout() && !in.cfg.Dev():
+		fmt.Fprintln(w, "  WARNING: REHEARSAL_CHECKOUT=true: card pages are Clockroom's TEST checkout, whose Pay button settles bills with no money")
+	case in.cfg.TestCheckout():
 		fmt.Fprintln(w, "  Stripe: local stripe-mock (test mode — no real charges); card pages are Clockroom's TEST checkout")
+	case in.cfg.StripeTestMode():
+		fmt.Fprintln(w, "  Stripe: an emulator (test mode — no real charges); no TEST checkout (REHEARSAL_CHECKOUT is not set)")
 	}
 	if in.cfg.SeedDemo {
 		fmt.Fprintf(w, "  Demo sign-ins (password %q):\n", in.cfg.DemoPassword)

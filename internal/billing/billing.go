@@ -176,8 +176,12 @@ func (s *Service) captureOrRelease(ctx context.Context, p models.Payment) (model
 	pi := *p.PaymentIntent
 	return s.send(ctx, p, func(ctx context.Context) (Result, error) {
 		if p.Amount == 0 {
+			why := "Nothing to pay: the hold was released."
+			if p.FailureReason != nil && *p.FailureReason != "" {
+				why = *p.FailureReason // released for another reason, set at check-out
+			}
 			err := s.gw.CancelHold(ctx, pi, p.ReleaseKey())
-			return Result{PaymentIntent: pi, Status: StripeCanceled, FailureReason: "Nothing to pay: the hold was released."}, err
+			return Result{PaymentIntent: pi, Status: StripeCanceled, FailureReason: why}, err
 		}
 		return s.gw.Capture(ctx, pi, p.Amount, p.CaptureKey())
 	})
@@ -185,13 +189,16 @@ func (s *Service) captureOrRelease(ctx context.Context, p models.Payment) (model
 
 // AfterExit starts, in the background, the payment an exit created (nil:
 // none) and says at once where the bill stands: paid when nothing is owed,
-// pending while a card is being charged, unpaid when staff must collect.
+// pending while a card is being charged, unpaid when staff must collect
+// (a hold released without taking anything leaves the bill to collect).
 func (s *Service) AfterExit(amount int64, currency string, pay *models.Payment) models.PaymentState {
 	st := models.PaymentState{Status: "unpaid", Amount: amount, Currency: currency}
 	if pay != nil { // a charge, or a hold to capture or release
 		p := *pay
 		s.background("payment at exit", func(ctx context.Context) error { _, err := s.settle(ctx, p); return err })
-		st.Status = "pending"
+		if p.Amount > 0 {
+			st.Status = "pending"
+		}
 	}
 	if amount == 0 {
 		st.Status = "paid"
@@ -243,9 +250,14 @@ func (s *Service) ChargeVisit(ctx context.Context, visitID int64, method string,
 			return models.Payment{}, err
 		}
 	}
+	// A staff click: the one way a visit flagged for review is charged.
 	p, err := s.store.PendingCharge(ctx, visitID) // created at the exit, not yet through
-	if method != models.PayCardOnFile || errors.Is(err, models.ErrNotFound) {
-		p, err = s.store.CreatePayment(ctx, models.NewPayment{VisitID: visitID, Method: method, ActorID: actorID, Now: s.now()})
+	switch {
+	case method != models.PayCardOnFile || errors.Is(err, models.ErrNotFound):
+		p, err = s.store.CreatePayment(ctx, models.NewPayment{VisitID: visitID, Method: method, ActorID: actorID, Now: s.now(),
+			Approved: method == models.PayCardOnFile})
+	case err == nil:
+		err = s.store.ApprovePayment(ctx, p.ID, actorID, s.now())
 	}
 	if err != nil {
 		return p, err

@@ -40,6 +40,12 @@ type Config struct {
 	TrustProxyHeaders   bool          // take the client address from X-Forwarded-For (only behind a proxy you run)
 	AutoCheckoutAfter   time.Duration // close visits still open this long after their event ends
 	StripeTimeout       time.Duration // the longest one Stripe call may take
+	// RehearsalCheckout (REHEARSAL_CHECKOUT) mounts Clockroom's TEST
+	// checkout outside development mode. That page has a Pay button that
+	// settles a bill with no money, so anyone sent to pay by phone could
+	// press it: production serves it only when this is set on purpose, with
+	// no STRIPE_SECRET_KEY, for a rehearsal on an emulator.
+	RehearsalCheckout bool
 }
 
 // Dev reports whether the server runs in development mode.
@@ -51,6 +57,11 @@ func (c Config) SecureCookies() bool { return c.BaseURL.Scheme == "https" }
 // StripeTestMode reports whether no real Stripe account is configured, so a
 // local stripe-mock stands in and no money moves.
 func (c Config) StripeTestMode() bool { return c.StripeSecretKey == "" }
+
+// TestCheckout reports whether Clockroom's TEST checkout stands in for
+// Stripe's pages: in test mode, always in development, and in production
+// only when REHEARSAL_CHECKOUT=true chooses it.
+func (c Config) TestCheckout() bool { return c.StripeTestMode() && (c.Dev() || c.RehearsalCheckout) }
 
 // DefaultDemoPassword signs in the demo accounts in development; it is
 // published, so production refuses it.
@@ -163,6 +174,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.TrustProxyHeaders, err = parseBool(get("TRUST_PROXY_HEADERS", "false")); err != nil {
 		bad("TRUST_PROXY_HEADERS", err.Error())
+	}
+	if c.RehearsalCheckout, err = parseBool(get("REHEARSAL_CHECKOUT", "false")); err != nil {
+		bad("REHEARSAL_CHECKOUT", err.Error())
+	} else if c.RehearsalCheckout && !c.StripeTestMode() {
+		// With a real account its Pay button would mark real bills paid.
+		bad("REHEARSAL_CHECKOUT", "is only for a Stripe emulator: unset it, or unset STRIPE_SECRET_KEY")
 	}
 	if abs, err := filepath.Abs(c.DataDir); err == nil {
 		c.DataDir = abs

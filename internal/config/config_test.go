@@ -60,6 +60,8 @@ func TestBadValuesNameTheirVariable(t *testing.T) {
 		{"seed flag", map[string]string{"SEED_DEMO": "maybe"}, "SEED_DEMO must be"},
 		{"auto checkout", map[string]string{"AUTO_CHECKOUT_AFTER": "soon"}, "AUTO_CHECKOUT_AFTER must be a duration"},
 		{"proxy flag", map[string]string{"TRUST_PROXY_HEADERS": "yes please"}, "TRUST_PROXY_HEADERS must be"},
+		{"rehearsal flag", map[string]string{"REHEARSAL_CHECKOUT": "on"}, "REHEARSAL_CHECKOUT must be"},
+		{"rehearsal with a real key", map[string]string{"REHEARSAL_CHECKOUT": "true", "STRIPE_SECRET_KEY": "sk_live_123"}, "REHEARSAL_CHECKOUT is only for a Stripe emulator"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -109,5 +111,34 @@ func TestProductionRefusesTheDemoPassword(t *testing.T) {
 	env["SEED_DEMO"], env["DEMO_PASSWORD"] = "false", ""
 	if _, err := Load(get); err != nil {
 		t.Fatalf("production without demo data: %v", err)
+	}
+}
+
+// The TEST checkout settles bills with no money: development has it on the
+// emulator, production only when REHEARSAL_CHECKOUT names it, never with a
+// real key.
+func TestRehearsalCheckoutIsChosenOnPurposeInProduction(t *testing.T) {
+	prod := map[string]string{"DATABASE_URL": "postgres://db/clockroom", "SECRET_KEY": strings.Repeat("k", 40), "STRIPE_API_BASE": "http://stripe-mock:12111"}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want bool
+	}{
+		{"development on the emulator", nil, true},
+		{"development with a key", map[string]string{"STRIPE_SECRET_KEY": "sk_test_123"}, false},
+		{"production on the emulator", prod, false},
+		{"production on the emulator, chosen", merge(prod, map[string]string{"REHEARSAL_CHECKOUT": "true"}), true},
+		{"production on the emulator, refused", merge(prod, map[string]string{"REHEARSAL_CHECKOUT": "false"}), false},
+		{"production with a key", merge(prod, map[string]string{"STRIPE_SECRET_KEY": "sk_live_123", "STRIPE_API_BASE": ""}), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(env(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.TestCheckout() != tc.want {
+				t.Fatalf("TestCheckout() = %v, want %v", c.TestCheckout(), tc.want)
+			}
+		})
 	}
 }

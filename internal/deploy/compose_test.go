@@ -63,6 +63,24 @@ func TestComposeFileLoads(t *testing.T) {
 	}
 }
 
+// The compose file runs production on stripe-mock: the TEST checkout, whose
+// Pay button settles a bill with no money, is off unless chosen.
+func TestComposeLeavesTheTestCheckoutOff(t *testing.T) {
+	for chosen, want := range map[string]string{"": "false", "true": "true"} {
+		env := []string{"SECRET_KEY=" + strings.Repeat("s", 64)}
+		if chosen != "" {
+			env = append(env, "REHEARSAL_CHECKOUT="+chosen)
+		}
+		p, err := loadCompose(t, env...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := p.Services["app"].Environment["REHEARSAL_CHECKOUT"]; v == nil || *v != want {
+			t.Fatalf("REHEARSAL_CHECKOUT=%q: app environment has %v, want %q", chosen, v, want)
+		}
+	}
+}
+
 func TestComposeRequiresASecretKey(t *testing.T) {
 	_, err := loadCompose(t)
 	if err == nil || !strings.Contains(err.Error(), "SECRET_KEY") {
