@@ -60,7 +60,7 @@ func oldNight(t *testing.T, db *sqlx.DB, email string, flagged bool) int64 {
 // left to the reconciler to finish; holds set to capture, released. Others
 // are left as they were.
 func TestMigrationStopsOldChargesOfFlaggedVisits(t *testing.T) {
-	db := migratedTo(t, 24)
+	db := migratedTo(t, 25)
 	unsent, sent, held, plain := oldNight(t, db, "a@example.com", true), oldNight(t, db, "b@example.com", true),
 		oldNight(t, db, "c@example.com", true), oldNight(t, db, "d@example.com", false)
 	db.MustExec(`INSERT INTO payments (visit_id, method, amount, currency, status, stripe_sent_at) VALUES
@@ -98,7 +98,7 @@ func TestMigrationStopsOldChargesOfFlaggedVisits(t *testing.T) {
 // when paid, the currency their payment took (the venue's may have been
 // changed since, re-labelling them).
 func TestMigrationGivesStaysTheirCurrency(t *testing.T) {
-	db := migratedTo(t, 25)
+	db := migratedTo(t, 26)
 	unpaid, paid := oldNight(t, db, "a@example.com", false), oldNight(t, db, "b@example.com", false)
 	db.MustExec(`INSERT INTO payments (visit_id, method, amount, currency, status) VALUES ($1, 'cash', 480, 'EUR', 'succeeded')`, paid)
 	if _, err := models.Migrate(t.Context(), db.DB); err != nil {
