@@ -26,9 +26,15 @@ const (
 
 // flash keeps a one-time message for the next page the user sees.
 func (a *App) flash(c echo.Context, msg string) {
-	v := base64.RawURLEncoding.EncodeToString([]byte(msg)) + "." + strconv.FormatInt(a.now().Add(flashLife).Unix(), 10)
-	c.SetCookie(&http.Cookie{Name: flashCookie, Value: v + "." + a.flashMAC(v), Path: "/", MaxAge: int(flashLife.Seconds()),
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: a.flashValue(msg), Path: "/", MaxAge: int(flashLife.Seconds()),
 		HttpOnly: true, Secure: a.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode})
+}
+
+// flashValue is the flash cookie's value for msg: the message, when it
+// expires, and a signature of both.
+func (a *App) flashValue(msg string) string {
+	v := base64.RawURLEncoding.EncodeToString([]byte(msg)) + "." + strconv.FormatInt(a.now().Add(flashLife).Unix(), 10)
+	return v + "." + a.flashMAC(v)
 }
 
 // popFlash returns the message a previous response left, once: the cookie
