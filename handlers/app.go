@@ -32,7 +32,6 @@ type App struct {
 	// development, or production with REHEARSAL_CHECKOUT=true.
 	rehearsal *payments.Rehearsal
 	pages     map[string]*template.Template
-	now       func() time.Time
 	echo      *echo.Echo
 	listing   *listingCache
 }
@@ -42,7 +41,6 @@ type Deps struct {
 	Config  config.Config
 	Store   *models.Store
 	Log     *slog.Logger
-	Now     func() time.Time // nil means time.Now
 	Billing *billing.Service // the payment engine, over Stripe, stripe-mock or a test fake
 	// Rehearsal serves the test checkout pages when the engine's gateway is
 	// the local emulator wrapped in it; nil when the real Stripe is used.
@@ -56,10 +54,7 @@ func New(d Deps) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	a := &App{cfg: d.Config, store: d.Store, log: d.Log, pages: pages, now: d.Now, billing: d.Billing, rehearsal: d.Rehearsal, listing: newListingCache()}
+	a := &App{cfg: d.Config, store: d.Store, log: d.Log, pages: pages, billing: d.Billing, rehearsal: d.Rehearsal, listing: newListingCache()}
 	a.sessions = scs.New()
 	// No cleanup goroutine (its start and stop race); models.Store.Prune
 	// removes expired sessions from the server's periodic jobs instead.
@@ -76,6 +71,9 @@ func New(d Deps) (*App, error) {
 	a.echo = a.routes()
 	return a, nil
 }
+
+// now is the time by the app's one clock, the store's.
+func (a *App) now() time.Time { return a.store.Now() }
 
 // ListingWatcher is the listing cache, for models.WatchListing to keep
 // fresh. Until a watcher runs, the listing is not cached.

@@ -61,7 +61,7 @@ func (a *App) signup(c echo.Context) error {
 		return a.render(c, http.StatusTooManyRequests, "signup", page{Title: "Sign up", Form: signupForm{Name: f.Name, Email: f.Email, Next: f.Next},
 			Errors: fieldErrors{"form": "Too many accounts were made from this network in the last hour. Please try again later."}})
 	}
-	u, err := a.store.CreateUser(c.Request().Context(), models.NewUser{Email: f.Email, Name: f.Name, Password: f.Password, Unverified: true, Now: a.now()})
+	u, err := a.store.CreateUser(c.Request().Context(), models.NewUser{Email: f.Email, Name: f.Name, Password: f.Password, Unverified: true})
 	if errors.Is(err, models.ErrDuplicateEmail) {
 		return a.signupInvalid(c, f, fieldErrors{"email": "An account with this email already exists. Sign in instead."})
 	}

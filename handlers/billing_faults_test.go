@@ -20,7 +20,7 @@ import (
 func TestHangingStripeNeverHoldsTheDoor(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	now := time.Now()
-	ta.now = func() time.Time { return now }
+	ta.store.Clock = func() time.Time { return now }
 	_, code := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
 	saveTestCard(t, ta, "ada@example.com", payments.FakeCardOK)
 	ta.fake.Delay(time.Hour) // Stripe accepts the connection and says nothing
@@ -153,7 +153,7 @@ func TestWebhooksInAnyOrder(t *testing.T) {
 	if kept != 1 {
 		t.Fatalf("%d events kept, want the early one", kept)
 	}
-	p, err := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: other, Method: models.PayByPhone, Now: time.Now()})
+	p, err := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: other, Method: models.PayByPhone})
 	if err != nil || p.ID != next {
 		t.Fatalf("payment %d (want %d): %v", p.ID, next, err)
 	}
@@ -209,7 +209,7 @@ func TestWebhookLeavesAClaimInPlace(t *testing.T) {
 	ta, _, e := billingSetup(t)
 	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
 	now := time.Now()
-	p, err := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: visit, Method: models.PayCardOnFile, Now: now})
+	p, err := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: visit, Method: models.PayCardOnFile})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,13 +88,13 @@ func TestScanResults(t *testing.T) {
 	// A cancelled ticket.
 	r, _ := ta.store.RSVPFor(t.Context(), other.ID, gone.ID)
 	ta.store.CancelRSVP(t.Context(), r.ID, gone.ID, time.Now())
-	ta.now = func() time.Time { return other.StartsAt.Add(time.Minute) }
+	ta.store.Clock = func() time.Time { return other.StartsAt.Add(time.Minute) }
 	st, body = host.apiPost(scanPath(other), map[string]string{"code": otherTicket})
 	wantResult(t, st, body, "cancelled")
-	ta.now = time.Now
+	ta.store.Clock = time.Now
 
 	// Exit: 47 minutes later, at 8p a minute.
-	ta.now = func() time.Time { return time.Now().Add(47 * time.Minute) }
+	ta.store.Clock = func() time.Time { return time.Now().Add(47 * time.Minute) }
 	st, body = host.apiPost(scanPath(e), map[string]string{"code": ada, "direction": "out"})
 	wantResult(t, st, body, "checked_out")
 	visit := body["visit"].(map[string]any)
@@ -110,7 +110,7 @@ func TestScanResults(t *testing.T) {
 		body["already_checked_out"] != true || pay["status"] != "unpaid" || pay["amount"] != visit["amount"] {
 		t.Fatalf("a second exit scan must say so, with the bill still to pay: %v", body)
 	}
-	if _, err := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: int64(visit["id"].(float64)), Method: models.PayCash, Now: time.Now()}); err != nil {
+	if _, err := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: int64(visit["id"].(float64)), Method: models.PayCash}); err != nil {
 		t.Fatal(err)
 	}
 	st, body = host.apiPost(scanPath(e), map[string]string{"code": ada, "direction": "out"})

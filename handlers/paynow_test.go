@@ -17,7 +17,7 @@ import (
 func TestGuestPaysNowAndGetsReceipts(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	now := time.Now()
-	ta.now = func() time.Time { return now }
+	ta.store.Clock = func() time.Time { return now }
 	visit, code := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
 	st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": "out"})
 	if pay, _ := body["payment"].(map[string]any); st != http.StatusOK || pay["status"] != "unpaid" {
@@ -93,7 +93,20 @@ func TestCounterPaymentsSendReceipts(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	ada := closedVisit(t, ta, e, "ada@example.com", "")
 	bob := closedVisit(t, ta, e, "bob@example.com", "")
+	// The payment, its audit entry and its receipt carry the store's clock
+	// (they once carried year 1).
+	paidAt := time.Now().UTC().Truncate(time.Minute).Add(2 * time.Minute)
+	ta.store.Clock = func() time.Time { return paidAt }
 	staff.post(fmt.Sprintf("/staff/visits/%d/payments", ada), url.Values{"method": {"cash"}})
+	venue, _ := ta.store.Venue(t.Context())
+	if ms, _ := ta.store.MessagesTo(t.Context(), "ada@example.com"); !strings.Contains(ms[len(ms)-1].Body, "on "+paidAt.In(venue.Location()).Format("Mon 2 Jan 2006, 15:04")+".") {
+		t.Fatalf("the receipt does not say when it was paid (%s):\n%s", paidAt, ms[len(ms)-1].Body)
+	}
+	var audited time.Time
+	ta.store.DB.Get(&audited, `SELECT created_at FROM audit_log WHERE action = 'payment.cash' ORDER BY id DESC LIMIT 1`)
+	if cash, _ := ta.store.VisitPayments(t.Context(), ada); len(cash) != 1 || !cash[0].CreatedAt.Equal(paidAt) || !audited.Equal(paidAt) {
+		t.Fatalf("the cash payment's times: %+v, audited at %s; want %s", cash, audited, paidAt)
+	}
 	staff.post(fmt.Sprintf("/staff/visits/%d/payments", bob), url.Values{"method": {"waived"}, "note": {"birthday"}})
 	kinds := func(email string) []string {
 		ms, _ := ta.store.MessagesTo(t.Context(), email)

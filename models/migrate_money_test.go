@@ -2,7 +2,10 @@ package models_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
@@ -112,5 +115,59 @@ func TestMigrationGivesStaysTheirCurrency(t *testing.T) {
 	}
 	if _, err := db.Exec(`INSERT INTO visits (event_id, walk_in_name, checked_in_at, per_minute, grace_minutes) SELECT event_id, 'W', now(), 8, 0 FROM visits LIMIT 1`); err == nil {
 		t.Fatal("a stay without a currency was stored")
+	}
+}
+
+// Counter payments were once stamped with year 1 (a caller left out the
+// time): the migration dates each, its audit entry and its receipt by when
+// its visit was checked out, and from then on the database refuses a
+// moment before 2020 in any column that records one.
+func TestMigrationRepairsYearOneAndRefusesIt(t *testing.T) {
+	db := migratedTo(t, 26) // before stays kept their currency, as oldNight writes them
+	visit := oldNight(t, db, "a@example.com", false)
+	year1 := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	var pay int64
+	if err := db.Get(&pay, `INSERT INTO payments (visit_id, method, amount, currency, status, created_at, updated_at)
+		VALUES ($1, 'cash', 480, 'GBP', 'succeeded', $2, $2) RETURNING id`, visit, year1); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`INSERT INTO audit_log (action, subject, detail, created_at) VALUES ('payment.cash', $1, '{}', $2)`, fmt.Sprintf("visit:%d", visit), year1)
+	db.MustExec(`INSERT INTO outbox (kind, dedupe_key, to_email, to_name, subject, body, created_at, send_after)
+		VALUES ('receipt', $1, 'a@example.com', 'Guest', 'Receipt', 'Paid: £4.80, in cash, on Sun 31 Dec 0000, 23:58.', $2, $2)`, fmt.Sprintf("receipt:%d", pay), year1)
+	if _, err := models.Migrate(t.Context(), db.DB); err != nil {
+		t.Fatal(err)
+	}
+	var out time.Time
+	if err := db.Get(&out, `SELECT checked_out_at FROM visits WHERE id = $1`, visit); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Paid    time.Time `db:"paid"`
+		Updated time.Time `db:"updated"`
+		Audited time.Time `db:"audited"`
+		Queued  time.Time `db:"queued"`
+		Body    string    `db:"body"`
+	}
+	if err := db.Get(&got, `SELECT p.created_at AS paid, p.updated_at AS updated,
+		(SELECT created_at FROM audit_log WHERE subject = 'visit:' || p.visit_id) AS audited,
+		o.created_at AS queued, o.body FROM payments p, outbox o WHERE p.id = $1 AND o.dedupe_key = 'receipt:' || p.id`, pay); err != nil {
+		t.Fatal(err)
+	}
+	for what, at := range map[string]time.Time{"the payment": got.Paid, "its update": got.Updated, "its audit entry": got.Audited, "its receipt": got.Queued} {
+		if !at.Equal(out) {
+			t.Errorf("%s is dated %s, want the check-out, %s", what, at, out)
+		}
+	}
+	if want := "on " + out.UTC().Format("Mon 2 Jan 2006, 15:04") + "."; !strings.Contains(got.Body, want) {
+		t.Errorf("the receipt says %q, want %q", got.Body, want)
+	}
+	for table, insert := range map[string]string{
+		"payments": `INSERT INTO payments (visit_id, method, amount, currency, status, created_at, updated_at) VALUES ($1, 'waived', 0, 'GBP', 'succeeded', $2, $2)`,
+		"audit_log": `INSERT INTO audit_log (action, subject, detail, created_at) VALUES ('payment.cash', 'visit:' || $1, '{}', $2)`,
+		"users":     `INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES ('z' || $1 || '@example.com', 'Z', 'x', $2, $2)`,
+	} {
+		if _, err := db.Exec(insert, visit, year1); err == nil || !strings.Contains(err.Error(), "after_2020") {
+			t.Errorf("%s took a year-1 time: %v", table, err)
+		}
 	}
 }

@@ -104,7 +104,6 @@ type NewPayment struct {
 	Method  string
 	Note    string
 	ActorID int64
-	Now     time.Time
 	// Approved marks a card payment a staff member clicked to take: only
 	// such a one is sent to Stripe for a visit flagged for review.
 	Approved bool
@@ -113,25 +112,27 @@ type NewPayment struct {
 // CreatePayment writes the payment row for a closed visit, for the amount
 // its bill says. Recorded methods (cash, terminal, waived) succeed at once;
 // Stripe ones start pending, and the Stripe call comes after this commits.
-// A visit has at most one live payment (ErrAlreadyPaid).
+// A visit has at most one live payment (ErrAlreadyPaid). The payment, its
+// audit entry and its receipt are stamped by the store's clock.
 func (s *Store) CreatePayment(ctx context.Context, np NewPayment) (Payment, error) {
 	var p Payment
+	now := s.Now()
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		v, err := visitWhere(ctx, tx, `v.id = $1 FOR UPDATE`, np.VisitID)
 		if err != nil {
 			return err
 		}
-		if p, err = createPayment(ctx, tx, v, np); err != nil || p.Status != PaymentSucceeded {
+		if p, err = createPayment(ctx, tx, v, np, now); err != nil || p.Status != PaymentSucceeded {
 			return err
 		}
-		return s.mailReceipt(ctx, tx, np.Now, p)
+		return s.mailReceipt(ctx, tx, now, p)
 	})
 	return p, err
 }
 
 // createPayment writes a payment row for the closed visit v (locked by the
-// caller) in tx.
-func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Payment, error) {
+// caller) in tx, made at now.
+func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment, now time.Time) (Payment, error) {
 	var p Payment
 	if v.CheckedOutAt == nil {
 		return p, ErrVisitOpen
@@ -161,14 +162,14 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment) (Pa
 	err := tx.GetContext(ctx, &p.ID, `
 		INSERT INTO payments (visit_id, method, amount, currency, status, note, created_by, created_at, updated_at, approved_at)
 		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $8, CASE WHEN $9 THEN $8::timestamptz END) RETURNING id`,
-		v.ID, np.Method, amount, currency, status, np.Note, np.ActorID, np.Now, np.Approved)
+		v.ID, np.Method, amount, currency, status, np.Note, np.ActorID, now, np.Approved)
 	if isUniqueViolation(err, "payments_one_live_per_visit") {
 		return p, ErrAlreadyPaid
 	}
 	if err != nil {
 		return p, err
 	}
-	if err := audit(ctx, tx, np.Now, np.ActorID, "payment."+np.Method, fmt.Sprintf("visit:%d", v.ID), map[string]any{"amount": amount, "note": np.Note}); err != nil {
+	if err := audit(ctx, tx, now, np.ActorID, "payment."+np.Method, fmt.Sprintf("visit:%d", v.ID), map[string]any{"amount": amount, "note": np.Note}); err != nil {
 		return p, err
 	}
 	return paymentWhere(ctx, tx, `p.id = $1`, p.ID)
@@ -210,7 +211,7 @@ func (s *Store) payAsYouLeave(ctx context.Context, tx *sqlx.Tx, v Visit, actorID
 	if limit != nil && *v.Amount > *limit {
 		return nil, nil // too much to take without a person: it waits for staff on the bills page
 	}
-	p, err := createPayment(ctx, tx, v, NewPayment{VisitID: v.ID, Method: PayCardOnFile, ActorID: actorID, Now: now})
+	p, err := createPayment(ctx, tx, v, NewPayment{VisitID: v.ID, Method: PayCardOnFile, ActorID: actorID}, now)
 	if errors.Is(err, ErrAlreadyPaid) || errors.Is(err, ErrBelowCardMinimum) {
 		return nil, s.mailBillDue(ctx, tx, now, v.ID) // staff collect it another way
 	}

@@ -144,7 +144,9 @@ func (s *Store) seedHistory(ctx context.Context, venue Venue, hosts map[string]i
 				visit = resp.Visit.ID
 			}
 			if k < 2 && i%4 != 3 { // the older nights are mostly paid, at the counter; last week's not yet
-				if _, err := s.CreatePayment(ctx, NewPayment{VisitID: visit, Method: PayCash, ActorID: hosts["staff@clockroom.test"]}); err != nil {
+				then := *s // the store, its clock at the guest's leaving, when they paid
+				then.Clock = func() time.Time { return out }
+				if _, err := then.CreatePayment(ctx, NewPayment{VisitID: visit, Method: PayCash, ActorID: hosts["staff@clockroom.test"]}); err != nil {
 					return fmt.Errorf("demo payment: %w", err)
 				}
 			}

@@ -33,8 +33,20 @@ type Store struct {
 	// Listing, when set, announces the listing changes of RSVPs after they
 	// commit; without it they are announced as they commit.
 	Listing *ListingNotifier
+	// Clock is the one clock of the app: the store stamps what it writes
+	// with it, and the handlers, jobs and start-up read it (Now). Nil is
+	// the wall clock; tests set it once.
+	Clock func() time.Time
 	// prepared holds the hot paths' statements once Prepare has run.
 	prepared map[string]*sqlx.Stmt
+}
+
+// Now is the time by the store's clock.
+func (s *Store) Now() time.Time {
+	if s.Clock == nil {
+		return time.Now()
+	}
+	return s.Clock()
 }
 
 // Prepare prepares the statements of the hot paths (an RSVP's), so that

@@ -131,7 +131,6 @@ type NewUser struct {
 	// Unverified leaves the email to be confirmed by its owner (sign-up);
 	// accounts made by an admin or the demo are taken as verified.
 	Unverified bool
-	Now        time.Time // when it is made; zero means the clock
 }
 
 // NormalizeEmail is the form emails are stored and compared in.
@@ -153,9 +152,7 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	if nu.Role == "" {
 		nu.Role = RoleAttendee
 	}
-	if nu.Now.IsZero() {
-		nu.Now = time.Now()
-	}
+	now := s.Now()
 	hash, err := bcrypt.GenerateFromPassword([]byte(nu.Password), s.cost())
 	if err != nil {
 		return User{}, fmt.Errorf("hash password: %w", err)
@@ -164,7 +161,7 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	err = s.DB.GetContext(ctx, &u,
 		`INSERT INTO users (email, name, password_hash, role, created_at, updated_at, email_verified_at)
 		VALUES ($1, $2, $3, $4, $5, $5, CASE WHEN $6 THEN NULL ELSE $5::timestamptz END) RETURNING `+userColumns,
-		NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), string(hash), nu.Role, nu.Now, nu.Unverified)
+		NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), string(hash), nu.Role, now, nu.Unverified)
 	if isUniqueViolation(err, "users_email_key") {
 		return User{}, ErrDuplicateEmail
 	}

@@ -307,7 +307,7 @@ func TestGuessesFromManyNetworksSuspendThePassword(t *testing.T) {
 func TestAuthenticatorCodeWorksOnce(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	u, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password", Now: t0})
+	u, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +347,7 @@ func TestAuthenticatorCodeWorksOnce(t *testing.T) {
 func TestCurrentPasswordChecksAreLimited(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	u, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password", Now: t0})
+	u, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +378,7 @@ func TestCurrentPasswordChecksAreLimited(t *testing.T) {
 func TestAccountChangesRevokeLinks(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	u, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password", Now: t0})
+	u, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +415,7 @@ func TestAccountChangesRevokeLinks(t *testing.T) {
 func TestSentLinksAreBlanked(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	if _, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password", Now: t0}); err != nil {
+	if _, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SendLink(ctx, "gus@example.com", models.LinkReset, t0); err != nil {

@@ -35,11 +35,11 @@ func seed(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 	}
 	defer in.close()
 	store := in.store()
-	loaded, err := store.SeedDemo(ctx, in.cfg.DemoPassword, time.Now())
+	loaded, err := store.SeedDemo(ctx, in.cfg.DemoPassword, store.Now())
 	if err != nil {
 		return err
 	}
-	if err := store.EnsureOpenNowEvent(ctx, time.Now()); err != nil {
+	if err := store.EnsureOpenNowEvent(ctx, store.Now()); err != nil {
 		return err
 	}
 	if loaded {

@@ -59,9 +59,8 @@ type Service struct {
 
 // Options tune a Service.
 type Options struct {
-	Timeout time.Duration    // total per Stripe call; 0 means 10 s
-	BaseURL string           // absolute links on Stripe's hosted pages
-	Now     func() time.Time // nil means time.Now
+	Timeout time.Duration // total per Stripe call; 0 means 10 s
+	BaseURL string        // absolute links on Stripe's hosted pages
 }
 
 // New returns the payment engine over store and gw.
@@ -69,10 +68,7 @@ func New(store *models.Store, gw Gateway, log *slog.Logger, o Options) *Service 
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	return &Service{store: store, gw: gw, log: log, timeout: o.Timeout, now: o.Now, baseURL: o.BaseURL, calls: make(chan struct{}, 16)}
+	return &Service{store: store, gw: gw, log: log, timeout: o.Timeout, now: store.Now, baseURL: o.BaseURL, calls: make(chan struct{}, 16)}
 }
 
 // Gateway is the Stripe adapter the service talks to.
@@ -254,7 +250,7 @@ func (s *Service) ChargeVisit(ctx context.Context, visitID int64, method string,
 	p, err := s.store.PendingCharge(ctx, visitID) // created at the exit, not yet through
 	switch {
 	case method != models.PayCardOnFile || errors.Is(err, models.ErrNotFound):
-		p, err = s.store.CreatePayment(ctx, models.NewPayment{VisitID: visitID, Method: method, ActorID: actorID, Now: s.now(),
+		p, err = s.store.CreatePayment(ctx, models.NewPayment{VisitID: visitID, Method: method, ActorID: actorID,
 			Approved: method == models.PayCardOnFile})
 	case err == nil:
 		err = s.store.ApprovePayment(ctx, p.ID, actorID, s.now())
