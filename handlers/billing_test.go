@@ -19,7 +19,7 @@ func admitted(t testing.TB, ta *testApp, e models.Event, email string, in time.T
 	t.Helper()
 	code := ta.ticket(t, e, ta.user(t, email, models.RoleAttendee))
 	id, _ := ta.store.Tickets.Verify(code)
-	resp, err := ta.store.Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: id, Direction: models.ScanIn, At: in, Key: "k-" + email, Now: in})
+	resp, err := ta.store.At(in).Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: id, Direction: models.ScanIn, Key: "k-" + email})
 	if err != nil || resp.Result != models.ResultAdmitted {
 		t.Fatalf("admit %s: %+v %v", email, resp, err)
 	}
@@ -33,7 +33,7 @@ func TestLiveMeterAndTicketMeter(t *testing.T) {
 	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
 	now := time.Now()
 	ta.store.Clock = func() time.Time { return now }
-	id, _ := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: hostUser.ID, Now: time.Now(), Status: models.EventPublished,
+	id, _ := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: hostUser.ID, Status: models.EventPublished,
 		EventInput: models.EventInput{Title: "Long night", StartsAt: now.Add(-6 * time.Hour), EndsAt: now.Add(2 * time.Hour), Capacity: 10}})
 	e, _ := ta.store.EventByID(t.Context(), id)
 	_, adaCode := admitted(t, ta, e, "ada@example.com", now.Add(-47*time.Minute))
@@ -131,7 +131,7 @@ func TestReports(t *testing.T) {
 	now := time.Now()
 	a, _ := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
 	b, _ := admitted(t, ta, e, "bob@example.com", now.Add(-30*time.Minute))
-	w, err := ta.store.WalkIn(t.Context(), models.WalkInRequest{EventID: e.ID, Name: "Walt", Now: now.Add(-20 * time.Minute)})
+	w, err := ta.store.At(now.Add(-20*time.Minute)).WalkIn(t.Context(), models.WalkInRequest{EventID: e.ID, Name: "Walt"})
 	if err != nil {
 		t.Fatal(err)
 	}

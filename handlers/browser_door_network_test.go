@@ -181,7 +181,7 @@ func TestBrowserDoorOnABadNetwork(t *testing.T) {
 	eveID, _ := ta.store.Tickets.Verify(tickets["eve"])
 	for _, dir := range []string{models.ScanIn, models.ScanOut} {
 		now := time.Now()
-		if _, err := ta.store.Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: eveID, Direction: dir, At: now, Now: now, Key: "other-door-" + dir}); err != nil {
+		if _, err := ta.store.At(now).Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: eveID, Direction: dir, Key: "other-door-" + dir}); err != nil {
 			t.Fatal(err)
 		}
 	}

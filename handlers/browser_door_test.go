@@ -23,7 +23,7 @@ func (ta *testApp) tonight(t testing.TB, v models.Venue, host models.User, capac
 func (ta *testApp) startedAgo(t testing.TB, v models.Venue, host models.User, capacity int, ago time.Duration) models.Event {
 	t.Helper()
 	start := time.Now().Add(-ago).Truncate(time.Second)
-	id, err := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Now: time.Now(), Status: models.EventPublished,
+	id, err := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Status: models.EventPublished,
 		EventInput: models.EventInput{Title: "Tonight", StartsAt: start, EndsAt: start.Add(4 * time.Hour), Capacity: capacity}})
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,7 @@ func TestBrowserFeedbackFromTheEmail(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := e.StartsAt.Add(10 * time.Minute)
-	if _, err := ta.store.Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: r.TicketID, Direction: models.ScanIn, At: in, Now: in, Key: "feedback-ada"}); err != nil {
+	if _, err := ta.store.At(in).Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: r.TicketID, Direction: models.ScanIn, Key: "feedback-ada"}); err != nil {
 		t.Fatal(err)
 	}
 	token := ta.store.Tickets.GuestToken(models.LinkFeedback, r.ID)

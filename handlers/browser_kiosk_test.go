@@ -154,7 +154,7 @@ func TestBrowserDoorBeforeItOpensAndTickets(t *testing.T) {
 	v := ta.venue(t)
 	host := ta.user(t, "host@example.com", models.RoleHost)
 	start := time.Now().Add(3 * time.Hour).Truncate(time.Minute)
-	id, err := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Now: time.Now(), Status: models.EventPublished,
+	id, err := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Status: models.EventPublished,
 		EventInput: models.EventInput{Title: "Later", StartsAt: start, EndsAt: start.Add(3 * time.Hour), Capacity: 1}})
 	if err != nil {
 		t.Fatal(err)

@@ -136,7 +136,7 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 	full := ta.event(t, v, host, "Full house", 1)
 	ta.ticket(t, full, ta.user(t, "bob@example.com", models.RoleAttendee))
 	adaFull := ta.ticket(t, full, ada)
-	draft, err := ta.store.CreateEvent(ctx, models.NewEvent{VenueID: v.ID, HostID: host.ID, Now: now, Status: models.EventDraft,
+	draft, err := ta.store.At(now).CreateEvent(ctx, models.NewEvent{VenueID: v.ID, HostID: host.ID, Status: models.EventDraft,
 		EventInput: models.EventInput{Title: "Planning night", StartsAt: now.Add(72 * time.Hour), EndsAt: now.Add(75 * time.Hour), Capacity: 10}})
 	if err != nil {
 		t.Fatal(err)

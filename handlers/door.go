@@ -59,7 +59,7 @@ func (a *App) scan(c echo.Context) error {
 	}
 	u := currentUser(c)
 	req := models.ScanRequest{EventID: e.ID, Event: &e, Direction: in.Direction, Key: in.Key, Device: deviceName(c),
-		ActorID: u.ID, AdmitWaitlisted: in.AdmitAnyway && u.IsStaff(), Now: a.now()}
+		ActorID: u.ID, AdmitWaitlisted: in.AdmitAnyway && u.IsStaff()}
 	if reason := strings.TrimSpace(in.OverrideReason); reason != "" {
 		if !u.IsStaff() {
 			return c.JSON(http.StatusForbidden, apiError{Error: "Only venue staff can admit over the room's limit.", Field: "override_reason"})
@@ -80,8 +80,7 @@ func (a *App) scan(c echo.Context) error {
 	} else if len(req.Key) < 8 || len(req.Key) > 100 {
 		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "key must be 8 to 100 characters", Field: "key"})
 	}
-	req.At = req.Now
-	if in.ScannedAt != "" {
+	if in.ScannedAt != "" { // a queued scan, timed by the device; a live one is timed by the store
 		if req.At, err = time.Parse(time.RFC3339Nano, in.ScannedAt); err != nil {
 			return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "scanned_at must be an RFC 3339 time", Field: "scanned_at"})
 		}
@@ -95,7 +94,7 @@ func (a *App) scan(c echo.Context) error {
 	if id, ok := a.store.Tickets.Verify(code); ok {
 		req.TicketID = id
 	} else if short, ok := models.ShortCode(code); ok {
-		id, err := a.store.TicketByShortCode(c.Request().Context(), e.ID, short, a.doorSession(c), req.Now)
+		id, err := a.store.TicketByShortCode(c.Request().Context(), e.ID, short, a.doorSession(c), a.now())
 		switch {
 		case errors.Is(err, models.ErrTooManyMisses):
 			c.Response().Header().Set("Retry-After", "600")
@@ -110,7 +109,6 @@ func (a *App) scan(c echo.Context) error {
 			return err
 		}
 	}
-	req.Clock = a.now
 	resp, err := a.store.Scan(c.Request().Context(), req)
 	var late *models.ScanTimeError
 	if errors.As(err, &late) {
@@ -223,7 +221,7 @@ func (a *App) walkIn(c echo.Context) error {
 		return c.JSON(http.StatusForbidden, apiError{Error: "Only venue staff can admit over the room's limit.", Field: "override_reason"})
 	}
 	v, err := a.store.WalkIn(c.Request().Context(), models.WalkInRequest{EventID: e.ID, Name: in.Name, Email: in.Email,
-		ActorID: currentUser(c).ID, Device: deviceName(c), Override: in.OverrideReason, Now: a.now()})
+		ActorID: currentUser(c).ID, Device: deviceName(c), Override: in.OverrideReason})
 	var full *models.RoomFullError
 	var closed *models.RSVPClosedError
 	switch {

@@ -153,7 +153,7 @@ func TestListingAndDraftVisibility(t *testing.T) {
 	hostUser := mustUser(t, ta, "host@example.com")
 	listed := ta.event(t, v, hostUser, "Listed night", 2)
 	start := time.Now().Add(48 * time.Hour)
-	draftID, _ := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: hostUser.ID, Now: time.Now(),
+	draftID, _ := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: hostUser.ID,
 		EventInput: models.EventInput{Title: "Secret draft", StartsAt: start, EndsAt: start.Add(time.Hour), Capacity: 3}})
 	cancelled := ta.event(t, v, hostUser, "Called off", 3)
 	ta.store.CancelEvent(t.Context(), cancelled.ID, hostUser.ID, time.Now())
@@ -186,7 +186,7 @@ func TestDescriptionCannotInjectHTML(t *testing.T) {
 	v := ta.venue(t)
 	host := ta.user(t, "host@example.com", models.RoleHost)
 	start := time.Now().Add(24 * time.Hour)
-	id, _ := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Now: time.Now(), Status: models.EventPublished,
+	id, _ := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Status: models.EventPublished,
 		EventInput: models.EventInput{Title: `<img src=x onerror=alert(1)>`, Description: "<script>alert('x')</script>\n\n**bold**", StartsAt: start, EndsAt: start.Add(time.Hour), Capacity: 3}})
 	page := ta.client(t).get(fmt.Sprintf("/events/%d", id))
 	if strings.Contains(page.body, "<script>alert") || strings.Contains(page.body, "<img src=x") {

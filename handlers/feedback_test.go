@@ -28,7 +28,7 @@ func TestFeedbackRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := over.StartsAt.Add(time.Minute)
-	if _, err := ta.store.Scan(t.Context(), models.ScanRequest{EventID: over.ID, TicketID: r.TicketID, Direction: models.ScanIn, At: in, Now: in, Key: "feedback-refusals"}); err != nil {
+	if _, err := ta.store.At(in).Scan(t.Context(), models.ScanRequest{EventID: over.ID, TicketID: r.TicketID, Direction: models.ScanIn, Key: "feedback-refusals"}); err != nil {
 		t.Fatal(err)
 	}
 	path := "/feedback/" + ta.store.Tickets.GuestToken(models.LinkFeedback, r.ID)

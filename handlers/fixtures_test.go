@@ -31,7 +31,7 @@ func (ta *testApp) venueWith(t testing.TB, room int) models.Venue {
 func (ta *testApp) event(t testing.TB, v models.Venue, host models.User, title string, capacity int) models.Event {
 	t.Helper()
 	start := time.Now().Add(24 * time.Hour).Truncate(time.Minute)
-	id, err := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Now: time.Now(), Status: models.EventPublished,
+	id, err := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Status: models.EventPublished,
 		EventInput: models.EventInput{Title: title, Description: "About " + title, StartsAt: start, EndsAt: start.Add(2 * time.Hour), Capacity: capacity}})
 	if err != nil {
 		t.Fatal(err)

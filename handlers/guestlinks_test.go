@@ -55,7 +55,7 @@ func TestFeedbackOnlyByTheEmailedToken(t *testing.T) {
 	e := ta.startedAgo(t, v, host, 10, 5*time.Hour)
 	r := ta.reserveAt(t, e, ta.user(t, "ada@example.com", models.RoleAttendee), e.StartsAt.Add(-time.Hour))
 	in := e.StartsAt.Add(time.Minute)
-	if _, err := ta.store.Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: r.TicketID, Direction: models.ScanIn, At: in, Now: in, Key: "feedback-token"}); err != nil {
+	if _, err := ta.store.At(in).Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: r.TicketID, Direction: models.ScanIn, Key: "feedback-token"}); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := ta.store.QueueFeedbackRequests(t.Context(), time.Now().Add(36*time.Hour)); err != nil || n != 1 {
@@ -110,7 +110,7 @@ func TestGiveAwayOnlyByTheEmailedToken(t *testing.T) {
 	v := ta.venue(t)
 	host := ta.user(t, "host@example.com", models.RoleHost)
 	start := time.Now().Add(3 * time.Hour)
-	id, err := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Now: time.Now().Add(-48 * time.Hour), Status: models.EventPublished,
+	id, err := ta.store.At(time.Now().Add(-48*time.Hour)).CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: host.ID, Status: models.EventPublished,
 		EventInput: models.EventInput{Title: "Small night", StartsAt: start, EndsAt: start.Add(2 * time.Hour), Capacity: 1}})
 	if err != nil {
 		t.Fatal(err)

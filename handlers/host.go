@@ -89,7 +89,7 @@ func (a *App) createEvent(c echo.Context) error {
 	if f.Action == "publish" {
 		status = models.EventPublished
 	}
-	id, err := a.store.CreateEvent(ctx, models.NewEvent{EventInput: in, VenueID: venue.ID, HostID: currentUser(c).ID, Status: status, Now: a.now()})
+	id, err := a.store.CreateEvent(ctx, models.NewEvent{EventInput: in, VenueID: venue.ID, HostID: currentUser(c).ID, Status: status})
 	if err != nil {
 		return err
 	}

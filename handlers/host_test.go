@@ -243,8 +243,8 @@ func TestHostScreensShowNoTicketCodes(t *testing.T) {
 	for _, name := range []string{"ada", "abe", "amy", "ann"} { // two confirmed, two waiting
 		codes = append(codes, ta.ticket(t, e, ta.user(t, name+"@example.com", models.RoleAttendee)))
 	}
-	if _, err := ta.store.Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: mustVerify(t, ta, codes[0]),
-		Direction: models.ScanIn, At: time.Now(), Now: time.Now(), Key: "no-codes-ada"}); err != nil {
+	if _, err := ta.store.At(time.Now()).Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: mustVerify(t, ta, codes[0]),
+		Direction: models.ScanIn, Key: "no-codes-ada"}); err != nil {
 		t.Fatal(err)
 	}
 	ann, _ := ta.store.UserByEmail(t.Context(), "ann@example.com")

@@ -96,7 +96,7 @@ func TestCardOnFilePaths(t *testing.T) {
 	ok := closedVisit(t, ta, e, "ok@example.com", payments.FakeCardOK)
 	declined := closedVisit(t, ta, e, "no@example.com", payments.FakeCardDeclined)
 	auth := closedVisit(t, ta, e, "sca@example.com", payments.FakeCard3DSecure)
-	walkIn, _ := ta.store.WalkIn(t.Context(), models.WalkInRequest{EventID: e.ID, Name: "Walt", Now: time.Now().Add(-time.Hour)})
+	walkIn, _ := ta.store.At(time.Now().Add(-time.Hour)).WalkIn(t.Context(), models.WalkInRequest{EventID: e.ID, Name: "Walt"})
 	ta.store.CheckOut(t.Context(), walkIn.ID, 0, "", time.Now())
 
 	charge := func(visit int64) response {

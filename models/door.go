@@ -85,22 +85,21 @@ func (e *RoomFullError) Error() string {
 
 // ScanRequest is one scan at the door.
 type ScanRequest struct {
-	EventID         int64
-	Event           *Event // the night, when the caller has just read it; nil: Scan reads it
-	TicketID        []byte // nil when the code did not verify
-	Direction       string
-	At              time.Time // when it was scanned: now, or the device's time for a queued scan
-	Queued          bool      // At came from the device
-	Key             string    // the device's idempotency key
+	EventID   int64
+	Event     *Event // the night, when the caller has just read it; nil: Scan reads it
+	TicketID  []byte // nil when the code did not verify
+	Direction string
+	// At is when a queued scan was made, by the device's clock. A live
+	// scan is timed by the store's clock once it holds its ticket, so two
+	// scans of one ticket never make overlapping stays, whichever reached
+	// the server first.
+	At              time.Time
+	Queued          bool   // At came from the device
+	Key             string // the device's idempotency key
 	Device          string
 	ActorID         int64
 	AdmitWaitlisted bool   // staff chose "admit anyway"
 	Override        string // staff's reason to admit over the room's limit; "" for none
-	Now             time.Time
-	// Clock, when set, times a live scan when it is processed, once it
-	// holds its ticket: so two scans of one ticket never make overlapping
-	// stays, whichever reached the server first.
-	Clock func() time.Time
 	// RSVPID is the guest the door found by name, when there is no
 	// TicketID: an RSVP of this night only, so a host names none of
 	// another night's guests by their id. It goes through every rule a
@@ -109,6 +108,8 @@ type ScanRequest struct {
 	// roomFull makes the scan answer that the room is full rather than
 	// admit: set on the last try when others keep filling it first.
 	roomFull bool
+	// now is when the scan reached the store, by its clock.
+	now time.Time
 }
 
 // ScanResponse is what the door shows. It is stored with the scan, so a
@@ -192,6 +193,10 @@ func (s *Store) Scan(ctx context.Context, req ScanRequest) (ScanResponse, error)
 	// it again at commit (see check_room): when another admission took the
 	// last place meanwhile, the scan runs again and sees the room as it is.
 	var took ScanTimes
+	req.now = s.Now()
+	if !req.Queued {
+		req.At = req.now // until it holds its ticket (scan)
+	}
 	for attempt := 1; ; attempt++ {
 		req.roomFull = attempt == roomRetries
 		resp, err := s.scanOnce(ctx, req, &took)
@@ -250,7 +255,7 @@ func (s *Store) scanOnce(ctx context.Context, req ScanRequest, took *ScanTimes) 
 			INSERT INTO door_scans (key, event_id, direction, result, visit_id, rsvp_id, scanned_at, device, actor_id, response, received_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, 0), $10, $11)
 			ON CONFLICT (event_id, (COALESCE(actor_id, 0)), key) DO NOTHING`,
-			req.Key, req.EventID, req.Direction, resp.Result, visitID, rsvpID, req.At, req.Device, req.ActorID, string(body), req.Now) // JSON as a string: see Open
+			req.Key, req.EventID, req.Direction, resp.Result, visitID, rsvpID, req.At, req.Device, req.ActorID, string(body), req.now) // JSON as a string: see Open
 		if err != nil {
 			return err
 		}
@@ -315,21 +320,21 @@ func checkScanTime(req *ScanRequest, e Event) error {
 		return nil
 	}
 	switch {
-	case req.At.After(req.Now.Add(MaxClockSkew)):
+	case req.At.After(req.now.Add(MaxClockSkew)):
 		return &ScanTimeError{Why: ScanInFuture}
 	case req.At.Before(e.StartsAt.Add(-DoorOpensBefore)):
 		return &ScanTimeError{Why: ScanBeforeDoor}
 	case req.At.After(e.EndsAt.Add(DoorClosesAfter)):
 		return &ScanTimeError{Why: ScanAfterDoor}
-	case req.At.After(req.Now):
-		req.At = req.Now
+	case req.At.After(req.now):
+		req.At = req.now
 	}
 	return nil
 }
 
 // stale reports whether a queued scan is old enough for staff to look at
 // the times it set.
-func (req ScanRequest) stale() bool { return req.Queued && req.Now.Sub(req.At) > ReviewAfter }
+func (req ScanRequest) stale() bool { return req.Queued && req.now.Sub(req.At) > ReviewAfter }
 
 type ticketHolder struct {
 	RSVP
@@ -356,9 +361,9 @@ func (s *Store) scan(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
-	if !req.Queued && req.Clock != nil {
+	if !req.Queued {
 		// The ticket is ours now: what happens to it happens at this time.
-		req.At = req.Clock().Truncate(time.Microsecond)
+		req.At = s.Now().Truncate(time.Microsecond)
 	}
 	who := &Attendee{Name: h.Name, Status: h.Status, WaitlistPosition: h.WaitlistPosition}
 	if h.EventID != e.ID {
@@ -406,7 +411,7 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 	if h.Status == RSVPWaitlisted {
 		// A waitlisted guest has no seat held: staff may admit one into the
 		// room's free places, not into the seats held for ticket holders.
-		held, _, err := heldSeats(ctx, tx, e.VenueID, req.Now)
+		held, _, err := heldSeats(ctx, tx, e.VenueID, req.now)
 		if err != nil {
 			return ScanResponse{}, nil, nil, err
 		}
@@ -421,7 +426,7 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 		if err := keepSeats(ctx, tx, held); err != nil {
 			return ScanResponse{}, nil, nil, err
 		}
-		if err := audit(ctx, tx, req.Now, req.ActorID, "door.admit_waitlisted", fmt.Sprintf("rsvp:%d", h.ID), map[string]string{"device": req.Device}); err != nil {
+		if err := audit(ctx, tx, req.now, req.ActorID, "door.admit_waitlisted", fmt.Sprintf("rsvp:%d", h.ID), map[string]string{"device": req.Device}); err != nil {
 			return ScanResponse{}, nil, nil, err
 		}
 	} else if full {
@@ -432,7 +437,7 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 		if err := overLimit(ctx, tx); err != nil {
 			return ScanResponse{}, nil, nil, err
 		}
-		if err := audit(ctx, tx, req.Now, req.ActorID, "door.admit_over_limit", fmt.Sprintf("rsvp:%d", h.ID),
+		if err := audit(ctx, tx, req.now, req.ActorID, "door.admit_over_limit", fmt.Sprintf("rsvp:%d", h.ID),
 			map[string]any{"reason": req.Override, "inside": inside, "limit": limit, "device": req.Device}); err != nil {
 			return ScanResponse{}, nil, nil, err
 		}
@@ -447,7 +452,7 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 			INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device, created_at, needs_review,
 			                    per_minute, minimum_charge, daily_cap, grace_minutes, currency)
 			SELECT $1, $2, $3, NULLIF($4, 0), $5, $6, $7, t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes, t.currency
-			FROM (`+tariffOfEvent+`) t RETURNING id, currency`, e.ID, h.ID, req.At, req.ActorID, req.Device, req.Now, req.stale()).Scan(&v.ID, &v.Currency)
+			FROM (`+tariffOfEvent+`) t RETURNING id, currency`, e.ID, h.ID, req.At, req.ActorID, req.Device, req.now, req.stale()).Scan(&v.ID, &v.Currency)
 	} else {
 		// Back the same night: the stay resumes the night's bill, at the
 		// price of the first admission, from no earlier than the last exit.
@@ -462,13 +467,13 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 			                    per_minute, minimum_charge, daily_cap, grace_minutes, currency, resumed, earlier_us, earlier_minutes, earlier_amount)
 			SELECT $1, $2, $3, NULLIF($4, 0), $5, $6, $7, f.per_minute, f.minimum_charge, f.daily_cap, f.grace_minutes, f.currency, true, $8, $9, $10
 			FROM visits f WHERE f.rsvp_id = $2 ORDER BY f.id LIMIT 1 RETURNING id, currency`,
-			e.ID, h.ID, req.At, req.ActorID, req.Device, req.Now, req.stale(), earlier.US, earlier.Minutes, earlier.Amount).Scan(&v.ID, &v.Currency)
+			e.ID, h.ID, req.At, req.ActorID, req.Device, req.now, req.stale(), earlier.US, earlier.Minutes, earlier.Amount).Scan(&v.ID, &v.Currency)
 	}
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
 	v.CheckedInAt = req.At
-	hold, err := placeHoldRow(ctx, tx, v.ID, h.ID, e.ID, v.Currency, req.ActorID, req.Now)
+	hold, err := placeHoldRow(ctx, tx, v.ID, h.ID, e.ID, v.Currency, req.ActorID, req.now)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
@@ -509,7 +514,7 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
-	pay, err := s.payAsYouLeave(ctx, tx, closed, req.ActorID, req.Now)
+	pay, err := s.payAsYouLeave(ctx, tx, closed, req.ActorID, req.now)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
@@ -587,9 +592,9 @@ type WalkInRequest struct {
 	Email    string
 	ActorID  int64
 	Device   string
-	Override string // staff's reason for admitting over the room's limit; "" for none
-	Now      time.Time
-	venueID  int64 // the night's venue, once read
+	Override string    // staff's reason for admitting over the room's limit; "" for none
+	venueID  int64     // the night's venue, once read
+	now      time.Time // when it reached the store, by its clock
 }
 
 // WalkIn admits a guest without an RSVP while the room has a place that is
@@ -597,6 +602,7 @@ type WalkInRequest struct {
 // override with a reason, which is audited. check_room checks the room again
 // at commit, so the limit holds however many doors admit at once.
 func (s *Store) WalkIn(ctx context.Context, req WalkInRequest) (Visit, error) {
+	req.now = s.Now()
 	for attempt := 1; ; attempt++ {
 		v, err := s.walkIn(ctx, &req)
 		if !isRoomFull(err) {
@@ -621,14 +627,14 @@ func (s *Store) walkIn(ctx context.Context, req *WalkInRequest) (Visit, error) {
 			return err
 		}
 		req.venueID = e.VenueID
-		if e.Status != EventPublished || req.Now.Before(e.StartsAt.Add(-DoorOpensBefore)) || !req.Now.Before(e.EndsAt) {
+		if e.Status != EventPublished || req.now.Before(e.StartsAt.Add(-DoorOpensBefore)) || !req.now.Before(e.EndsAt) {
 			return &RSVPClosedError{Why: ClosedDoor, Event: e}
 		}
 		inside, limit, err := roomCount(ctx, tx, e.VenueID)
 		if err != nil {
 			return err
 		}
-		held, until, err := heldSeats(ctx, tx, e.VenueID, req.Now)
+		held, until, err := heldSeats(ctx, tx, e.VenueID, req.now)
 		if err != nil {
 			return err
 		}
@@ -649,7 +655,7 @@ func (s *Store) walkIn(ctx context.Context, req *WalkInRequest) (Visit, error) {
 			                    per_minute, minimum_charge, daily_cap, grace_minutes, currency)
 			SELECT $1, $2, NULLIF($3, ''), $4, NULLIF($5, 0), $6, $4, t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes, t.currency
 			FROM (`+tariffOfEvent+`) t RETURNING id`,
-			e.ID, strings.TrimSpace(req.Name), NormalizeEmail(req.Email), req.Now, req.ActorID, req.Device)
+			e.ID, strings.TrimSpace(req.Name), NormalizeEmail(req.Email), req.now, req.ActorID, req.Device)
 		if err != nil {
 			return err
 		}
@@ -657,7 +663,7 @@ func (s *Store) walkIn(ctx context.Context, req *WalkInRequest) (Visit, error) {
 		if over {
 			detail["over_limit"], detail["reason"], detail["held"] = fmt.Sprintf("%d/%d", inside+1, limit), req.Override, held
 		}
-		if err := audit(ctx, tx, req.Now, req.ActorID, "door.walk_in", fmt.Sprintf("visit:%d", v.ID), detail); err != nil {
+		if err := audit(ctx, tx, req.now, req.ActorID, "door.walk_in", fmt.Sprintf("visit:%d", v.ID), detail); err != nil {
 			return err
 		}
 		v, err = visitWhere(ctx, tx, `v.id = $1`, v.ID)

@@ -23,7 +23,7 @@ func (f fixture) tonight(t *testing.T, capacity, room int) models.Event {
 	var venue int64
 	f.s.DB.Get(&venue, `SELECT venue_id FROM events WHERE id = $1`, f.event)
 	f.s.DB.MustExec(`UPDATE venues SET room_capacity = $1`, room)
-	id, err := f.s.CreateEvent(ctx, models.NewEvent{VenueID: venue, HostID: f.host.ID, Now: now.Add(-time.Hour), Status: models.EventPublished,
+	id, err := f.s.At(now.Add(-time.Hour)).CreateEvent(ctx, models.NewEvent{VenueID: venue, HostID: f.host.ID, Status: models.EventPublished,
 		EventInput: models.EventInput{Title: "Tonight", StartsAt: now.Add(-10 * time.Minute), EndsAt: now.Add(3 * time.Hour), Capacity: capacity}})
 	if err != nil {
 		t.Fatal(err)
@@ -66,13 +66,13 @@ func TestWalkInsLeaveTheHeldSeats(t *testing.T) {
 	}
 	now := e.StartsAt.Add(5 * time.Minute)
 	for i, r := range rs[:2] {
-		if resp, err := f.s.Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: r.TicketID, Direction: models.ScanIn, At: now, Now: now, Key: fmt.Sprintf("held-in-%d", i)}); err != nil || resp.Result != models.ResultAdmitted {
+		if resp, err := f.s.At(now).Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: r.TicketID, Direction: models.ScanIn, Key: fmt.Sprintf("held-in-%d", i)}); err != nil || resp.Result != models.ResultAdmitted {
 			t.Fatalf("admit %d: %+v %v", i, resp, err)
 		}
 	}
 	// 8 places: 2 inside, 3 held, so 3 walk-ins.
 	walkIn := func(i int, at time.Time, override string) error {
-		_, err := f.s.WalkIn(ctx, models.WalkInRequest{EventID: e.ID, Name: fmt.Sprintf("Walk-in %d", i), Now: at, Override: override})
+		_, err := f.s.At(at).WalkIn(ctx, models.WalkInRequest{EventID: e.ID, Name: fmt.Sprintf("Walk-in %d", i), Override: override})
 		return err
 	}
 	for i := range 3 {
@@ -90,7 +90,7 @@ func TestWalkInsLeaveTheHeldSeats(t *testing.T) {
 		t.Fatalf("door stats before the release: %+v %v", st, err)
 	}
 	// A confirmed guest still gets in: the seat was theirs.
-	if resp, _ := f.s.Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: rs[2].TicketID, Direction: models.ScanIn, At: now, Now: now, Key: "held-in-2"}); resp.Result != models.ResultAdmitted {
+	if resp, _ := f.s.At(now).Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: rs[2].TicketID, Direction: models.ScanIn, Key: "held-in-2"}); resp.Result != models.ResultAdmitted {
 		t.Fatalf("a ticket holder into their held seat: %+v", resp)
 	}
 	// After the release time the two unclaimed seats are free for walk-ins.
@@ -124,7 +124,7 @@ func TestReleaseSeatsGoToTheWaitlistOnce(t *testing.T) {
 		rs = append(rs, reserveAt(t, f.s, e, g))
 	}
 	now := e.StartsAt.Add(5 * time.Minute)
-	if resp, err := f.s.Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: rs[0].TicketID, Direction: models.ScanIn, At: now, Now: now, Key: "release-in-0"}); err != nil || resp.Result != models.ResultAdmitted {
+	if resp, err := f.s.At(now).Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: rs[0].TicketID, Direction: models.ScanIn, Key: "release-in-0"}); err != nil || resp.Result != models.ResultAdmitted {
 		t.Fatalf("admit: %+v %v", resp, err)
 	}
 	if n, err := f.s.ReleaseSeats(ctx, e.StartsAt.Add(19*time.Minute)); n != 0 || err != nil {
@@ -183,7 +183,7 @@ func TestReleaseSeatsGoToTheWaitlistOnce(t *testing.T) {
 		t.Fatal("the released guests are not told")
 	}
 	// The released ticket is told at the door why.
-	resp, err := f.s.Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: rs[1].TicketID, Direction: models.ScanIn, At: at, Now: at, Key: "release-in-1"})
+	resp, err := f.s.At(at).Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: rs[1].TicketID, Direction: models.ScanIn, Key: "release-in-1"})
 	if err != nil || resp.Result != models.ResultCancelled || !strings.Contains(resp.Message, "Seat released at") {
 		t.Fatalf("a released ticket at the door: %+v %v", resp, err)
 	}
@@ -244,17 +244,16 @@ func TestQueuedEntryAfterTheExitIsAConflict(t *testing.T) {
 	e := f.tonight(t, 5, 60)
 	r := reserveAt(t, f.s, e, f.guests(t, 1)[0])
 	in, out, now := e.StartsAt.Add(time.Minute), e.StartsAt.Add(40*time.Minute), e.StartsAt.Add(50*time.Minute)
-	for _, s := range []models.ScanRequest{
-		{Direction: models.ScanIn, At: in, Key: "conflict-in"},
-		{Direction: models.ScanOut, At: out, Key: "conflict-out"},
-	} {
-		s.EventID, s.TicketID, s.Now = e.ID, r.TicketID, now
-		if _, err := f.s.Scan(ctx, s); err != nil {
+	for _, sc := range []struct {
+		dir, key string
+		at       time.Time
+	}{{models.ScanIn, "conflict-in", in}, {models.ScanOut, "conflict-out", out}} {
+		if _, err := f.s.At(sc.at).Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: r.TicketID, Direction: sc.dir, Key: sc.key}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err := f.s.Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: r.TicketID, Direction: models.ScanIn,
-		At: e.StartsAt.Add(20 * time.Minute), Queued: true, Key: "conflict-offline", Now: now})
+	_, err := f.s.At(now).Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: r.TicketID, Direction: models.ScanIn,
+		At: e.StartsAt.Add(20 * time.Minute), Queued: true, Key: "conflict-offline"})
 	var late *models.ScanTimeError
 	if !errors.As(err, &late) || late.Why != models.ScanBeforeLastExit {
 		t.Fatalf("an offline entry from before the exit: %v", err)
@@ -283,9 +282,8 @@ func TestStaysOfOneTicketNeverOverlap(t *testing.T) {
 			dir = models.ScanOut
 		}
 		wg.Go(func() {
-			now := time.Now()
-			if _, err := s.Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: r.TicketID, Direction: dir, At: now, Now: now,
-				Clock: time.Now, Key: fmt.Sprintf("overlap-%03d", i)}); err != nil {
+			// The wall clock: each scan is timed as it holds its ticket.
+			if _, err := s.Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: r.TicketID, Direction: dir, Key: fmt.Sprintf("overlap-%03d", i)}); err != nil {
 				t.Error(err)
 			}
 		})

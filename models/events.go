@@ -251,16 +251,15 @@ type NewEvent struct {
 	VenueID int64
 	HostID  int64
 	Status  string
-	Now     time.Time // when it is created (and published, if it is)
 }
 
 // CreateEvent adds an event and returns its id. A published event gets its
-// publication time from ne.Now.
+// publication time from the store's clock.
 func (s *Store) CreateEvent(ctx context.Context, ne NewEvent) (int64, error) {
-	return createEvent(ctx, s.DB, ne)
+	return createEvent(ctx, s.DB, ne, s.Now())
 }
 
-func createEvent(ctx context.Context, q sqlx.QueryerContext, ne NewEvent) (int64, error) {
+func createEvent(ctx context.Context, q sqlx.QueryerContext, ne NewEvent, now time.Time) (int64, error) {
 	if ne.Status == "" {
 		ne.Status = EventDraft
 	}
@@ -272,7 +271,7 @@ func createEvent(ctx context.Context, q sqlx.QueryerContext, ne NewEvent) (int64
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $8 = 'published' THEN $15::timestamptz END, $11, $12, $13, $14, $15, $15, $16)
 		RETURNING id`,
 		ne.VenueID, ne.HostID, ne.Title, ne.Description, ne.StartsAt, ne.EndsAt, ne.Capacity, ne.Status,
-		ne.RSVPOpensAt, ne.RSVPClosesAt, pm, minimum, cap, grace, ne.Now, ne.holdMinutes())
+		ne.RSVPOpensAt, ne.RSVPClosesAt, pm, minimum, cap, grace, now, ne.holdMinutes())
 	return id, err
 }
 

@@ -26,8 +26,7 @@ func TestFeedbackTheMorningAfter(t *testing.T) {
 		tk, _ := f.s.TicketByID(ctx, r.TicketID)
 		tickets = append(tickets, tk)
 		if i < 2 { // the third never came
-			if _, err := f.s.Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn,
-				At: e.StartsAt.Add(time.Minute), Now: e.StartsAt.Add(time.Minute), Key: fmt.Sprintf("feedback-in-%d", i)}); err != nil {
+			if _, err := f.s.At(e.StartsAt.Add(time.Minute)).Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn, Key: fmt.Sprintf("feedback-in-%d", i)}); err != nil {
 				t.Fatal(err)
 			}
 		}

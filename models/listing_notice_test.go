@@ -28,7 +28,7 @@ func TestRSVPsLeaveTheListingNoticeToTheNotifier(t *testing.T) {
 	v, _ := s.CreateVenue(ctx, models.Venue{Name: "Café", TimeZone: "Europe/London", Currency: "GBP", RoomCapacity: 100})
 	host, _ := s.CreateUser(ctx, models.NewUser{Email: "host@example.com", Name: "Host", Password: "password123", Role: models.RoleHost})
 	guest, _ := s.CreateUser(ctx, models.NewUser{Email: "guest@example.com", Name: "Guest", Password: "password123"})
-	night, err := s.CreateEvent(ctx, models.NewEvent{VenueID: v.ID, HostID: host.ID, Now: t0, Status: models.EventPublished,
+	night, err := s.At(t0).CreateEvent(ctx, models.NewEvent{VenueID: v.ID, HostID: host.ID, Status: models.EventPublished,
 		EventInput: models.EventInput{Title: "Night", StartsAt: t0.Add(24 * time.Hour), EndsAt: t0.Add(27 * time.Hour), Capacity: 5}})
 	if err != nil {
 		t.Fatal(err)

@@ -162,7 +162,7 @@ func TestMigrationRepairsYearOneAndRefusesIt(t *testing.T) {
 		t.Errorf("the receipt says %q, want %q", got.Body, want)
 	}
 	for table, insert := range map[string]string{
-		"payments": `INSERT INTO payments (visit_id, method, amount, currency, status, created_at, updated_at) VALUES ($1, 'waived', 0, 'GBP', 'succeeded', $2, $2)`,
+		"payments":  `INSERT INTO payments (visit_id, method, amount, currency, status, created_at, updated_at) VALUES ($1, 'waived', 0, 'GBP', 'succeeded', $2, $2)`,
 		"audit_log": `INSERT INTO audit_log (action, subject, detail, created_at) VALUES ('payment.cash', 'visit:' || $1, '{}', $2)`,
 		"users":     `INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES ('z' || $1 || '@example.com', 'Z', 'x', $2, $2)`,
 	} {

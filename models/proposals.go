@@ -160,8 +160,8 @@ func (s *Store) AcceptProposal(ctx context.Context, id, actorID int64, a Accepta
 		if err != nil {
 			return err
 		}
-		if eventID, err = createEvent(ctx, tx, NewEvent{VenueID: a.VenueID, HostID: p.UserID, Status: EventDraft, Now: now,
-			EventInput: EventInput{Title: p.Title, Description: p.Description, StartsAt: a.StartsAt, EndsAt: a.EndsAt, Capacity: a.Capacity}}); err != nil {
+		if eventID, err = createEvent(ctx, tx, NewEvent{VenueID: a.VenueID, HostID: p.UserID, Status: EventDraft,
+			EventInput: EventInput{Title: p.Title, Description: p.Description, StartsAt: a.StartsAt, EndsAt: a.EndsAt, Capacity: a.Capacity}}, now); err != nil {
 			return err
 		}
 		if u.Role == RoleAttendee {

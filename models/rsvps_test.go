@@ -31,7 +31,7 @@ func newFixture(t *testing.T, capacity int) fixture {
 		t.Fatal(err)
 	}
 	host, _ := s.CreateUser(ctx, models.NewUser{Email: "host@example.com", Name: "Host", Password: "password123", Role: models.RoleHost})
-	id, err := s.CreateEvent(ctx, models.NewEvent{VenueID: v.ID, HostID: host.ID, Now: t0, Status: models.EventPublished,
+	id, err := s.At(t0).CreateEvent(ctx, models.NewEvent{VenueID: v.ID, HostID: host.ID, Status: models.EventPublished,
 		EventInput: models.EventInput{Title: "Night", StartsAt: t0.Add(24 * time.Hour), EndsAt: t0.Add(27 * time.Hour), Capacity: capacity}})
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +216,7 @@ func TestDraftAndCancelledEventsRefuseRSVPs(t *testing.T) {
 		t.Fatalf("event after cancel: %+v", e)
 	}
 	// A draft refuses RSVPs until published.
-	draft, _ := f.s.CreateEvent(ctx, models.NewEvent{VenueID: e.VenueID, HostID: f.host.ID, Now: t0,
+	draft, _ := f.s.At(t0).CreateEvent(ctx, models.NewEvent{VenueID: e.VenueID, HostID: f.host.ID,
 		EventInput: models.EventInput{Title: "Draft", StartsAt: e.StartsAt, EndsAt: e.EndsAt, Capacity: 2}})
 	if _, err := f.s.Reserve(ctx, draft, gs[2].ID, t0); !errors.As(err, &closed) {
 		t.Fatalf("RSVP to a draft: %v", err)

@@ -65,10 +65,10 @@ func (s *Store) SeedDemo(ctx context.Context, password string, now time.Time) (b
 		{"Climate Conversations", "host@clockroom.test", "A facilitated, hopeful talk about what each of us can do.", 9, 19, 2, 25},
 	}
 	for _, d := range demo {
-		e := NewEvent{VenueID: venue.ID, HostID: hosts[d.host], Status: EventPublished, Now: now, EventInput: EventInput{
+		e := NewEvent{VenueID: venue.ID, HostID: hosts[d.host], Status: EventPublished, EventInput: EventInput{
 			Title: d.title, Description: d.desc, Capacity: d.cap, StartsAt: day(d.day, d.hour), EndsAt: day(d.day, d.hour+d.hours),
 		}}
-		if _, err := s.CreateEvent(ctx, e); err != nil {
+		if _, err := s.At(now).CreateEvent(ctx, e); err != nil {
 			return false, fmt.Errorf("demo event %q: %w", d.title, err)
 		}
 	}
@@ -120,7 +120,7 @@ func (s *Store) seedHistory(ctx context.Context, venue Venue, hosts map[string]i
 		{"Philosophy Café: Do we owe strangers anything?", "host@clockroom.test", 7, 8},
 	} {
 		start := day(-past.ago, 19)
-		id, err := s.CreateEvent(ctx, NewEvent{VenueID: venue.ID, HostID: hosts[past.host], Status: EventPublished, Now: start.AddDate(0, 0, -10),
+		id, err := s.At(start.AddDate(0, 0, -10)).CreateEvent(ctx, NewEvent{VenueID: venue.ID, HostID: hosts[past.host], Status: EventPublished,
 			EventInput: EventInput{Title: past.title, Description: "A night from the demo's past.", Capacity: 20, StartsAt: start, EndsAt: start.Add(3 * time.Hour)}})
 		if err != nil {
 			return fmt.Errorf("demo past night: %w", err)
@@ -135,18 +135,18 @@ func (s *Store) seedHistory(ctx context.Context, venue Venue, hosts map[string]i
 			}
 			in, out := start.Add(time.Duration(5+7*i)*time.Minute), start.Add(time.Duration(70+13*i)*time.Minute)
 			var visit int64
-			for _, sc := range []ScanRequest{{Direction: ScanIn, At: in, Now: in}, {Direction: ScanOut, At: out, Now: out}} {
-				sc.EventID, sc.TicketID, sc.Key = id, r.TicketID, fmt.Sprintf("demo-%d-%d-%s", k, i, sc.Direction)
-				resp, err := s.Scan(ctx, sc)
+			for _, sc := range []struct {
+				dir string
+				at  time.Time
+			}{{ScanIn, in}, {ScanOut, out}} {
+				resp, err := s.At(sc.at).Scan(ctx, ScanRequest{EventID: id, TicketID: r.TicketID, Direction: sc.dir, Key: fmt.Sprintf("demo-%d-%d-%s", k, i, sc.dir)})
 				if err != nil {
 					return fmt.Errorf("demo stay: %w", err)
 				}
 				visit = resp.Visit.ID
 			}
-			if k < 2 && i%4 != 3 { // the older nights are mostly paid, at the counter; last week's not yet
-				then := *s // the store, its clock at the guest's leaving, when they paid
-				then.Clock = func() time.Time { return out }
-				if _, err := then.CreatePayment(ctx, NewPayment{VisitID: visit, Method: PayCash, ActorID: hosts["staff@clockroom.test"]}); err != nil {
+			if k < 2 && i%4 != 3 { // the older nights mostly paid at the counter as the guest left; last week's not yet
+				if _, err := s.At(out).CreatePayment(ctx, NewPayment{VisitID: visit, Method: PayCash, ActorID: hosts["staff@clockroom.test"]}); err != nil {
 					return fmt.Errorf("demo payment: %w", err)
 				}
 			}
@@ -185,7 +185,7 @@ func (s *Store) EnsureOpenNowEvent(ctx context.Context, now time.Time) error {
 		return fmt.Errorf("the open-now demo event needs the demo host: %w", err)
 	}
 	hold := 90 // the demo's ticket holders' seats are still held, so the door shows it
-	id, err := s.CreateEvent(ctx, NewEvent{VenueID: venue.ID, HostID: host.ID, Status: EventPublished, Now: now, EventInput: EventInput{
+	id, err := s.At(now).CreateEvent(ctx, NewEvent{VenueID: venue.ID, HostID: host.ID, Status: EventPublished, EventInput: EventInput{
 		Title: OpenNowTitle, Capacity: 12, HoldMinutes: &hold,
 		Description: "The room is open right now: RSVP, get your ticket, and try the door and the meter.",
 		StartsAt:    now.Add(-30 * time.Minute).Truncate(time.Minute), EndsAt: now.Add(5 * time.Hour).Truncate(time.Minute),

@@ -41,6 +41,14 @@ type Store struct {
 	prepared map[string]*sqlx.Stmt
 }
 
+// At is the store with its clock stopped at t, for writing what happened at
+// a known time: the demo's past nights, and tests.
+func (s *Store) At(t time.Time) *Store {
+	c := *s
+	c.Clock = func() time.Time { return t }
+	return &c
+}
+
 // Now is the time by the store's clock.
 func (s *Store) Now() time.Time {
 	if s.Clock == nil {

@@ -20,15 +20,13 @@ func TestCloseForgottenVisitsOnTwoInstances(t *testing.T) {
 	gs := f.guests(t, 60)
 	for i, g := range gs {
 		r := f.reserve(t, g)
-		resp, err := f.s.Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn,
-			At: e.StartsAt.Add(time.Duration(i) * time.Minute), Key: fmt.Sprintf("scan-key-%03d", i), Now: e.StartsAt.Add(time.Hour)})
+		resp, err := f.s.At(e.StartsAt.Add(time.Duration(i)*time.Minute)).Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn, Key: fmt.Sprintf("scan-key-%03d", i)})
 		if err != nil || resp.Result != models.ResultAdmitted {
 			t.Fatalf("admit %d: %v %v", i, resp, err)
 		}
 	}
 	// One guest left properly.
-	if _, err := f.s.Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: f.reserve(t, gs[0]).TicketID, Direction: models.ScanOut,
-		At: e.StartsAt.Add(30 * time.Minute), Key: "scan-key-exit", Now: e.StartsAt.Add(time.Hour)}); err != nil {
+	if _, err := f.s.At(e.StartsAt.Add(30*time.Minute)).Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: f.reserve(t, gs[0]).TicketID, Direction: models.ScanOut, Key: "scan-key-exit"}); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := f.s.CloseForgottenVisits(ctx, e.EndsAt.Add(10*time.Minute), 30*time.Minute); n != 0 {
@@ -87,8 +85,7 @@ func TestCancelAndEntryRaceForTheSeat(t *testing.T) {
 	for i, g := range gs {
 		r := f.reserve(t, g)
 		wg.Go(func() {
-			if _, err := f.s.Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn,
-				At: at, Key: fmt.Sprintf("race-key-%03d", i), Now: at}); err != nil {
+			if _, err := f.s.At(at).Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn, Key: fmt.Sprintf("race-key-%03d", i)}); err != nil {
 				t.Error(err)
 			}
 		})
@@ -143,15 +140,15 @@ func TestQueuedScanTimesStayInsideTheDoorWindow(t *testing.T) {
 		{e.EndsAt.Add(models.DoorClosesAfter + time.Minute), models.ScanAfterDoor},
 		{later.Add(models.MaxClockSkew + time.Minute), models.ScanInFuture},
 	} {
-		_, err := f.s.Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn,
-			At: c.at, Queued: true, Key: fmt.Sprintf("window-key-%d", i), Now: later})
+		_, err := f.s.At(later).Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn,
+			At: c.at, Queued: true, Key: fmt.Sprintf("window-key-%d", i)})
 		var bad *models.ScanTimeError
 		if !errors.As(err, &bad) || bad.Why != c.want {
 			t.Errorf("a scan at %v: %v, want %s", c.at, err, c.want)
 		}
 	}
-	resp, err := f.s.Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn,
-		At: e.StartsAt.Add(time.Minute), Queued: true, Key: "window-key-ok", Now: later})
+	resp, err := f.s.At(later).Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn,
+		At: e.StartsAt.Add(time.Minute), Queued: true, Key: "window-key-ok"})
 	if err != nil || resp.Result != models.ResultAdmitted {
 		t.Fatalf("a scan inside the window: %+v %v", resp, err)
 	}
@@ -177,8 +174,7 @@ func TestRoomLimitHoldsUnderConcurrentEntries(t *testing.T) {
 			s = other
 		}
 		wg.Go(func() {
-			resp, err := s.Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn,
-				At: at, Key: fmt.Sprintf("limit-key-%03d", i), Now: at})
+			resp, err := s.At(at).Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: models.ScanIn, Key: fmt.Sprintf("limit-key-%03d", i)})
 			if err != nil || (resp.Result != models.ResultAdmitted && resp.Result != models.ResultRoomFull) {
 				t.Errorf("scan %d: %+v %v", i, resp, err)
 			}

@@ -54,7 +54,7 @@ func TestOutboxSurvivesAnSMTPOutage(t *testing.T) {
 	v, _ := store.CreateVenue(ctx, models.Venue{Name: "Café", TimeZone: "UTC", Currency: "GBP", RoomCapacity: 10})
 	host, _ := store.CreateUser(ctx, models.NewUser{Email: "host@example.com", Name: "Host", Password: "password123", Role: models.RoleHost})
 	now := time.Now()
-	id, _ := store.CreateEvent(ctx, models.NewEvent{VenueID: v.ID, HostID: host.ID, Now: time.Now(), Status: models.EventPublished,
+	id, _ := store.CreateEvent(ctx, models.NewEvent{VenueID: v.ID, HostID: host.ID, Status: models.EventPublished,
 		EventInput: models.EventInput{Title: "Night", StartsAt: now.Add(48 * time.Hour), EndsAt: now.Add(50 * time.Hour), Capacity: 1}})
 	for i := range 2 {
 		u, _ := store.CreateUser(ctx, models.NewUser{Email: fmt.Sprintf("g%d@example.com", i), Name: fmt.Sprintf("Guest %d", i), Password: "password123"})
