@@ -107,7 +107,7 @@ func (a *App) recordPayment(c echo.Context) error {
 		return a.seeOther(c, back, "Keep the note under 500 characters.")
 	}
 	p, err := a.store.CreatePayment(c.Request().Context(), models.NewPayment{VisitID: id, Method: method, Note: note, ActorID: currentUser(c).ID})
-	if msg, ok := refusal(err); ok {
+	if msg, ok := models.Refused(err); ok {
 		return a.seeOther(c, back, msg)
 	}
 	if err != nil {
@@ -136,7 +136,7 @@ func (a *App) refundPayment(c echo.Context) error {
 		return a.refundThroughStripe(c, p, amount, back)
 	}
 	_, err = a.store.RefundRecorded(ctx, id, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note")), a.now())
-	if msg, ok := refusal(err); ok {
+	if msg, ok := models.Refused(err); ok {
 		return a.seeOther(c, back, msg)
 	}
 	if err != nil {
@@ -167,15 +167,13 @@ func (a *App) refundThroughStripe(c echo.Context, p models.Payment, amount int64
 	leaveLane(c)
 	r, err := a.billing.Refund(c.Request().Context(), p.ID, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note")), key)
 	money := models.FormatMoney(amount, p.Currency)
-	msg, refused := refusal(err)
-	switch {
-	case errors.Is(err, billing.ErrRepeated):
-		return a.seeOther(c, back, "That refund was already sent to Stripe.")
-	case refused:
-		return a.seeOther(c, back, msg)
+	msg, refused := models.Refused(err)
+	switch { // what happens next to this refund first, then any refusal's words
 	case errors.Is(err, billing.ErrUnavailable), errors.Is(err, billing.ErrBusy):
 		a.log.Warn("stripe refund: left for the reconciler", "id", requestID(c), "refund", r.ID, "error", err)
 		return a.seeOther(c, back, "Stripe did not answer. The refund of "+money+" is queued and will be sent automatically, once.")
+	case refused:
+		return a.seeOther(c, back, msg)
 	case err != nil:
 		return err
 	case r.Status == "failed":

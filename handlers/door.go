@@ -62,10 +62,10 @@ func (a *App) scan(c echo.Context) error {
 		ActorID: u.ID, AdmitWaitlisted: in.AdmitAnyway && u.IsStaff()}
 	if reason := strings.TrimSpace(in.OverrideReason); reason != "" {
 		if !u.IsStaff() {
-			return c.JSON(http.StatusForbidden, apiError{Error: "Only venue staff can admit over the room's limit.", Field: "override_reason"})
+			return apiRefusal(c, http.StatusForbidden, apiError{Error: "Only venue staff can admit over the room's limit.", Field: "override_reason"})
 		}
 		if !maxChars(reason, 500) || !oneLine(reason) {
-			return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "Give the reason on one line, in up to 500 characters.", Field: "override_reason"})
+			return apiRefusal(c, http.StatusUnprocessableEntity, apiError{Error: "Give the reason on one line, in up to 500 characters.", Field: "override_reason"})
 		}
 		req.Override = reason
 	}
@@ -73,22 +73,22 @@ func (a *App) scan(c echo.Context) error {
 		req.Direction = models.ScanIn
 	}
 	if req.Direction != models.ScanIn && req.Direction != models.ScanOut {
-		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: `direction must be "in" or "out"`, Field: "direction"})
+		return apiRefusal(c, http.StatusUnprocessableEntity, apiError{Error: `direction must be "in" or "out"`, Field: "direction"})
 	}
 	if req.Key == "" {
 		req.Key = randomKey()
 	} else if len(req.Key) < 8 || len(req.Key) > 100 {
-		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "key must be 8 to 100 characters", Field: "key"})
+		return apiRefusal(c, http.StatusUnprocessableEntity, apiError{Error: "key must be 8 to 100 characters", Field: "key"})
 	}
 	if in.ScannedAt != "" { // a queued scan, timed by the device; a live one is timed by the store
 		if req.At, err = time.Parse(time.RFC3339Nano, in.ScannedAt); err != nil {
-			return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "scanned_at must be an RFC 3339 time", Field: "scanned_at"})
+			return apiRefusal(c, http.StatusUnprocessableEntity, apiError{Error: "scanned_at must be an RFC 3339 time", Field: "scanned_at"})
 		}
 		req.Queued = true
 	}
 	code := ticketCode(in.Code)
 	if code != "" && in.RSVPID != 0 {
-		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "Send a code or an rsvp_id, not both.", Field: "rsvp_id"})
+		return apiRefusal(c, http.StatusUnprocessableEntity, apiError{Error: "Send a code or an rsvp_id, not both.", Field: "rsvp_id"})
 	}
 	req.RSVPID = in.RSVPID
 	if id, ok := a.store.Tickets.Verify(code); ok {
@@ -98,10 +98,10 @@ func (a *App) scan(c echo.Context) error {
 		switch {
 		case errors.Is(err, models.ErrTooManyMisses):
 			c.Response().Header().Set("Retry-After", "600")
-			return c.JSON(http.StatusTooManyRequests, apiError{Result: "rejected", Field: "code",
+			return apiRefusal(c, http.StatusTooManyRequests, apiError{Result: "rejected", Field: "code",
 				Error: "Too many wrong codes from this door: scan the QR or search the name, or try a code again in 10 minutes."})
 		case errors.Is(err, models.ErrAmbiguousCode):
-			return c.JSON(http.StatusConflict, apiError{Result: "rejected", Field: "code",
+			return apiRefusal(c, http.StatusConflict, apiError{Result: "rejected", Field: "code",
 				Error: "Two tickets tonight share this code: scan the QR or search the name."})
 		case err == nil:
 			req.TicketID = id
@@ -112,7 +112,7 @@ func (a *App) scan(c echo.Context) error {
 	resp, err := a.store.Scan(c.Request().Context(), req)
 	var late *models.ScanTimeError
 	if errors.As(err, &late) {
-		return c.JSON(http.StatusUnprocessableEntity, apiError{Result: "rejected", Error: scanTimeWords(late.Why), Field: "scanned_at", Attendee: late.Who})
+		return apiRefusal(c, http.StatusUnprocessableEntity, apiError{Result: "rejected", Error: scanTimeWords(late.Why), Field: "scanned_at", Attendee: late.Who})
 	}
 	if err != nil {
 		return err
@@ -141,10 +141,18 @@ func (a *App) scan(c echo.Context) error {
 
 // apiError is the JSON body of a refused API request.
 type apiError struct {
-	Result   string           `json:"result,omitempty"`
-	Error    string           `json:"error"`
-	Field    string           `json:"field,omitempty"`
-	Attendee *models.Attendee `json:"attendee,omitempty"` // whom a refused scan was of, when known
+	Result    string           `json:"result,omitempty"`
+	Error     string           `json:"error"`
+	Field     string           `json:"field,omitempty"`
+	Attendee  *models.Attendee `json:"attendee,omitempty"` // whom a refused scan was of, when known
+	RequestID string           `json:"request_id"`
+}
+
+// apiRefusal answers an API request with e, the API's one shape of error
+// (handleError answers the others in it too), and the request's id.
+func apiRefusal(c echo.Context, status int, e apiError) error {
+	e.RequestID = requestID(c)
+	return c.JSON(status, e)
 }
 
 // doorStats is GET /api/v1/events/{id}/stats: the live room count.
@@ -214,11 +222,11 @@ func (a *App) walkIn(c echo.Context) error {
 	in.Name, in.Email, in.OverrideReason = strings.TrimSpace(in.Name), strings.TrimSpace(in.Email), strings.TrimSpace(in.OverrideReason)
 	switch {
 	case in.Name == "" || !maxChars(in.Name, models.MaxNameLength) || !oneLine(in.Name):
-		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "Enter the guest's name on one line (up to 100 characters).", Field: "name"})
+		return apiRefusal(c, http.StatusUnprocessableEntity, apiError{Error: "Enter the guest's name on one line (up to 100 characters).", Field: "name"})
 	case in.Email != "" && !validEmail(models.NormalizeEmail(in.Email)):
-		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: "Enter an email address like name@example.com, or leave it empty.", Field: "email"})
+		return apiRefusal(c, http.StatusUnprocessableEntity, apiError{Error: "Enter an email address like name@example.com, or leave it empty.", Field: "email"})
 	case in.OverrideReason != "" && !currentUser(c).IsStaff():
-		return c.JSON(http.StatusForbidden, apiError{Error: "Only venue staff can admit over the room's limit.", Field: "override_reason"})
+		return apiRefusal(c, http.StatusForbidden, apiError{Error: "Only venue staff can admit over the room's limit.", Field: "override_reason"})
 	}
 	v, err := a.store.WalkIn(c.Request().Context(), models.WalkInRequest{EventID: e.ID, Name: in.Name, Email: in.Email,
 		ActorID: currentUser(c).ID, Device: deviceName(c), Override: in.OverrideReason})
@@ -226,9 +234,9 @@ func (a *App) walkIn(c echo.Context) error {
 	var closed *models.RSVPClosedError
 	switch {
 	case errors.As(err, &full):
-		return c.JSON(http.StatusConflict, apiError{Result: "room_full", Error: roomFullWords(full, currentUser(c).IsStaff(), venue.Location())})
+		return apiRefusal(c, http.StatusConflict, apiError{Result: "room_full", Error: roomFullWords(full, currentUser(c).IsStaff(), venue.Location())})
 	case errors.As(err, &closed):
-		return c.JSON(http.StatusConflict, apiError{Result: models.ResultNotOpen, Error: closedWords(closed.Why, closed.Event, time.UTC)}) // the door names no time
+		return apiRefusal(c, http.StatusConflict, apiError{Result: models.ResultNotOpen, Error: closedWords(closed.Why, closed.Event, time.UTC)}) // the door names no time
 	case err != nil:
 		return err
 	}

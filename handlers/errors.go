@@ -39,7 +39,15 @@ func (a *App) handleError(err error, c echo.Context) {
 	status, msg := http.StatusInternalServerError, ""
 	var he *echo.HTTPError
 	if s, ok := kindStatus[models.KindOf(err)]; ok {
-		status = s // the words come from friendly: a model's text is not for people
+		// A refusal's sentence is for people; any other model text is not,
+		// and the words come from friendly.
+		status, msg = s, ""
+		if said, ok := models.Refused(err); ok {
+			msg = said
+		}
+		if status == http.StatusServiceUnavailable {
+			c.Response().Header().Set("Retry-After", "30")
+		}
 	} else if databaseDown(err) {
 		// Not our bug but a passing outage (a restart, a failover): say
 		// when to try again, and the door queues its scans meanwhile.
@@ -47,7 +55,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		c.Response().Header().Set("Retry-After", "5")
 	} else if errors.As(err, &he) {
 		status = he.Code
-		if m, ok := he.Message.(string); ok && status < 500 {
+		if m, ok := he.Message.(string); ok && (status < 500 || status == http.StatusServiceUnavailable) {
 			msg = m
 		}
 	}
@@ -66,7 +74,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	case c.Request().Method == http.MethodHead:
 		werr = c.NoContent(status)
 	case isAPI(c):
-		werr = c.JSON(status, map[string]string{"error": msg, "request_id": requestID(c)})
+		werr = c.JSON(status, apiError{Error: msg, RequestID: requestID(c)})
 	default:
 		werr = a.render(c, status, "error", page{Title: http.StatusText(status), Data: errorPage{Status: status, Message: msg}})
 	}
@@ -98,35 +106,11 @@ func databaseDown(err error) bool {
 
 // kindStatus maps each kind of model error to its HTTP status, once.
 var kindStatus = map[models.Kind]int{
-	models.KindNotFound:  http.StatusNotFound,
-	models.KindConflict:  http.StatusConflict,
-	models.KindInvalid:   http.StatusUnprocessableEntity,
-	models.KindForbidden: http.StatusForbidden,
-}
-
-// refusals are the words staff read when a payment rule refuses a request;
-// the models' own error texts are for logs and tests.
-var refusals = []struct {
-	err   error
-	words string
-}{
-	{models.ErrVisitOpen, "The guest is still inside: check them out first."},
-	{models.ErrAlreadyPaid, "This visit already has a payment."},
-	{models.ErrNothingToPay, "This visit costs nothing, so there is nothing to take."},
-	{models.ErrBelowCardMinimum, "This bill is below the smallest amount a card can be charged. Take cash or waive it."},
-	{models.ErrRefundTooMuch, "A refund cannot be more than what was paid and not yet refunded."},
-	{models.ErrNotRefundable, "Only a card payment that went through can be refunded."},
-	{models.ErrNotPending, "This payment is no longer pending: the page shows what happened to it."},
-}
-
-// refusal returns the words for err if it is a payment rule's refusal.
-func refusal(err error) (string, bool) {
-	for _, r := range refusals {
-		if errors.Is(err, r.err) {
-			return r.words, true
-		}
-	}
-	return "", false
+	models.KindNotFound:    http.StatusNotFound,
+	models.KindConflict:    http.StatusConflict,
+	models.KindInvalid:     http.StatusUnprocessableEntity,
+	models.KindForbidden:   http.StatusForbidden,
+	models.KindUnavailable: http.StatusServiceUnavailable,
 }
 
 // pathID reads the :id path parameter; a malformed one is a 404, as a

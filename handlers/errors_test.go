@@ -3,11 +3,15 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/clockroom/clockroom/internal/billing"
+	"github.com/clockroom/clockroom/models"
 )
 
 func TestPanicShowsAFriendly500WithRequestID(t *testing.T) {
@@ -88,4 +92,47 @@ func TestBodyLimit(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, ta.srv.URL+"/login", strings.NewReader("email="+strings.Repeat("a", 2<<20)))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	wantStatus(t, c.do(req), http.StatusRequestEntityTooLarge)
+}
+
+// Errors are mapped once: a refusal's kind chooses the status (Stripe not
+// answering is a 503 with Retry-After) and its sentence is what people
+// read, on a page or in the API's one error shape, which always carries the
+// request id; another model error's text is never shown.
+func TestErrorsAreMappedOnce(t *testing.T) {
+	ta := newTestApp(t, nil)
+	for path, err := range map[string]error{
+		"/t/stripe":          billing.ErrUnavailable,
+		"/api/v1/t/stripe":   fmt.Errorf("charge: %w", billing.ErrUnavailable),
+		"/t/paid":            models.ErrAlreadyPaid,
+		"/api/v1/t/internal": models.ErrNotFound,
+	} {
+		ta.Handler().GET(path, func(echo.Context) error { return err })
+	}
+	c := ta.client(t)
+	res := c.get("/t/stripe")
+	wantStatus(t, res, http.StatusServiceUnavailable)
+	wantBody(t, res, "Stripe did not answer. Please try again in a minute.")
+	if res.Header.Get("Retry-After") == "" {
+		t.Fatal("a 503 for Stripe says when to try again")
+	}
+	wantBody(t, c.get("/t/paid"), "This visit already has a payment.")
+	for path, want := range map[string]struct {
+		status int
+		words  string
+	}{
+		"/api/v1/t/stripe":      {http.StatusServiceUnavailable, "Stripe did not answer. Please try again in a minute."},
+		"/api/v1/t/internal":    {http.StatusNotFound, friendly[http.StatusNotFound]},
+		"/api/v1/events/1/scan": {http.StatusUnauthorized, "Sign in first."},
+	} {
+		var res response
+		if strings.HasSuffix(path, "/scan") {
+			res = c.post(path, nil)
+		} else {
+			res = c.get(path)
+		}
+		var body apiError
+		if err := json.Unmarshal([]byte(res.body), &body); err != nil || res.StatusCode != want.status || body.Error != want.words || body.RequestID != res.Header.Get("X-Request-Id") {
+			t.Errorf("%s: %d %s; want %d with %q and the request id", path, res.StatusCode, res.body, want.status, want.words)
+		}
+	}
 }

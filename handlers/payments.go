@@ -49,12 +49,8 @@ func (a *App) chargeVisit(c echo.Context) error {
 	}
 	leaveLane(c)
 	p, err := a.billing.ChargeVisit(c.Request().Context(), id, method, currentUser(c).ID)
-	msg, refused := refusal(err)
-	switch {
-	case errors.Is(err, billing.ErrNoCard):
-		return a.seeOther(c, back, "This guest has no card on file. Take payment another way.")
-	case errors.Is(err, billing.ErrBusy):
-		return a.seeOther(c, back, "This card payment is already being processed: this page shows the result when Stripe answers.")
+	msg, refused := models.Refused(err)
+	switch { // what happens next to this charge first, then any refusal's words
 	case errors.Is(err, billing.ErrUnavailable) && method == models.PayByPhone:
 		a.log.Warn("pay by phone", "id", requestID(c), "error", err)
 		return a.seeOther(c, back, "Stripe could not start the payment page. Try again, or take payment another way.")
@@ -86,10 +82,8 @@ func (a *App) abandonPayment(c echo.Context) error {
 	back := fmt.Sprintf("/staff/visits/%d", p.VisitID)
 	leaveLane(c)
 	p, err = a.billing.Abandon(c.Request().Context(), id, currentUser(c).ID)
-	msg, refused := refusal(err)
-	switch {
-	case errors.Is(err, billing.ErrPaidAfter):
-		return a.seeOther(c, back, "Stripe had taken this payment after all: it is recorded as paid.")
+	msg, refused := models.Refused(err)
+	switch { // what happens next to this payment first, then any refusal's words
 	case errors.Is(err, billing.ErrBusy):
 		return a.seeOther(c, back, "This payment is being sent to Stripe right now. Try again in a few seconds.")
 	case errors.Is(err, billing.ErrUnavailable):

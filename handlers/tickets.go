@@ -190,15 +190,15 @@ func (a *App) payTicket(c echo.Context) error {
 	}
 	leaveLane(c)
 	url, err := a.billing.PayNow(ctx, visit, actor)
-	msg, refused := refusal(err)
-	switch {
+	msg, refused := models.Refused(err)
+	switch { // the guest's own words first, then any refusal's
 	case errors.Is(err, models.ErrBelowCardMinimum):
 		return a.seeOther(c, back, "This bill is below the smallest amount a card can be charged: please pay at the counter.")
-	case refused:
-		return a.seeOther(c, back, msg)
 	case errors.Is(err, billing.ErrBusy), errors.Is(err, billing.ErrUnavailable):
 		a.log.Warn("pay now", "id", requestID(c), "error", err)
 		return a.seeOther(c, back, "Stripe could not open the payment page just now. Try again in a minute, or pay at the counter.")
+	case refused:
+		return a.seeOther(c, back, msg)
 	case err != nil:
 		return err
 	}

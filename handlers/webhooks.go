@@ -29,7 +29,7 @@ func (a *App) stripeWebhook(c echo.Context) error {
 	switch {
 	case errors.As(err, &refused):
 		a.log.Warn("stripe webhook rejected", "id", requestID(c), "error", refused.err)
-		return c.JSON(http.StatusBadRequest, apiError{Error: refused.why})
+		return apiRefusal(c, http.StatusBadRequest, apiError{Error: refused.why})
 	case err != nil:
 		return err // 500: Stripe delivers it again
 	}

@@ -32,11 +32,11 @@ const (
 
 // Errors of the billing rules.
 var (
-	ErrVisitOpen        = newError(KindConflict, "the guest is still inside: check them out first")
-	ErrAlreadyPaid      = newError(KindConflict, "this visit already has a payment")
-	ErrNothingToPay     = newError(KindConflict, "this visit costs nothing")
-	ErrRefundTooMuch    = newError(KindInvalid, "a refund cannot be more than what was paid and not yet refunded")
-	ErrBelowCardMinimum = newError(KindInvalid, "this bill is below the smallest amount a card can be charged")
+	ErrVisitOpen        = NewRefusal(KindConflict, "The guest is still inside: check them out first.")
+	ErrAlreadyPaid      = NewRefusal(KindConflict, "This visit already has a payment.")
+	ErrNothingToPay     = NewRefusal(KindConflict, "This visit costs nothing, so there is nothing to take.")
+	ErrRefundTooMuch    = NewRefusal(KindInvalid, "A refund cannot be more than what was paid and not yet refunded.")
+	ErrBelowCardMinimum = NewRefusal(KindInvalid, "This bill is below the smallest amount a card can be charged. Take cash or waive it.")
 )
 
 // liveStatuses are the payment statuses that hold (or are taking) a visit's
@@ -382,7 +382,7 @@ func (s *Store) ClaimRefunds(ctx context.Context, id int64, now time.Time, lease
 const reviewNote = "the visit is flagged for staff review; charge it from Bills to collect."
 
 // ErrNotRefundable means the payment has no card charge to refund.
-var ErrNotRefundable = newError(KindConflict, "only a card payment that went through can be refunded")
+var ErrNotRefundable = NewRefusal(KindConflict, "Only a card payment that went through can be refunded.")
 
 // Key is the Stripe idempotency key of the payment's charge or Checkout
 // Session. HoldKey, CaptureKey and ReleaseKey are those of a hold's three

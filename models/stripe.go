@@ -267,7 +267,7 @@ func (s *Store) AbandonPayment(ctx context.Context, paymentID, actorID int64, re
 
 // ErrNotPending means the payment is no longer waiting: it went through,
 // failed or was given up already.
-var ErrNotPending = newError(KindConflict, "this payment is no longer pending")
+var ErrNotPending = NewRefusal(KindConflict, "This payment is no longer pending: the page shows what happened to it.")
 
 // SetCheckoutSession stores the hosted page of a pay-by-phone payment.
 func (s *Store) SetCheckoutSession(ctx context.Context, paymentID int64, id, url string, now time.Time) error {

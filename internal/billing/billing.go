@@ -35,13 +35,15 @@ import (
 	"github.com/clockroom/clockroom/models"
 )
 
-// Errors the handlers put into words.
+// The engine's refusals, each with its kind and the sentence people read
+// (models.Refused); a page that knows more (what happens next to a charge
+// Stripe did not answer) says that instead.
 var (
-	ErrUnavailable = errors.New("stripe did not answer")
-	ErrBusy        = errors.New("this payment is already being sent to Stripe")
-	ErrNoCard      = errors.New("this guest has no card on file")
-	ErrPaidAfter   = errors.New("stripe took this payment after all")
-	ErrRepeated    = errors.New("this refund was sent already")
+	ErrUnavailable = models.NewRefusal(models.KindUnavailable, "Stripe did not answer. Please try again in a minute.")
+	ErrBusy        = models.NewRefusal(models.KindConflict, "This payment is being sent to Stripe right now: this page shows the result when Stripe answers.")
+	ErrNoCard      = models.NewRefusal(models.KindConflict, "This guest has no card on file. Take payment another way.")
+	ErrPaidAfter   = models.NewRefusal(models.KindConflict, "Stripe had taken this payment after all: it is recorded as paid.")
+	ErrRepeated    = models.NewRefusal(models.KindConflict, "That refund was already sent to Stripe.")
 )
 
 // Service is the payment engine. It is safe for concurrent use.

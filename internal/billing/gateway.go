@@ -2,7 +2,8 @@ package billing
 
 import (
 	"context"
-	"errors"
+
+	"github.com/clockroom/clockroom/models"
 )
 
 // What Stripe says of a PaymentIntent (its status field) and of a Checkout
@@ -23,7 +24,7 @@ const (
 )
 
 // ErrNotConfigured means no Stripe account is set up for this call.
-var ErrNotConfigured = errors.New("payments are not configured")
+var ErrNotConfigured = models.NewRefusal(models.KindUnavailable, "Card payments are not set up here. Take payment another way.")
 
 // PermanentError is Stripe refusing a request for good (an invalid request,
 // a card error without a PaymentIntent): sending it again cannot succeed, so
