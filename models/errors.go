@@ -9,12 +9,12 @@ type Kind int
 
 // The kinds of model error.
 const (
-	KindInternal  Kind = iota // anything unexpected: a 500
-	KindNotFound              // the thing asked for does not exist
-	KindConflict              // the request clashes with the current state
-	KindInvalid               // the input breaks a rule
-	KindForbidden             // the caller may not do this
-	KindUnavailable           // an outside service (Stripe) did not answer: try again
+	KindInternal    Kind = iota // anything unexpected: a 500
+	KindNotFound                // the thing asked for does not exist
+	KindConflict                // the request clashes with the current state
+	KindInvalid                 // the input breaks a rule
+	KindForbidden               // the caller may not do this
+	KindUnavailable             // an outside service (Stripe) did not answer: try again
 )
 
 // Error is a model error of a known kind. Its text is for logs and tests,
