@@ -52,7 +52,7 @@ func (a *App) checkoutVisit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, b, pay, err := a.store.CheckOut(c.Request().Context(), id, currentUser(c).ID, deviceName(c), a.now())
+	v, b, st, err := a.billing.CheckOut(c.Request().Context(), id, currentUser(c).ID, deviceName(c), a.now())
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (a *App) checkoutVisit(c echo.Context) error {
 		return err
 	}
 	msg := fmt.Sprintf("%s checked out: %d minutes, %s.", v.GuestName, b.Minutes, models.FormatMoney(b.Amount, d.Currency))
-	if st := a.billing.AfterExit(b.Amount, d.Currency, pay); st.Status == "pending" {
+	if st.Status == "pending" {
 		msg += " The card on file is being charged: this page shows the result when Stripe answers."
 	}
 	return a.seeOther(c, fmt.Sprintf("/staff/visits/%d", v.ID), msg)

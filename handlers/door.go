@@ -109,7 +109,7 @@ func (a *App) scan(c echo.Context) error {
 			return err
 		}
 	}
-	resp, err := a.store.Scan(c.Request().Context(), req)
+	resp, err := a.billing.Scan(c.Request().Context(), req)
 	var late *models.ScanTimeError
 	if errors.As(err, &late) {
 		return apiRefusal(c, http.StatusUnprocessableEntity, apiError{Result: "rejected", Error: scanTimeWords(late.Why), Field: "scanned_at", Attendee: late.Who})
@@ -118,23 +118,9 @@ func (a *App) scan(c echo.Context) error {
 		return err
 	}
 	resp.CanAdmitAnyway = resp.CanAdmitAnyway && u.IsStaff()
-	// Stripe is never on the door's path: the answer comes from the
-	// database, and the charge or hold runs in the background.
-	if resp.Exited {
-		st := a.billing.AfterExit(resp.Visit.Amount, resp.Visit.Currency, resp.Charge)
-		resp.Payment = &st
-		if st.Status == "pending" {
-			resp.Message += " Charging the card on file."
-		}
+	if resp.Exited && resp.Payment.Status == "pending" {
+		resp.Message += " Charging the card on file."
 	}
-	if resp.AlreadyOut && resp.Visit != nil {
-		st, err := a.store.BillState(c.Request().Context(), resp.Visit.ID)
-		if err != nil {
-			return err
-		}
-		resp.Payment = &st
-	}
-	a.billing.AfterAdmit(resp.Hold)
 	scanTiming(c, handlerAt, resp.Took)
 	return c.JSON(http.StatusOK, resp)
 }

@@ -185,11 +185,11 @@ func (s *Service) captureOrRelease(ctx context.Context, p models.Payment) (model
 	})
 }
 
-// AfterExit starts, in the background, the payment an exit created (nil:
+// afterExit starts, in the background, the payment an exit created (nil:
 // none) and says at once where the bill stands: paid when nothing is owed,
 // pending while a card is being charged, unpaid when staff must collect
 // (a hold released without taking anything leaves the bill to collect).
-func (s *Service) AfterExit(amount int64, currency string, pay *models.Payment) models.PaymentState {
+func (s *Service) afterExit(amount int64, currency string, pay *models.Payment) models.PaymentState {
 	st := models.PaymentState{Status: "unpaid", Amount: amount, Currency: currency}
 	if pay != nil { // a charge, or a hold to capture or release
 		p := *pay
@@ -204,9 +204,9 @@ func (s *Service) AfterExit(amount int64, currency string, pay *models.Payment) 
 	return st
 }
 
-// AfterAdmit places, in the background, the hold an admission created (nil:
+// afterAdmit places, in the background, the hold an admission created (nil:
 // none). A failed hold leaves the guest inside and flags the visit.
-func (s *Service) AfterAdmit(hold *models.Payment) {
+func (s *Service) afterAdmit(hold *models.Payment) {
 	if hold == nil {
 		return
 	}
