@@ -283,7 +283,10 @@ func (l smallBuffers) Accept() (net.Conn, error) {
 func TestUnreadAnswerHoldsTheLaneOnlyUntilTheWriteDeadline(t *testing.T) {
 	const size = 4 << 20
 	big := bytes.Repeat([]byte("clockroom "), size/10)
-	cfg := laneConfig{general: 1, door: 1, anonymous: 1, wait: 2 * laneWait, write: 2 * time.Second, outside: 6 * time.Second}
+	// The write deadline is generous for a client that reads (4 MB under
+	// the race detector on a busy machine), and still far below the lanes'
+	// wait, which the next request would otherwise run into.
+	cfg := laneConfig{general: 1, door: 1, anonymous: 1, wait: 2 * laneWait, write: 8 * time.Second, outside: 12 * time.Second}
 	e := echo.New()
 	e.Use(lanes(cfg, newKnownSessions("clockroom_session", laneSessions(), 1, time.Second)))
 	entered := make(chan struct{}, 1)
