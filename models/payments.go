@@ -19,17 +19,6 @@ const (
 	PayWaived     = "waived"
 )
 
-// Payment statuses.
-const (
-	PaymentPending           = "pending"
-	PaymentAuthorized        = "authorized" // a hold placed at check-in
-	PaymentSucceeded         = "succeeded"
-	PaymentFailed            = "failed"
-	PaymentRefunded          = "refunded"
-	PaymentPartiallyRefunded = "partially_refunded"
-	PaymentCanceled          = "canceled"
-)
-
 // Errors of the billing rules.
 var (
 	ErrVisitOpen        = newError(KindConflict, "the guest is still inside: check them out first")
@@ -45,24 +34,24 @@ const liveStatuses = `('pending', 'authorized', 'succeeded', 'refunded', 'partia
 
 // Payment is money for one visit.
 type Payment struct {
-	ID              int64     `db:"id"`
-	VisitID         int64     `db:"visit_id"`
-	Method          string    `db:"method"`
-	Amount          int64     `db:"amount"`
-	Currency        string    `db:"currency"`
-	Status          string    `db:"status"`
-	RefundedAmount  int64     `db:"refunded_amount"`
-	PaymentIntent   *string   `db:"stripe_payment_intent"`
-	CheckoutSession *string   `db:"stripe_checkout_session"`
-	FailureReason   *string   `db:"failure_reason"`
-	Note            string    `db:"note"`
-	NeedsAttention  bool      `db:"needs_attention"`
-	IsHold          bool      `db:"is_hold"`
-	CreatedAt       time.Time `db:"created_at"`
+	ID              int64         `db:"id"`
+	VisitID         int64         `db:"visit_id"`
+	Method          string        `db:"method"`
+	Amount          int64         `db:"amount"`
+	Currency        string        `db:"currency"`
+	Status          PaymentStatus `db:"status"`
+	RefundedAmount  int64         `db:"refunded_amount"`
+	PaymentIntent   *string       `db:"stripe_payment_intent"`
+	CheckoutSession *string       `db:"stripe_checkout_session"`
+	FailureReason   *string       `db:"failure_reason"`
+	Note            string        `db:"note"`
+	NeedsAttention  bool          `db:"needs_attention"`
+	IsHold          bool          `db:"is_hold"`
+	CreatedAt       time.Time     `db:"created_at"`
 }
 
 // Live reports whether the payment holds the visit's money (or is on its way).
-func (p Payment) Live() bool { return p.Status != PaymentFailed && p.Status != PaymentCanceled }
+func (p Payment) Live() bool { return p.Status.Live() }
 
 const paymentColumns = `p.id, p.visit_id, p.method, p.amount, p.currency, p.status, p.refunded_amount,
 	p.stripe_payment_intent, p.stripe_checkout_session, p.failure_reason, p.note, p.needs_attention, p.is_hold, p.created_at`

@@ -72,7 +72,7 @@ func (s *Store) SetStripeCustomer(ctx context.Context, userID int64, customer st
 // Outcome is what the billing service learned from Stripe about a payment,
 // already in our terms (billing maps Stripe's statuses in one table).
 type Outcome struct {
-	Status        string // one of the Payment statuses
+	Status        PaymentStatus
 	PaymentIntent string
 	Amount        int64 // what Stripe took, for a success; 0 when it did not say
 	Currency      string
@@ -108,7 +108,7 @@ func (s *Store) RecordOutcome(ctx context.Context, paymentID int64, o Outcome, n
 // which holds no claim, leaves another caller's claim where it is, so the
 // reconciler cannot send the same key while that call is still out.
 func (s *Store) recordOutcome(ctx context.Context, tx *sqlx.Tx, p Payment, o Outcome, now time.Time, release bool) error {
-	set := func(status, reason string, attention bool) error {
+	set := func(status PaymentStatus, reason string, attention bool) error {
 		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = $2, updated_at = $3,
 			claimed_until = CASE WHEN $7 THEN NULL ELSE claimed_until END,
 			stripe_payment_intent = COALESCE(stripe_payment_intent, NULLIF($4, '')),
@@ -148,7 +148,7 @@ func (s *Store) recordOutcome(ctx context.Context, tx *sqlx.Tx, p Payment, o Out
 // mailAfterOutcome writes to the guest when Stripe settled a payment: the
 // receipt when it went through, the bill with a way to pay when a charge of
 // a closed visit did not.
-func (s *Store) mailAfterOutcome(ctx context.Context, tx *sqlx.Tx, was Payment, status string, now time.Time) error {
+func (s *Store) mailAfterOutcome(ctx context.Context, tx *sqlx.Tx, was Payment, status PaymentStatus, now time.Time) error {
 	switch {
 	case status == PaymentSucceeded && was.Status != PaymentSucceeded: // a charge, or a captured hold
 		p, err := paymentWhere(ctx, tx, `p.id = $1`, was.ID)
@@ -316,20 +316,20 @@ func (s *Store) CancelUnstartedPhonePayment(ctx context.Context, paymentID int64
 // Status is the payment status the event's object is in, mapped to ours by
 // the billing service's one table; "" for events that move no payment.
 type StripeEvent struct {
-	ID              string `json:"id"`
-	Type            string `json:"type"`
-	Status          string `json:"status,omitempty"`
-	PaymentID       int64  `json:"payment_id,omitempty"` // our payment, from metadata or the client reference
-	PaymentIntent   string `json:"payment_intent,omitempty"`
-	CheckoutSession string `json:"checkout_session,omitempty"`
-	Mode            string `json:"mode,omitempty"` // checkout session mode: setup or payment
-	Customer        string `json:"customer,omitempty"`
-	PaymentMethod   string `json:"payment_method,omitempty"`
-	CardLabel       string `json:"card_label,omitempty"`
-	Amount          int64  `json:"amount,omitempty"`
-	Currency        string `json:"currency,omitempty"`
-	AmountRefunded  int64  `json:"amount_refunded,omitempty"`
-	FailureReason   string `json:"failure_reason,omitempty"`
+	ID              string        `json:"id"`
+	Type            string        `json:"type"`
+	Status          PaymentStatus `json:"status,omitempty"`
+	PaymentID       int64         `json:"payment_id,omitempty"` // our payment, from metadata or the client reference
+	PaymentIntent   string        `json:"payment_intent,omitempty"`
+	CheckoutSession string        `json:"checkout_session,omitempty"`
+	Mode            string        `json:"mode,omitempty"` // checkout session mode: setup or payment
+	Customer        string        `json:"customer,omitempty"`
+	PaymentMethod   string        `json:"payment_method,omitempty"`
+	CardLabel       string        `json:"card_label,omitempty"`
+	Amount          int64         `json:"amount,omitempty"`
+	Currency        string        `json:"currency,omitempty"`
+	AmountRefunded  int64         `json:"amount_refunded,omitempty"`
+	FailureReason   string        `json:"failure_reason,omitempty"`
 }
 
 // ProcessStripeEvent records a webhook once, by its id, and applies it: a
