@@ -1,6 +1,13 @@
 package models
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
 
 // PaymentStatus is where a payment stands. The database's CHECK on
 // payments.status holds the same set.
@@ -64,6 +71,9 @@ const (
 	EventRefundedPart PaymentEvent = "refunded-part"
 	// EventRefundedAll: all of the money went back.
 	EventRefundedAll PaymentEvent = "refunded-all"
+
+	// keepStatus writes a payment's other columns without moving it.
+	keepStatus PaymentEvent = ""
 )
 
 // PaymentEvents are all the events, in the order the table lists them.
@@ -124,7 +134,10 @@ var paymentMoves = map[paymentMove]PaymentStatus{
 var ErrIllegalTransition = newError(KindConflict, "a payment cannot move that way")
 
 // TransitionError is a move the payment table refused. The payment's
-// status does not move.
+// status does not move. Where the caller had more to record, it says so:
+// Store.RecordOutcome and the webhook calls commit the rest (a claim given
+// back, the event marked applied) and return the refusal afterwards, for the
+// caller to log as "nothing to do".
 type TransitionError struct {
 	PaymentID int64
 	From      PaymentStatus
@@ -152,4 +165,83 @@ func NextPaymentStatus(from PaymentStatus, event PaymentEvent) (PaymentStatus, e
 		return to, nil
 	}
 	return from, &TransitionError{From: from, Event: event}
+}
+
+// paymentChange is what a write sets on a payment besides its status.
+type paymentChange struct {
+	ReleaseClaim  bool   // give the caller's claim back (claimed_until)
+	PaymentIntent string // recorded when the row has none yet
+	Reason        string // failure_reason; "" keeps the one recorded
+	ClearReason   bool   // failure_reason goes (a payment that went through)
+	Attention     bool   // flag the payment for staff; never unflags
+	Refunded      *int64 // refunded_amount: the new running total
+}
+
+// movePayment is the one writer of a payment's status. In tx it locks
+// payment id, moves it by event through paymentMoves and writes c with it;
+// keepStatus writes c alone. A move the table refuses writes nothing and
+// returns a *TransitionError. It returns the status the payment is left in.
+func movePayment(ctx context.Context, tx *sqlx.Tx, id int64, event PaymentEvent, c paymentChange, now time.Time) (PaymentStatus, error) {
+	var from PaymentStatus
+	if err := tx.GetContext(ctx, &from, `SELECT status FROM payments WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return from, err
+	}
+	to := from
+	if event != keepStatus {
+		var err error
+		if to, err = NextPaymentStatus(from, event); err != nil {
+			return from, &TransitionError{PaymentID: id, From: from, Event: event}
+		}
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE payments SET status = $3, updated_at = $4,
+		claimed_until = CASE WHEN $5 THEN NULL ELSE claimed_until END,
+		stripe_payment_intent = COALESCE(stripe_payment_intent, NULLIF($6, '')),
+		failure_reason = CASE WHEN $7 THEN NULL ELSE COALESCE(NULLIF($8, ''), failure_reason) END,
+		needs_attention = needs_attention OR $9,
+		refunded_amount = COALESCE($10, refunded_amount)
+		WHERE id = $1 AND status = $2`,
+		id, from, to, now, c.ReleaseClaim, c.PaymentIntent, c.ClearReason, c.Reason, c.Attention, c.Refunded)
+	if err != nil {
+		return from, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return from, fmt.Errorf("payment %d: moved by %s from %s, %d rows written: %v", id, event, from, n, err)
+	}
+	return to, nil
+}
+
+// newPaymentRow is a payment about to be written.
+type newPaymentRow struct {
+	VisitID  int64
+	Method   string
+	Amount   int64
+	Currency string
+	IsHold   bool
+	Note     string
+	ActorID  int64
+	Approved bool // a staff member clicked to take it
+}
+
+// insertPayment writes a payment in tx, in the status the table gives
+// event (EventRecorded or EventStarted) from nothing, and returns its id.
+func insertPayment(ctx context.Context, tx *sqlx.Tx, r newPaymentRow, event PaymentEvent, now time.Time) (int64, error) {
+	status, err := NextPaymentStatus(PaymentNone, event)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = tx.GetContext(ctx, &id, `
+		INSERT INTO payments (visit_id, method, amount, currency, status, is_hold, note, created_by, created_at, updated_at, approved_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, 0), $9, $9, CASE WHEN $10 THEN $9::timestamptz END) RETURNING id`,
+		r.VisitID, r.Method, r.Amount, r.Currency, status, r.IsHold, r.Note, r.ActorID, now, r.Approved)
+	return id, err
+}
+
+// inStatuses is an SQL list of statuses, for a query's IN: "('pending', 'authorized')".
+func inStatuses(ss ...PaymentStatus) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = "'" + string(s) + "'"
+	}
+	return "(" + strings.Join(q, ", ") + ")"
 }
