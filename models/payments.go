@@ -19,17 +19,6 @@ const (
 	PayWaived     = "waived"
 )
 
-// Payment statuses.
-const (
-	PaymentPending           = "pending"
-	PaymentAuthorized        = "authorized" // a hold placed at check-in
-	PaymentSucceeded         = "succeeded"
-	PaymentFailed            = "failed"
-	PaymentRefunded          = "refunded"
-	PaymentPartiallyRefunded = "partially_refunded"
-	PaymentCanceled          = "canceled"
-)
-
 // Errors of the billing rules.
 var (
 	ErrVisitOpen        = NewRefusal(KindConflict, "The guest is still inside: check them out first.")
@@ -40,29 +29,36 @@ var (
 )
 
 // liveStatuses are the payment statuses that hold (or are taking) a visit's
-// money; a visit has at most one payment in them (payments_one_live_per_visit).
-const liveStatuses = `('pending', 'authorized', 'succeeded', 'refunded', 'partially_refunded')`
+// money, as SQL; a visit has at most one payment in them
+// (payments_one_live_per_visit).
+var liveStatuses = inStatuses(PaymentPending, PaymentAuthorized, PaymentSucceeded, PaymentRefunded, PaymentPartiallyRefunded)
 
 // Payment is money for one visit.
 type Payment struct {
-	ID              int64     `db:"id"`
-	VisitID         int64     `db:"visit_id"`
-	Method          string    `db:"method"`
-	Amount          int64     `db:"amount"`
-	Currency        string    `db:"currency"`
-	Status          string    `db:"status"`
-	RefundedAmount  int64     `db:"refunded_amount"`
-	PaymentIntent   *string   `db:"stripe_payment_intent"`
-	CheckoutSession *string   `db:"stripe_checkout_session"`
-	FailureReason   *string   `db:"failure_reason"`
-	Note            string    `db:"note"`
-	NeedsAttention  bool      `db:"needs_attention"`
-	IsHold          bool      `db:"is_hold"`
-	CreatedAt       time.Time `db:"created_at"`
+	ID              int64         `db:"id"`
+	VisitID         int64         `db:"visit_id"`
+	Method          string        `db:"method"`
+	Amount          int64         `db:"amount"`
+	Currency        string        `db:"currency"`
+	Status          PaymentStatus `db:"status"`
+	RefundedAmount  int64         `db:"refunded_amount"`
+	PaymentIntent   *string       `db:"stripe_payment_intent"`
+	CheckoutSession *string       `db:"stripe_checkout_session"`
+	FailureReason   *string       `db:"failure_reason"`
+	Note            string        `db:"note"`
+	NeedsAttention  bool          `db:"needs_attention"`
+	IsHold          bool          `db:"is_hold"`
+	CreatedAt       time.Time     `db:"created_at"`
 }
 
 // Live reports whether the payment holds the visit's money (or is on its way).
-func (p Payment) Live() bool { return p.Status != PaymentFailed && p.Status != PaymentCanceled }
+func (p Payment) Live() bool { return p.Status.Live() }
+
+// refundable reports whether money can still go back from the payment.
+func (p Payment) refundable() bool {
+	_, err := NextPaymentStatus(p.Status, EventRefundedPart)
+	return err == nil
+}
 
 const paymentColumns = `p.id, p.visit_id, p.method, p.amount, p.currency, p.status, p.refunded_amount,
 	p.stripe_payment_intent, p.stripe_checkout_session, p.failure_reason, p.note, p.needs_attention, p.is_hold, p.created_at`
@@ -144,10 +140,10 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment, now
 	if (np.Method == PayCardOnFile || np.Method == PayByPhone) && BelowStripeMinimum(amount, currency) {
 		return p, ErrBelowCardMinimum
 	}
-	status := PaymentPending
+	event := EventStarted // sent to Stripe after commit
 	switch np.Method {
 	case PayCash, PayTerminal, PayWaived:
-		status = PaymentSucceeded
+		event = EventRecorded
 	}
 	// The visit row is locked, so this check cannot race; the unique index
 	// backs it, but a violation would abort the caller's transaction.
@@ -159,10 +155,8 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment, now
 	if live {
 		return p, ErrAlreadyPaid
 	}
-	err := tx.GetContext(ctx, &p.ID, `
-		INSERT INTO payments (visit_id, method, amount, currency, status, note, created_by, created_at, updated_at, approved_at)
-		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $8, CASE WHEN $9 THEN $8::timestamptz END) RETURNING id`,
-		v.ID, np.Method, amount, currency, status, np.Note, np.ActorID, now, np.Approved)
+	id, err := insertPayment(ctx, tx, newPaymentRow{VisitID: v.ID, Method: np.Method, Amount: amount, Currency: currency,
+		Note: np.Note, ActorID: np.ActorID, Approved: np.Approved}, event, now)
 	if isUniqueViolation(err, "payments_one_live_per_visit") {
 		return p, ErrAlreadyPaid
 	}
@@ -172,7 +166,7 @@ func createPayment(ctx context.Context, tx *sqlx.Tx, v Visit, np NewPayment, now
 	if err := audit(ctx, tx, now, np.ActorID, "payment."+np.Method, fmt.Sprintf("visit:%d", v.ID), map[string]any{"amount": amount, "note": np.Note}); err != nil {
 		return p, err
 	}
-	return paymentWhere(ctx, tx, `p.id = $1`, p.ID)
+	return paymentWhere(ctx, tx, `p.id = $1`, id)
 }
 
 // payAsYouLeave starts the card payment of a visit that has just closed,
@@ -251,13 +245,17 @@ func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID i
 		if p.Method != PayCash && p.Method != PayTerminal {
 			return ErrNotRefundable
 		}
-		if amount <= 0 || amount > p.Amount-p.RefundedAmount || (p.Status != PaymentSucceeded && p.Status != PaymentPartiallyRefunded) {
+		if amount <= 0 || amount > p.Amount-p.RefundedAmount {
 			return ErrRefundTooMuch
 		}
-		if _, err := tx.ExecContext(ctx, `
-			UPDATE payments SET refunded_amount = refunded_amount + $2, updated_at = $3,
-			       status = CASE WHEN refunded_amount + $2 = amount THEN 'refunded' ELSE 'partially_refunded' END
-			WHERE id = $1`, paymentID, amount, now); err != nil {
+		total := p.RefundedAmount + amount
+		event := EventRefundedPart
+		if total == p.Amount {
+			event = EventRefundedAll
+		}
+		if _, err := movePayment(ctx, tx, p.ID, event, paymentChange{Refunded: &total}, now); errors.Is(err, ErrIllegalTransition) {
+			return fmt.Errorf("%w: %w", ErrRefundTooMuch, err) // nothing left to refund
+		} else if err != nil {
 			return err
 		}
 		if err := audit(ctx, tx, now, actorID, "payment.refund", fmt.Sprintf("payment:%d", paymentID), map[string]any{"amount": amount, "note": note}); err != nil {
@@ -274,8 +272,8 @@ func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID i
 // PendingCharge returns a visit's card payment that still has to be sent to
 // Stripe, or ErrNotFound.
 func (s *Store) PendingCharge(ctx context.Context, visitID int64) (Payment, error) {
-	return paymentWhere(ctx, s.DB, `p.visit_id = $1 AND p.method = 'card_on_file' AND p.status = 'pending' AND NOT p.is_hold
-		AND p.stripe_payment_intent IS NULL`, visitID)
+	return paymentWhere(ctx, s.DB, `p.visit_id = $1 AND p.method = $2 AND p.status = $3 AND NOT p.is_hold
+		AND p.stripe_payment_intent IS NULL`, visitID, PayCardOnFile, PaymentPending)
 }
 
 // ApprovePayment records that a staff member clicked to take a payment
@@ -326,7 +324,7 @@ func (s *Store) RequestRefund(ctx context.Context, paymentID, amount, actorID in
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if p.PaymentIntent == nil || (p.Status != PaymentSucceeded && p.Status != PaymentPartiallyRefunded) {
+		if p.PaymentIntent == nil || !p.refundable() {
 			return ErrNotRefundable
 		}
 		var requested int64
@@ -415,11 +413,9 @@ func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID int
 	if amount == 0 || BelowStripeMinimum(amount, currency) {
 		return nil, nil
 	}
-	var id int64
-	if err := tx.GetContext(ctx, &id, `
-		INSERT INTO payments (visit_id, method, amount, currency, status, is_hold, note, created_by, created_at, updated_at)
-		VALUES ($1, 'card_on_file', $2, $3, 'pending', true, 'hold at check-in', NULLIF($4, 0), $5, $5) RETURNING id`,
-		visitID, amount, currency, actorID, now); err != nil {
+	id, err := insertPayment(ctx, tx, newPaymentRow{VisitID: visitID, Method: PayCardOnFile, Amount: amount, Currency: currency,
+		IsHold: true, Note: "hold at check-in", ActorID: actorID}, EventStarted, now)
+	if err != nil {
 		return nil, err
 	}
 	p, err := paymentWhere(ctx, tx, `p.id = $1`, id)
@@ -433,7 +429,7 @@ func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID int
 // A visit flagged for review takes nothing: its hold is released (or, never
 // placed, given up), and its bill waits for a staff click.
 func settleHold(ctx context.Context, tx *sqlx.Tx, v Visit, now time.Time) (*Payment, error) {
-	h, err := paymentWhere(ctx, tx, `p.visit_id = $1 AND p.is_hold AND p.status IN ('pending', 'authorized') FOR UPDATE`, v.ID)
+	h, err := paymentWhere(ctx, tx, `p.visit_id = $1 AND p.is_hold AND p.status IN ($2, $3) FOR UPDATE`, v.ID, PaymentPending, PaymentAuthorized)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
@@ -465,7 +461,7 @@ func settleHold(ctx context.Context, tx *sqlx.Tx, v Visit, now time.Time) (*Paym
 		if v.NeedsReview && bill > 0 {
 			reason = note
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'canceled', failure_reason = $2 WHERE id = $1`, h.ID, reason)
+		_, err := movePayment(ctx, tx, h.ID, EventAbandoned, paymentChange{Reason: reason}, now)
 		return nil, err
 	}
 	p, err := paymentWhere(ctx, tx, `p.id = $1`, h.ID)

@@ -41,15 +41,15 @@ func (s *Store) VisitDetail(ctx context.Context, id int64, now time.Time) (Visit
 
 // PastBill is one of a guest's visits with what it cost and how it was paid.
 type PastBill struct {
-	VisitID       int64      `db:"id"`
-	EventTitle    string     `db:"title"`
-	CheckedInAt   time.Time  `db:"checked_in_at"`
-	CheckedOutAt  *time.Time `db:"checked_out_at"`
-	Minutes       *int       `db:"billed_minutes"`
-	Amount        *int64     `db:"amount"`
-	Currency      string     `db:"currency"`
-	PaymentMethod *string    `db:"method"`
-	PaymentStatus *string    `db:"status"`
+	VisitID       int64          `db:"id"`
+	EventTitle    string         `db:"title"`
+	CheckedInAt   time.Time      `db:"checked_in_at"`
+	CheckedOutAt  *time.Time     `db:"checked_out_at"`
+	Minutes       *int           `db:"billed_minutes"`
+	Amount        *int64         `db:"amount"`
+	Currency      string         `db:"currency"`
+	PaymentMethod *string        `db:"method"`
+	PaymentStatus *PaymentStatus `db:"status"`
 }
 
 // UserBills lists a guest's visits, newest first, with their live payment.

@@ -72,7 +72,7 @@ func (s *Store) SetStripeCustomer(ctx context.Context, userID int64, customer st
 // Outcome is what the billing service learned from Stripe about a payment,
 // already in our terms (billing maps Stripe's statuses in one table).
 type Outcome struct {
-	Status        string // one of the Payment statuses
+	Status        PaymentStatus
 	PaymentIntent string
 	Amount        int64 // what Stripe took, for a success; 0 when it did not say
 	Currency      string
@@ -80,75 +80,124 @@ type Outcome struct {
 }
 
 // RecordOutcome applies what Stripe said about a payment and gives back the
-// row's claim. It is the one place a payment changes after Stripe has been
-// asked: replays and late answers never undo a settled payment; a success
-// whose amount or currency differs from the bill is flagged for staff, never
-// marked paid; a declined pay-by-phone page stays open (the guest may try
-// another card); a hold that fails flags the visit; money that arrives on a
-// payment given up on, after another payment was taken, is flagged as paid
-// twice.
+// row's claim. Its status moves only through the payment table
+// (NextPaymentStatus): replays change nothing, and a late answer that would
+// undo a settled payment is refused. A success whose amount or currency
+// differs from the bill is flagged for staff, never marked paid; a declined
+// pay-by-phone page stays open (the guest may try another card); a hold that
+// fails flags the visit; money that arrives on a payment given up on, after
+// another payment was taken, is flagged as paid twice. A refused move is
+// returned as a *TransitionError after the rest (the claim, the
+// PaymentIntent) is committed: the caller logs it, and has nothing to do.
 func (s *Store) RecordOutcome(ctx context.Context, paymentID int64, o Outcome, now time.Time) (Payment, error) {
 	var p Payment
+	var refused error
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		if p, err = paymentWhere(ctx, tx, `p.id = $1 FOR UPDATE`, paymentID); err != nil {
 			return err
 		}
-		if err := s.recordOutcome(ctx, tx, p, o, now, true); err != nil {
+		if refused, err = asRefusal(s.recordOutcome(ctx, tx, p, o, now, true)); err != nil {
 			return err
 		}
 		p, err = paymentWhere(ctx, tx, `p.id = $1`, paymentID)
 		return err
 	})
-	return p, err
+	if err != nil {
+		return p, err
+	}
+	return p, refused
 }
 
-// recordOutcome moves p as o says. release gives back the caller's claim on
-// the row: the caller that sent the payment to Stripe releases it; a webhook,
-// which holds no claim, leaves another caller's claim where it is, so the
-// reconciler cannot send the same key while that call is still out.
+// asRefusal splits err into a move the payment table refused, which leaves
+// the transaction good to commit, and any other error.
+func asRefusal(err error) (refused, other error) {
+	if errors.Is(err, ErrIllegalTransition) {
+		return err, nil
+	}
+	return nil, err
+}
+
+// outcomeEvent is the event Stripe's answer o is for p, or keepStatus when
+// it says nothing final: no status, still pending, or an authorisation of
+// anything but a hold (a charge is not money until it succeeds). A hold not
+// yet placed is placed by an authorisation and fails by anything else.
+func outcomeEvent(p Payment, o Outcome) PaymentEvent {
+	switch {
+	case o.Status == PaymentAuthorized && p.IsHold:
+		return EventStripeAuthorized
+	case p.IsHold && p.Status == PaymentPending && (o.Status == PaymentSucceeded || o.Status == PaymentFailed || o.Status == PaymentCanceled):
+		return EventHoldFailed
+	}
+	switch o.Status {
+	case PaymentSucceeded:
+		return EventStripeSucceeded
+	case PaymentFailed:
+		return EventStripeFailed
+	case PaymentCanceled:
+		return EventStripeCanceled
+	}
+	return keepStatus
+}
+
+// recordOutcome moves p (locked by the caller) as o says. release gives
+// back the caller's claim on the row: the caller that sent the payment to
+// Stripe releases it; a webhook, which holds no claim, leaves another
+// caller's claim where it is, so the reconciler cannot send the same key
+// while that call is still out. A move the table refuses still records the
+// rest and returns the *TransitionError.
 func (s *Store) recordOutcome(ctx context.Context, tx *sqlx.Tx, p Payment, o Outcome, now time.Time, release bool) error {
-	set := func(status, reason string, attention bool) error {
-		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = $2, updated_at = $3,
-			claimed_until = CASE WHEN $7 THEN NULL ELSE claimed_until END,
-			stripe_payment_intent = COALESCE(stripe_payment_intent, NULLIF($4, '')),
-			failure_reason = CASE WHEN $2 IN ('succeeded', 'authorized') AND NOT $6 THEN NULL ELSE COALESCE(NULLIF($5, ''), failure_reason) END,
-			needs_attention = needs_attention OR $6
-			WHERE id = $1`, p.ID, status, now, o.PaymentIntent, reason, attention, release)
+	c := paymentChange{ReleaseClaim: release, PaymentIntent: o.PaymentIntent}
+	// The status a write leaves p in says whether it still needs a reason:
+	// one that went through and is not flagged now has none.
+	note := func(reason string, attention bool) error {
+		c.Reason, c.Attention = reason, attention
+		c.ClearReason = (p.Status == PaymentSucceeded || p.Status == PaymentAuthorized) && !attention
+		_, err := movePayment(ctx, tx, p.ID, keepStatus, c, now)
 		return err
 	}
-	settled := p.Status == PaymentSucceeded || p.Status == PaymentRefunded || p.Status == PaymentPartiallyRefunded
+	event := outcomeEvent(p, o)
+	if event == keepStatus {
+		return note("", false) // nothing moves; a caller's claim is given back
+	}
+	to, refused := NextPaymentStatus(p.Status, event)
 	switch {
-	case settled || p.Status == o.Status || o.Status == "" || o.Status == PaymentPending:
-		return set(p.Status, "", false) // nothing moves; a caller's claim is given back
+	case refused != nil: // late or out of order: a settled payment stays settled
+		if err := note("", false); err != nil {
+			return err
+		}
+		return &TransitionError{PaymentID: p.ID, From: p.Status, Event: event}
+	case to == p.Status: // Stripe repeats what we hold
+		return note("", false)
 	case o.Status == PaymentSucceeded && ((o.Amount != 0 && o.Amount != p.Amount) || (o.Currency != "" && o.Currency != p.Currency)):
-		return set(p.Status, fmt.Sprintf("Stripe reported %d %s, the bill is %d %s: check in the Stripe dashboard", o.Amount, o.Currency, p.Amount, p.Currency), true)
+		return note(fmt.Sprintf("Stripe reported %d %s, the bill is %d %s: check in the Stripe dashboard", o.Amount, o.Currency, p.Amount, p.Currency), true)
 	case o.Status == PaymentFailed && p.Method == PayByPhone && p.Live():
-		return set(p.Status, "", false)
-	case o.Status == PaymentAuthorized && !(p.IsHold && p.Status == PaymentPending):
-		return set(p.Status, "", false)
-	case p.IsHold && p.Status == PaymentPending && o.Status != PaymentAuthorized:
-		return set(PaymentFailed, "The hold at check-in failed: "+o.FailureReason, true)
-	case o.Status == PaymentSucceeded && !p.Live():
+		return note("", false) // the guest may try another card on the same page
+	case event == EventHoldFailed:
+		c.Reason, c.Attention = "The hold at check-in failed: "+o.FailureReason, true
+		_, err := movePayment(ctx, tx, p.ID, event, c, now)
+		return err
+	case to == PaymentSucceeded && !p.Live():
 		var other bool
 		if err := tx.GetContext(ctx, &other, `SELECT EXISTS (SELECT 1 FROM payments WHERE visit_id = $1 AND id <> $2
 			AND status IN `+liveStatuses+`)`, p.VisitID, p.ID); err != nil {
 			return err
 		}
 		if other {
-			return set(p.Status, "Stripe took this payment after another one was recorded: the guest paid twice; refund one in Stripe.", true)
+			return note("Stripe took this payment after another one was recorded: the guest paid twice; refund one in Stripe.", true)
 		}
 	}
-	if err := set(o.Status, o.FailureReason, false); err != nil {
+	c.Reason, c.ClearReason = o.FailureReason, to == PaymentSucceeded || to == PaymentAuthorized
+	if _, err := movePayment(ctx, tx, p.ID, event, c, now); err != nil {
 		return err
 	}
-	return s.mailAfterOutcome(ctx, tx, p, o.Status, now)
+	return s.mailAfterOutcome(ctx, tx, p, to, now)
 }
 
 // mailAfterOutcome writes to the guest when Stripe settled a payment: the
 // receipt when it went through, the bill with a way to pay when a charge of
 // a closed visit did not.
-func (s *Store) mailAfterOutcome(ctx context.Context, tx *sqlx.Tx, was Payment, status string, now time.Time) error {
+func (s *Store) mailAfterOutcome(ctx context.Context, tx *sqlx.Tx, was Payment, status PaymentStatus, now time.Time) error {
 	switch {
 	case status == PaymentSucceeded && was.Status != PaymentSucceeded: // a charge, or a captured hold
 		p, err := paymentWhere(ctx, tx, `p.id = $1`, was.ID)
@@ -170,8 +219,8 @@ func (s *Store) mailAfterOutcome(ctx context.Context, tx *sqlx.Tx, was Payment, 
 func (s *Store) ClaimPayment(ctx context.Context, paymentID int64, now time.Time, lease time.Duration) (Payment, bool, error) {
 	var p Payment
 	err := s.DB.GetContext(ctx, &p, `UPDATE payments p SET claimed_until = $3, stripe_sent_at = COALESCE(stripe_sent_at, $2)
-		WHERE p.id = $1 AND p.status IN ('pending', 'authorized') AND (p.claimed_until IS NULL OR p.claimed_until <= $2)
-		RETURNING `+paymentColumns, paymentID, now, now.Add(lease))
+		WHERE p.id = $1 AND p.status IN ($4, $5) AND (p.claimed_until IS NULL OR p.claimed_until <= $2)
+		RETURNING `+paymentColumns, paymentID, now, now.Add(lease), PaymentPending, PaymentAuthorized)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Payment{}, false, nil
 	}
@@ -201,12 +250,12 @@ const (
 // only once staff clicked to take them (approved_at); a hold's release,
 // which takes nothing, is due as any other.
 var dueWhere = map[Due]string{
-	DueCharges: `p.status = 'pending' AND p.method = 'card_on_file' AND NOT p.is_hold AND v.checked_out_at IS NOT NULL
+	DueCharges: `p.status IN ` + inStatuses(PaymentPending) + ` AND p.method = 'card_on_file' AND NOT p.is_hold AND v.checked_out_at IS NOT NULL
 		AND p.created_at < $1::timestamptz - interval '30 seconds' AND ` + approvedIfFlagged,
-	DuePhone: `p.status = 'pending' AND p.method = 'pay_by_phone' AND p.created_at < $1::timestamptz - interval '3 minutes'`,
-	DueHolds: `p.status = 'pending' AND p.is_hold AND v.checked_out_at IS NULL AND p.created_at < $1::timestamptz - interval '30 seconds'`,
-	DueCaptures: `p.status = 'authorized' AND v.checked_out_at IS NOT NULL AND p.amount <= v.amount AND v.checked_out_at < $1::timestamptz - interval '30 seconds'
-		AND (p.amount = 0 OR ` + approvedIfFlagged + `)`,
+	DuePhone: `p.status IN ` + inStatuses(PaymentPending) + ` AND p.method = 'pay_by_phone' AND p.created_at < $1::timestamptz - interval '3 minutes'`,
+	DueHolds: `p.status IN ` + inStatuses(PaymentPending) + ` AND p.is_hold AND v.checked_out_at IS NULL AND p.created_at < $1::timestamptz - interval '30 seconds'`,
+	DueCaptures: `p.status IN ` + inStatuses(PaymentAuthorized) + ` AND v.checked_out_at IS NOT NULL AND p.amount <= v.amount
+		AND v.checked_out_at < $1::timestamptz - interval '30 seconds' AND (p.amount = 0 OR ` + approvedIfFlagged + `)`,
 }
 
 // approvedIfFlagged holds for a payment p of a visit v that may be sent
@@ -249,11 +298,11 @@ func (s *Store) AbandonPayment(ctx context.Context, paymentID, actorID int64, re
 		if p, err = paymentWhere(ctx, tx, `p.id = $1 FOR UPDATE`, paymentID); err != nil {
 			return err
 		}
-		if p.Status != PaymentPending {
-			return ErrNotPending
+		_, err = movePayment(ctx, tx, p.ID, EventAbandoned, paymentChange{ReleaseClaim: true, Reason: reason}, now)
+		if errors.Is(err, ErrIllegalTransition) {
+			return fmt.Errorf("%w: %w", ErrNotPending, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'canceled', claimed_until = NULL, updated_at = $2,
-			failure_reason = $3 WHERE id = $1`, p.ID, now, reason); err != nil {
+		if err != nil {
 			return err
 		}
 		if err := audit(ctx, tx, now, actorID, "payment.abandon", fmt.Sprintf("payment:%d", p.ID), map[string]any{"amount": p.Amount, "method": p.Method, "visit": p.VisitID}); err != nil {
@@ -279,7 +328,7 @@ func (s *Store) SetCheckoutSession(ctx context.Context, paymentID int64, id, url
 // CheckoutURL returns the hosted page of a pay-by-phone payment.
 func (s *Store) CheckoutURL(ctx context.Context, paymentID int64) (string, error) {
 	var url *string
-	err := s.DB.GetContext(ctx, &url, `SELECT stripe_checkout_url FROM payments WHERE id = $1 AND status = 'pending'`, paymentID)
+	err := s.DB.GetContext(ctx, &url, `SELECT stripe_checkout_url FROM payments WHERE id = $1 AND status = $2`, paymentID, PaymentPending)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && url == nil) {
 		return "", ErrNotFound
 	}
@@ -294,8 +343,8 @@ func (s *Store) CheckoutURL(ctx context.Context, paymentID int64) (string, error
 func (s *Store) OpenPhonePage(ctx context.Context, visitID int64) (string, error) {
 	var url string
 	err := s.DB.GetContext(ctx, &url, `SELECT stripe_checkout_url FROM payments
-		WHERE visit_id = $1 AND method = 'pay_by_phone' AND status = 'pending' AND stripe_checkout_url IS NOT NULL
-		ORDER BY id DESC LIMIT 1`, visitID)
+		WHERE visit_id = $1 AND method = 'pay_by_phone' AND status = $2 AND stripe_checkout_url IS NOT NULL
+		ORDER BY id DESC LIMIT 1`, visitID, PaymentPending)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNotFound
 	}
@@ -304,32 +353,42 @@ func (s *Store) OpenPhonePage(ctx context.Context, visitID int64) (string, error
 
 // CancelUnstartedPhonePayment gives up on a pay-by-phone payment whose
 // page was never created (the server stopped between the row and the Stripe
-// call), so staff can take payment another way.
+// call), so staff can take payment another way. A payment with a page is
+// left alone; one no longer pending is refused (a *TransitionError) and
+// changes nothing.
 func (s *Store) CancelUnstartedPhonePayment(ctx context.Context, paymentID int64, now time.Time) error {
-	_, err := s.DB.ExecContext(ctx, `UPDATE payments SET status = 'canceled', updated_at = $2, claimed_until = NULL,
-		failure_reason = 'The payment page was never created; take payment again.'
-		WHERE id = $1 AND method = 'pay_by_phone' AND status = 'pending' AND stripe_checkout_session IS NULL`, paymentID, now)
-	return err
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		p, err := paymentWhere(ctx, tx, `p.id = $1 AND p.method = 'pay_by_phone' AND p.stripe_checkout_session IS NULL FOR UPDATE`, paymentID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		_, err = movePayment(ctx, tx, p.ID, EventAbandoned,
+			paymentChange{ReleaseClaim: true, Reason: "The payment page was never created; take payment again."}, now)
+		return err
+	})
 }
 
 // StripeEvent is a verified Stripe webhook, reduced to what Clockroom uses.
 // Status is the payment status the event's object is in, mapped to ours by
 // the billing service's one table; "" for events that move no payment.
 type StripeEvent struct {
-	ID              string `json:"id"`
-	Type            string `json:"type"`
-	Status          string `json:"status,omitempty"`
-	PaymentID       int64  `json:"payment_id,omitempty"` // our payment, from metadata or the client reference
-	PaymentIntent   string `json:"payment_intent,omitempty"`
-	CheckoutSession string `json:"checkout_session,omitempty"`
-	Mode            string `json:"mode,omitempty"` // checkout session mode: setup or payment
-	Customer        string `json:"customer,omitempty"`
-	PaymentMethod   string `json:"payment_method,omitempty"`
-	CardLabel       string `json:"card_label,omitempty"`
-	Amount          int64  `json:"amount,omitempty"`
-	Currency        string `json:"currency,omitempty"`
-	AmountRefunded  int64  `json:"amount_refunded,omitempty"`
-	FailureReason   string `json:"failure_reason,omitempty"`
+	ID              string        `json:"id"`
+	Type            string        `json:"type"`
+	Status          PaymentStatus `json:"status,omitempty"`
+	PaymentID       int64         `json:"payment_id,omitempty"` // our payment, from metadata or the client reference
+	PaymentIntent   string        `json:"payment_intent,omitempty"`
+	CheckoutSession string        `json:"checkout_session,omitempty"`
+	Mode            string        `json:"mode,omitempty"` // checkout session mode: setup or payment
+	Customer        string        `json:"customer,omitempty"`
+	PaymentMethod   string        `json:"payment_method,omitempty"`
+	CardLabel       string        `json:"card_label,omitempty"`
+	Amount          int64         `json:"amount,omitempty"`
+	Currency        string        `json:"currency,omitempty"`
+	AmountRefunded  int64         `json:"amount_refunded,omitempty"`
+	FailureReason   string        `json:"failure_reason,omitempty"`
 }
 
 // ProcessStripeEvent records a webhook once, by its id, and applies it: a
@@ -337,9 +396,12 @@ type StripeEvent struct {
 // order without moving a payment the wrong way (see RecordOutcome; refunds
 // only ever rise to the total Stripe reports). An event about a payment this
 // database does not hold yet is kept and applied by ApplyKeptEvents once the
-// row appears.
+// row appears. An event whose move the payment table refuses (late, or out
+// of order) is recorded as applied, and the refusal returned after commit as
+// a *TransitionError: there is nothing more to do with it.
 func (s *Store) ProcessStripeEvent(ctx context.Context, e StripeEvent, now time.Time) (bool, error) {
 	fresh := false
+	var refused error
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO stripe_events (id, type, payload, received_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (id) DO NOTHING`, e.ID, e.Type, jsonDetail(e), now)
@@ -350,16 +412,22 @@ func (s *Store) ProcessStripeEvent(ctx context.Context, e StripeEvent, now time.
 			return nil // seen before
 		}
 		fresh = true
-		return s.applyKept(ctx, tx, e, now)
+		refused, err = s.applyKept(ctx, tx, e, now)
+		return err
 	})
-	return fresh, err
+	if err != nil {
+		return fresh, err
+	}
+	return fresh, refused
 }
 
 // ApplyKeptEvents applies webhooks kept because their payment was not there
 // yet, for up to a week, claiming them so instances share the work. It
-// returns how many it applied.
+// returns how many it applied; moves the payment table refused are applied
+// too, and returned after commit (joined *TransitionErrors).
 func (s *Store) ApplyKeptEvents(ctx context.Context, now time.Time) (int, error) {
 	applied := 0
+	var refused []error
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var kept []struct {
 			Payload []byte `db:"payload"`
@@ -375,8 +443,12 @@ func (s *Store) ApplyKeptEvents(ctx context.Context, now time.Time) (int, error)
 				return err
 			}
 			var done bool
-			if err := s.applyKept(ctx, tx, e, now); err != nil {
+			r, err := s.applyKept(ctx, tx, e, now)
+			if err != nil {
 				return err
+			}
+			if r != nil {
+				refused = append(refused, r)
 			}
 			if err := tx.GetContext(ctx, &done, `SELECT applied_at IS NOT NULL FROM stripe_events WHERE id = $1`, e.ID); err != nil {
 				return err
@@ -387,18 +459,22 @@ func (s *Store) ApplyKeptEvents(ctx context.Context, now time.Time) (int, error)
 		}
 		return nil
 	})
-	return applied, err
+	if err != nil {
+		return applied, err
+	}
+	return applied, errors.Join(refused...)
 }
 
 // applyKept applies e and marks it applied, unless its payment is not here
-// yet.
-func (s *Store) applyKept(ctx context.Context, tx *sqlx.Tx, e StripeEvent, now time.Time) error {
+// yet. A move the payment table refused is applied (nothing is left to do)
+// and returned as refused.
+func (s *Store) applyKept(ctx context.Context, tx *sqlx.Tx, e StripeEvent, now time.Time) (refused, err error) {
 	applied, err := s.applyEvent(ctx, tx, e, now)
-	if err != nil || !applied {
-		return err
+	if refused, err = asRefusal(err); err != nil || !applied {
+		return nil, err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE stripe_events SET applied_at = $2 WHERE id = $1`, e.ID, now)
-	return err
+	return refused, err
 }
 
 // applyEvent applies one webhook and reports whether it could (false: the
@@ -418,16 +494,16 @@ func (s *Store) applyEvent(ctx context.Context, tx *sqlx.Tx, e StripeEvent, now 
 		}
 		// amount_refunded is Stripe's running total: a late event carries a
 		// smaller one, so the larger is what Stripe holds.
-		res, err := tx.ExecContext(ctx, `
-			UPDATE payments SET refunded_amount = GREATEST(refunded_amount, LEAST($2, amount)), updated_at = $3,
-			       status = CASE WHEN GREATEST(refunded_amount, LEAST($2, amount)) >= amount THEN 'refunded'
-			                     WHEN GREATEST(refunded_amount, LEAST($2, amount)) > 0 THEN 'partially_refunded' ELSE status END
-			WHERE id = $1 AND status IN ('succeeded', 'partially_refunded', 'refunded') AND refunded_amount < LEAST($2, amount)`, p.ID, e.AmountRefunded, now)
-		if err != nil {
-			return false, err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		total := max(p.RefundedAmount, min(e.AmountRefunded, p.Amount))
+		if total == p.RefundedAmount {
 			return true, nil // Stripe holds no more than is recorded
+		}
+		event := EventRefundedPart
+		if total == p.Amount {
+			event = EventRefundedAll
+		}
+		if _, err := movePayment(ctx, tx, p.ID, event, paymentChange{Refunded: &total}, now); err != nil {
+			return true, err // refused when the payment took no money here
 		}
 		after, err := paymentWhere(ctx, tx, `p.id = $1`, p.ID)
 		if err != nil {

@@ -1,18 +1,15 @@
-// Package billing is Clockroom's payment engine: the one place a payment
-// moves between states. Handlers and jobs make one call each; Stripe is
-// reached only through Gateway (internal/payments implements it), and every
-// call follows the same three steps: commit and claim the row that
-// describes it, call Stripe with a key derived from that row and a timeout,
-// record what Stripe said through one status table (StatusFor).
+// Package billing is Clockroom's payment engine: it drives each payment
+// through Stripe. Handlers and jobs make one call each; Stripe is reached
+// only through Gateway (internal/payments implements it), and every call
+// follows the same three steps: commit and claim the row that describes it,
+// call Stripe with a key derived from that row and a timeout, record what
+// Stripe said, mapped to our statuses by one table (StatusFor).
 //
-//	          exit / staff click            Stripe: succeeded
-//	(visit) ─────────────────▶ pending ───────────────────────▶ succeeded ──▶ partially_refunded ──▶ refunded
-//	   │ admit (hold)            │  │ declined, invalid request
-//	   ▼                         │  └────────────────────────▶ failed
-//	pending hold ─▶ authorized ──┘ capture at exit (amount = the bill)
-//	                             │ staff abandon (Stripe has no success)
-//	                             └────────────────────────────▶ canceled
-//	cash, terminal, waived: succeeded at once, no Stripe call.
+// Where a payment may move is not this package's: models holds the one
+// table of (status, event) → status (models.NextPaymentStatus) and the one
+// writer every status change goes through. A move it refuses (an answer or
+// webhook that came after the payment settled) is logged here and treated as
+// nothing to do.
 //
 // Stripe never sits on the room's critical path: the door's exit scan
 // answers from the database and its charge runs in the background; staff
@@ -124,14 +121,33 @@ func (s *Service) send(ctx context.Context, p models.Payment, op func(context.Co
 	var perm *PermanentError
 	switch {
 	case errors.As(err, &perm):
-		return s.store.RecordOutcome(context.WithoutCancel(ctx), p.ID, models.Outcome{Status: models.PaymentFailed, FailureReason: perm.Message}, s.now())
+		return s.record(context.WithoutCancel(ctx), p.ID, models.Outcome{Status: models.PaymentFailed, FailureReason: perm.Message})
 	case err != nil:
 		if rerr := s.store.ReleasePayment(context.WithoutCancel(ctx), p.ID); rerr != nil {
 			return p, rerr
 		}
 		return p, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	return s.store.RecordOutcome(context.WithoutCancel(ctx), p.ID, outcome(res), s.now())
+	return s.record(context.WithoutCancel(ctx), p.ID, outcome(res))
+}
+
+// record applies what Stripe answered about payment id (see
+// models.Store.RecordOutcome).
+func (s *Service) record(ctx context.Context, id int64, o models.Outcome) (models.Payment, error) {
+	p, err := s.store.RecordOutcome(ctx, id, o, s.now())
+	return p, s.nothingToDo(err, slog.LevelWarn, "stripe answered after the payment had moved", "payment", id, "stripe_status", o.Status)
+}
+
+// nothingToDo logs a move the payment table refused and drops it: an answer
+// or event that came late or out of order, after the payment settled. The
+// payment stays where it is, and nothing is left to retry (an error would
+// make Stripe deliver a webhook again for days). Other errors are returned.
+func (s *Service) nothingToDo(err error, level slog.Level, msg string, args ...any) error {
+	if !errors.Is(err, models.ErrIllegalTransition) {
+		return err
+	}
+	s.log.Log(context.Background(), level, msg+": nothing to do", append(args, "refused", err.Error())...)
+	return nil
 }
 
 func reference(p models.Payment) string { return strconv.FormatInt(p.ID, 10) }
@@ -143,7 +159,7 @@ func (s *Service) chargeSaved(ctx context.Context, p models.Payment) (models.Pay
 		return p, err
 	}
 	if !card.HasCard() {
-		return s.store.RecordOutcome(ctx, p.ID, models.Outcome{Status: models.PaymentFailed, FailureReason: "The guest's card was removed."}, s.now())
+		return s.record(ctx, p.ID, models.Outcome{Status: models.PaymentFailed, FailureReason: "The guest's card was removed."})
 	}
 	return s.send(ctx, p, func(ctx context.Context) (Result, error) {
 		return s.gw.ChargeSaved(ctx, Charge{Amount: p.Amount, Currency: p.Currency, CustomerID: *card.Customer, PaymentMethod: *card.PaymentMethod,
@@ -226,7 +242,7 @@ func (s *Service) placeHold(ctx context.Context, h models.Payment) error {
 func (s *Service) placeHoldClaimed(ctx context.Context, h models.Payment) error {
 	card, err := s.store.VisitGuestCard(ctx, h.VisitID)
 	if err != nil || !card.HasCard() {
-		_, rerr := s.store.RecordOutcome(ctx, h.ID, models.Outcome{Status: models.PaymentFailed, FailureReason: "the guest has no card on file"}, s.now())
+		_, rerr := s.record(ctx, h.ID, models.Outcome{Status: models.PaymentFailed, FailureReason: "the guest has no card on file"})
 		return errors.Join(err, rerr)
 	}
 	_, err = s.send(ctx, h, func(ctx context.Context) (Result, error) {
@@ -300,7 +316,7 @@ func (s *Service) startPhonePayment(ctx context.Context, p models.Payment) (mode
 	ctx = context.WithoutCancel(ctx)
 	if err != nil {
 		// The page does not exist: give the payment up so staff can try again.
-		_, rerr := s.store.RecordOutcome(ctx, p.ID, models.Outcome{Status: models.PaymentCanceled, FailureReason: "Stripe could not start the payment page."}, s.now())
+		_, rerr := s.record(ctx, p.ID, models.Outcome{Status: models.PaymentCanceled, FailureReason: "Stripe could not start the payment page."})
 		return p, errors.Join(fmt.Errorf("%w: %v", ErrUnavailable, err), rerr)
 	}
 	if err := s.store.SetCheckoutSession(ctx, p.ID, page.ID, page.URL, s.now()); err != nil {
@@ -369,7 +385,7 @@ func (s *Service) Abandon(ctx context.Context, paymentID, actorID int64) (models
 		return p, errors.Join(fmt.Errorf("%w: %v", ErrUnavailable, err), s.store.ReleasePayment(context.WithoutCancel(ctx), p.ID))
 	}
 	if found && StatusFor(res.Status) == models.PaymentSucceeded {
-		p, err = s.store.RecordOutcome(context.WithoutCancel(ctx), p.ID, outcome(res), s.now())
+		p, err = s.record(context.WithoutCancel(ctx), p.ID, outcome(res))
 		return p, errors.Join(ErrPaidAfter, err)
 	}
 	return s.store.AbandonPayment(context.WithoutCancel(ctx), p.ID, actorID, "Abandoned by staff: Stripe had taken nothing.", s.now())

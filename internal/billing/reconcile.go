@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/clockroom/clockroom/models"
@@ -44,7 +45,8 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (int, error) {
 		_, err := s.sendRefund(ctx, r)
 		count(1, err)
 	}
-	count(s.store.ApplyKeptEvents(ctx, now))
+	n, err := s.store.ApplyKeptEvents(ctx, now)
+	count(n, s.nothingToDo(err, slog.LevelInfo, "kept stripe webhooks came after their payment had moved"))
 	return done, errors.Join(errs...)
 }
 
@@ -81,7 +83,7 @@ func (s *Service) reconcileCharge(ctx context.Context, p models.Payment, now tim
 			return errors.Join(err, s.store.ReleasePayment(ctx, p.ID))
 		}
 		if found {
-			_, err = s.store.RecordOutcome(ctx, p.ID, outcome(res), s.now())
+			_, err = s.record(ctx, p.ID, outcome(res))
 			return err
 		}
 	}
@@ -93,12 +95,13 @@ func (s *Service) reconcileCharge(ctx context.Context, p models.Payment, now tim
 // was never created.
 func (s *Service) reconcilePhone(ctx context.Context, p models.Payment) error {
 	if p.CheckoutSession == nil {
-		return s.store.CancelUnstartedPhonePayment(ctx, p.ID, s.now())
+		return s.nothingToDo(s.store.CancelUnstartedPhonePayment(ctx, p.ID, s.now()), slog.LevelWarn,
+			"a pay-by-phone payment with no page moved before it was given up", "payment", p.ID)
 	}
 	res, _, err := s.lookup(ctx, p, false)
 	if err != nil {
 		return errors.Join(err, s.store.ReleasePayment(ctx, p.ID))
 	}
-	_, err = s.store.RecordOutcome(ctx, p.ID, outcome(res), s.now())
+	_, err = s.record(ctx, p.ID, outcome(res))
 	return err
 }

@@ -5,7 +5,7 @@ import "github.com/clockroom/clockroom/models"
 // statuses is the one table from what Stripe says to our payment status.
 // An off-session charge that needs the guest to authenticate cannot be
 // completed at the counter, so requires_action ends it as failed.
-var statuses = map[string]string{
+var statuses = map[string]models.PaymentStatus{
 	StripeSucceeded:             models.PaymentSucceeded,
 	StripeRequiresCapture:       models.PaymentAuthorized,
 	StripeProcessing:            models.PaymentPending,
@@ -29,7 +29,7 @@ var reasons = map[string]string{
 
 // StatusFor maps a Stripe status to ours; a status it does not know is
 // pending, to be looked up again.
-func StatusFor(stripeStatus string) string {
+func StatusFor(stripeStatus string) models.PaymentStatus {
 	if s, ok := statuses[stripeStatus]; ok {
 		return s
 	}

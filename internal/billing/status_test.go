@@ -9,7 +9,8 @@ import (
 // Every status Stripe reports maps to ours in the one table.
 func TestStatusFor(t *testing.T) {
 	for _, c := range []struct {
-		stripe, want string
+		stripe string
+		want   models.PaymentStatus
 	}{
 		{StripeSucceeded, models.PaymentSucceeded},
 		{StripeRequiresCapture, models.PaymentAuthorized},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 
 	"github.com/clockroom/clockroom/models"
@@ -37,9 +38,10 @@ type stripeObject struct {
 // ApplyWebhook applies a verified Stripe event once, by its id, and reports
 // whether it was new. A webhook is a trigger: the state it reports is mapped
 // through the same table as every lookup, and applied so that order and
-// repeats cannot move a payment the wrong way (models.ProcessStripeEvent). A
-// completed card setup is read back from Stripe; if Stripe does not answer
-// the error makes Stripe deliver the event again.
+// repeats cannot move a payment the wrong way (models.ProcessStripeEvent): a
+// move the payment table refuses is logged and acknowledged. A completed card
+// setup is read back from Stripe; if Stripe does not answer the error makes
+// Stripe deliver the event again.
 func (s *Service) ApplyWebhook(ctx context.Context, id, typ string, raw json.RawMessage) (bool, error) {
 	var o stripeObject
 	if err := json.Unmarshal(raw, &o); err != nil {
@@ -83,5 +85,6 @@ func (s *Service) ApplyWebhook(ctx context.Context, id, typ string, raw json.Raw
 	if e.Status == models.PaymentPending {
 		e.Status = "" // nothing to move yet
 	}
-	return s.store.ProcessStripeEvent(ctx, e, s.now())
+	fresh, err := s.store.ProcessStripeEvent(ctx, e, s.now())
+	return fresh, s.nothingToDo(err, slog.LevelInfo, "stripe webhook came late or out of order", "event", id, "type", typ)
 }
