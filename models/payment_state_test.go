@@ -125,8 +125,7 @@ func closedVisit(t *testing.T) (*models.Store, int64) {
 		dir string
 		at  time.Duration
 	}{{models.ScanIn, time.Minute}, {models.ScanOut, 31 * time.Minute}} {
-		resp, err := f.s.Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: sc.dir,
-			At: e.StartsAt.Add(sc.at), Key: "scan-key-" + sc.dir, Now: now})
+		resp, err := f.s.At(e.StartsAt.Add(sc.at)).Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: r.TicketID, Direction: sc.dir, Key: "scan-key-" + sc.dir})
 		if err != nil || resp.Visit == nil {
 			t.Fatalf("scan %s: %+v %v", sc.dir, resp, err)
 		}
