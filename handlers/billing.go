@@ -61,7 +61,7 @@ func (a *App) checkoutVisit(c echo.Context) error {
 		return err
 	}
 	msg := fmt.Sprintf("%s checked out: %d minutes, %s.", v.GuestName, b.Minutes, models.FormatMoney(b.Amount, d.Currency))
-	if st.Status == "pending" {
+	if st.Status == models.BillPending {
 		msg += " The card on file is being charged: this page shows the result when Stripe answers."
 	}
 	return a.seeOther(c, fmt.Sprintf("/staff/visits/%d", v.ID), msg)

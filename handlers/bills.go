@@ -68,17 +68,13 @@ func (a *App) staffBillsCSV(c echo.Context) error {
 	w := csv.NewWriter(&b)
 	_ = w.Write([]string{"visit", "date", "night", "guest", "checked_in", "checked_out", "minutes", "amount", "currency", "state"})
 	for _, o := range bills {
-		state := "unpaid"
-		if o.Pending() {
-			state = "pending"
-		}
 		minutes := 0
 		if o.BilledMinutes != nil {
 			minutes = *o.BilledMinutes
 		}
 		_ = w.Write([]string{strconv.FormatInt(o.ID, 10), o.EventStartsAt.In(loc).Format("2006-01-02"), csvSafe(o.EventTitle), csvSafe(o.GuestName),
 			o.CheckedInAt.In(loc).Format("2006-01-02 15:04"), o.CheckedOutAt.In(loc).Format("2006-01-02 15:04"),
-			strconv.Itoa(minutes), models.MajorUnits(*o.Amount, o.Currency), o.Currency, state})
+			strconv.Itoa(minutes), models.MajorUnits(*o.Amount, o.Currency), o.Currency, string(o.State)})
 	}
 	w.Flush()
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="clockroom-bills.csv"`)

@@ -118,7 +118,7 @@ func (a *App) scan(c echo.Context) error {
 		return err
 	}
 	resp.CanAdmitAnyway = resp.CanAdmitAnyway && u.IsStaff()
-	if resp.Exited && resp.Payment.Status == "pending" {
+	if resp.Exited && resp.Payment.Status == models.BillPending {
 		resp.Message += " Charging the card on file."
 	}
 	scanTiming(c, handlerAt, resp.Took)

@@ -14,19 +14,19 @@ import (
 // waiting on Stripe keeps it here, marked, until Stripe answers.
 type OwedBill struct {
 	Visit
-	EventTitle    string    `db:"event_title"`
-	EventStartsAt time.Time `db:"event_starts_at"`
-	CardLabel     *string   `db:"card_label"`     // the guest's saved card, if any
-	PendingStatus *string   `db:"pending_status"` // a payment waiting on Stripe (pending or authorized), if any
-	PendingMethod *string   `db:"pending_method"`
-	TicketID      []byte    `db:"ticket_id"` // nil for a walk-in
+	EventTitle    string     `db:"event_title"`
+	EventStartsAt time.Time  `db:"event_starts_at"`
+	CardLabel     *string    `db:"card_label"`     // the guest's saved card, if any
+	State         BillStatus `db:"state"`          // pending or unpaid (billState)
+	PendingMethod *string    `db:"pending_method"` // the method of a payment waiting on Stripe, if any
+	TicketID      []byte     `db:"ticket_id"`      // nil for a walk-in
 }
 
 // HasCard reports whether the guest has a card on file to charge.
 func (b OwedBill) HasCard() bool { return b.CardLabel != nil }
 
 // Pending reports whether a payment for this bill is waiting on Stripe.
-func (b OwedBill) Pending() bool { return b.PendingStatus != nil }
+func (b OwedBill) Pending() bool { return b.State == BillPending }
 
 // PhonePending reports whether that payment is a pay-by-phone page.
 func (b OwedBill) PhonePending() bool {
@@ -42,10 +42,33 @@ func (b OwedBill) LeftAt() time.Time { return *b.CheckedOutAt }
 // Minutes are the minutes billed.
 func (b OwedBill) Minutes() int { return *b.BilledMinutes }
 
-// owedWhere is a closed visit that costs something and has no payment that
-// went through (a waiver is one); v is visits.
-const owedWhere = `v.checked_out_at IS NOT NULL AND v.amount > 0
-	AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.visit_id = v.id AND p.status IN ('succeeded', 'refunded', 'partially_refunded'))`
+// BillStatus is where a closed visit's bill stands: the one answer that the
+// door, Bills to collect, tickets, receipts and reports all give, from one
+// SQL expression (billState).
+type BillStatus string
+
+// Where a bill stands.
+const (
+	BillPaid    BillStatus = "paid"    // nothing owed, a payment went through, or it was waived
+	BillPending BillStatus = "pending" // a payment is waiting on Stripe
+	BillUnpaid  BillStatus = "unpaid"  // staff must collect it
+)
+
+// billState is the SQL expression of a closed visit v's BillStatus. A hold
+// set to be released (its amount 0) leaves the bill unpaid; one set to be
+// captured, pending.
+var billState = `CASE WHEN COALESCE(v.amount, 0) = 0
+	     OR EXISTS (SELECT 1 FROM payments p WHERE p.visit_id = v.id AND p.status IN ` + inStatuses(settledStatuses...) + `) THEN 'paid'
+	WHEN EXISTS (SELECT 1 FROM payments p WHERE p.visit_id = v.id
+	             AND (p.status = '` + string(PaymentPending) + `' OR (p.status = '` + string(PaymentAuthorized) + `' AND p.amount > 0))) THEN 'pending'
+	ELSE 'unpaid' END`
+
+// settledStatuses are the statuses of a payment that went through.
+var settledStatuses = []PaymentStatus{PaymentSucceeded, PaymentRefunded, PaymentPartiallyRefunded}
+
+// owedWhere is a closed visit whose bill is not paid (billState); v is
+// visits.
+var owedWhere = `v.checked_out_at IS NOT NULL AND (` + billState + `) <> 'paid'`
 
 // owedBills reads owed bills matching the extra condition cond ($1 is arg).
 func owedBills(ctx context.Context, q sqlx.QueryerContext, cond string, arg any, limit int) ([]OwedBill, error) {
@@ -54,7 +77,7 @@ func owedBills(ctx context.Context, q sqlx.QueryerContext, cond string, arg any,
 		SELECT `+visitColumns+`, e.title AS event_title, e.starts_at AS event_starts_at,
 		       (SELECT u.card_label FROM rsvps r JOIN users u ON u.id = r.user_id
 		        WHERE r.id = v.rsvp_id AND u.stripe_payment_method IS NOT NULL) AS card_label,
-		       p.status AS pending_status, p.method AS pending_method,
+		       `+billState+` AS state, p.method AS pending_method,
 		       (SELECT r.ticket_id FROM rsvps r WHERE r.id = v.rsvp_id) AS ticket_id
 		FROM visits v
 		JOIN events e ON e.id = v.event_id
@@ -106,15 +129,8 @@ func (s *Store) NightsWithOwedBills(ctx context.Context) ([]Event, error) {
 // unpaid (staff must collect it).
 func (s *Store) BillState(ctx context.Context, visitID int64) (PaymentState, error) {
 	var st PaymentState
-	err := s.DB.GetContext(ctx, &st, `
-		SELECT COALESCE(v.amount, 0) AS amount, v.currency,
-		       CASE WHEN COALESCE(v.amount, 0) = 0 OR bool_or(p.status IN ('succeeded', 'refunded', 'partially_refunded')) THEN 'paid'
-		            WHEN bool_or(p.status IN ('pending', 'authorized')) THEN 'pending'
-		            ELSE 'unpaid' END AS status
-		FROM visits v
-		LEFT JOIN payments p ON p.visit_id = v.id
-		WHERE v.id = $1
-		GROUP BY v.id, v.currency`, visitID)
+	err := s.DB.GetContext(ctx, &st, `SELECT COALESCE(v.amount, 0) AS amount, v.currency, `+billState+` AS status
+		FROM visits v WHERE v.id = $1`, visitID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, ErrNotFound
 	}

@@ -153,9 +153,9 @@ type ScanTimes struct {
 // PaymentState is where an exit's bill stands: paid (nothing owed, or
 // settled), pending (a card is being charged) or unpaid (collect it).
 type PaymentState struct {
-	Status   string `json:"status" db:"status"`
-	Amount   int64  `json:"amount" db:"amount"`
-	Currency string `json:"currency" db:"currency"`
+	Status   BillStatus `json:"status" db:"status"`
+	Amount   int64      `json:"amount" db:"amount"`
+	Currency string     `json:"currency" db:"currency"`
 }
 
 // Attendee is the guest a scan is about.
@@ -482,7 +482,7 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 		resp.Resumed = true
 		resp.Message = "Welcome back, " + h.Name + ": your time continues from earlier tonight."
 		if earlier.Owed > 0 { // the night's bill, in the currency its first stay was priced in
-			resp.Outstanding = &PaymentState{Status: "unpaid", Amount: earlier.Owed, Currency: v.Currency}
+			resp.Outstanding = &PaymentState{Status: BillUnpaid, Amount: earlier.Owed, Currency: v.Currency}
 			resp.Message += " " + FormatMoney(earlier.Owed, v.Currency) + " from earlier is still to pay."
 		}
 	}

@@ -270,7 +270,7 @@ type NightVisit struct {
 	Amount       int64      `db:"amount"`
 	Currency     string     `db:"currency"` // the stay's own
 	Method       *string    `db:"method"`   // the live payment's, if any
-	Unpaid       bool       `db:"unpaid"`   // closed, billed, and no live payment
+	Unpaid       bool       `db:"unpaid"`   // closed, and its bill not paid (billState)
 	NeedsReview  bool       `db:"needs_review"`
 }
 
@@ -280,10 +280,9 @@ func (s *Store) NightVisits(ctx context.Context, eventID int64) ([]NightVisit, e
 	err := s.DB.SelectContext(ctx, &vs, `
 		SELECT v.id, COALESCE(u.name, v.walk_in_name, '') AS guest, v.rsvp_id IS NULL AS walk_in,
 		       v.checked_in_at, v.checked_out_at, COALESCE(v.billed_minutes, 0) AS minutes, COALESCE(v.amount, 0) AS amount, v.currency,
-		       (SELECT p.method FROM payments p WHERE p.visit_id = v.id AND p.status IN ('succeeded', 'refunded', 'partially_refunded')
+		       (SELECT p.method FROM payments p WHERE p.visit_id = v.id AND p.status IN `+inStatuses(settledStatuses...)+`
 		        ORDER BY p.id DESC LIMIT 1) AS method,
-		       (v.checked_out_at IS NOT NULL AND COALESCE(v.amount, 0) > 0 AND NOT EXISTS (
-		           SELECT 1 FROM payments p WHERE p.visit_id = v.id AND p.status IN ('succeeded', 'refunded', 'partially_refunded'))) AS unpaid,
+		       (`+owedWhere+`) AS unpaid,
 		       v.needs_review
 		FROM visits v LEFT JOIN rsvps r ON r.id = v.rsvp_id LEFT JOIN users u ON u.id = r.user_id
 		WHERE v.event_id = $1 ORDER BY v.checked_in_at, v.id`, eventID)

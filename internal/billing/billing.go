@@ -201,23 +201,18 @@ func (s *Service) captureOrRelease(ctx context.Context, p models.Payment) (model
 	})
 }
 
-// afterExit starts, in the background, the payment an exit created (nil:
-// none) and says at once where the bill stands: paid when nothing is owed,
-// pending while a card is being charged, unpaid when staff must collect
-// (a hold released without taking anything leaves the bill to collect).
-func (s *Service) afterExit(amount int64, currency string, pay *models.Payment) models.PaymentState {
-	st := models.PaymentState{Status: "unpaid", Amount: amount, Currency: currency}
+// afterExit says where the closed visit's bill stands as its exit
+// committed it (models.Store.BillState: paid, pending while a card is being
+// charged or a hold captured, unpaid when staff must collect), then starts
+// in the background the payment the exit created (nil: none), whatever the
+// answer.
+func (s *Service) afterExit(ctx context.Context, visitID int64, pay *models.Payment) (models.PaymentState, error) {
+	st, err := s.store.BillState(ctx, visitID)
 	if pay != nil { // a charge, or a hold to capture or release
 		p := *pay
 		s.background("payment at exit", func(ctx context.Context) error { _, err := s.settle(ctx, p); return err })
-		if p.Amount > 0 {
-			st.Status = "pending"
-		}
 	}
-	if amount == 0 {
-		st.Status = "paid"
-	}
-	return st
+	return st, err
 }
 
 // afterAdmit places, in the background, the hold an admission created (nil:

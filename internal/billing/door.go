@@ -24,7 +24,10 @@ func (s *Service) Scan(ctx context.Context, req models.ScanRequest) (models.Scan
 	}
 	switch {
 	case resp.Exited:
-		st := s.afterExit(resp.Visit.Amount, resp.Visit.Currency, resp.Charge)
+		st, err := s.afterExit(ctx, resp.Visit.ID, resp.Charge)
+		if err != nil {
+			return resp, err
+		}
 		resp.Payment = &st
 	case resp.AlreadyOut && resp.Visit != nil:
 		st, err := s.store.BillState(ctx, resp.Visit.ID)
@@ -44,5 +47,6 @@ func (s *Service) CheckOut(ctx context.Context, visitID, actorID int64, device s
 	if err != nil {
 		return v, b, models.PaymentState{}, err
 	}
-	return v, b, s.afterExit(b.Amount, v.Currency, pay), nil
+	st, err := s.afterExit(ctx, v.ID, pay)
+	return v, b, st, err
 }
