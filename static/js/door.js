@@ -2,9 +2,10 @@
 // (keyboard wedge: code + Enter) or by name; admit walk-ins; watch the room
 // count. Scans that cannot reach the server are queued on this device with
 // their time and an idempotency key, and synced in order when it returns.
-// The queue is its own module (door-queue.js).
-import QrScanner from '/static/vendor/qr-scanner-1.4.2/qr-scanner.min.js';
+// This file is the screen and its wiring; the queue (door-queue.js) and the
+// camera (door-camera.js) are their own modules.
 import { doorQueue, randomId } from '/static/js/door-queue.js';
+import { doorCamera } from '/static/js/door-camera.js';
 
 const root = document.getElementById('door');
 const eventId = root.dataset.event;
@@ -346,55 +347,10 @@ $('walkin-form').addEventListener('submit', async (e) => {
 
 // ---- the camera ----------------------------------------------------------------
 
-const video = $('camera');
-const note = $('camera-note');
-let scanner;
-let facing = 'environment';
-async function startCamera() {
-  if (!window.isSecureContext) {
-    note.textContent = 'The camera needs https (or localhost). Use a USB scanner or type codes below.';
-    noCamera();
-    return;
-  }
-  try {
-    scanner = scanner || new QrScanner(video, (res) => scan(res.data), {
-      returnDetailedScanResult: true, highlightScanRegion: true, maxScansPerSecond: 10, preferredCamera: facing,
-    });
-    await scanner.start();
-    video.hidden = false;
-    note.textContent = 'Point the camera at a ticket.';
-    $('camera-toggle').textContent = 'Stop camera';
-    const cams = await QrScanner.listCameras();
-    $('camera-switch').hidden = cams.length < 2;
-    $('torch').hidden = !(await scanner.hasFlash());
-  } catch (e) {
-    note.textContent = 'No camera available (' + (e && e.name ? e.name : e) + '). Use a USB scanner or type codes below.';
-    noCamera();
-  }
-}
-function noCamera() {
-  video.hidden = true;
-  $('camera-toggle').textContent = 'Try the camera again';
-}
-$('camera-toggle').addEventListener('click', () => {
-  if (scanner && scanner._active) {
-    scanner.stop();
-    note.textContent = 'Camera stopped.';
-    $('camera-toggle').textContent = 'Start camera';
-  } else {
-    startCamera();
-  }
-});
-$('camera-switch').addEventListener('click', async () => {
-  facing = facing === 'environment' ? 'user' : 'environment';
-  if (scanner) await scanner.setCamera(facing);
-});
-$('torch').addEventListener('click', async () => {
-  if (!scanner) return;
-  await scanner.toggleFlash();
-  $('torch').setAttribute('aria-pressed', String(scanner.isFlashOn()));
-});
-startCamera();
+const camera = doorCamera({
+  video: $('camera'), note: $('camera-note'), toggle: $('camera-toggle'), switcher: $('camera-switch'), torch: $('torch'),
+}, (text) => scan(text));
+camera.start();
 focusInput();
 
 // ---- a kiosk: the screen stays on, and the page opens offline -------------------
