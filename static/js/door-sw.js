@@ -4,7 +4,9 @@
 // API always goes to the network, and other pages are not kept.
 const cacheName = 'clockroom-door-v1';
 const assets = [
-  '/static/js/door.js',
+  '/static/js/door.js', // the page, and the modules it imports
+  '/static/js/door-queue.js',
+  '/static/js/door-camera.js',
   '/static/css/app.css',
   '/static/vendor/pico-2.1.1/pico.min.css',
   '/static/vendor/qr-scanner-1.4.2/qr-scanner.min.js',

@@ -2,7 +2,10 @@
 // (keyboard wedge: code + Enter) or by name; admit walk-ins; watch the room
 // count. Scans that cannot reach the server are queued on this device with
 // their time and an idempotency key, and synced in order when it returns.
-import QrScanner from '/static/vendor/qr-scanner-1.4.2/qr-scanner.min.js';
+// This file is the screen and its wiring; the queue (door-queue.js) and the
+// camera (door-camera.js) are their own modules.
+import { doorQueue, randomId } from '/static/js/door-queue.js';
+import { doorCamera } from '/static/js/door-camera.js';
 
 const root = document.getElementById('door');
 const eventId = root.dataset.event;
@@ -10,7 +13,6 @@ const csrf = root.dataset.csrf;
 const isStaff = root.dataset.staff === 'true';
 const $ = (id) => document.getElementById(id);
 
-const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 const device = localStorage.getItem('clockroom.device') || (() => {
   const d = 'door-' + randomId().slice(0, 8);
   localStorage.setItem('clockroom.device', d);
@@ -59,66 +61,32 @@ function signedOut(yes) {
   if (isSignedOut === yes) return;
   isSignedOut = yes;
   $('signin-again').hidden = !yes;
-  showQueue(loadQueue());
+  showQueue(queue.load());
 }
 
 // ---- the offline queue --------------------------------------------------------
 
-const queueKey = `clockroom.queue.${eventId}`;
-const loadQueue = () => { try { return JSON.parse(localStorage.getItem(queueKey)) || []; } catch { return []; } };
-function saveQueue(q) {
-  localStorage.setItem(queueKey, JSON.stringify(q));
-  showQueue(q);
-}
+// The queue sends through api, so a queued scan carries the same headers
+// and timeout as a live one; the page shows its length on the badge, lists
+// what the server refused, and refreshes the counts after each round.
+const queue = doorQueue({
+  eventId,
+  storage: localStorage,
+  send: (s) => api('/scan', s),
+  locks: navigator.locks,
+  onChange: showQueue,
+  onConflict: reportConflict,
+  onSynced: refreshStats,
+});
+// showQueue says how many scans wait on this device, and for what.
 function showQueue(q) {
   const badge = $('queue-badge');
   badge.hidden = q.length === 0;
   badge.textContent = `${q.length} scan${q.length === 1 ? '' : 's'} queued — will sync ${isSignedOut ? 'once someone signs in again' : 'when the network is back'}`;
 }
-function enqueue(scan) { const q = loadQueue(); q.push(scan); saveQueue(q); }
-// The queue is shared by this device's tabs, and scans join it while it
-// syncs: change one scan by its key, never by its place.
-const dropQueued = (key) => saveQueue(loadQueue().filter((x) => x.key !== key));
-const markQueued = (key, f) => saveQueue(loadQueue().map((x) => (x.key === key ? f(x) : x)));
-window.addEventListener('storage', (e) => { if (e.key === queueKey) showQueue(loadQueue()); });
+window.addEventListener('storage', (e) => { if (e.key === queue.storageKey) showQueue(queue.load()); });
 
-// A scan the server keeps failing on (not the network: the server answers,
-// with an error) is tried this many times, then listed as a conflict, so it
-// never holds up the scans behind it.
-const maxAttempts = 3;
-
-let syncing = false;
-async function sync() {
-  if (syncing) return;
-  syncing = true;
-  try {
-    // Two tabs of this device must not send the same queue: one syncs at a
-    // time (where the browser has Web Locks; it needs https or localhost).
-    if (navigator.locks) await navigator.locks.request(`clockroom.sync.${eventId}`, { ifAvailable: true }, (lock) => lock && syncQueue());
-    else await syncQueue();
-  } finally {
-    syncing = false;
-    refreshStats();
-  }
-}
-async function syncQueue() {
-  for (const s of loadQueue()) {
-    if (!loadQueue().some((x) => x.key === s.key)) continue; // another tab took it
-    let r;
-    try { r = await api('/scan', s); } catch { return; } // offline or timed out: later
-    if (r.status === 401 || r.status === 403) return; // signed out: keep the queue
-    if (r.status === 503 || r.status === 429 || r.status === 0) return; // the server asks us to wait
-    if (r.status >= 500) {
-      const tries = (s.attempts || 0) + 1;
-      if (tries < maxAttempts) { markQueued(s.key, (x) => ({ ...x, attempts: tries })); continue; }
-    } else if (r.status === 200 && ['admitted', 'checked_out'].includes(r.body.result)) {
-      dropQueued(s.key);
-      continue;
-    }
-    reportConflict(s, r);
-    dropQueued(s.key);
-  }
-}
+// reportConflict lists a queued scan the server refused, with its reason.
 function reportConflict(scan, r) {
   $('sync-report').hidden = false;
   $('sync-report').open = true;
@@ -128,10 +96,10 @@ function reportConflict(scan, r) {
   li.textContent = `${new Date(scan.scanned_at).toLocaleTimeString()} ${scan.direction === 'out' ? 'exit' : 'entry'} — ${who}${why}`;
   $('sync-conflicts').append(li);
 }
-window.addEventListener('online', sync);
-setInterval(() => { if (loadQueue().length) sync(); }, 5000);
-showQueue(loadQueue());
-sync();
+window.addEventListener('online', queue.sync);
+setInterval(() => { if (queue.load().length) queue.sync(); }, 5000);
+showQueue(queue.load());
+queue.sync();
 
 // ---- scanning ------------------------------------------------------------------
 
@@ -161,7 +129,7 @@ async function send(who, extra = {}) {
   recent.set(id + mode, now);
   const s = { ...who, direction: mode, key: randomId(), ...extra };
   delete s.force;
-  if (loadQueue().length > 0 || !navigator.onLine || isSignedOut) return queued(s);
+  if (queue.load().length > 0 || !navigator.onLine || isSignedOut) return queued(s);
   const mine = ++lastScan;
   let r;
   try { r = await api('/scan', s); } catch { return queued(s); }
@@ -178,7 +146,7 @@ async function send(who, extra = {}) {
 }
 
 function queued(s) {
-  enqueue({ ...s, scanned_at: new Date().toISOString() });
+  queue.enqueue(s);
   const why = isSignedOut ? 'Signed out: saved on this device with its time; sign in again to sync.' : 'No connection: saved on this device with its time, and will sync.';
   showResult({ result: 'queued', message: why }, s);
 }
@@ -379,55 +347,10 @@ $('walkin-form').addEventListener('submit', async (e) => {
 
 // ---- the camera ----------------------------------------------------------------
 
-const video = $('camera');
-const note = $('camera-note');
-let scanner;
-let facing = 'environment';
-async function startCamera() {
-  if (!window.isSecureContext) {
-    note.textContent = 'The camera needs https (or localhost). Use a USB scanner or type codes below.';
-    noCamera();
-    return;
-  }
-  try {
-    scanner = scanner || new QrScanner(video, (res) => scan(res.data), {
-      returnDetailedScanResult: true, highlightScanRegion: true, maxScansPerSecond: 10, preferredCamera: facing,
-    });
-    await scanner.start();
-    video.hidden = false;
-    note.textContent = 'Point the camera at a ticket.';
-    $('camera-toggle').textContent = 'Stop camera';
-    const cams = await QrScanner.listCameras();
-    $('camera-switch').hidden = cams.length < 2;
-    $('torch').hidden = !(await scanner.hasFlash());
-  } catch (e) {
-    note.textContent = 'No camera available (' + (e && e.name ? e.name : e) + '). Use a USB scanner or type codes below.';
-    noCamera();
-  }
-}
-function noCamera() {
-  video.hidden = true;
-  $('camera-toggle').textContent = 'Try the camera again';
-}
-$('camera-toggle').addEventListener('click', () => {
-  if (scanner && scanner._active) {
-    scanner.stop();
-    note.textContent = 'Camera stopped.';
-    $('camera-toggle').textContent = 'Start camera';
-  } else {
-    startCamera();
-  }
-});
-$('camera-switch').addEventListener('click', async () => {
-  facing = facing === 'environment' ? 'user' : 'environment';
-  if (scanner) await scanner.setCamera(facing);
-});
-$('torch').addEventListener('click', async () => {
-  if (!scanner) return;
-  await scanner.toggleFlash();
-  $('torch').setAttribute('aria-pressed', String(scanner.isFlashOn()));
-});
-startCamera();
+const camera = doorCamera({
+  video: $('camera'), note: $('camera-note'), toggle: $('camera-toggle'), switcher: $('camera-switch'), torch: $('torch'),
+}, (text) => scan(text));
+camera.start();
 focusInput();
 
 // ---- a kiosk: the screen stays on, and the page opens offline -------------------
