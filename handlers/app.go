@@ -14,7 +14,7 @@ import (
 
 	"github.com/clockroom/clockroom/internal/billing"
 	"github.com/clockroom/clockroom/internal/config"
-	"github.com/clockroom/clockroom/internal/payments"
+	"github.com/clockroom/clockroom/internal/stripeapi"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -30,7 +30,7 @@ type App struct {
 	// test mode with the local emulator; nil otherwise. Its routes are
 	// mounted only where the configuration allows it (Config.TestCheckout):
 	// development, or production with REHEARSAL_CHECKOUT=true.
-	rehearsal *payments.Rehearsal
+	rehearsal *stripeapi.Rehearsal
 	pages     map[string]*template.Template
 	echo      *echo.Echo
 	listing   *listingCache
@@ -44,7 +44,7 @@ type Deps struct {
 	Billing *billing.Service // the payment engine, over Stripe, stripe-mock or a test fake
 	// Rehearsal serves the test checkout pages when the engine's gateway is
 	// the local emulator wrapped in it; nil when the real Stripe is used.
-	Rehearsal *payments.Rehearsal
+	Rehearsal *stripeapi.Rehearsal
 }
 
 // New builds the app: parses every template (a missing or broken one fails

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clockroom/clockroom/internal/payments"
+	"github.com/clockroom/clockroom/internal/stripeapi"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -88,7 +88,7 @@ func BenchmarkDoorWhileStripeHangs(b *testing.B) {
 		guests++
 		email := fmt.Sprintf("guest%d@example.com", guests)
 		_, code := admitted(b, ta, e, email, time.Now().Add(-time.Hour))
-		saveTestCard(b, ta, email, payments.FakeCardOK)
+		saveTestCard(b, ta, email, stripeapi.FakeCardOK)
 		return code
 	}
 	leave := func(b *testing.B, code string) {

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clockroom/clockroom/internal/payments"
-	"github.com/clockroom/clockroom/internal/testdb"
+	"github.com/clockroom/clockroom/internal/stripeapi"
+	"github.com/clockroom/clockroom/internal/testkit/testdb"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -22,7 +22,7 @@ func TestHangingStripeNeverHoldsTheDoor(t *testing.T) {
 	now := time.Now()
 	ta.store.Clock = func() time.Time { return now }
 	_, code := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
-	saveTestCard(t, ta, "ada@example.com", payments.FakeCardOK)
+	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)
 	ta.fake.Delay(time.Hour) // Stripe accepts the connection and says nothing
 
 	st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": "out"})
@@ -73,7 +73,7 @@ func TestHangingStripeNeverHoldsTheDoor(t *testing.T) {
 // Stripe's message, so staff can take it another way at once.
 func TestPermanentStripeErrorFailsThePayment(t *testing.T) {
 	ta, staff, e := billingSetup(t)
-	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	visit := closedVisit(t, ta, e, "ada@example.com", stripeapi.FakeCardOK)
 	ta.fake.RefuseNext("No such customer: 'cus_ada'")
 	staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"card_on_file"}})
 	ps, _ := ta.store.VisitPayments(t.Context(), visit)
@@ -101,7 +101,7 @@ func TestReconcilersOnTwoInstancesClaimTheirRows(t *testing.T) {
 	for i := range guests {
 		email := fmt.Sprintf("g%d@example.com", i)
 		visit, _ := admitted(t, one, e, email, time.Now().Add(-60*time.Minute))
-		saveTestCard(t, one, email, payments.FakeCardOK)
+		saveTestCard(t, one, email, stripeapi.FakeCardOK)
 		if _, _, pay, err := one.store.CheckOut(t.Context(), visit, 0, "", time.Now()); err != nil || pay == nil {
 			t.Fatalf("check-out %d: %v %v", i, pay, err)
 		}
@@ -128,7 +128,7 @@ func TestReconcilersOnTwoInstancesClaimTheirRows(t *testing.T) {
 // is kept and applied when the reconciler next runs.
 func TestWebhooksInAnyOrder(t *testing.T) {
 	ta, staff, e := billingSetup(t)
-	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	visit := closedVisit(t, ta, e, "ada@example.com", stripeapi.FakeCardOK)
 	staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"card_on_file"}})
 	ps, _ := ta.store.VisitPayments(t.Context(), visit)
 	pi := *ps[0].PaymentIntent
@@ -207,7 +207,7 @@ func TestStaffAbandonAPendingPhonePayment(t *testing.T) {
 // charge's claim alone, so no reconciler can send the same key meanwhile.
 func TestWebhookLeavesAClaimInPlace(t *testing.T) {
 	ta, _, e := billingSetup(t)
-	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	visit := closedVisit(t, ta, e, "ada@example.com", stripeapi.FakeCardOK)
 	now := time.Now()
 	p, err := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: visit, Method: models.PayCardOnFile})
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clockroom/clockroom/internal/payments"
+	"github.com/clockroom/clockroom/internal/stripeapi"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -17,7 +17,7 @@ import (
 func TestStaffBillsListsEveryUnpaidBill(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	ada := closedVisit(t, ta, e, "ada@example.com", "")
-	bob := closedVisit(t, ta, e, "bob@example.com", payments.FakeCardOK)
+	bob := closedVisit(t, ta, e, "bob@example.com", stripeapi.FakeCardOK)
 	paid := closedVisit(t, ta, e, "cy@example.com", "")
 	staff.post(fmt.Sprintf("/staff/visits/%d/payments", paid), url.Values{"method": {"cash"}})
 	free, _ := admitted(t, ta, e, "dee@example.com", time.Now().Add(-2*time.Minute)) // inside the grace period

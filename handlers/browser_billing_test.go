@@ -11,7 +11,7 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
-	"github.com/clockroom/clockroom/internal/browsertest"
+	"github.com/clockroom/clockroom/internal/testkit/browsertest"
 	"github.com/clockroom/clockroom/models"
 )
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/clockroom/clockroom/internal/browsertest"
+	"github.com/clockroom/clockroom/internal/testkit/browsertest"
 	"github.com/clockroom/clockroom/models"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/clockroom/clockroom/internal/browsertest"
+	"github.com/clockroom/clockroom/internal/testkit/browsertest"
 )
 
 // Staff read the demo's reports on a phone and a laptop: the last 30 days by

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clockroom/clockroom/internal/payments"
+	"github.com/clockroom/clockroom/internal/stripeapi"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -88,7 +88,7 @@ func TestLargeBillsWaitForAStaffClick(t *testing.T) {
 	visits := map[string]int64{}
 	for email, minutes := range map[string]int{"ada@example.com": 45, "bob@example.com": 60} { // £3.60 and £4.80
 		visits[email], _ = admitted(t, ta, e, email, now.Add(-time.Duration(minutes)*time.Minute))
-		saveTestCard(t, ta, email, payments.FakeCardOK)
+		saveTestCard(t, ta, email, stripeapi.FakeCardOK)
 		staff.post(fmt.Sprintf("/staff/visits/%d/checkout", visits[email]), nil)
 	}
 	ta.settle(t)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clockroom/clockroom/internal/payments"
+	"github.com/clockroom/clockroom/internal/stripeapi"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -100,7 +100,7 @@ func TestAStayKeepsTheCurrencyItWasPricedIn(t *testing.T) {
 	ta.store.Clock = func() time.Time { return now }
 	_, code := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
 	_, bob := admitted(t, ta, e, "bob@example.com", now.Add(-60*time.Minute))
-	saveTestCard(t, ta, "ada@example.com", payments.FakeCardOK)
+	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)
 	ta.store.DB.MustExec(`UPDATE venues SET currency = 'JPY'`)
 
 	st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": "out"})

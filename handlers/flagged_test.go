@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clockroom/clockroom/internal/payments"
+	"github.com/clockroom/clockroom/internal/stripeapi"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -56,7 +56,7 @@ func TestFlaggedExitFromTheDoorQueueWaitsForAStaffClick(t *testing.T) {
 	now := time.Now()
 	ta.store.Clock = func() time.Time { return now }
 	visit, code := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
-	saveTestCard(t, ta, "ada@example.com", payments.FakeCardOK)
+	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)
 	st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": "out", "key": "offline-exit-1",
 		"scanned_at": now.Add(-20 * time.Minute).Format(time.RFC3339)})
 	wantResult(t, st, body, "checked_out")
@@ -77,7 +77,7 @@ func TestStaffCheckoutOfAFlaggedVisitChargesNothing(t *testing.T) {
 	now := time.Now()
 	ta.store.Clock = func() time.Time { return now }
 	code := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
-	saveTestCard(t, ta, "ada@example.com", payments.FakeCardOK)
+	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)
 	st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "key": "offline-entry-1",
 		"scanned_at": now.Add(-50 * time.Minute).Format(time.RFC3339)})
 	wantResult(t, st, body, "admitted")
@@ -97,7 +97,7 @@ func TestStaffCheckoutOfAFlaggedVisitChargesNothing(t *testing.T) {
 func TestClosingJobChargesNoForgottenGuest(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	visit, _ := admitted(t, ta, e, "ada@example.com", time.Now().Add(-10*time.Minute))
-	saveTestCard(t, ta, "ada@example.com", payments.FakeCardOK)
+	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)
 	after := e.EndsAt.Add(31 * time.Minute)
 	if n, err := ta.store.CloseForgottenVisits(t.Context(), after, 30*time.Minute); err != nil || n != 1 {
 		t.Fatalf("auto check-out: %d %v", n, err)
@@ -111,7 +111,7 @@ func TestClosingJobChargesNoForgottenGuest(t *testing.T) {
 // click sends it, and from then on the reconciler may finish it.
 func TestReconcilerSendsNoUnapprovedChargeOfAFlaggedVisit(t *testing.T) {
 	ta, staff, e := billingSetup(t)
-	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	visit := closedVisit(t, ta, e, "ada@example.com", stripeapi.FakeCardOK)
 	ta.store.DB.MustExec(`UPDATE visits SET needs_review = true WHERE id = $1`, visit)
 	ta.store.DB.MustExec(`INSERT INTO payments (visit_id, method, amount, currency, status, created_at, updated_at)
 		VALUES ($1, 'card_on_file', 480, 'GBP', 'pending', now() - interval '1 hour', now() - interval '1 hour')`, visit)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/clockroom/clockroom/internal/testdb"
+	"github.com/clockroom/clockroom/internal/testkit/testdb"
 	"github.com/clockroom/clockroom/models"
 )
 

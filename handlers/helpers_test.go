@@ -18,8 +18,8 @@ import (
 
 	"github.com/clockroom/clockroom/internal/billing"
 	"github.com/clockroom/clockroom/internal/config"
-	"github.com/clockroom/clockroom/internal/payments"
-	"github.com/clockroom/clockroom/internal/testdb"
+	"github.com/clockroom/clockroom/internal/stripeapi"
+	"github.com/clockroom/clockroom/internal/testkit/testdb"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -32,7 +32,7 @@ type testApp struct {
 	srv    *httptest.Server
 	store  *models.Store
 	logs   *strings.Builder
-	fake   *payments.Fake
+	fake   *stripeapi.Fake
 }
 
 const testWebhookSecret = "whsec_clockroomtestsecret"
@@ -70,12 +70,12 @@ func newTestAppOn(t testing.TB, db *sqlx.DB, env map[string]string) *testApp {
 	}
 	store := &models.Store{DB: db, BcryptCost: 4, Tickets: models.NewTicketSigner(cfg.SecretKey), BaseURL: cfg.BaseURL.String()}
 	logs := &strings.Builder{}
-	fake := payments.NewFake()
+	fake := stripeapi.NewFake()
 	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))
 	var gw billing.Gateway = fake
-	var rehearsal *payments.Rehearsal
+	var rehearsal *stripeapi.Rehearsal
 	if env[testRehearsal] != "" { // as serve does with the local emulator
-		rehearsal = payments.NewRehearsal(fake, cfg.BaseURL.String(), testWebhookSecret)
+		rehearsal = stripeapi.NewRehearsal(fake, cfg.BaseURL.String(), testWebhookSecret)
 		gw = rehearsal
 	}
 	engine := billing.New(store, gw, log, billing.Options{Timeout: testStripeTimeout, BaseURL: cfg.BaseURL.String()})

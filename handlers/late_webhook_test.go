@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clockroom/clockroom/internal/payments"
+	"github.com/clockroom/clockroom/internal/stripeapi"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -18,12 +18,12 @@ import (
 // logged at info level; the payment is as it was.
 func TestLateWebhookIsAcknowledgedLoggedAndChangesNothing(t *testing.T) {
 	ta, _, e := billingSetup(t)
-	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	visit := closedVisit(t, ta, e, "ada@example.com", stripeapi.FakeCardOK)
 	p, err := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: visit, Method: models.PayCardOnFile})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := closedVisit(t, ta, e, "bea@example.com", payments.FakeCardOK)
+	other := closedVisit(t, ta, e, "bea@example.com", stripeapi.FakeCardOK)
 	q, err := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: other, Method: models.PayCardOnFile})
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clockroom/clockroom/internal/payments"
+	"github.com/clockroom/clockroom/internal/stripeapi"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -19,7 +19,7 @@ func TestAHoldMissedAtCheckInIsPlacedLaterNotCharged(t *testing.T) {
 	now := time.Now()
 	ta.store.Clock = func() time.Time { return now }
 	code := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
-	saveTestCard(t, ta, "ada@example.com", payments.FakeCardOK)
+	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)
 	ta.fake.FailNext(1)
 	if st, body := staff.apiPost(scanPath(e), map[string]string{"code": code}); st != http.StatusOK || body["result"] != "admitted" {
 		t.Fatalf("admit: %d %v", st, body)
@@ -46,7 +46,7 @@ func TestAutoCheckoutReleasesTheHoldAndWaitsForStaff(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	ta.store.DB.MustExec(`UPDATE venues SET hold_at_checkin = true`)
 	code := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
-	saveTestCard(t, ta, "ada@example.com", payments.FakeCardOK)
+	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)
 	staff.apiPost(scanPath(e), map[string]string{"code": code})
 	ta.settle(t)
 	after := e.EndsAt.Add(31 * time.Minute)

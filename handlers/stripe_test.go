@@ -16,7 +16,7 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/stripe/stripe-go/v76/webhook"
 
-	"github.com/clockroom/clockroom/internal/payments"
+	"github.com/clockroom/clockroom/internal/stripeapi"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -93,9 +93,9 @@ func TestSaveACardThroughStripe(t *testing.T) {
 
 func TestCardOnFilePaths(t *testing.T) {
 	ta, staff, e := billingSetup(t)
-	ok := closedVisit(t, ta, e, "ok@example.com", payments.FakeCardOK)
-	declined := closedVisit(t, ta, e, "no@example.com", payments.FakeCardDeclined)
-	auth := closedVisit(t, ta, e, "sca@example.com", payments.FakeCard3DSecure)
+	ok := closedVisit(t, ta, e, "ok@example.com", stripeapi.FakeCardOK)
+	declined := closedVisit(t, ta, e, "no@example.com", stripeapi.FakeCardDeclined)
+	auth := closedVisit(t, ta, e, "sca@example.com", stripeapi.FakeCard3DSecure)
 	walkIn, _ := ta.store.At(time.Now().Add(-time.Hour)).WalkIn(t.Context(), models.WalkInRequest{EventID: e.ID, Name: "Walt"})
 	ta.store.CheckOut(t.Context(), walkIn.ID, 0, "", time.Now())
 
@@ -123,7 +123,7 @@ func TestCardOnFilePaths(t *testing.T) {
 
 func TestTenConcurrentChargesChargeOnce(t *testing.T) {
 	ta, staff, e := billingSetup(t)
-	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	visit := closedVisit(t, ta, e, "ada@example.com", stripeapi.FakeCardOK)
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {
@@ -139,7 +139,7 @@ func TestTenConcurrentChargesChargeOnce(t *testing.T) {
 
 func TestReconcilerFinishesAChargeInterruptedAfterCommit(t *testing.T) {
 	ta, staff, e := billingSetup(t)
-	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	visit := closedVisit(t, ta, e, "ada@example.com", stripeapi.FakeCardOK)
 	ta.fake.FailNext(1) // Stripe unreachable right after the row is committed
 	staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"card_on_file"}})
 	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "Stripe did not answer. The payment is pending", "card on file · pending")
@@ -157,7 +157,7 @@ func TestReconcilerFinishesAChargeInterruptedAfterCommit(t *testing.T) {
 
 func TestStripeWebhooks(t *testing.T) {
 	ta, staff, e := billingSetup(t)
-	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	visit := closedVisit(t, ta, e, "ada@example.com", stripeapi.FakeCardOK)
 	p, err := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: visit, Method: models.PayCardOnFile})
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +241,7 @@ func TestPayByPhone(t *testing.T) {
 func TestBillsBelowStripesMinimumOfferCashOrWaive(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	ta.store.DB.MustExec(`UPDATE venues SET per_minute = 0, minimum_charge = 20, grace_minutes = 0`)
-	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	visit := closedVisit(t, ta, e, "ada@example.com", stripeapi.FakeCardOK)
 	staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"card_on_file"}})
 	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "below the smallest amount a card can be charged")
 	if ta.fake.Calls != 0 {
@@ -256,7 +256,7 @@ func TestCheckOutChargesTheCardOnFileOnce(t *testing.T) {
 	now := time.Now()
 	ta.store.Clock = func() time.Time { return now }
 	visit, _ := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
-	saveTestCard(t, ta, "ada@example.com", payments.FakeCardOK)
+	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() { staff.post(fmt.Sprintf("/staff/visits/%d/checkout", visit), nil) })
@@ -269,7 +269,7 @@ func TestCheckOutChargesTheCardOnFileOnce(t *testing.T) {
 	}
 
 	_, bobCode := admitted(t, ta, e, "bob@example.com", now.Add(-30*time.Minute))
-	saveTestCard(t, ta, "bob@example.com", payments.FakeCardOK)
+	saveTestCard(t, ta, "bob@example.com", stripeapi.FakeCardOK)
 	for range 2 { // a double scan at the exit
 		st, body := staff.apiPost(scanPath(e), map[string]string{"code": bobCode, "direction": "out"})
 		if st != http.StatusOK || body["result"] != "checked_out" {
@@ -288,7 +288,7 @@ func TestCheckOutChargesTheCardOnFileOnce(t *testing.T) {
 
 func TestStripeRefundsAreBoundedAndConfirmedByWebhook(t *testing.T) {
 	ta, staff, e := billingSetup(t)
-	visit := closedVisit(t, ta, e, "ada@example.com", payments.FakeCardOK)
+	visit := closedVisit(t, ta, e, "ada@example.com", stripeapi.FakeCardOK)
 	staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"card_on_file"}})
 	ps, _ := ta.store.VisitPayments(t.Context(), visit)
 	p := ps[0]
@@ -340,7 +340,7 @@ func TestHoldAtCheckInThenCaptureOrRelease(t *testing.T) {
 	}
 
 	// Held at the door, then exactly the bill captured: 60 minutes, £4.80.
-	ada := ticketWithCard("ada@example.com", payments.FakeCardOK)
+	ada := ticketWithCard("ada@example.com", stripeapi.FakeCardOK)
 	if body := scan(ada, "in"); body["result"] != "admitted" {
 		t.Fatalf("admit: %v", body)
 	}
@@ -360,7 +360,7 @@ func TestHoldAtCheckInThenCaptureOrRelease(t *testing.T) {
 	}
 
 	// In and out within the free minutes: the hold is released.
-	bob := ticketWithCard("bob@example.com", payments.FakeCardOK)
+	bob := ticketWithCard("bob@example.com", stripeapi.FakeCardOK)
 	scan(bob, "in")
 	ta.settle(t)
 	ta.store.Clock = func() time.Time { return now.Add(62 * time.Minute) }
@@ -373,7 +373,7 @@ func TestHoldAtCheckInThenCaptureOrRelease(t *testing.T) {
 	}
 
 	// A hold that fails still admits, and staff see the flag.
-	cy := ticketWithCard("cy@example.com", payments.FakeCardDeclined)
+	cy := ticketWithCard("cy@example.com", stripeapi.FakeCardDeclined)
 	if body := scan(cy, "in"); body["result"] != "admitted" {
 		t.Fatalf("failed hold: %v", body)
 	}

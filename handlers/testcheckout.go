@@ -6,7 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/clockroom/clockroom/internal/payments"
+	"github.com/clockroom/clockroom/internal/stripeapi"
 )
 
 // testCheckout is the rehearsal's stand-in for Stripe's hosted page, in
@@ -14,7 +14,7 @@ import (
 // marked TEST.
 func (a *App) testCheckout(c echo.Context) error {
 	s, err := a.rehearsal.TestSession(c.Param("id"))
-	if errors.Is(err, payments.ErrNoTestSession) {
+	if errors.Is(err, stripeapi.ErrNoTestSession) {
 		return echo.NewHTTPError(http.StatusNotFound, "This test checkout page is gone: it was used already, or the server restarted since. Start the payment again.")
 	}
 	if err != nil {
@@ -31,7 +31,7 @@ func (a *App) testCheckout(c echo.Context) error {
 // would send goes through the app's own webhook verification and handling.
 func (a *App) testCheckoutAnswer(c echo.Context) error {
 	id := c.Param("id")
-	var ans payments.Answer
+	var ans stripeapi.Answer
 	var err error
 	switch c.FormValue("outcome") {
 	case "pay":
@@ -41,7 +41,7 @@ func (a *App) testCheckoutAnswer(c echo.Context) error {
 	default:
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose Pay or Decline.")
 	}
-	if errors.Is(err, payments.ErrNoTestSession) {
+	if errors.Is(err, stripeapi.ErrNoTestSession) {
 		return echo.NewHTTPError(http.StatusNotFound, "This test checkout page is gone: it was used already, or the server restarted since. Start the payment again.")
 	}
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clockroom/clockroom/internal/testdb"
+	"github.com/clockroom/clockroom/internal/testkit/testdb"
 	"github.com/clockroom/clockroom/models"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"github.com/clockroom/clockroom/internal/testdb"
+	"github.com/clockroom/clockroom/internal/testkit/testdb"
 	"github.com/clockroom/clockroom/models"
 )
 

@@ -10,7 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
 
-	"github.com/clockroom/clockroom/internal/testdb"
+	"github.com/clockroom/clockroom/internal/testkit/testdb"
 	"github.com/clockroom/clockroom/migrations"
 	"github.com/clockroom/clockroom/models"
 )

@@ -15,7 +15,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/clockroom/clockroom/internal/pgdev"
+	"github.com/clockroom/clockroom/internal/dev/pgdev"
 	"github.com/clockroom/clockroom/models"
 )
 

@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/clockroom/clockroom/internal/pgdev"
+	"github.com/clockroom/clockroom/internal/dev/pgdev"
 )
 
 // server is the Clockroom binary under test.

@@ -15,9 +15,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/clockroom/clockroom/internal/config"
-	"github.com/clockroom/clockroom/internal/payments"
-	"github.com/clockroom/clockroom/internal/pgdev"
-	"github.com/clockroom/clockroom/internal/stripemock"
+	"github.com/clockroom/clockroom/internal/dev/pgdev"
+	"github.com/clockroom/clockroom/internal/dev/stripemock"
+	"github.com/clockroom/clockroom/internal/stripeapi"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -131,10 +131,10 @@ func (in *infra) store() *models.Store {
 }
 
 // gateway is Stripe with the configured key, or stripe-mock in test mode.
-func (in *infra) gateway() *payments.Stripe {
+func (in *infra) gateway() *stripeapi.Stripe {
 	key := in.cfg.StripeSecretKey
 	if key == "" {
 		key = stripemock.TestKey
 	}
-	return payments.NewStripe(key, in.cfg.StripeAPIBase, in.cfg.StripeTimeout)
+	return stripeapi.NewStripe(key, in.cfg.StripeAPIBase, in.cfg.StripeTimeout)
 }

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clockroom/clockroom/internal/testdb"
+	"github.com/clockroom/clockroom/internal/testkit/testdb"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/clockroom/clockroom/handlers"
 	"github.com/clockroom/clockroom/internal/billing"
-	"github.com/clockroom/clockroom/internal/payments"
+	"github.com/clockroom/clockroom/internal/stripeapi"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -42,7 +42,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		}
 	}
 	var gw billing.Gateway = in.gateway()
-	var rehearsal *payments.Rehearsal
+	var rehearsal *stripeapi.Rehearsal
 	switch {
 	case in.cfg.TestCheckout():
 		// No Stripe account: the emulator's sessions get Clockroom's test
@@ -51,7 +51,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		if in.cfg.StripeWebhookSecret == "" {
 			in.cfg.StripeWebhookSecret = devWebhookSecret()
 		}
-		rehearsal = payments.NewRehearsal(gw, in.cfg.BaseURL.String(), in.cfg.StripeWebhookSecret)
+		rehearsal = stripeapi.NewRehearsal(gw, in.cfg.BaseURL.String(), in.cfg.StripeWebhookSecret)
 		gw = rehearsal
 		if !in.cfg.Dev() {
 			in.log.Warn("REHEARSAL_CHECKOUT=true: the TEST checkout is mounted at /test-checkout/; anyone sent to pay can press Pay and settle a bill with no money. Use it for rehearsals only, never where guests pay.")

@@ -1,6 +1,6 @@
 // Package billing is Clockroom's payment engine: it drives each payment
 // through Stripe. Handlers and jobs make one call each; Stripe is reached
-// only through Gateway (internal/payments implements it), and every call
+// only through Gateway (internal/stripeapi implements it), and every call
 // follows the same three steps: commit and claim the row that describes it,
 // call Stripe with a key derived from that row and a timeout, record what
 // Stripe said, mapped to our statuses by one table (StatusFor).

@@ -34,7 +34,7 @@ type PermanentError struct{ Message string }
 
 func (e *PermanentError) Error() string { return "stripe refused the request: " + e.Message }
 
-// Gateway is what Clockroom needs from Stripe. internal/payments implements
+// Gateway is what Clockroom needs from Stripe. internal/stripeapi implements
 // it against the Stripe API (or stripe-mock) and as a scripted fake. Every
 // call that moves money carries an idempotency key derived from our row.
 type Gateway interface {

@@ -11,7 +11,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
-const root = "../.."
+const root = "../../.."
 
 func loadCompose(t *testing.T, env ...string) (*types.Project, error) {
 	t.Helper()

@@ -1,4 +1,4 @@
-package payments
+package stripeapi
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/clockroom/clockroom/internal/billing"
-	"github.com/clockroom/clockroom/internal/stripemock"
+	"github.com/clockroom/clockroom/internal/dev/stripemock"
 )
 
 // Every request the Stripe adapter builds is accepted by stripe-mock, which
