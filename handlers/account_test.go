@@ -94,7 +94,7 @@ func TestSignInByEmailedLink(t *testing.T) {
 	other.get("/login/email")
 	other.post("/login/email", url.Values{"email": {"gus@example.com"}, "purpose": {"signin"}})
 	late := lastLink(t, ta, "gus@example.com")
-	ta.store.Clock = func() time.Time { return time.Now().Add(31 * time.Minute) }
+	ta.store.SetClock(func() time.Time { return time.Now().Add(31 * time.Minute) })
 	wantStatus(t, other.get(late), http.StatusNotFound)
 }
 

@@ -20,7 +20,7 @@ import (
 func TestHangingStripeNeverHoldsTheDoor(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	now := time.Now()
-	ta.store.Clock = func() time.Time { return now }
+	ta.store.SetClock(func() time.Time { return now })
 	_, code := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
 	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)
 	ta.fake.Delay(time.Hour) // Stripe accepts the connection and says nothing

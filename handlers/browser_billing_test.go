@@ -18,7 +18,7 @@ import (
 func TestBrowserStaffChecksOutAndTakesPaymentByPhone(t *testing.T) {
 	ta, _, e := billingSetup(t)
 	now := time.Now()
-	ta.store.Clock = func() time.Time { return now }
+	ta.store.SetClock(func() time.Time { return now })
 	admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
 
 	ctx := browsertest.New(t)

@@ -21,7 +21,7 @@ func TestBrowserUnpaidBillCollectedFromTheList(t *testing.T) {
 		t.Run(size.name, func(t *testing.T) {
 			ta, _, e := billingSetup(t)
 			now := time.Now()
-			ta.store.Clock = func() time.Time { return now }
+			ta.store.SetClock(func() time.Time { return now })
 			visit, _ := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
 
 			ctx := browsertest.NewAt(t, size.size)

@@ -84,7 +84,7 @@ func TestLargeBillsWaitForAStaffClick(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	ta.store.DB.MustExec(`UPDATE venues SET auto_charge_limit = 400`)
 	now := time.Now()
-	ta.store.Clock = func() time.Time { return now }
+	ta.store.SetClock(func() time.Time { return now })
 	visits := map[string]int64{}
 	for email, minutes := range map[string]int{"ada@example.com": 45, "bob@example.com": 60} { // £3.60 and £4.80
 		visits[email], _ = admitted(t, ta, e, email, now.Add(-time.Duration(minutes)*time.Minute))

@@ -97,7 +97,7 @@ func TestCurrencyChangeIsRefusedWhileNightsWithPricesAreToCome(t *testing.T) {
 func TestAStayKeepsTheCurrencyItWasPricedIn(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	now := time.Now()
-	ta.store.Clock = func() time.Time { return now }
+	ta.store.SetClock(func() time.Time { return now })
 	_, code := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
 	_, bob := admitted(t, ta, e, "bob@example.com", now.Add(-60*time.Minute))
 	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)

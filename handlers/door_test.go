@@ -88,13 +88,13 @@ func TestScanResults(t *testing.T) {
 	// A cancelled ticket.
 	r, _ := ta.store.RSVPFor(t.Context(), other.ID, gone.ID)
 	ta.store.CancelRSVP(t.Context(), r.ID, gone.ID, time.Now())
-	ta.store.Clock = func() time.Time { return other.StartsAt.Add(time.Minute) }
+	ta.store.SetClock(func() time.Time { return other.StartsAt.Add(time.Minute) })
 	st, body = host.apiPost(scanPath(other), map[string]string{"code": otherTicket})
 	wantResult(t, st, body, "cancelled")
-	ta.store.Clock = time.Now
+	ta.store.SetClock(time.Now)
 
 	// Exit: 47 minutes later, at 8p a minute.
-	ta.store.Clock = func() time.Time { return time.Now().Add(47 * time.Minute) }
+	ta.store.SetClock(func() time.Time { return time.Now().Add(47 * time.Minute) })
 	st, body = host.apiPost(scanPath(e), map[string]string{"code": ada, "direction": "out"})
 	wantResult(t, st, body, "checked_out")
 	visit := body["visit"].(map[string]any)

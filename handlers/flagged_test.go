@@ -54,7 +54,7 @@ func wantStaffCharge(t *testing.T, ta *testApp, staff *client, visit int64, why 
 func TestFlaggedExitFromTheDoorQueueWaitsForAStaffClick(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	now := time.Now()
-	ta.store.Clock = func() time.Time { return now }
+	ta.store.SetClock(func() time.Time { return now })
 	visit, code := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
 	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)
 	st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": "out", "key": "offline-exit-1",
@@ -75,7 +75,7 @@ func TestFlaggedExitFromTheDoorQueueWaitsForAStaffClick(t *testing.T) {
 func TestStaffCheckoutOfAFlaggedVisitChargesNothing(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	now := time.Now()
-	ta.store.Clock = func() time.Time { return now }
+	ta.store.SetClock(func() time.Time { return now })
 	code := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
 	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)
 	st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "key": "offline-entry-1",

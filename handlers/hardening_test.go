@@ -118,7 +118,7 @@ func TestAFlashCannotPoisonTheSharedListing(t *testing.T) {
 			t.Fatal("a replayed message cookie reached another visitor's page")
 		}
 	}
-	ta.store.Clock = func() time.Time { return time.Now().Add(flashLife + time.Minute) }
+	ta.store.SetClock(func() time.Time { return time.Now().Add(flashLife + time.Minute) })
 	if strings.Contains(replay().body, "evil.example") {
 		t.Fatal("a message cookie still works after it expired")
 	}
@@ -194,7 +194,7 @@ func TestStaffSessionsEndWhenIdle(t *testing.T) {
 	ta := newTestApp(t, nil)
 	ta.venue(t)
 	start := time.Now()
-	at := func(d time.Duration) { ta.store.Clock = func() time.Time { return start.Add(d) } }
+	at := func(d time.Duration) { ta.store.SetClock(func() time.Time { return start.Add(d) }) }
 	at(0)
 	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
 	guest, _ := ta.signedIn(t, "gus@example.com", models.RoleAttendee)

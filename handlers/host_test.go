@@ -222,7 +222,7 @@ func TestANightCanHaveItsOwnPrices(t *testing.T) {
 
 	// A stay is billed with the night's prices: 30 minutes at 5p.
 	now := time.Now()
-	ta.store.Clock = func() time.Time { return now }
+	ta.store.SetClock(func() time.Time { return now })
 	visit, _ := admitted(t, ta, e, "ada@example.com", now.Add(-30*time.Minute))
 	_, b, _, err := ta.store.CheckOut(t.Context(), visit, 0, "", now)
 	if err != nil || b.Amount != 150 {

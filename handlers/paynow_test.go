@@ -17,7 +17,7 @@ import (
 func TestGuestPaysNowAndGetsReceipts(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	now := time.Now()
-	ta.store.Clock = func() time.Time { return now }
+	ta.store.SetClock(func() time.Time { return now })
 	visit, code := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
 	st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": "out"})
 	if pay, _ := body["payment"].(map[string]any); st != http.StatusOK || pay["status"] != "unpaid" {
@@ -96,7 +96,7 @@ func TestCounterPaymentsSendReceipts(t *testing.T) {
 	// The payment, its audit entry and its receipt carry the store's clock
 	// (they once carried year 1).
 	paidAt := time.Now().UTC().Truncate(time.Minute).Add(2 * time.Minute)
-	ta.store.Clock = func() time.Time { return paidAt }
+	ta.store.SetClock(func() time.Time { return paidAt })
 	staff.post(fmt.Sprintf("/staff/visits/%d/payments", ada), url.Values{"method": {"cash"}})
 	venue, _ := ta.store.Venue(t.Context())
 	if ms, _ := ta.store.MessagesTo(t.Context(), "ada@example.com"); !strings.Contains(ms[len(ms)-1].Body, "on "+paidAt.In(venue.Location()).Format("Mon 2 Jan 2006, 15:04")+".") {

@@ -16,7 +16,7 @@ func TestReentryResumesTheNightsBill(t *testing.T) {
 	ta, staff, e := billingSetup(t) // 8p a minute, 5 free minutes, at least £3.00, at most £24.00 a day
 	base := time.Now()
 	at := func(minutes int) {
-		ta.store.Clock = func() time.Time { return base.Add(time.Duration(minutes) * time.Minute) }
+		ta.store.SetClock(func() time.Time { return base.Add(time.Duration(minutes) * time.Minute) })
 	}
 	scan := func(code, dir string) map[string]any {
 		t.Helper()

@@ -17,7 +17,7 @@ func TestAHoldMissedAtCheckInIsPlacedLaterNotCharged(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	ta.store.DB.MustExec(`UPDATE venues SET hold_at_checkin = true`)
 	now := time.Now()
-	ta.store.Clock = func() time.Time { return now }
+	ta.store.SetClock(func() time.Time { return now })
 	code := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
 	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)
 	ta.fake.FailNext(1)
@@ -31,7 +31,7 @@ func TestAHoldMissedAtCheckInIsPlacedLaterNotCharged(t *testing.T) {
 	if ta.fake.ChargesMade() != 0 || ta.fake.Holds != 1 {
 		t.Fatalf("while inside: %d charges, %d holds; want 0 and 1", ta.fake.ChargesMade(), ta.fake.Holds)
 	}
-	ta.store.Clock = func() time.Time { return now.Add(30 * time.Minute) }
+	ta.store.SetClock(func() time.Time { return now.Add(30 * time.Minute) })
 	staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": "out"})
 	ta.settle(t)
 	if ta.fake.Captured != 300 || ta.fake.ChargesMade() != 1 {

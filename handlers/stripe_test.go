@@ -254,7 +254,7 @@ func TestBillsBelowStripesMinimumOfferCashOrWaive(t *testing.T) {
 func TestCheckOutChargesTheCardOnFileOnce(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	now := time.Now()
-	ta.store.Clock = func() time.Time { return now }
+	ta.store.SetClock(func() time.Time { return now })
 	visit, _ := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
 	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)
 	var wg sync.WaitGroup
@@ -324,7 +324,7 @@ func TestHoldAtCheckInThenCaptureOrRelease(t *testing.T) {
 	ta, staff, e := billingSetup(t)
 	ta.store.DB.MustExec(`UPDATE venues SET hold_at_checkin = true`)
 	now := time.Now()
-	ta.store.Clock = func() time.Time { return now }
+	ta.store.SetClock(func() time.Time { return now })
 	scan := func(code, dir string) map[string]any {
 		t.Helper()
 		st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": dir})
@@ -349,7 +349,7 @@ func TestHoldAtCheckInThenCaptureOrRelease(t *testing.T) {
 	if len(ps) != 1 || ps[0].Status != models.PaymentAuthorized || ps[0].Amount != 2400 || ta.fake.Holds != 1 {
 		t.Fatalf("after admit: %+v, %d holds", ps, ta.fake.Holds)
 	}
-	ta.store.Clock = func() time.Time { return now.Add(60 * time.Minute) }
+	ta.store.SetClock(func() time.Time { return now.Add(60 * time.Minute) })
 	if pay := scan(ada, "out")["payment"].(map[string]any); pay["status"] != "pending" || pay["amount"] != float64(480) {
 		t.Fatalf("exit: %v", pay)
 	}
@@ -363,7 +363,7 @@ func TestHoldAtCheckInThenCaptureOrRelease(t *testing.T) {
 	bob := ticketWithCard("bob@example.com", stripeapi.FakeCardOK)
 	scan(bob, "in")
 	ta.settle(t)
-	ta.store.Clock = func() time.Time { return now.Add(62 * time.Minute) }
+	ta.store.SetClock(func() time.Time { return now.Add(62 * time.Minute) })
 	if pay := scan(bob, "out")["payment"].(map[string]any); pay["status"] != "paid" || pay["amount"] != float64(0) {
 		t.Fatalf("free stay: %v", pay)
 	}

@@ -33,7 +33,7 @@ func TestRehearsalCheckout(t *testing.T) {
 	host := ta.user(t, "host@example.com", models.RoleHost)
 	e := ta.tonight(t, v, host, 20)
 	now := time.Now()
-	ta.store.Clock = func() time.Time { return now }
+	ta.store.SetClock(func() time.Time { return now })
 	visit, code := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
 	if _, _, _, err := ta.store.CheckOut(t.Context(), visit, 0, "", now); err != nil {
 		t.Fatal(err)

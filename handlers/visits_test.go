@@ -32,7 +32,7 @@ func TestLiveMeterAndTicketMeter(t *testing.T) {
 	_, hostUser := ta.signedIn(t, "host@example.com", models.RoleHost)
 	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
 	now := time.Now()
-	ta.store.Clock = func() time.Time { return now }
+	ta.store.SetClock(func() time.Time { return now })
 	id, _ := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: hostUser.ID, Status: models.EventPublished,
 		EventInput: models.EventInput{Title: "Long night", StartsAt: now.Add(-6 * time.Hour), EndsAt: now.Add(2 * time.Hour), Capacity: 10}})
 	e, _ := ta.store.EventByID(t.Context(), id)
@@ -69,7 +69,7 @@ func TestCheckoutAndRecordedPaymentsAreIdempotent(t *testing.T) {
 	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
 	e := ta.tonight(t, v, hostUser, 10)
 	now := time.Now()
-	ta.store.Clock = func() time.Time { return now }
+	ta.store.SetClock(func() time.Time { return now })
 	visit, _ := admitted(t, ta, e, "ada@example.com", now.Add(-90*time.Minute))
 	path := fmt.Sprintf("/staff/visits/%d", visit)
 

@@ -118,7 +118,7 @@ func closedVisit(t *testing.T) (*models.Store, int64) {
 		t.Fatal(err)
 	}
 	now := e.StartsAt.Add(time.Hour)
-	f.s.Clock = func() time.Time { return now }
+	f.s.SetClock(func() time.Time { return now })
 	r := f.reserve(t, f.guests(t, 1)[0])
 	var visit int64
 	for _, sc := range []struct {

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -33,10 +34,10 @@ type Store struct {
 	// Listing, when set, announces the listing changes of RSVPs after they
 	// commit; without it they are announced as they commit.
 	Listing *ListingNotifier
-	// Clock is the one clock of the app: the store stamps what it writes
-	// with it, and the handlers, jobs and start-up read it (Now). Nil is
-	// the wall clock; tests set it once.
-	Clock func() time.Time
+	// clock is the one clock of the app: the store stamps what it writes
+	// with it, and the handlers, jobs and start-up read it (Now). Unset is
+	// the wall clock; tests set it (SetClock) while background work reads it.
+	clock atomic.Pointer[func() time.Time]
 	// prepared holds the hot paths' statements once Prepare has run.
 	prepared map[string]*sqlx.Stmt
 }
@@ -44,17 +45,26 @@ type Store struct {
 // At is the store with its clock stopped at t, for writing what happened at
 // a known time: the demo's past nights, and tests.
 func (s *Store) At(t time.Time) *Store {
-	c := *s
-	c.Clock = func() time.Time { return t }
-	return &c
+	c := &Store{DB: s.DB, BcryptCost: s.BcryptCost, Tickets: s.Tickets, BaseURL: s.BaseURL, Listing: s.Listing, prepared: s.prepared}
+	c.SetClock(func() time.Time { return t })
+	return c
+}
+
+// SetClock makes now the store's clock (nil: the wall clock).
+func (s *Store) SetClock(now func() time.Time) {
+	if now == nil {
+		s.clock.Store(nil)
+		return
+	}
+	s.clock.Store(&now)
 }
 
 // Now is the time by the store's clock.
 func (s *Store) Now() time.Time {
-	if s.Clock == nil {
-		return time.Now()
+	if c := s.clock.Load(); c != nil {
+		return (*c)()
 	}
-	return s.Clock()
+	return time.Now()
 }
 
 // Prepare prepares the statements of the hot paths (an RSVP's), so that
