@@ -149,14 +149,18 @@ func currencyInUse(ctx context.Context, tx *sqlx.Tx, venueID int64, currency str
 	if err != nil {
 		return err
 	}
-	if err := tx.GetContext(ctx, &e.Nights, `SELECT count(*) FROM events
-		WHERE venue_id = $1 AND per_minute IS NOT NULL AND status <> 'cancelled' AND ends_at > $2`, venueID, now); err != nil {
-		return err
+	var nights []struct {
+		Title string `db:"title"`
+		All   int    `db:"all_nights"` // every such night, before the LIMIT
 	}
-	if err := tx.SelectContext(ctx, &e.Titles, `SELECT title FROM events
+	if err := tx.SelectContext(ctx, &nights, `SELECT title, count(*) OVER () AS all_nights FROM events
 		WHERE venue_id = $1 AND per_minute IS NOT NULL AND status <> 'cancelled' AND ends_at > $2
 		ORDER BY starts_at, id LIMIT 3`, venueID, now); err != nil {
 		return err
+	}
+	for _, n := range nights {
+		e.Nights = n.All
+		e.Titles = append(e.Titles, n.Title)
 	}
 	if e.Unpaid+e.Inside+e.Nights == 0 {
 		return nil
