@@ -118,8 +118,8 @@ func (a *App) scan(c echo.Context) error {
 		return err
 	}
 	resp.CanAdmitAnyway = resp.CanAdmitAnyway && u.IsStaff()
-	if resp.Exited && resp.Payment.Status == models.BillPending {
-		resp.Message += " Charging the card on file."
+	if resp.Message == "" { // scans stored before the words moved here keep theirs
+		resp.Message = scanWords(resp, func() *time.Location { return a.location(c.Request().Context()) })
 	}
 	scanTiming(c, handlerAt, resp.Took)
 	return c.JSON(http.StatusOK, resp)
@@ -226,8 +226,10 @@ func (a *App) walkIn(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	return c.JSON(http.StatusOK, models.ScanResponse{Result: models.ResultAdmitted, Message: "Welcome, " + v.GuestName + "!",
-		Attendee: &models.Attendee{Name: v.GuestName, Status: "walk_in"}, Visit: &models.VisitInfo{ID: v.ID, CheckedInAt: v.CheckedInAt}})
+	resp := models.ScanResponse{Result: models.ResultAdmitted,
+		Attendee: &models.Attendee{Name: v.GuestName, Status: "walk_in"}, Visit: &models.VisitInfo{ID: v.ID, CheckedInAt: v.CheckedInAt}}
+	resp.Message = scanWords(resp, venue.Location)
+	return c.JSON(http.StatusOK, resp)
 }
 
 // ticketCode takes the code out of what a scanner read: the code itself, or

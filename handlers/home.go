@@ -161,3 +161,13 @@ func (a *App) venue(ctx context.Context) (models.Venue, error) {
 	}
 	return v, err
 }
+
+// location is the venue's time zone, for words that name a time; UTC when
+// the venue cannot be read (the words are still right, in another zone).
+func (a *App) location(ctx context.Context) *time.Location {
+	v, err := a.venue(ctx)
+	if err != nil {
+		return time.UTC
+	}
+	return v.Location()
+}

@@ -79,3 +79,75 @@ func priceWords(why models.PriceProblem, field string, v models.Venue) string {
 func throttledWords(t *models.ThrottledError) string {
 	return fmt.Sprintf("Too many failed attempts. Try again in %d minutes.", int(t.RetryAfter.Minutes())+1)
 }
+
+// scanWords is what the door says about a scan. loc is asked for only by
+// the answers that name a time, so most scans read no venue.
+func scanWords(r models.ScanResponse, loc func() *time.Location) string {
+	name := ""
+	if r.Attendee != nil {
+		name = r.Attendee.Name
+	}
+	switch r.Result {
+	case models.ResultNotFound:
+		return "Not a valid ticket."
+	case models.ResultWrongEvent:
+		if r.RightEvent != nil {
+			return "This ticket is for " + r.RightEvent.Title + "."
+		}
+		return "This ticket is for another night."
+	case models.ResultAlreadyInside:
+		if r.Visit != nil {
+			return "Already inside since " + r.Visit.CheckedInAt.In(loc()).Format("15:04") + "."
+		}
+		return "Already inside."
+	case models.ResultCancelled:
+		if r.At != nil {
+			return "Seat released at " + r.At.In(loc()).Format("15:04") +
+				": not here by then, so it went to the waitlist. Admit as a walk-in if there is room."
+		}
+		return "This ticket was cancelled."
+	case models.ResultNotOpen:
+		if r.At != nil {
+			return "The door opens at " + r.At.In(loc()).Format("Mon 2 Jan 15:04") + "."
+		}
+		return "This night is over."
+	case models.ResultWaitlisted:
+		msg := fmt.Sprintf("On the waitlist (#%d), not confirmed.", r.Attendee.WaitlistPosition)
+		if r.Room != nil && r.Room.Held > 0 {
+			msg += fmt.Sprintf(" The free places are held for %d ticket holders still to come.", r.Room.Held)
+		}
+		return msg
+	case models.ResultRoomFull:
+		if r.Room != nil {
+			return fmt.Sprintf("The room is full: %d inside, and the limit is %d.", r.Room.Inside, r.Room.Limit)
+		}
+		return "The room is full."
+	case models.ResultAdmitted:
+		if !r.Resumed {
+			return "Welcome, " + name + "!"
+		}
+		msg := "Welcome back, " + name + ": your time continues from earlier tonight."
+		if o := r.Outstanding; o != nil && o.Amount > 0 {
+			msg += " " + models.FormatMoney(o.Amount, o.Currency) + " from earlier is still to pay."
+		}
+		return msg
+	case models.ResultNotInside:
+		return "Not checked in: nothing to check out."
+	case models.ResultCheckedOut:
+		v := r.Visit
+		switch {
+		case v == nil:
+			return "Checked out."
+		case r.AlreadyOut && v.CheckedOutAt != nil:
+			return "Already checked out at " + v.CheckedOutAt.In(loc()).Format("15:04") + "."
+		case v.Applied == models.AppliedGrace:
+			return fmt.Sprintf("Goodbye, %s: a short stay within the grace period, free.", name)
+		}
+		msg := fmt.Sprintf("Goodbye, %s: %d minutes, %s.", name, v.Minutes, models.FormatMoney(v.Amount, v.Currency))
+		if r.Exited && r.Payment != nil && r.Payment.Status == models.BillPending {
+			msg += " Charging the card on file."
+		}
+		return msg
+	}
+	return ""
+}

@@ -107,13 +107,23 @@ type ScanRequest struct {
 // ScanResponse is what the door shows. It is stored with the scan, so a
 // replay of the same key returns it unchanged.
 type ScanResponse struct {
-	Result         string     `json:"result"`
+	Result string `json:"result"`
+	// Message is what the door says, worded by the handlers from the
+	// fields below (the models say what happened, not how to say it).
+	// Scans stored before that carry their own.
 	Message        string     `json:"message"`
 	Attendee       *Attendee  `json:"attendee,omitempty"`
 	Visit          *VisitInfo `json:"visit,omitempty"`
 	RightEvent     *EventRef  `json:"right_event,omitempty"`
 	CanAdmitAnyway bool       `json:"can_admit_anyway,omitempty"`
-	Replayed       bool       `json:"replayed,omitempty"`
+	// At is the time a refusal names: when a released seat went to the
+	// waitlist (cancelled), or when the door opens (not_open; a not_open
+	// with no At is a night that is over).
+	At *time.Time `json:"at,omitempty"`
+	// Room is the room's count behind a room_full, or behind a waitlisted
+	// guest who cannot be admitted because the free places are held.
+	Room     *RoomCount `json:"room,omitempty"`
+	Replayed bool       `json:"replayed,omitempty"`
 	// Charge is the card payment this exit created, to send to Stripe
 	// after commit; never stored with the scan, so a replay charges nothing.
 	Charge *Payment `json:"-"`
@@ -148,6 +158,14 @@ type PaymentState struct {
 	Status   BillStatus `json:"status" db:"status"`
 	Amount   int64      `json:"amount" db:"amount"`
 	Currency string     `json:"currency" db:"currency"`
+}
+
+// RoomCount is the room as a scan found it: the guests inside, its limit,
+// and the seats held for ticket holders still to come.
+type RoomCount struct {
+	Inside int `json:"inside"`
+	Limit  int `json:"limit"`
+	Held   int `json:"held,omitempty"`
 }
 
 // Attendee is the guest a scan is about.

@@ -176,7 +176,7 @@ func (s *Store) scan(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event)
 	case req.RSVPID > 0:
 		where, args = `r.id = $1 AND r.event_id = $2`, []any{req.RSVPID, e.ID}
 	default:
-		return ScanResponse{Result: ResultNotFound, Message: "Not a valid ticket."}, nil, nil, nil
+		return ScanResponse{Result: ResultNotFound}, nil, nil, nil
 	}
 	var h ticketHolder
 	// Locking the ticket's RSVP row makes scans of one ticket (two devices,
@@ -184,7 +184,7 @@ func (s *Store) scan(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event)
 	// one did.
 	err := tx.GetContext(ctx, &h, `SELECT `+rsvpColumns+`, u.name FROM rsvps r JOIN users u ON u.id = r.user_id WHERE `+where+` FOR UPDATE OF r`, args...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ScanResponse{Result: ResultNotFound, Message: "Not a valid ticket."}, nil, nil, nil
+		return ScanResponse{Result: ResultNotFound}, nil, nil, nil
 	}
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
@@ -199,8 +199,7 @@ func (s *Store) scan(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Event)
 		if err != nil {
 			return ScanResponse{}, nil, nil, err
 		}
-		return ScanResponse{Result: ResultWrongEvent, Attendee: who, RightEvent: &EventRef{ID: right.ID, Title: right.Title, StartsAt: right.StartsAt},
-			Message: "This ticket is for " + right.Title + "."}, nil, &h.ID, nil
+		return ScanResponse{Result: ResultWrongEvent, Attendee: who, RightEvent: &EventRef{ID: right.ID, Title: right.Title, StartsAt: right.StartsAt}}, nil, &h.ID, nil
 	}
 	if req.Direction == ScanOut {
 		return s.scanOut(ctx, tx, req, h, who)
@@ -212,21 +211,20 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 	open, err := visitWhere(ctx, tx, `v.rsvp_id = $1 AND v.checked_out_at IS NULL`, h.ID)
 	switch {
 	case err == nil:
-		return ScanResponse{Result: ResultAlreadyInside, Attendee: who, Visit: visitInfo(open, nil, ""),
-			Message: "Already inside since " + open.CheckedInAt.In(s.loc(ctx, tx)).Format("15:04") + "."}, &open.ID, &h.ID, nil
+		return ScanResponse{Result: ResultAlreadyInside, Attendee: who, Visit: visitInfo(open, nil, "")}, &open.ID, &h.ID, nil
 	case !errors.Is(err, ErrNotFound):
 		return ScanResponse{}, nil, nil, err
 	}
 	switch {
 	case h.ReleasedAt != nil && h.Status == RSVPCancelled && e.Status != EventCancelled:
-		return ScanResponse{Result: ResultCancelled, Attendee: who, Message: "Seat released at " + h.ReleasedAt.In(s.loc(ctx, tx)).Format("15:04") +
-			": not here by then, so it went to the waitlist. Admit as a walk-in if there is room."}, nil, &h.ID, nil
+		return ScanResponse{Result: ResultCancelled, Attendee: who, At: h.ReleasedAt}, nil, &h.ID, nil
 	case h.Status == RSVPCancelled || e.Status == EventCancelled:
-		return ScanResponse{Result: ResultCancelled, Attendee: who, Message: "This ticket was cancelled."}, nil, &h.ID, nil
+		return ScanResponse{Result: ResultCancelled, Attendee: who}, nil, &h.ID, nil
 	case req.At.Before(e.StartsAt.Add(-DoorOpensBefore)):
-		return ScanResponse{Result: ResultNotOpen, Attendee: who, Message: "The door opens at " + e.StartsAt.Add(-DoorOpensBefore).In(s.loc(ctx, tx)).Format("Mon 2 Jan 15:04") + "."}, nil, &h.ID, nil
+		opens := e.StartsAt.Add(-DoorOpensBefore)
+		return ScanResponse{Result: ResultNotOpen, Attendee: who, At: &opens}, nil, &h.ID, nil
 	case !req.At.Before(e.EndsAt):
-		return ScanResponse{Result: ResultNotOpen, Attendee: who, Message: "This night is over."}, nil, &h.ID, nil
+		return ScanResponse{Result: ResultNotOpen, Attendee: who}, nil, &h.ID, nil
 	}
 	// The room's limit holds for every admission, ticket holders and
 	// resumed stays included. The count is read without a lock; check_room
@@ -245,11 +243,11 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 		}
 		room := !full && inside+held < limit
 		if !req.AdmitWaitlisted || !room {
-			msg := fmt.Sprintf("On the waitlist (#%d), not confirmed.", h.WaitlistPosition)
+			resp := ScanResponse{Result: ResultWaitlisted, Attendee: who, CanAdmitAnyway: room}
 			if !full && !room {
-				msg += fmt.Sprintf(" The free places are held for %d ticket holders still to come.", held)
+				resp.Room = &RoomCount{Inside: inside, Limit: limit, Held: held}
 			}
-			return ScanResponse{Result: ResultWaitlisted, Attendee: who, CanAdmitAnyway: room, Message: msg}, nil, &h.ID, nil
+			return resp, nil, &h.ID, nil
 		}
 		if err := keepSeats(ctx, tx, held); err != nil {
 			return ScanResponse{}, nil, nil, err
@@ -260,7 +258,7 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 	} else if full {
 		if req.Override == "" {
 			return ScanResponse{Result: ResultRoomFull, Attendee: who, CanAdmitAnyway: true,
-				Message: fmt.Sprintf("The room is full: %d inside, and the limit is %d.", inside, limit)}, nil, &h.ID, nil
+				Room: &RoomCount{Inside: inside, Limit: limit}}, nil, &h.ID, nil
 		}
 		if err := overLimit(ctx, tx); err != nil {
 			return ScanResponse{}, nil, nil, err
@@ -274,14 +272,8 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
-	var v Visit
-	if earlier.Stays == 0 {
-		err = tx.QueryRowxContext(ctx, `
-			INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device, created_at, needs_review,
-			                    per_minute, minimum_charge, daily_cap, grace_minutes, currency)
-			SELECT $1, $2, $3, NULLIF($4, 0), $5, $6, $7, t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes, t.currency
-			FROM (`+tariffOfEvent+`) t RETURNING id, currency`, e.ID, h.ID, req.At, req.ActorID, req.Device, req.now, req.stale()).Scan(&v.ID, &v.Currency)
-	} else {
+	nv := newVisit{EventID: e.ID, RSVPID: h.ID, ActorID: req.ActorID, Device: req.Device, NeedsReview: req.stale()}
+	if earlier.Stays > 0 {
 		// Back the same night: the stay resumes the night's bill, at the
 		// price of the first admission, from no earlier than the last exit.
 		// An entry queued offline before that exit cannot follow it: staff
@@ -290,13 +282,11 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 			return ScanResponse{}, nil, nil, &ScanTimeError{Why: ScanBeforeLastExit, Who: who}
 		}
 		req.At = maxTime(req.At, earlier.LastOut)
-		err = tx.QueryRowxContext(ctx, `
-			INSERT INTO visits (event_id, rsvp_id, checked_in_at, checked_in_by, checked_in_device, created_at, needs_review,
-			                    per_minute, minimum_charge, daily_cap, grace_minutes, currency, resumed, earlier_us, earlier_minutes, earlier_amount)
-			SELECT $1, $2, $3, NULLIF($4, 0), $5, $6, $7, f.per_minute, f.minimum_charge, f.daily_cap, f.grace_minutes, f.currency, true, $8, $9, $10
-			FROM visits f WHERE f.rsvp_id = $2 ORDER BY f.id LIMIT 1 RETURNING id, currency`,
-			e.ID, h.ID, req.At, req.ActorID, req.Device, req.now, req.stale(), earlier.US, earlier.Minutes, earlier.Amount).Scan(&v.ID, &v.Currency)
+		nv.Earlier = &earlier
 	}
+	nv.At = req.At
+	var v Visit
+	v.ID, v.Currency, err = insertVisit(ctx, tx, nv, req.now)
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
@@ -305,13 +295,11 @@ func (s *Store) scanIn(ctx context.Context, tx *sqlx.Tx, req ScanRequest, e Even
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
-	resp := ScanResponse{Result: ResultAdmitted, Attendee: who, Visit: visitInfo(v, nil, ""), Message: "Welcome, " + h.Name + "!", Hold: hold}
+	resp := ScanResponse{Result: ResultAdmitted, Attendee: who, Visit: visitInfo(v, nil, ""), Hold: hold}
 	if earlier.Stays > 0 {
 		resp.Resumed = true
-		resp.Message = "Welcome back, " + h.Name + ": your time continues from earlier tonight."
 		if earlier.Owed > 0 { // the night's bill, in the currency its first stay was priced in
 			resp.Outstanding = &PaymentState{Status: BillUnpaid, Amount: earlier.Owed, Currency: v.Currency}
-			resp.Message += " " + FormatMoney(earlier.Owed, v.Currency) + " from earlier is still to pay."
 		}
 	}
 	return resp, &v.ID, &h.ID, nil
@@ -322,14 +310,13 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 	if errors.Is(err, ErrNotFound) {
 		last, err := visitWhere(ctx, tx, `v.rsvp_id = $1 ORDER BY v.checked_in_at DESC LIMIT 1`, h.ID)
 		if errors.Is(err, ErrNotFound) {
-			return ScanResponse{Result: ResultNotInside, Attendee: who, Message: "Not checked in: nothing to check out."}, nil, &h.ID, nil
+			return ScanResponse{Result: ResultNotInside, Attendee: who}, nil, &h.ID, nil
 		}
 		if err != nil {
 			return ScanResponse{}, nil, nil, err
 		}
 		b := storedBill(last)
-		return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(last, &b, last.Currency), AlreadyOut: true,
-			Message: "Already checked out at " + last.CheckedOutAt.In(s.loc(ctx, tx)).Format("15:04") + "."}, &last.ID, &h.ID, nil
+		return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(last, &b, last.Currency), AlreadyOut: true}, &last.ID, &h.ID, nil
 	}
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
@@ -346,11 +333,7 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
-	msg := fmt.Sprintf("Goodbye, %s: %d minutes, %s.", h.Name, b.Minutes, FormatMoney(b.Amount, closed.Currency))
-	if b.Applied == AppliedGrace {
-		msg = fmt.Sprintf("Goodbye, %s: a short stay within the grace period, free.", h.Name)
-	}
-	return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(closed, &b, closed.Currency), Message: msg, Charge: pay, Exited: true}, &closed.ID, &h.ID, nil
+	return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(closed, &b, closed.Currency), Charge: pay, Exited: true}, &closed.ID, &h.ID, nil
 }
 
 func visitInfo(v Visit, b *Bill, currency string) *VisitInfo {

@@ -74,12 +74,8 @@ func (s *Store) walkIn(ctx context.Context, req *WalkInRequest) (Visit, error) {
 		if err != nil {
 			return err
 		}
-		err = tx.GetContext(ctx, &v.ID, `
-			INSERT INTO visits (event_id, walk_in_name, walk_in_email, checked_in_at, checked_in_by, checked_in_device, created_at,
-			                    per_minute, minimum_charge, daily_cap, grace_minutes, currency)
-			SELECT $1, $2, NULLIF($3, ''), $4, NULLIF($5, 0), $6, $4, t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes, t.currency
-			FROM (`+tariffOfEvent+`) t RETURNING id`,
-			e.ID, strings.TrimSpace(req.Name), NormalizeEmail(req.Email), req.now, req.ActorID, req.Device)
+		v.ID, _, err = insertVisit(ctx, tx, newVisit{EventID: e.ID, WalkInName: strings.TrimSpace(req.Name), WalkInEmail: NormalizeEmail(req.Email),
+			At: req.now, ActorID: req.ActorID, Device: req.Device}, req.now)
 		if err != nil {
 			return err
 		}

@@ -69,8 +69,41 @@ func visitWhere(ctx context.Context, q sqlx.QueryerContext, where string, args .
 	return v, err
 }
 
-// eventTariff is the tariff that prices stays at an event: the event's own
-// when it sets one, else the venue's; and the currency.
+// newVisit is a stay beginning: a ticket holder's (RSVPID) or a walk-in's
+// (WalkInName). It is priced by the night's tariff, or, when it resumes the
+// night's earlier stays (Earlier), at the price of its first stay.
+type newVisit struct {
+	EventID                 int64
+	RSVPID                  int64 // 0 for a walk-in
+	WalkInName, WalkInEmail string
+	At                      time.Time // when the guest came in
+	ActorID                 int64
+	Device                  string
+	NeedsReview             bool
+	Earlier                 *stays
+}
+
+// insertVisit is the one place a visit begins; now is the transaction's
+// time (created_at). It returns the visit's id and the currency it is
+// priced in.
+func insertVisit(ctx context.Context, tx *sqlx.Tx, nv newVisit, now time.Time) (id int64, currency string, err error) {
+	price, earlier := tariffOfEvent, stays{}
+	if nv.Earlier != nil {
+		price, earlier = `SELECT f.per_minute, f.minimum_charge, f.daily_cap, f.grace_minutes, f.currency
+			FROM visits f WHERE f.rsvp_id = $2::bigint ORDER BY f.id LIMIT 1`, *nv.Earlier
+	}
+	err = tx.QueryRowxContext(ctx, `
+		INSERT INTO visits (event_id, rsvp_id, walk_in_name, walk_in_email, checked_in_at, checked_in_by, checked_in_device,
+		                    created_at, needs_review, per_minute, minimum_charge, daily_cap, grace_minutes, currency,
+		                    resumed, earlier_us, earlier_minutes, earlier_amount)
+		SELECT $1, NULLIF($2::bigint, 0), NULLIF($3, ''), NULLIF($4, ''), $5, NULLIF($6::bigint, 0), $7, $8, $9,
+		       t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes, t.currency, $10, $11, $12, $13
+		FROM (`+price+`) t RETURNING id, currency`,
+		nv.EventID, nv.RSVPID, nv.WalkInName, nv.WalkInEmail, nv.At, nv.ActorID, nv.Device, now, nv.NeedsReview,
+		nv.Earlier != nil, earlier.US, earlier.Minutes, earlier.Amount).Scan(&id, &currency)
+	return id, currency, err
+}
+
 // tariffOfEvent selects the tariff (and currency) that prices stays at the
 // event $1: its own, else the venue's.
 const tariffOfEvent = `
@@ -81,6 +114,8 @@ const tariffOfEvent = `
 	       CASE WHEN e.per_minute IS NULL THEN v.grace_minutes ELSE COALESCE(e.grace_minutes, 0) END AS grace_minutes
 	FROM events e JOIN venues v ON v.id = e.venue_id WHERE e.id = $1`
 
+// eventTariff is the tariff that prices stays at an event: the event's own
+// when it sets one, else the venue's; and the currency.
 func eventTariff(ctx context.Context, q sqlx.QueryerContext, eventID int64) (Tariff, string, error) {
 	var r struct {
 		Tariff
