@@ -298,10 +298,7 @@ func (a *App) endSeries(c echo.Context) error {
 		return err
 	}
 	err = a.store.EndSeries(c.Request().Context(), sr.ID, currentUser(c).ID, a.now())
-	if errors.Is(err, models.ErrNotFound) {
-		return echo.ErrNotFound
-	}
-	if err != nil {
+	if err != nil { // a series gone meanwhile is a 404, by its kind
 		return err
 	}
 	return a.seeOther(c, fmt.Sprintf("/series/%d", sr.ID), "The series has ended: no new nights are added. The nights already open stay, with their guests; skip any you will not hold.")
