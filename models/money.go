@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/text/currency"
+	"github.com/bojanz/currency"
 )
 
 // Bounds on every amount people type, in minor units, so that no price can
@@ -28,40 +28,32 @@ func ValidCurrency(code string) bool {
 	if len(code) != 3 || code != strings.ToUpper(code) || notTender[code] {
 		return false
 	}
-	_, err := currency.ParseISO(code)
-	return err == nil
+	return currency.IsValid(code)
 }
 
 // CurrencyDecimals is how many minor-unit digits currency has, from the
 // maintained ISO 4217/CLDR table: JPY 0, GBP 2, KWD 3.
 func CurrencyDecimals(code string) int {
-	u, err := currency.ParseISO(code)
-	if err != nil {
+	d, ok := currency.GetDigits(code)
+	if !ok {
 		return 2
 	}
-	scale, _ := currency.Standard.Rounding(u)
-	return scale
+	return int(d)
 }
 
-var currencySymbols = map[string]string{"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "CHF": "CHF ", "SEK": "kr ", "NOK": "kr ", "DKK": "kr "}
+// moneyLocale is the locale amounts are written in until a venue chooses
+// its own: English, with each currency's own symbol where English has one.
+var moneyLocale = currency.NewFormatter(currency.NewLocale("en"))
 
-// FormatMoney shows an amount in minor units for people: £4.35, ¥500,
-// KWD 1.250.
+// FormatMoney shows an amount in minor units for people, by the currency's
+// CLDR rules (symbol, digits, grouping): £4.35, ¥500, KWD 1.250 (with a
+// no-break space), -€4.35.
 func FormatMoney(amount int64, code string) string {
-	code = strings.ToUpper(code)
-	sym, ok := currencySymbols[code]
-	if !ok {
-		sym = code + " "
+	a, err := currency.NewAmountFromInt64(amount, strings.ToUpper(code))
+	if err != nil { // not an ISO 4217 code (never stored: see ValidCurrency)
+		return strings.ToUpper(code) + " " + MajorUnits(amount, code)
 	}
-	sign, digits := "", MajorUnits(amount, code)
-	if strings.HasPrefix(digits, "-") {
-		sign, digits = "-", digits[1:]
-	}
-	whole, frac, hasFrac := strings.Cut(digits, ".")
-	if hasFrac {
-		frac = "." + frac
-	}
-	return sign + sym + groupThousands(whole) + frac
+	return moneyLocale.Format(a)
 }
 
 // MajorUnits writes minor units as a plain decimal, with the currency's
@@ -110,11 +102,4 @@ func ParseMoney(s, code string, max int64) (int64, error) {
 		return 0, ErrTooMuch
 	}
 	return n, nil
-}
-
-func groupThousands(s string) string {
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

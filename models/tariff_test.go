@@ -95,15 +95,16 @@ func TestFormatMoney(t *testing.T) {
 		amount   int64
 		currency string
 	}{
-		"£4.35":     {435, "GBP"},
-		"£0.05":     {5, "GBP"},
-		"€1,234.50": {123450, "EUR"},
-		"¥500":      {500, "JPY"},
-		"¥12,000":   {12000, "jpy"},
-		"-$2.00":    {-200, "USD"},
-		"PLN 10.00": {1000, "PLN"},
-		"KRW 5,000": {5000, "KRW"},
-		"CHF 0.99":  {99, "CHF"},
+		"£4.35":          {435, "GBP"},
+		"£0.05":          {5, "GBP"},
+		"€1,234.50":      {123450, "EUR"},
+		"¥500":           {500, "JPY"},
+		"¥12,000":        {12000, "jpy"},
+		"-$2.00":         {-200, "USD"},
+		"PLN\u00a010.00": {1000, "PLN"}, // CLDR: a no-break space after a code
+		"₩5,000":         {5000, "KRW"},
+		"CHF\u00a00.99":  {99, "CHF"},
+		"KWD\u00a01.250": {1250, "KWD"},
 	}
 	for want, c := range cases {
 		if got := models.FormatMoney(c.amount, c.currency); got != want {
