@@ -49,10 +49,12 @@ type Service struct {
 	gw      Gateway
 	log     *slog.Logger
 	timeout time.Duration
-	now     func() time.Time
+	now     func() time.Time // the store's clock
 	baseURL string
 
-	wg    sync.WaitGroup
+	// Copies made by At share these with the engine they came from, so
+	// Wait waits for their background calls too and the bound is one.
+	wg    *sync.WaitGroup
 	calls chan struct{} // background Stripe calls in flight
 }
 
@@ -67,7 +69,17 @@ func New(store *models.Store, gw Gateway, log *slog.Logger, o Options) *Service 
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
-	return &Service{store: store, gw: gw, log: log, timeout: o.Timeout, now: store.Now, baseURL: o.BaseURL, calls: make(chan struct{}, 16)}
+	return &Service{store: store, gw: gw, log: log, timeout: o.Timeout, now: store.Now, baseURL: o.BaseURL,
+		wg: new(sync.WaitGroup), calls: make(chan struct{}, 16)}
+}
+
+// At is the engine working at time t: its store is the store's At(t), and
+// what it writes and which rows it finds due are as of t. For tests that run
+// the reconciler later than now.
+func (s *Service) At(t time.Time) *Service {
+	store := s.store.At(t)
+	return &Service{store: store, gw: s.gw, log: s.log, timeout: s.timeout, now: store.Now, baseURL: s.baseURL,
+		wg: s.wg, calls: s.calls}
 }
 
 // Gateway is the Stripe adapter the service talks to.
