@@ -109,7 +109,7 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 		t.Fatal(err)
 	}
 	code, _ := totp.GenerateCode(key.Secret(), now)
-	if _, err := ta.store.EnableTOTP(ctx, twoFactor.ID, key.Secret(), code, now); err != nil {
+	if _, err := ta.store.At(now).EnableTOTP(ctx, twoFactor.ID, key.Secret(), code); err != nil {
 		t.Fatal(err)
 	}
 
@@ -150,11 +150,11 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 		}
 		return lastLink(t, ta, to)
 	}
-	reset := link(func() error { _, err := ta.store.SendLink(ctx, ada.Email, models.LinkReset, now); return err }, ada.Email)
-	signInLink := link(func() error { _, err := ta.store.SendLink(ctx, ada.Email, models.LinkSignIn, now); return err }, ada.Email)
-	verify := link(func() error { return ta.store.SendVerification(ctx, newcomer, &long.ID, now) }, newcomer.Email)
+	reset := link(func() error { _, err := ta.store.At(now).SendLink(ctx, ada.Email, models.LinkReset); return err }, ada.Email)
+	signInLink := link(func() error { _, err := ta.store.At(now).SendLink(ctx, ada.Email, models.LinkSignIn); return err }, ada.Email)
+	verify := link(func() error { return ta.store.At(now).SendVerification(ctx, newcomer, &long.ID) }, newcomer.Email)
 	emailChange := link(func() error {
-		return ta.store.SendEmailChange(ctx, ada, "password-123", "ada.byron.countess.of.lovelace@example.com", now)
+		return ta.store.At(now).SendEmailChange(ctx, ada, "password-123", "ada.byron.countess.of.lovelace@example.com")
 	}, "ada.byron.countess.of.lovelace@example.com")
 
 	// Ada starts saving a card: the TEST checkout page.

@@ -37,7 +37,7 @@ func startJobs(ctx context.Context, in *infra, store *models.Store, engine *bill
 		in.log.Warn("no SMTP_URL: messages are kept unsent; /admin/outbox lists them with their links hidden")
 	}
 	g.every(ctx, 10*time.Minute, func() {
-		logFailure(ctx, in, "prune expired sessions and sign-in failures", store.Prune(ctx, store.Now()))
+		logFailure(ctx, in, "prune expired sessions and sign-in failures", store.Prune(ctx))
 	})
 	g.every(ctx, time.Minute, func() {
 		_, err := store.QueueReminders(ctx, store.Now())
