@@ -244,7 +244,7 @@ func (a *App) verifyEmail(c echo.Context) error {
 // confirmedRSVP completes the RSVP to night a sign-up was for, now its
 // email is confirmed, and says where to go and what to say.
 func (a *App) confirmedRSVP(c echo.Context, u models.User, night int64) (next, msg string) {
-	r, err := a.store.Reserve(c.Request().Context(), night, u.ID, a.now())
+	r, err := a.store.Reserve(c.Request().Context(), night, u.ID)
 	if err != nil {
 		return fmt.Sprintf("/events/%d", night), "Your email is confirmed. RSVP from the night's page."
 	}

@@ -165,8 +165,8 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 	checkout := pathOf(t, res.Header.Get("Location"))
 
 	// Ada offers to host a night, with a long title.
-	proposal, err := ta.store.Propose(ctx, ada.ID, models.ProposalInput{Title: "Internationalization of Breakfast: A Very Long Proposal Title",
-		Description: "Toast from twelve countries.", PreferredDates: "Any Saturday morning in the spring, from nine to noon", Size: 24}, now)
+	proposal, err := ta.store.At(now).Propose(ctx, ada.ID, models.ProposalInput{Title: "Internationalization of Breakfast: A Very Long Proposal Title",
+		Description: "Toast from twelve countries.", PreferredDates: "Any Saturday morning in the spring, from nine to noon", Size: 24})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func TestThePriceIsFrozenAtAdmission(t *testing.T) {
 	before, _ := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
 	v, _ := ta.store.Venue(t.Context())
 	v.PerMinute, v.MinimumCharge, v.DailyCap = 50, nil, nil
-	if err := ta.store.UpdateVenue(t.Context(), v, 0, now); err != nil {
+	if err := ta.store.At(now).UpdateVenue(t.Context(), v, 0); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := admitted(t, ta, e, "bob@example.com", now.Add(-60*time.Minute))

@@ -87,7 +87,7 @@ func TestScanResults(t *testing.T) {
 	wantResult(t, st, body, "not_open")
 	// A cancelled ticket.
 	r, _ := ta.store.RSVPFor(t.Context(), other.ID, gone.ID)
-	ta.store.CancelRSVP(t.Context(), r.ID, gone.ID, time.Now())
+	ta.store.At(time.Now()).CancelRSVP(t.Context(), r.ID, gone.ID)
 	ta.store.SetClock(func() time.Time { return other.StartsAt.Add(time.Minute) })
 	st, body = host.apiPost(scanPath(other), map[string]string{"code": otherTicket})
 	wantResult(t, st, body, "cancelled")

@@ -26,7 +26,7 @@ func TestHealthz(t *testing.T) {
 func TestHomeListsDemoNights(t *testing.T) {
 	ta := newTestApp(t, nil)
 	now := time.Now()
-	if _, err := ta.store.SeedDemo(t.Context(), "clockroom-demo", now); err != nil {
+	if _, err := ta.store.At(now).SeedDemo(t.Context(), "clockroom-demo"); err != nil {
 		t.Fatal(err)
 	}
 	res := ta.client(t).get("/")

@@ -249,7 +249,7 @@ func TestHostScreensShowNoTicketCodes(t *testing.T) {
 	}
 	ann, _ := ta.store.UserByEmail(t.Context(), "ann@example.com")
 	annRSVP, _ := ta.store.RSVPFor(t.Context(), e.ID, ann.ID)
-	if _, _, err := ta.store.CancelRSVP(t.Context(), annRSVP.ID, ann.ID, time.Now()); err != nil {
+	if _, _, err := ta.store.At(time.Now()).CancelRSVP(t.Context(), annRSVP.ID, ann.ID); err != nil {
 		t.Fatal(err)
 	}
 

@@ -43,7 +43,7 @@ func (s *Store) DeleteAccount(ctx context.Context, userID int64, password string
 		if seat.Inside {
 			return ErrInside
 		}
-		if _, _, err := s.CancelRSVP(ctx, seat.ID, userID, now); err != nil {
+		if _, _, err := s.At(now).CancelRSVP(ctx, seat.ID, userID); err != nil {
 			return err
 		}
 	}

@@ -37,7 +37,7 @@ func (f fixture) tonight(t *testing.T, capacity, room int) models.Event {
 
 func reserveAt(t *testing.T, s *models.Store, e models.Event, u models.User) models.RSVP {
 	t.Helper()
-	r, err := s.Reserve(context.Background(), e.ID, u.ID, e.StartsAt.Add(-2*time.Hour))
+	r, err := s.At(e.StartsAt.Add(-2*time.Hour)).Reserve(context.Background(), e.ID, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestReleaseSeatsGoToTheWaitlistOnce(t *testing.T) {
 	if resp, err := f.s.At(now).Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: rs[0].TicketID, Direction: models.ScanIn, Key: "release-in-0"}); err != nil || resp.Result != models.ResultAdmitted {
 		t.Fatalf("admit: %+v %v", resp, err)
 	}
-	if n, err := f.s.ReleaseSeats(ctx, e.StartsAt.Add(19*time.Minute)); n != 0 || err != nil {
+	if n, err := f.s.At(e.StartsAt.Add(19 * time.Minute)).ReleaseSeats(ctx); n != 0 || err != nil {
 		t.Fatalf("released %d before the release time (%v)", n, err)
 	}
 	at := e.StartsAt.Add(20 * time.Minute)
@@ -137,7 +137,7 @@ func TestReleaseSeatsGoToTheWaitlistOnce(t *testing.T) {
 	given := 0
 	for _, s := range []*models.Store{f.s, other, f.s, other} {
 		wg.Go(func() {
-			n, err := s.ReleaseSeats(ctx, at)
+			n, err := s.At(at).ReleaseSeats(ctx)
 			if err != nil {
 				t.Error(err)
 			}
@@ -187,7 +187,7 @@ func TestReleaseSeatsGoToTheWaitlistOnce(t *testing.T) {
 	if err != nil || resp.Result != models.ResultCancelled || !strings.Contains(resp.Message, "Seat released at") {
 		t.Fatalf("a released ticket at the door: %+v %v", resp, err)
 	}
-	if n, _ := f.s.ReleaseSeats(ctx, at.Add(time.Minute)); n != 0 {
+	if n, _ := f.s.At(at.Add(time.Minute)).ReleaseSeats(ctx); n != 0 {
 		t.Fatal("a night is released once")
 	}
 }

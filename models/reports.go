@@ -193,7 +193,8 @@ func (s *Store) ReportTotal(ctx context.Context, from, to time.Time) (total Nigh
 // a change since, in batches until none is left. One instance does it at a
 // time (the others find the lock taken and return). It returns how many
 // nights it computed.
-func (s *Store) KeepNightFigures(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) KeepNightFigures(ctx context.Context) (int, error) {
+	now := s.Now()
 	done := 0
 	for {
 		n, more, err := s.keepNightFigures(ctx, now, 500)

@@ -131,14 +131,14 @@ func TestRoleOrder(t *testing.T) {
 func TestSeedDemoOnceAndOpenNowEvent(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	loaded, err := s.SeedDemo(ctx, "clockroom-demo", t0)
+	loaded, err := s.At(t0).SeedDemo(ctx, "clockroom-demo")
 	if err != nil || !loaded {
 		t.Fatalf("first seed: %v %v", loaded, err)
 	}
-	if again, err := s.SeedDemo(ctx, "clockroom-demo", t0); err != nil || again {
+	if again, err := s.At(t0).SeedDemo(ctx, "clockroom-demo"); err != nil || again {
 		t.Fatalf("second seed must do nothing: %v %v", again, err)
 	}
-	events, err := s.UpcomingEvents(ctx, t0, 100, 0)
+	events, err := s.At(t0).UpcomingEvents(ctx, 100, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,11 +161,11 @@ func TestSeedDemoOnceAndOpenNowEvent(t *testing.T) {
 	// A day later the old open-now event has ended: a new one appears, once.
 	later := t0.Add(24 * time.Hour)
 	for range 2 {
-		if err := s.EnsureOpenNowEvent(ctx, later); err != nil {
+		if err := s.At(later).EnsureOpenNowEvent(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	events, _ = s.UpcomingEvents(ctx, later, 100, 0)
+	events, _ = s.At(later).UpcomingEvents(ctx, 100, 0)
 	openNow = 0
 	for _, e := range events {
 		if e.Title == models.OpenNowTitle && e.HappeningAt(later) {
@@ -423,7 +423,7 @@ func TestSentLinksAreBlanked(t *testing.T) {
 	}
 	token := lastToken(t, s, "gus@example.com")
 	var delivered []string
-	n, err := s.DeliverPending(ctx, t0, 10, func(_ context.Context, m models.Message) error {
+	n, err := s.At(t0).DeliverPending(ctx, 10, func(_ context.Context, m models.Message) error {
 		delivered = append(delivered, m.Body)
 		return nil
 	})

@@ -90,7 +90,7 @@ func TestCancelAndEntryRaceForTheSeat(t *testing.T) {
 			}
 		})
 		wg.Go(func() {
-			if _, _, err := other.CancelRSVP(ctx, r.ID, g.ID, at); err != nil && !errors.Is(err, models.ErrInside) {
+			if _, _, err := other.At(at).CancelRSVP(ctx, r.ID, g.ID); err != nil && !errors.Is(err, models.ErrInside) {
 				t.Error(err)
 			}
 		})
