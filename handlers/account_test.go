@@ -292,7 +292,7 @@ func TestDeleteAccount(t *testing.T) {
 	if bob.Status != models.RSVPConfirmed {
 		t.Fatalf("the seat did not go to the waitlist: %s", bob.Status)
 	}
-	d, _ := ta.store.VisitDetail(t.Context(), visit, time.Now())
+	d, _ := ta.store.At(time.Now()).VisitDetail(t.Context(), visit)
 	if d.GuestName != "Deleted account" || len(d.Payments) != 1 || d.Payments[0].Amount != 480 {
 		t.Fatalf("the bill after deletion: %s, %+v", d.GuestName, d.Payments)
 	}

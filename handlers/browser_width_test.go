@@ -120,7 +120,7 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 	_, cyTicket := admitted(t, ta, tonight, "cy@example.com", now.Add(-20*time.Minute))
 	deeVisit, _ := admitted(t, ta, tonight, "dorothea.featherstonehaugh@example.com", now.Add(-70*time.Minute))
 	for _, visit := range []int64{adaVisit, deeVisit} {
-		if _, _, _, err := ta.store.CheckOut(ctx, visit, 0, "", now.Add(-40*time.Minute)); err != nil {
+		if _, _, _, err := ta.store.At(now.Add(-40*time.Minute)).CheckOut(ctx, visit, 0, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -224,7 +224,7 @@ func TestANightCanHaveItsOwnPrices(t *testing.T) {
 	now := time.Now()
 	ta.store.SetClock(func() time.Time { return now })
 	visit, _ := admitted(t, ta, e, "ada@example.com", now.Add(-30*time.Minute))
-	_, b, _, err := ta.store.CheckOut(t.Context(), visit, 0, "", now)
+	_, b, _, err := ta.store.At(now).CheckOut(t.Context(), visit, 0, "")
 	if err != nil || b.Amount != 150 {
 		t.Fatalf("bill %+v %v", b, err)
 	}

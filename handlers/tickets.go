@@ -55,7 +55,7 @@ func (a *App) ticketPage(c echo.Context) error {
 		return err
 	}
 	p := ticketPage{Ticket: t, Code: code, Loc: venue.Location(), Now: a.now(), CanCancel: canCancel(currentUser(c), t) && t.Active()}
-	switch in, err := a.store.OpenVisitFor(c.Request().Context(), t.ID, a.now()); {
+	switch in, err := a.store.OpenVisitFor(c.Request().Context(), t.ID); {
 	case err == nil:
 		p.Meter, p.CanCancel = &in, false // a seat in use is not given away
 	case !errors.Is(err, models.ErrNotFound):

@@ -121,7 +121,7 @@ func TestNightFiguresKept(t *testing.T) {
 		WHERE v.event_id = $1 AND p.status = 'succeeded' AND p.method = 'cash' ORDER BY p.id LIMIT 1`, oldest.EventID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RefundRecorded(ctx, payment, 100, 0, "", now); err != nil {
+	if _, err := s.At(now).RefundRecorded(ctx, payment, 100, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	check := func(when string) {

@@ -85,7 +85,7 @@ func TestWalkInsLeaveTheHeldSeats(t *testing.T) {
 	if !errors.As(err, &full) || full.Held != 3 || full.Inside != 5 || !full.HeldUntil.Equal(e.StartsAt.Add(models.DefaultHoldMinutes*time.Minute)) {
 		t.Fatalf("a walk-in into a held seat: %v %+v", err, full)
 	}
-	st, err := f.s.DoorStats(ctx, e.ID, now)
+	st, err := f.s.At(now).DoorStats(ctx, e.ID)
 	if err != nil || st.Held != 3 || st.FreeForWalkIns != 0 || st.NotYetArrived != 3 || st.InsideNow != 5 {
 		t.Fatalf("door stats before the release: %+v %v", st, err)
 	}
@@ -212,7 +212,7 @@ func TestShortCodes(t *testing.T) {
 		}
 	}
 	now := time.Now()
-	id, err := f.s.TicketByShortCode(ctx, f.event, r.ShortCode, "door-a", now)
+	id, err := f.s.At(now).TicketByShortCode(ctx, f.event, r.ShortCode, "door-a")
 	if err != nil || string(id) != string(r.TicketID) {
 		t.Fatalf("lookup: %v", err)
 	}
@@ -221,17 +221,17 @@ func TestShortCodes(t *testing.T) {
 		wrong = "333333"
 	}
 	for i := range models.ShortCodeMisses {
-		if _, err := f.s.TicketByShortCode(ctx, f.event, wrong, "door-a", now); !errors.Is(err, models.ErrNotFound) {
+		if _, err := f.s.At(now).TicketByShortCode(ctx, f.event, wrong, "door-a"); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("miss %d: %v", i, err)
 		}
 	}
-	if _, err := f.s.TicketByShortCode(ctx, f.event, r.ShortCode, "door-a", now); !errors.Is(err, models.ErrTooManyMisses) {
+	if _, err := f.s.At(now).TicketByShortCode(ctx, f.event, r.ShortCode, "door-a"); !errors.Is(err, models.ErrTooManyMisses) {
 		t.Fatalf("after %d misses: %v", models.ShortCodeMisses, err)
 	}
-	if _, err := f.s.TicketByShortCode(ctx, f.event, r.ShortCode, "door-b", now); err != nil {
+	if _, err := f.s.At(now).TicketByShortCode(ctx, f.event, r.ShortCode, "door-b"); err != nil {
 		t.Fatalf("another door session: %v", err)
 	}
-	if _, err := f.s.TicketByShortCode(ctx, f.event, r.ShortCode, "door-a", now.Add(models.ShortCodeWindow+time.Second)); err != nil {
+	if _, err := f.s.At(now.Add(models.ShortCodeWindow+time.Second)).TicketByShortCode(ctx, f.event, r.ShortCode, "door-a"); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
 }

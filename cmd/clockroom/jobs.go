@@ -67,14 +67,14 @@ func startJobs(ctx context.Context, in *infra, store *models.Store, engine *bill
 		}
 	})
 	g.every(ctx, time.Minute, func() {
-		n, err := store.CloseForgottenVisits(ctx, store.Now(), in.cfg.AutoCheckoutAfter)
+		n, err := store.CloseForgottenVisits(ctx, in.cfg.AutoCheckoutAfter)
 		logFailure(ctx, in, "close forgotten visits", err)
 		if n > 0 {
 			in.log.Info("checked out forgotten visits; they are flagged for staff review", "count", n)
 		}
 	})
 	g.every(ctx, time.Minute, func() {
-		n, err := engine.Reconcile(ctx, store.Now())
+		n, err := engine.Reconcile(ctx)
 		logFailure(ctx, in, "reconcile pending card payments", err)
 		if n > 0 {
 			in.log.Info("settled pending card payments", "count", n)
