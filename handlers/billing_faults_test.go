@@ -102,7 +102,7 @@ func TestReconcilersOnTwoInstancesClaimTheirRows(t *testing.T) {
 		email := fmt.Sprintf("g%d@example.com", i)
 		visit, _ := admitted(t, one, e, email, time.Now().Add(-60*time.Minute))
 		saveTestCard(t, one, email, stripeapi.FakeCardOK)
-		if _, _, pay, err := one.store.At(time.Now()).CheckOut(t.Context(), visit, 0, ""); err != nil || pay == nil {
+		if _, _, pay, err := one.store.CheckOut(t.Context(), visit, 0, ""); err != nil || pay == nil {
 			t.Fatalf("check-out %d: %v %v", i, pay, err)
 		}
 	}
@@ -158,7 +158,7 @@ func TestWebhooksInAnyOrder(t *testing.T) {
 		t.Fatalf("payment %d (want %d): %v", p.ID, next, err)
 	}
 	ta.fake.Delay(0)
-	if _, err := ta.engine.At(time.Now()).Reconcile(t.Context()); err != nil {
+	if _, err := ta.engine.Reconcile(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ = ta.store.PaymentByID(t.Context(), next); p.Status != models.PaymentSucceeded {

@@ -150,11 +150,11 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 		}
 		return lastLink(t, ta, to)
 	}
-	reset := link(func() error { _, err := ta.store.At(now).SendLink(ctx, ada.Email, models.LinkReset); return err }, ada.Email)
-	signInLink := link(func() error { _, err := ta.store.At(now).SendLink(ctx, ada.Email, models.LinkSignIn); return err }, ada.Email)
-	verify := link(func() error { return ta.store.At(now).SendVerification(ctx, newcomer, &long.ID) }, newcomer.Email)
+	reset := link(func() error { _, err := ta.store.SendLink(ctx, ada.Email, models.LinkReset); return err }, ada.Email)
+	signInLink := link(func() error { _, err := ta.store.SendLink(ctx, ada.Email, models.LinkSignIn); return err }, ada.Email)
+	verify := link(func() error { return ta.store.SendVerification(ctx, newcomer, &long.ID) }, newcomer.Email)
 	emailChange := link(func() error {
-		return ta.store.At(now).SendEmailChange(ctx, ada, "password-123", "ada.byron.countess.of.lovelace@example.com")
+		return ta.store.SendEmailChange(ctx, ada, "password-123", "ada.byron.countess.of.lovelace@example.com")
 	}, "ada.byron.countess.of.lovelace@example.com")
 
 	// Ada starts saving a card: the TEST checkout page.
@@ -165,7 +165,7 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 	checkout := pathOf(t, res.Header.Get("Location"))
 
 	// Ada offers to host a night, with a long title.
-	proposal, err := ta.store.At(now).Propose(ctx, ada.ID, models.ProposalInput{Title: "Internationalization of Breakfast: A Very Long Proposal Title",
+	proposal, err := ta.store.Propose(ctx, ada.ID, models.ProposalInput{Title: "Internationalization of Breakfast: A Very Long Proposal Title",
 		Description: "Toast from twelve countries.", PreferredDates: "Any Saturday morning in the spring, from nine to noon", Size: 24})
 	if err != nil {
 		t.Fatal(err)

@@ -118,7 +118,7 @@ func TestGiveAwayOnlyByTheEmailedToken(t *testing.T) {
 	e, _ := ta.store.EventByID(t.Context(), id)
 	ada := ta.reserveAt(t, e, ta.user(t, "ada@example.com", models.RoleAttendee), time.Now().Add(-24*time.Hour))
 	ta.reserveAt(t, e, ta.user(t, "bob@example.com", models.RoleAttendee), time.Now().Add(-24*time.Hour)) // waitlisted
-	if _, err := ta.store.At(time.Now()).QueueReminders(t.Context()); err != nil {
+	if _, err := ta.store.QueueReminders(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	link := ta.emailedLink(t, "ada@example.com", models.MsgReminder, "/give-away/")

@@ -97,7 +97,7 @@ func TestCardOnFilePaths(t *testing.T) {
 	declined := closedVisit(t, ta, e, "no@example.com", stripeapi.FakeCardDeclined)
 	auth := closedVisit(t, ta, e, "sca@example.com", stripeapi.FakeCard3DSecure)
 	walkIn, _ := ta.store.At(time.Now().Add(-time.Hour)).WalkIn(t.Context(), models.WalkInRequest{EventID: e.ID, Name: "Walt"})
-	ta.store.At(time.Now()).CheckOut(t.Context(), walkIn.ID, 0, "")
+	ta.store.CheckOut(t.Context(), walkIn.ID, 0, "")
 
 	charge := func(visit int64) response {
 		return staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"card_on_file"}})

@@ -142,7 +142,7 @@ func TestReports(t *testing.T) {
 	}
 	pa, _ := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: a, Method: models.PayCash, ActorID: staffUser.ID})
 	ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: b, Method: models.PayTerminal, ActorID: staffUser.ID})
-	ta.store.At(time.Now()).RefundRecorded(t.Context(), pa.ID, 100, staffUser.ID, "")
+	ta.store.RefundRecorded(t.Context(), pa.ID, 100, staffUser.ID, "")
 
 	rs, err := ta.store.Reports(t.Context(), now.Add(-30*24*time.Hour), now, 0)
 	if err != nil || len(rs) != 1 {

@@ -85,13 +85,14 @@ func TestAcceptProposalOnce(t *testing.T) {
 func TestAnswerProposal(t *testing.T) {
 	f := newFixture(t, 10)
 	ctx := context.Background()
+	s := f.s.At(t0)
 	member := f.guests(t, 1)[0]
 	in := models.ProposalInput{Title: "Knitting and philosophy", Description: "Purl and ponder.", PreferredDates: "Any Monday", Size: 8}
-	id, _ := f.s.At(t0).Propose(ctx, member.ID, in)
-	if err := f.s.At(t0).AnswerProposal(ctx, id, 0, "maybe", "hm"); err == nil {
+	id, _ := s.Propose(ctx, member.ID, in)
+	if err := s.AnswerProposal(ctx, id, 0, "maybe", "hm"); err == nil {
 		t.Fatal("an answer that is neither changes nor declined was taken")
 	}
-	if err := f.s.At(t0).AnswerProposal(ctx, id, 0, models.ProposalChanges, "Could it be on a Tuesday?"); err != nil {
+	if err := s.AnswerProposal(ctx, id, 0, models.ProposalChanges, "Could it be on a Tuesday?"); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := f.s.ProposalByID(ctx, id)
@@ -99,13 +100,13 @@ func TestAnswerProposal(t *testing.T) {
 		t.Fatalf("after asking for changes: %+v", p)
 	}
 	in.PreferredDates = "Tuesdays"
-	if err := f.s.At(t0).ReviseProposal(ctx, id, member.ID, in); err != nil {
+	if err := s.ReviseProposal(ctx, id, member.ID, in); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ = f.s.ProposalByID(ctx, id); p.Status != models.ProposalPending || p.PreferredDates != "Tuesdays" {
 		t.Fatalf("after the member's changes: %+v", p)
 	}
-	if err := f.s.At(t0).AnswerProposal(ctx, id, 0, models.ProposalDeclined, "The room is booked on Tuesdays."); err != nil {
+	if err := s.AnswerProposal(ctx, id, 0, models.ProposalDeclined, "The room is booked on Tuesdays."); err != nil {
 		t.Fatal(err)
 	}
 	if open, _ := f.s.OpenProposals(ctx); len(open) != 0 {

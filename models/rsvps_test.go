@@ -191,17 +191,18 @@ func TestDraftAndCancelledEventsRefuseRSVPs(t *testing.T) {
 	f := newFixture(t, 3)
 	gs := f.guests(t, 3)
 	ctx := context.Background()
+	s := f.s.At(t0)
 	f.reserve(t, gs[0])
 	f.reserve(t, gs[1])
-	told, err := f.s.At(t0).CancelEvent(ctx, f.event, f.host.ID)
+	told, err := s.CancelEvent(ctx, f.event, f.host.ID)
 	if err != nil || told != 2 {
 		t.Fatalf("cancel event told %d, %v", told, err)
 	}
-	if again, _ := f.s.At(t0).CancelEvent(ctx, f.event, f.host.ID); again != 0 {
+	if again, _ := s.CancelEvent(ctx, f.event, f.host.ID); again != 0 {
 		t.Fatal("cancelling twice must not tell guests twice")
 	}
 	var closed *models.RSVPClosedError
-	if _, err := f.s.At(t0).Reserve(ctx, f.event, gs[2].ID); !errors.As(err, &closed) || closed.Why != models.ClosedCancelled {
+	if _, err := s.Reserve(ctx, f.event, gs[2].ID); !errors.As(err, &closed) || closed.Why != models.ClosedCancelled {
 		t.Fatalf("RSVP to a cancelled night: %v", err)
 	}
 	for _, g := range gs[:2] {
@@ -216,15 +217,15 @@ func TestDraftAndCancelledEventsRefuseRSVPs(t *testing.T) {
 		t.Fatalf("event after cancel: %+v", e)
 	}
 	// A draft refuses RSVPs until published.
-	draft, _ := f.s.At(t0).CreateEvent(ctx, models.NewEvent{VenueID: e.VenueID, HostID: f.host.ID,
+	draft, _ := s.CreateEvent(ctx, models.NewEvent{VenueID: e.VenueID, HostID: f.host.ID,
 		EventInput: models.EventInput{Title: "Draft", StartsAt: e.StartsAt, EndsAt: e.EndsAt, Capacity: 2}})
-	if _, err := f.s.At(t0).Reserve(ctx, draft, gs[2].ID); !errors.As(err, &closed) {
+	if _, err := s.Reserve(ctx, draft, gs[2].ID); !errors.As(err, &closed) {
 		t.Fatalf("RSVP to a draft: %v", err)
 	}
-	if err := f.s.At(t0).PublishEvent(ctx, draft, f.host.ID); err != nil {
+	if err := s.PublishEvent(ctx, draft, f.host.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.At(t0).Reserve(ctx, draft, gs[2].ID); err != nil {
+	if _, err := s.Reserve(ctx, draft, gs[2].ID); err != nil {
 		t.Fatalf("after publishing: %v", err)
 	}
 }

@@ -101,7 +101,7 @@ func startSeries(t *testing.T, f fixture, rule string, first time.Time, minutes 
 	t.Helper()
 	var venue int64
 	f.s.DB.Get(&venue, `SELECT id FROM venues`)
-	id, err := f.s.At(time.Now()).CreateSeries(context.Background(), models.NewSeries{VenueID: venue, HostID: f.host.ID, Title: "Talk", Rule: rule,
+	id, err := f.s.CreateSeries(context.Background(), models.NewSeries{VenueID: venue, HostID: f.host.ID, Title: "Talk", Rule: rule,
 		Pattern: rule, FirstStart: first, Minutes: minutes, Capacity: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestCreateSeriesRefusesFloods(t *testing.T) {
 		{"FREQ=SECONDLY", models.ErrRuleTooOften},
 		{"FREQ=DAILY;BYHOUR=18,19", models.ErrRuleOverlap},
 	} {
-		_, err := f.s.At(time.Now()).CreateSeries(context.Background(), models.NewSeries{VenueID: venue, HostID: f.host.ID, Title: "Flood", Rule: c.rule,
+		_, err := f.s.CreateSeries(context.Background(), models.NewSeries{VenueID: venue, HostID: f.host.ID, Title: "Flood", Rule: c.rule,
 			Pattern: c.rule, FirstStart: tomorrowAt(18), Minutes: 120, Capacity: 10})
 		if !errors.Is(err, c.want) {
 			t.Fatalf("%s: %v, want %v", c.rule, err, c.want)

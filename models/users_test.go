@@ -345,27 +345,27 @@ func TestAuthenticatorCodeWorksOnce(t *testing.T) {
 // The current password, asked for before a change, is checked only a few
 // times in a window, right or wrong: a stolen session cannot guess it.
 func TestCurrentPasswordChecksAreLimited(t *testing.T) {
-	s := newStore(t)
+	s := newStore(t).At(t0)
 	ctx := context.Background()
 	u, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range models.MaxPasswordChecks {
-		if _, err := s.At(t0).ChangePassword(ctx, u.ID, "a guess", "a new password"); !errors.Is(err, models.ErrWrongPassword) {
+		if _, err := s.ChangePassword(ctx, u.ID, "a guess", "a new password"); !errors.Is(err, models.ErrWrongPassword) {
 			t.Fatalf("check %d: %v", i, err)
 		}
 	}
 	checks := map[string]error{}
-	_, checks["change the password"] = s.At(t0).ChangePassword(ctx, u.ID, "right password", "a new password")
-	checks["change the email"] = s.At(t0).SendEmailChange(ctx, u, "right password", "new@example.com")
-	checks["delete the account"] = s.At(t0).DeleteAccount(ctx, u.ID, "right password")
+	_, checks["change the password"] = s.ChangePassword(ctx, u.ID, "right password", "a new password")
+	checks["change the email"] = s.SendEmailChange(ctx, u, "right password", "new@example.com")
+	checks["delete the account"] = s.DeleteAccount(ctx, u.ID, "right password")
 	for what, err := range checks {
 		if !errors.Is(err, models.ErrTooManyPasswordChecks) {
 			t.Errorf("%s after %d wrong passwords: %v", what, models.MaxPasswordChecks, err)
 		}
 	}
-	if _, err := s.At(t0).Authenticate(ctx, "gus@example.com", "right password", "10.0.0.1"); err != nil {
+	if _, err := s.Authenticate(ctx, "gus@example.com", "right password", "10.0.0.1"); err != nil {
 		t.Fatalf("the password changed anyway, or the account is gone: %v", err)
 	}
 	if _, err := s.At(t0.Add(models.LoginWindow+time.Second)).ChangePassword(ctx, u.ID, "right password", "a new password"); err != nil {
@@ -376,7 +376,7 @@ func TestCurrentPasswordChecksAreLimited(t *testing.T) {
 // Changing the password or the email, or signing out everywhere, revokes
 // every emailed link not yet used.
 func TestAccountChangesRevokeLinks(t *testing.T) {
-	s := newStore(t)
+	s := newStore(t).At(t0)
 	ctx := context.Background()
 	u, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password"})
 	if err != nil {
@@ -384,27 +384,27 @@ func TestAccountChangesRevokeLinks(t *testing.T) {
 	}
 	for what, change := range map[string]func() error{
 		"password change": func() error {
-			_, err := s.At(t0).ChangePassword(ctx, u.ID, "right password", "right password")
+			_, err := s.ChangePassword(ctx, u.ID, "right password", "right password")
 			return err
 		},
-		"sign out everywhere": func() error { return s.At(t0).SignOutEverywhere(ctx, u.ID) },
+		"sign out everywhere": func() error { return s.SignOutEverywhere(ctx, u.ID) },
 		"email change": func() error {
-			if err := s.At(t0).SendEmailChange(ctx, u, "right password", "gus2@example.com"); err != nil {
+			if err := s.SendEmailChange(ctx, u, "right password", "gus2@example.com"); err != nil {
 				return err
 			}
-			_, err := s.At(t0).ChangeEmail(ctx, lastToken(t, s, "gus2@example.com"))
+			_, err := s.ChangeEmail(ctx, lastToken(t, s, "gus2@example.com"))
 			return err
 		},
 	} {
 		u, _ = s.UserByID(ctx, u.ID)
-		if _, err := s.At(t0).SendLink(ctx, u.Email, models.LinkSignIn); err != nil {
+		if _, err := s.SendLink(ctx, u.Email, models.LinkSignIn); err != nil {
 			t.Fatal(err)
 		}
 		token := lastToken(t, s, u.Email)
 		if err := change(); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
-		if _, err := s.At(t0).UseLink(ctx, token, models.LinkSignIn); !errors.Is(err, models.ErrLinkUsed) {
+		if _, err := s.UseLink(ctx, token, models.LinkSignIn); !errors.Is(err, models.ErrLinkUsed) {
 			t.Errorf("a sign-in link sent before the %s still works: %v", what, err)
 		}
 	}

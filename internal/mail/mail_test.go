@@ -74,7 +74,7 @@ func TestOutboxSurvivesAnSMTPOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := store.At(time.Now()).DeliverPending(ctx, 10, sender.Send); err != nil || n != 0 {
+	if n, err := store.DeliverPending(ctx, 10, sender.Send); err != nil || n != 0 {
 		t.Fatalf("with the server down: sent %d, %v", n, err)
 	}
 	out, _ := store.Outbox(ctx, 10)
