@@ -153,8 +153,8 @@ func prefixed(cols []string, prefix string) string {
 	return strings.Join(out, ", ")
 }
 
-// UpcomingEvents lists published events that have not ended at now, soonest
-// first, a page at a time.
+// UpcomingEvents lists published events that have not ended by the store's
+// clock, soonest first, a page at a time.
 func (s *Store) UpcomingEvents(ctx context.Context, limit, offset int) ([]Event, error) {
 	now := s.Now()
 	var es []Event

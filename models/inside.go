@@ -16,7 +16,7 @@ type Inside struct {
 }
 
 // InsideNow lists everyone inside the venue, longest stay first, each with
-// the bill they would get if they left at now.
+// the bill they would get if they left now, by the store's clock.
 func (s *Store) InsideNow(ctx context.Context) ([]Inside, error) {
 	now := s.Now()
 	var rows []Inside

@@ -63,11 +63,11 @@ func (p Payment) refundable() bool {
 const paymentColumns = `p.id, p.visit_id, p.method, p.amount, p.currency, p.status, p.refunded_amount,
 	p.stripe_payment_intent, p.stripe_checkout_session, p.failure_reason, p.note, p.needs_attention, p.is_hold, p.created_at`
 
-// CheckOut closes an open visit now, by staff, and returns it with its bill.
-// When the guest saved a card, the card payment row is created in the same
-// transaction and returned, for the caller to send to Stripe after commit;
-// only the call that closed the visit gets it. Checking out a visit that is
-// already closed returns it unchanged.
+// CheckOut closes an open visit at the store's clock, by staff, and returns
+// it with its bill. When the guest saved a card, the card payment row is
+// created in the same transaction and returned, for the caller to send to
+// Stripe after commit; only the call that closed the visit gets it. Checking
+// out a visit that is already closed returns it unchanged.
 func (s *Store) CheckOut(ctx context.Context, visitID, actorID int64, device string) (Visit, Bill, *Payment, error) {
 	now := s.Now()
 	var v Visit

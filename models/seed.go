@@ -165,9 +165,10 @@ func (s *Store) seedHistory(ctx context.Context, venue Venue, hosts map[string]i
 	return nil
 }
 
-// EnsureOpenNowEvent makes sure a demo event is under way at now with hours
-// still to run, so the door and billing can be tried at once. It adds one
-// when none is (the old one may have ended since the last start).
+// EnsureOpenNowEvent makes sure a demo event is under way by the store's
+// clock with hours still to run, so the door and billing can be tried at
+// once. It adds one when none is (the old one may have ended since the last
+// start).
 func (s *Store) EnsureOpenNowEvent(ctx context.Context) error {
 	now := s.Now()
 	var n int
