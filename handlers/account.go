@@ -67,7 +67,7 @@ func (a *App) emailLink(c echo.Context) error {
 		return a.render(c, http.StatusTooManyRequests, "email_link", page{Title: "Email me a link", Form: f,
 			Errors: fieldErrors{"form": "Too many links asked for just now. Wait an hour, or use the last link we sent."}})
 	}
-	if _, err := a.store.SendLink(c.Request().Context(), f.Email, f.Purpose, a.now()); err != nil {
+	if _, err := a.store.SendLink(c.Request().Context(), f.Email, f.Purpose); err != nil {
 		return err
 	}
 	return a.seeOther(c, "/login", "If "+f.Email+" has an account, a link is on its way. It works once, for 30 minutes.")
@@ -75,7 +75,7 @@ func (a *App) emailLink(c echo.Context) error {
 
 // resetPage asks for a new password, for a link that still works.
 func (a *App) resetPage(c echo.Context) error {
-	if err := a.store.CheckLink(c.Request().Context(), c.Param("token"), models.LinkReset, a.now()); err != nil {
+	if err := a.store.CheckLink(c.Request().Context(), c.Param("token"), models.LinkReset); err != nil {
 		return linkGone(err)
 	}
 	return a.render(c, http.StatusOK, "reset", page{Title: "Choose a new password"})
@@ -89,7 +89,7 @@ func (a *App) reset(c echo.Context) error {
 	if problem := passwordProblem(password, "", ""); problem != "" {
 		return a.render(c, http.StatusUnprocessableEntity, "reset", page{Title: "Choose a new password", Errors: fieldErrors{"password": problem}})
 	}
-	u, err := a.store.ResetPassword(c.Request().Context(), c.Param("token"), password, a.now())
+	u, err := a.store.ResetPassword(c.Request().Context(), c.Param("token"), password)
 	if err != nil {
 		return linkGone(err)
 	}
@@ -99,7 +99,7 @@ func (a *App) reset(c echo.Context) error {
 // signInLinkPage asks the person to confirm: opening the link alone signs
 // nobody in, since mail scanners open links too.
 func (a *App) signInLinkPage(c echo.Context) error {
-	if err := a.store.CheckLink(c.Request().Context(), c.Param("token"), models.LinkSignIn, a.now()); err != nil {
+	if err := a.store.CheckLink(c.Request().Context(), c.Param("token"), models.LinkSignIn); err != nil {
 		return linkGone(err)
 	}
 	return a.render(c, http.StatusOK, "signin_link", page{Title: "Sign in"})
@@ -108,7 +108,7 @@ func (a *App) signInLinkPage(c echo.Context) error {
 // signInByLink spends the link and signs its account in (after the second
 // factor, if it is on).
 func (a *App) signInByLink(c echo.Context) error {
-	u, err := a.store.UseLink(c.Request().Context(), c.Param("token"), models.LinkSignIn, a.now())
+	u, err := a.store.UseLink(c.Request().Context(), c.Param("token"), models.LinkSignIn)
 	if err != nil {
 		return linkGone(err)
 	}
@@ -123,7 +123,7 @@ func (a *App) changePassword(c echo.Context) error {
 	if problem := passwordProblem(password, u.Email, u.Name); problem != "" {
 		return a.seeOther(c, "/me/tickets#account", problem)
 	}
-	nu, err := a.store.ChangePassword(c.Request().Context(), u.ID, current, password, a.now())
+	nu, err := a.store.ChangePassword(c.Request().Context(), u.ID, current, password)
 	switch {
 	case errors.Is(err, models.ErrWrongPassword):
 		return a.seeOther(c, "/me/tickets#account", "Your current password is not right, so nothing changed.")
@@ -142,7 +142,7 @@ func (a *App) changePassword(c echo.Context) error {
 // and signs out. Bills and payments stay, held by "Deleted account".
 func (a *App) deleteAccount(c echo.Context) error {
 	ctx := c.Request().Context()
-	err := a.store.DeleteAccount(ctx, currentUser(c).ID, c.FormValue("password"), a.now())
+	err := a.store.DeleteAccount(ctx, currentUser(c).ID, c.FormValue("password"))
 	switch {
 	case errors.Is(err, models.ErrWrongPassword):
 		return a.seeOther(c, "/me/tickets#account", "That password is not right, so your account is still here.")
@@ -210,13 +210,13 @@ func (a *App) sendVerification(c echo.Context, u models.User, night *int64) erro
 	if err != nil || !ok {
 		return err
 	}
-	return a.store.SendVerification(c.Request().Context(), u, night, a.now())
+	return a.store.SendVerification(c.Request().Context(), u, night)
 }
 
 // verifyLinkPage asks for a click before confirming (mail scanners open
 // links too, and confirming may book a seat).
 func (a *App) verifyLinkPage(c echo.Context) error {
-	if err := a.store.CheckLink(c.Request().Context(), c.Param("token"), models.LinkVerify, a.now()); err != nil {
+	if err := a.store.CheckLink(c.Request().Context(), c.Param("token"), models.LinkVerify); err != nil {
 		return linkGone(err)
 	}
 	return a.render(c, http.StatusOK, "verify_link", page{Title: "Confirm your email"})
@@ -227,7 +227,7 @@ func (a *App) verifyLinkPage(c echo.Context) error {
 // are signed in here already.
 func (a *App) verifyEmail(c echo.Context) error {
 	ctx := c.Request().Context()
-	u, night, err := a.store.VerifyEmail(ctx, c.Param("token"), a.now())
+	u, night, err := a.store.VerifyEmail(ctx, c.Param("token"))
 	if err != nil {
 		return linkGone(err)
 	}
@@ -244,7 +244,7 @@ func (a *App) verifyEmail(c echo.Context) error {
 // confirmedRSVP completes the RSVP to night a sign-up was for, now its
 // email is confirmed, and says where to go and what to say.
 func (a *App) confirmedRSVP(c echo.Context, u models.User, night int64) (next, msg string) {
-	r, err := a.store.Reserve(c.Request().Context(), night, u.ID, a.now())
+	r, err := a.store.Reserve(c.Request().Context(), night, u.ID)
 	if err != nil {
 		return fmt.Sprintf("/events/%d", night), "Your email is confirmed. RSVP from the night's page."
 	}
@@ -269,7 +269,7 @@ func (a *App) changeEmail(c echo.Context) error {
 	if !ok {
 		return a.seeOther(c, "/me/tickets#account", "Too many links asked for just now. Wait an hour, or use the last one we sent.")
 	}
-	err = a.store.SendEmailChange(c.Request().Context(), *u, c.FormValue("password"), email, a.now())
+	err = a.store.SendEmailChange(c.Request().Context(), *u, c.FormValue("password"), email)
 	switch {
 	case errors.Is(err, models.ErrWrongPassword):
 		return a.seeOther(c, "/me/tickets#account", "Your password is not right, so nothing changed.")
@@ -285,7 +285,7 @@ func (a *App) changeEmail(c echo.Context) error {
 
 // emailLinkConfirmPage asks for a click before moving the account.
 func (a *App) emailLinkConfirmPage(c echo.Context) error {
-	if err := a.store.CheckLink(c.Request().Context(), c.Param("token"), models.LinkEmail, a.now()); err != nil {
+	if err := a.store.CheckLink(c.Request().Context(), c.Param("token"), models.LinkEmail); err != nil {
 		return linkGone(err)
 	}
 	return a.render(c, http.StatusOK, "email_confirm", page{Title: "Confirm your new email"})
@@ -293,7 +293,7 @@ func (a *App) emailLinkConfirmPage(c echo.Context) error {
 
 // confirmEmailChange moves the account to the address the link went to.
 func (a *App) confirmEmailChange(c echo.Context) error {
-	u, err := a.store.ChangeEmail(c.Request().Context(), c.Param("token"), a.now())
+	u, err := a.store.ChangeEmail(c.Request().Context(), c.Param("token"))
 	switch {
 	case errors.Is(err, models.ErrDuplicateEmail):
 		return echo.NewHTTPError(http.StatusConflict, "Another account took that address in the meantime, so your email stays as it was.")
@@ -306,7 +306,7 @@ func (a *App) confirmEmailChange(c echo.Context) error {
 // signOutEverywhere ends every session of the signed-in account, this one too.
 func (a *App) signOutEverywhere(c echo.Context) error {
 	ctx := c.Request().Context()
-	if err := a.store.SignOutEverywhere(ctx, currentUser(c).ID, a.now()); err != nil {
+	if err := a.store.SignOutEverywhere(ctx, currentUser(c).ID); err != nil {
 		return err
 	}
 	if err := a.signOut(c); err != nil {

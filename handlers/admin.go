@@ -38,7 +38,7 @@ func (a *App) adminSetRole(c echo.Context) error {
 	if id == me.ID && role != models.RoleAdmin {
 		return a.seeOther(c, "/admin/users", "You cannot remove your own admin role. Ask another admin.")
 	}
-	if err := a.store.SetRole(c.Request().Context(), me.ID, id, role, a.now()); err != nil {
+	if err := a.store.SetRole(c.Request().Context(), me.ID, id, role); err != nil {
 		return err
 	}
 	u, err := a.store.UserByID(c.Request().Context(), id)

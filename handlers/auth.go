@@ -102,7 +102,7 @@ func (a *App) login(c echo.Context) error {
 	if !errs.valid() {
 		return a.loginInvalid(c, http.StatusUnprocessableEntity, f, errs)
 	}
-	u, err := a.store.Authenticate(c.Request().Context(), f.Email, f.Password, c.RealIP(), a.now())
+	u, err := a.store.Authenticate(c.Request().Context(), f.Email, f.Password, c.RealIP())
 	var throttled *models.ThrottledError
 	switch {
 	case errors.As(err, &throttled):
@@ -130,15 +130,15 @@ const guessingNotice = 10
 // noticeGuessing emails an account's owner when wrong passwords pile up on
 // it, instead of locking it.
 func (a *App) noticeGuessing(c echo.Context, email string) error {
-	ctx, now := c.Request().Context(), a.now()
-	n, err := a.store.AccountFailures(ctx, email, now)
+	ctx := c.Request().Context()
+	n, err := a.store.AccountFailures(ctx, email)
 	if err != nil || n < guessingNotice {
 		return err
 	}
-	if ok, err := a.store.Allow(ctx, "guessing-notice", email, 1, time.Hour, now); err != nil || !ok {
+	if ok, err := a.store.Allow(ctx, "guessing-notice", email, 1, time.Hour); err != nil || !ok {
 		return err
 	}
-	return a.store.SendGuessingNotice(ctx, email, now)
+	return a.store.SendGuessingNotice(ctx, email)
 }
 
 func (a *App) loginInvalid(c echo.Context, status int, f loginForm, errs fieldErrors) error {
@@ -242,7 +242,7 @@ type limit struct {
 // all allowed it.
 func (a *App) within(c echo.Context, limits ...limit) (bool, error) {
 	for _, l := range limits {
-		ok, err := a.store.Allow(c.Request().Context(), l.kind, l.key, l.max, l.window, a.now())
+		ok, err := a.store.Allow(c.Request().Context(), l.kind, l.key, l.max, l.window)
 		if err != nil || !ok {
 			return false, err
 		}

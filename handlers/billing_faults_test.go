@@ -60,7 +60,7 @@ func TestHangingStripeNeverHoldsTheDoor(t *testing.T) {
 		t.Fatalf("after the timeout: %+v", ps)
 	}
 	ta.fake.Delay(0)
-	if _, err := ta.engine.Reconcile(t.Context(), time.Now().Add(time.Minute)); err != nil {
+	if _, err := ta.engine.At(time.Now().Add(time.Minute)).Reconcile(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	ps, _ = ta.store.VisitPayments(t.Context(), 1)
@@ -102,7 +102,7 @@ func TestReconcilersOnTwoInstancesClaimTheirRows(t *testing.T) {
 		email := fmt.Sprintf("g%d@example.com", i)
 		visit, _ := admitted(t, one, e, email, time.Now().Add(-60*time.Minute))
 		saveTestCard(t, one, email, stripeapi.FakeCardOK)
-		if _, _, pay, err := one.store.CheckOut(t.Context(), visit, 0, "", time.Now()); err != nil || pay == nil {
+		if _, _, pay, err := one.store.CheckOut(t.Context(), visit, 0, ""); err != nil || pay == nil {
 			t.Fatalf("check-out %d: %v %v", i, pay, err)
 		}
 	}
@@ -112,8 +112,8 @@ func TestReconcilersOnTwoInstancesClaimTheirRows(t *testing.T) {
 	var wg sync.WaitGroup
 	later := time.Now().Add(time.Minute)
 	for range 3 {
-		wg.Go(func() { one.engine.Reconcile(t.Context(), later) })
-		wg.Go(func() { engineTwo.Reconcile(t.Context(), later) })
+		wg.Go(func() { one.engine.At(later).Reconcile(t.Context()) })
+		wg.Go(func() { engineTwo.At(later).Reconcile(t.Context()) })
 	}
 	wg.Wait()
 	var paid int
@@ -158,7 +158,7 @@ func TestWebhooksInAnyOrder(t *testing.T) {
 		t.Fatalf("payment %d (want %d): %v", p.ID, next, err)
 	}
 	ta.fake.Delay(0)
-	if _, err := ta.engine.Reconcile(t.Context(), time.Now()); err != nil {
+	if _, err := ta.engine.Reconcile(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ = ta.store.PaymentByID(t.Context(), next); p.Status != models.PaymentSucceeded {
@@ -213,7 +213,7 @@ func TestWebhookLeavesAClaimInPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := ta.store.ClaimPayment(t.Context(), p.ID, now, time.Minute); !ok || err != nil {
+	if _, ok, err := ta.store.At(now).ClaimPayment(t.Context(), p.ID, time.Minute); !ok || err != nil {
 		t.Fatalf("first claim: %v %v", ok, err)
 	}
 	// An event that moves nothing for this charge (it is not a hold).
@@ -225,7 +225,7 @@ func TestWebhookLeavesAClaimInPlace(t *testing.T) {
 	if got, _ := ta.store.PaymentByID(t.Context(), p.ID); got.Status != models.PaymentPending {
 		t.Fatalf("the webhook moved the charge to %s", got.Status)
 	}
-	if _, ok, err := ta.store.ClaimPayment(t.Context(), p.ID, now.Add(time.Second), time.Minute); ok || err != nil {
+	if _, ok, err := ta.store.At(now.Add(time.Second)).ClaimPayment(t.Context(), p.ID, time.Minute); ok || err != nil {
 		t.Fatalf("a second caller claimed a charge still out with Stripe (%v, %v)", ok, err)
 	}
 }

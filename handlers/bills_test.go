@@ -21,7 +21,7 @@ func TestStaffBillsListsEveryUnpaidBill(t *testing.T) {
 	paid := closedVisit(t, ta, e, "cy@example.com", "")
 	staff.post(fmt.Sprintf("/staff/visits/%d/payments", paid), url.Values{"method": {"cash"}})
 	free, _ := admitted(t, ta, e, "dee@example.com", time.Now().Add(-2*time.Minute)) // inside the grace period
-	if _, _, _, err := ta.store.CheckOut(t.Context(), free, 0, "", time.Now()); err != nil {
+	if _, _, _, err := ta.store.CheckOut(t.Context(), free, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	inside, _ := admitted(t, ta, e, "eve@example.com", time.Now().Add(-time.Hour))

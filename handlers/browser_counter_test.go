@@ -46,7 +46,7 @@ func TestBrowserCounter(t *testing.T) {
 			now := time.Now()
 			// Ada came and went: 30 minutes, the £3.00 minimum, unpaid.
 			first, ada := admitted(t, ta, e, "ada@example.com", now.Add(-80*time.Minute))
-			if _, _, _, err := ta.store.CheckOut(t.Context(), first, 0, "", now.Add(-50*time.Minute)); err != nil {
+			if _, _, _, err := ta.store.At(now.Add(-50*time.Minute)).CheckOut(t.Context(), first, 0, ""); err != nil {
 				t.Fatal(err)
 			}
 			// Bob is inside.

@@ -35,7 +35,7 @@ func (ta *testApp) startedAgo(t testing.TB, v models.Venue, host models.User, ca
 // ticketCode RSVPs u to e and returns the ticket code.
 func (ta *testApp) ticket(t testing.TB, e models.Event, u models.User) string {
 	t.Helper()
-	r, err := ta.store.Reserve(t.Context(), e.ID, u.ID, time.Now())
+	r, err := ta.store.Reserve(t.Context(), e.ID, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func TestBrowserFeedbackFromTheEmail(t *testing.T) {
 	host := ta.user(t, "host@example.com", models.RoleHost)
 	e := ta.startedAgo(t, v, host, 10, 5*time.Hour) // four hours long: over an hour ago
 	ada := ta.user(t, "ada@example.com", models.RoleAttendee)
-	r, err := ta.store.Reserve(t.Context(), e.ID, ada.ID, e.StartsAt.Add(-time.Hour))
+	r, err := ta.store.At(e.StartsAt.Add(-time.Hour)).Reserve(t.Context(), e.ID, ada.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestBrowserFeedbackFromTheEmail(t *testing.T) {
 	}
 	token := ta.store.Tickets.GuestToken(models.LinkFeedback, r.ID)
 	nextMorning := time.Now().Add(36 * time.Hour)
-	if n, err := ta.store.QueueFeedbackRequests(t.Context(), nextMorning); err != nil || n != 1 {
+	if n, err := ta.store.At(nextMorning).QueueFeedbackRequests(t.Context()); err != nil || n != 1 {
 		t.Fatalf("feedback requests: %d %v", n, err)
 	}
 	ms, _ := ta.store.MessagesTo(t.Context(), "ada@example.com")

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -16,7 +15,7 @@ import (
 // range that does not read explained.
 func TestBrowserReports(t *testing.T) {
 	ta := newTestApp(t, nil)
-	if _, err := ta.store.SeedDemo(t.Context(), "password-123", time.Now()); err != nil {
+	if _, err := ta.store.SeedDemo(t.Context(), "password-123"); err != nil {
 		t.Fatal(err)
 	}
 	staff := ta.client(t)

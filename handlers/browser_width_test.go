@@ -109,7 +109,7 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 		t.Fatal(err)
 	}
 	code, _ := totp.GenerateCode(key.Secret(), now)
-	if _, err := ta.store.EnableTOTP(ctx, twoFactor.ID, key.Secret(), code, now); err != nil {
+	if _, err := ta.store.At(now).EnableTOTP(ctx, twoFactor.ID, key.Secret(), code); err != nil {
 		t.Fatal(err)
 	}
 
@@ -120,7 +120,7 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 	_, cyTicket := admitted(t, ta, tonight, "cy@example.com", now.Add(-20*time.Minute))
 	deeVisit, _ := admitted(t, ta, tonight, "dorothea.featherstonehaugh@example.com", now.Add(-70*time.Minute))
 	for _, visit := range []int64{adaVisit, deeVisit} {
-		if _, _, _, err := ta.store.CheckOut(ctx, visit, 0, "", now.Add(-40*time.Minute)); err != nil {
+		if _, _, _, err := ta.store.At(now.Add(-40*time.Minute)).CheckOut(ctx, visit, 0, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -150,11 +150,11 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 		}
 		return lastLink(t, ta, to)
 	}
-	reset := link(func() error { _, err := ta.store.SendLink(ctx, ada.Email, models.LinkReset, now); return err }, ada.Email)
-	signInLink := link(func() error { _, err := ta.store.SendLink(ctx, ada.Email, models.LinkSignIn, now); return err }, ada.Email)
-	verify := link(func() error { return ta.store.SendVerification(ctx, newcomer, &long.ID, now) }, newcomer.Email)
+	reset := link(func() error { _, err := ta.store.SendLink(ctx, ada.Email, models.LinkReset); return err }, ada.Email)
+	signInLink := link(func() error { _, err := ta.store.SendLink(ctx, ada.Email, models.LinkSignIn); return err }, ada.Email)
+	verify := link(func() error { return ta.store.SendVerification(ctx, newcomer, &long.ID) }, newcomer.Email)
 	emailChange := link(func() error {
-		return ta.store.SendEmailChange(ctx, ada, "password-123", "ada.byron.countess.of.lovelace@example.com", now)
+		return ta.store.SendEmailChange(ctx, ada, "password-123", "ada.byron.countess.of.lovelace@example.com")
 	}, "ada.byron.countess.of.lovelace@example.com")
 
 	// Ada starts saving a card: the TEST checkout page.
@@ -166,7 +166,7 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 
 	// Ada offers to host a night, with a long title.
 	proposal, err := ta.store.Propose(ctx, ada.ID, models.ProposalInput{Title: "Internationalization of Breakfast: A Very Long Proposal Title",
-		Description: "Toast from twelve countries.", PreferredDates: "Any Saturday morning in the spring, from nine to noon", Size: 24}, now)
+		Description: "Toast from twelve countries.", PreferredDates: "Any Saturday morning in the spring, from nine to noon", Size: 24})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,22 +58,23 @@ func TestHostPricesStayWithinTheVenueCeilings(t *testing.T) {
 func TestThePriceIsFrozenAtAdmission(t *testing.T) {
 	ta, _, e := billingSetup(t)
 	now := time.Now()
+	store := ta.store.At(now)
 	before, _ := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
 	v, _ := ta.store.Venue(t.Context())
 	v.PerMinute, v.MinimumCharge, v.DailyCap = 50, nil, nil
-	if err := ta.store.UpdateVenue(t.Context(), v, 0, now); err != nil {
+	if err := store.UpdateVenue(t.Context(), v, 0); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := admitted(t, ta, e, "bob@example.com", now.Add(-60*time.Minute))
-	if inside, _ := ta.store.InsideNow(t.Context(), now); len(inside) != 2 || inside[0].Bill.Amount != 480 || inside[1].Bill.Amount != 3000 {
+	if inside, _ := store.InsideNow(t.Context()); len(inside) != 2 || inside[0].Bill.Amount != 480 || inside[1].Bill.Amount != 3000 {
 		t.Fatalf("running bills: %+v", inside)
 	}
 	for visit, want := range map[int64]int64{before: 480, after: 3000} {
-		if _, b, _, err := ta.store.CheckOut(t.Context(), visit, 0, "", now); err != nil || b.Amount != want {
+		if _, b, _, err := store.CheckOut(t.Context(), visit, 0, ""); err != nil || b.Amount != want {
 			t.Fatalf("visit %d billed %d (%v), want %d", visit, b.Amount, err, want)
 		}
 	}
-	if d, _ := ta.store.VisitDetail(t.Context(), before, now); d.Bill.Amount != 480 || d.Tariff.PerMinute != 8 {
+	if d, _ := store.VisitDetail(t.Context(), before); d.Bill.Amount != 480 || d.Tariff.PerMinute != 8 {
 		t.Fatalf("the receipt of the earlier stay: %+v", d.Bill)
 	}
 }

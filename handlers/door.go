@@ -94,7 +94,7 @@ func (a *App) scan(c echo.Context) error {
 	if id, ok := a.store.Tickets.Verify(code); ok {
 		req.TicketID = id
 	} else if short, ok := models.ShortCode(code); ok {
-		id, err := a.store.TicketByShortCode(c.Request().Context(), e.ID, short, a.doorSession(c), a.now())
+		id, err := a.store.TicketByShortCode(c.Request().Context(), e.ID, short, a.doorSession(c))
 		switch {
 		case errors.Is(err, models.ErrTooManyMisses):
 			c.Response().Header().Set("Retry-After", "600")
@@ -147,7 +147,7 @@ func (a *App) doorStats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.store.DoorStats(c.Request().Context(), e.ID, a.now())
+	st, err := a.store.DoorStats(c.Request().Context(), e.ID)
 	if err != nil {
 		return err
 	}

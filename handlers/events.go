@@ -81,7 +81,7 @@ func (a *App) rsvp(c echo.Context) error {
 	if u == nil {
 		return a.seeOther(c, "/login?next=/events/"+c.Param("id"), "Sign in or create an account to RSVP.")
 	}
-	r, err := a.store.Reserve(c.Request().Context(), id, u.ID, a.now())
+	r, err := a.store.Reserve(c.Request().Context(), id, u.ID)
 	var closed *models.RSVPClosedError
 	switch {
 	case errors.Is(err, models.ErrUnverified):

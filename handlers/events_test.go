@@ -156,7 +156,7 @@ func TestListingAndDraftVisibility(t *testing.T) {
 	draftID, _ := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: hostUser.ID,
 		EventInput: models.EventInput{Title: "Secret draft", StartsAt: start, EndsAt: start.Add(time.Hour), Capacity: 3}})
 	cancelled := ta.event(t, v, hostUser, "Called off", 3)
-	ta.store.CancelEvent(t.Context(), cancelled.ID, hostUser.ID, time.Now())
+	ta.store.CancelEvent(t.Context(), cancelled.ID, hostUser.ID)
 
 	anon := ta.client(t)
 	home := anon.get("/")
@@ -201,7 +201,7 @@ func TestCalendarFilesParse(t *testing.T) {
 	host := ta.user(t, "host@example.com", models.RoleHost)
 	e := ta.event(t, v, host, "Calendar night", 5)
 	gone := ta.event(t, v, host, "Gone night", 5)
-	ta.store.CancelEvent(t.Context(), gone.ID, host.ID, time.Now())
+	ta.store.CancelEvent(t.Context(), gone.ID, host.ID)
 	c := ta.client(t)
 
 	one := c.get(fmt.Sprintf("/events/%d.ics", e.ID))

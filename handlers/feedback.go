@@ -42,7 +42,7 @@ func (a *App) feedbackData(c echo.Context) (feedbackPage, error) {
 	}
 	p := feedbackPage{Ticket: t, Token: token}
 	ctx := c.Request().Context()
-	if p.Open, err = a.store.CanGiveFeedback(ctx, t, a.now()); err != nil {
+	if p.Open, err = a.store.CanGiveFeedback(ctx, t); err != nil {
 		return p, err
 	}
 	p.Given, err = a.store.FeedbackFor(ctx, t.ID)
@@ -70,7 +70,7 @@ func (a *App) giveFeedback(c echo.Context) error {
 		return err
 	}
 	back := "/feedback/" + token
-	err = a.store.GiveFeedback(c.Request().Context(), t, rating, comment, a.now())
+	err = a.store.GiveFeedback(c.Request().Context(), t, rating, comment)
 	switch {
 	case errors.Is(err, models.ErrFeedbackGiven):
 		return a.seeOther(c, back, "You have told us already: thank you.")

@@ -23,7 +23,7 @@ func TestFeedbackRefusals(t *testing.T) {
 
 	over := ta.startedAgo(t, v, host, 10, 5*time.Hour)
 	ada := ta.user(t, "ada@example.com", models.RoleAttendee)
-	r, err := ta.store.Reserve(t.Context(), over.ID, ada.ID, over.StartsAt.Add(-time.Hour))
+	r, err := ta.store.At(over.StartsAt.Add(-time.Hour)).Reserve(t.Context(), over.ID, ada.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

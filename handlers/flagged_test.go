@@ -15,7 +15,7 @@ import (
 func wantNoCharge(t *testing.T, ta *testApp, at time.Time) {
 	t.Helper()
 	ta.settle(t)
-	if _, err := ta.engine.Reconcile(t.Context(), at); err != nil {
+	if _, err := ta.engine.At(at).Reconcile(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	ta.settle(t)
@@ -99,7 +99,7 @@ func TestClosingJobChargesNoForgottenGuest(t *testing.T) {
 	visit, _ := admitted(t, ta, e, "ada@example.com", time.Now().Add(-10*time.Minute))
 	saveTestCard(t, ta, "ada@example.com", stripeapi.FakeCardOK)
 	after := e.EndsAt.Add(31 * time.Minute)
-	if n, err := ta.store.CloseForgottenVisits(t.Context(), after, 30*time.Minute); err != nil || n != 1 {
+	if n, err := ta.store.At(after).CloseForgottenVisits(t.Context(), 30*time.Minute); err != nil || n != 1 {
 		t.Fatalf("auto check-out: %d %v", n, err)
 	}
 	wantNoCharge(t, ta, after.Add(time.Minute))
@@ -118,7 +118,7 @@ func TestReconcilerSendsNoUnapprovedChargeOfAFlaggedVisit(t *testing.T) {
 	wantNoCharge(t, ta, time.Now())
 	ta.fake.FailNext(1) // the click meets no answer: the reconciler finishes it
 	staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), form("method", "card_on_file"))
-	if _, err := ta.engine.Reconcile(t.Context(), time.Now().Add(time.Minute)); err != nil {
+	if _, err := ta.engine.At(time.Now().Add(time.Minute)).Reconcile(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := ta.store.BillState(t.Context(), visit); st.Status != "paid" || ta.fake.ChargesMade() != 1 {

@@ -14,7 +14,7 @@ import (
 // reserveAt RSVPs u to e as of at and returns the RSVP.
 func (ta *testApp) reserveAt(t testing.TB, e models.Event, u models.User, at time.Time) models.RSVP {
 	t.Helper()
-	r, err := ta.store.Reserve(t.Context(), e.ID, u.ID, at)
+	r, err := ta.store.At(at).Reserve(t.Context(), e.ID, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestFeedbackOnlyByTheEmailedToken(t *testing.T) {
 	if _, err := ta.store.At(in).Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: r.TicketID, Direction: models.ScanIn, Key: "feedback-token"}); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := ta.store.QueueFeedbackRequests(t.Context(), time.Now().Add(36*time.Hour)); err != nil || n != 1 {
+	if n, err := ta.store.At(time.Now().Add(36 * time.Hour)).QueueFeedbackRequests(t.Context()); err != nil || n != 1 {
 		t.Fatalf("feedback requests: %d %v", n, err)
 	}
 	link := ta.emailedLink(t, "ada@example.com", models.MsgFeedback, "/feedback/")
@@ -118,7 +118,7 @@ func TestGiveAwayOnlyByTheEmailedToken(t *testing.T) {
 	e, _ := ta.store.EventByID(t.Context(), id)
 	ada := ta.reserveAt(t, e, ta.user(t, "ada@example.com", models.RoleAttendee), time.Now().Add(-24*time.Hour))
 	ta.reserveAt(t, e, ta.user(t, "bob@example.com", models.RoleAttendee), time.Now().Add(-24*time.Hour)) // waitlisted
-	if _, err := ta.store.QueueReminders(t.Context(), time.Now()); err != nil {
+	if _, err := ta.store.QueueReminders(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	link := ta.emailedLink(t, "ada@example.com", models.MsgReminder, "/give-away/")

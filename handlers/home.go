@@ -129,7 +129,7 @@ func (a *App) renderListing(ctx context.Context, n int, now time.Time) (template
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	events, err := a.store.UpcomingEvents(ctx, now, eventsPerPage+1, (n-1)*eventsPerPage)
+	events, err := a.store.At(now).UpcomingEvents(ctx, eventsPerPage+1, (n-1)*eventsPerPage)
 	if err != nil {
 		return "", time.Time{}, err
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
-	"time"
 )
 
 func TestHealthz(t *testing.T) {
@@ -25,8 +24,7 @@ func TestHealthz(t *testing.T) {
 
 func TestHomeListsDemoNights(t *testing.T) {
 	ta := newTestApp(t, nil)
-	now := time.Now()
-	if _, err := ta.store.SeedDemo(t.Context(), "clockroom-demo", now); err != nil {
+	if _, err := ta.store.SeedDemo(t.Context(), "clockroom-demo"); err != nil {
 		t.Fatal(err)
 	}
 	res := ta.client(t).get("/")

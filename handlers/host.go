@@ -128,7 +128,7 @@ func (a *App) updateEvent(c echo.Context) error {
 	in, errs := f.validate(eventRules{Loc: venue.Location(), RoomCapacity: venue.RoomCapacity, Now: a.now(), Currency: venue.Currency, Venue: venue})
 	var promoted []models.RSVP
 	if errs.valid() {
-		promoted, err = a.store.UpdateEvent(ctx, e.ID, currentUser(c).ID, in, a.now())
+		promoted, err = a.store.UpdateEvent(ctx, e.ID, currentUser(c).ID, in)
 		var below *models.CapacityBelowConfirmedError
 		switch {
 		case errors.As(err, &below):
@@ -155,7 +155,7 @@ func (a *App) publishEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = a.store.PublishEvent(c.Request().Context(), e.ID, currentUser(c).ID, a.now())
+	err = a.store.PublishEvent(c.Request().Context(), e.ID, currentUser(c).ID)
 	if errors.Is(err, models.ErrEventCancelled) {
 		return a.seeOther(c, fmt.Sprintf("/events/%d", e.ID), "A cancelled night cannot be published again. Create a new one.")
 	}
@@ -171,7 +171,7 @@ func (a *App) cancelEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	told, err := a.store.CancelEvent(c.Request().Context(), e.ID, currentUser(c).ID, a.now())
+	told, err := a.store.CancelEvent(c.Request().Context(), e.ID, currentUser(c).ID)
 	if err != nil {
 		return err
 	}
@@ -212,7 +212,7 @@ func (a *App) cancelGuest(c echo.Context) error {
 		return err
 	}
 	back := fmt.Sprintf("/host/events/%d/guests", e.ID)
-	_, _, err = a.store.CancelRSVP(ctx, t.ID, currentUser(c).ID, a.now())
+	_, _, err = a.store.CancelRSVP(ctx, t.ID, currentUser(c).ID)
 	switch {
 	case errors.Is(err, models.ErrInside):
 		return a.seeOther(c, back, t.HolderName+" is inside now: check them out at the door or the counter before cancelling the seat.")

@@ -224,7 +224,7 @@ func TestANightCanHaveItsOwnPrices(t *testing.T) {
 	now := time.Now()
 	ta.store.SetClock(func() time.Time { return now })
 	visit, _ := admitted(t, ta, e, "ada@example.com", now.Add(-30*time.Minute))
-	_, b, _, err := ta.store.CheckOut(t.Context(), visit, 0, "", now)
+	_, b, _, err := ta.store.CheckOut(t.Context(), visit, 0, "")
 	if err != nil || b.Amount != 150 {
 		t.Fatalf("bill %+v %v", b, err)
 	}
@@ -243,13 +243,13 @@ func TestHostScreensShowNoTicketCodes(t *testing.T) {
 	for _, name := range []string{"ada", "abe", "amy", "ann"} { // two confirmed, two waiting
 		codes = append(codes, ta.ticket(t, e, ta.user(t, name+"@example.com", models.RoleAttendee)))
 	}
-	if _, err := ta.store.At(time.Now()).Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: mustVerify(t, ta, codes[0]),
+	if _, err := ta.store.Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: mustVerify(t, ta, codes[0]),
 		Direction: models.ScanIn, Key: "no-codes-ada"}); err != nil {
 		t.Fatal(err)
 	}
 	ann, _ := ta.store.UserByEmail(t.Context(), "ann@example.com")
 	annRSVP, _ := ta.store.RSVPFor(t.Context(), e.ID, ann.ID)
-	if _, _, err := ta.store.CancelRSVP(t.Context(), annRSVP.ID, ann.ID, time.Now()); err != nil {
+	if _, _, err := ta.store.CancelRSVP(t.Context(), annRSVP.ID, ann.ID); err != nil {
 		t.Fatal(err)
 	}
 

@@ -85,7 +85,7 @@ func (a *App) propose(c echo.Context) error {
 		}
 		return a.seeOther(c, verifyPage(nil), "Confirm your email to propose a night: we sent a link to "+u.Email+". Then send your proposal again.")
 	}
-	if _, err := a.store.Propose(c.Request().Context(), u.ID, in, a.now()); err != nil {
+	if _, err := a.store.Propose(c.Request().Context(), u.ID, in); err != nil {
 		return err
 	}
 	return a.seeOther(c, "/me/proposals", "Thank you: your proposal is with staff, who will answer by email.")
@@ -131,7 +131,7 @@ func (a *App) reviseProposal(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	err = a.store.ReviseProposal(c.Request().Context(), p.ID, currentUser(c).ID, in, a.now())
+	err = a.store.ReviseProposal(c.Request().Context(), p.ID, currentUser(c).ID, in)
 	if errors.Is(err, models.ErrProposalClosed) {
 		return a.seeOther(c, "/me/proposals", "That proposal has been answered meanwhile: it can no longer change.")
 	}
@@ -207,7 +207,7 @@ func (a *App) acceptProposal(c echo.Context) error {
 			}
 		}
 	}
-	eventID, err := a.store.AcceptProposal(ctx, id, currentUser(c).ID, models.Acceptance{VenueID: venue.ID, StartsAt: in.StartsAt, EndsAt: in.EndsAt, Capacity: in.Capacity}, a.now())
+	eventID, err := a.store.AcceptProposal(ctx, id, currentUser(c).ID, models.Acceptance{VenueID: venue.ID, StartsAt: in.StartsAt, EndsAt: in.EndsAt, Capacity: in.Capacity})
 	if errors.Is(err, models.ErrProposalClosed) {
 		return a.seeOther(c, "/staff/proposals", "That proposal was answered meanwhile.")
 	}
@@ -232,7 +232,7 @@ func (a *App) answerProposal(c echo.Context) error {
 	case message == "" || !maxChars(message, 2000):
 		return a.seeOther(c, fmt.Sprintf("/staff/proposals#proposal-%d", id), "Write the member a message (up to 2,000 characters): it goes in the email.")
 	}
-	err = a.store.AnswerProposal(c.Request().Context(), id, currentUser(c).ID, status, message, a.now())
+	err = a.store.AnswerProposal(c.Request().Context(), id, currentUser(c).ID, status, message)
 	if errors.Is(err, models.ErrProposalClosed) {
 		return a.seeOther(c, "/staff/proposals", "That proposal was answered meanwhile.")
 	}

@@ -46,7 +46,7 @@ func TestReentryResumesTheNightsBill(t *testing.T) {
 		t.Fatalf("re-entry: %v", body)
 	}
 	at(-20)
-	if inside, _ := ta.store.InsideNow(t.Context(), ta.now()); len(inside) != 1 || inside[0].Bill.Amount != 100 {
+	if inside, _ := ta.store.InsideNow(t.Context()); len(inside) != 1 || inside[0].Bill.Amount != 100 {
 		t.Fatalf("running bill of the second stay: %+v", inside) // 50 minutes in all, £4.00, less £3.00
 	}
 	at(-10)

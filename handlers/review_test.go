@@ -25,7 +25,7 @@ func TestAHoldMissedAtCheckInIsPlacedLaterNotCharged(t *testing.T) {
 		t.Fatalf("admit: %d %v", st, body)
 	}
 	ta.settle(t)
-	if _, err := ta.engine.Reconcile(t.Context(), now.Add(time.Minute)); err != nil {
+	if _, err := ta.engine.At(now.Add(time.Minute)).Reconcile(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if ta.fake.ChargesMade() != 0 || ta.fake.Holds != 1 {
@@ -50,10 +50,10 @@ func TestAutoCheckoutReleasesTheHoldAndWaitsForStaff(t *testing.T) {
 	staff.apiPost(scanPath(e), map[string]string{"code": code})
 	ta.settle(t)
 	after := e.EndsAt.Add(31 * time.Minute)
-	if n, err := ta.store.CloseForgottenVisits(t.Context(), after, 30*time.Minute); err != nil || n != 1 {
+	if n, err := ta.store.At(after).CloseForgottenVisits(t.Context(), 30*time.Minute); err != nil || n != 1 {
 		t.Fatalf("auto check-out: %d %v", n, err)
 	}
-	if _, err := ta.engine.Reconcile(t.Context(), after.Add(time.Minute)); err != nil {
+	if _, err := ta.engine.At(after.Add(time.Minute)).Reconcile(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	v, _ := ta.store.VisitByID(t.Context(), 1)
@@ -112,7 +112,7 @@ func TestAutoCheckoutSurvivesANightMovedEarlier(t *testing.T) {
 	code := ta.ticket(t, e, ta.user(t, "ada@example.com", models.RoleAttendee))
 	staff.apiPost(scanPath(e), map[string]string{"code": code})
 	ta.store.DB.MustExec(`UPDATE events SET ends_at = starts_at + interval '1 minute'`)
-	if n, err := ta.store.CloseForgottenVisits(t.Context(), time.Now().Add(2*time.Hour), 0); err != nil || n != 1 {
+	if n, err := ta.store.At(time.Now().Add(2*time.Hour)).CloseForgottenVisits(t.Context(), 0); err != nil || n != 1 {
 		t.Fatalf("auto check-out: %d %v", n, err)
 	}
 }

@@ -96,7 +96,7 @@ func (a *App) createSeries(c echo.Context) error {
 		return a.render(c, http.StatusUnprocessableEntity, "series_form", page{Title: "New series", Form: f, Errors: errs, Data: venue})
 	}
 	ns.HostID = currentUser(c).ID
-	id, err := a.store.CreateSeries(ctx, ns, a.now())
+	id, err := a.store.CreateSeries(ctx, ns)
 	if isRuleError(err) { // the model's gate, should the form's have let it by
 		errs["rule"] = ruleProblem(err)
 		return a.render(c, http.StatusUnprocessableEntity, "series_form", page{Title: "New series", Form: f, Errors: errs, Data: venue})
@@ -104,7 +104,7 @@ func (a *App) createSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	made, err := a.store.MakeNightsOf(ctx, id, a.now())
+	made, err := a.store.MakeNightsOf(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func (a *App) seriesShow(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	nights, err := a.store.SeriesNights(ctx, sr.ID, a.now())
+	nights, err := a.store.SeriesNights(ctx, sr.ID)
 	if err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func (a *App) followSeries(c echo.Context) error {
 		return err
 	}
 	on := c.FormValue("follow") != "off"
-	if err := a.store.Follow(c.Request().Context(), sr.ID, currentUser(c).ID, on, a.now()); err != nil {
+	if err := a.store.Follow(c.Request().Context(), sr.ID, currentUser(c).ID, on); err != nil {
 		return err
 	}
 	msg := "Following: you get an email when a new night of " + sr.Title + " opens for RSVPs."
@@ -269,7 +269,7 @@ func (a *App) updateSeries(c echo.Context) error {
 	ch := f.validate(sr, venue.RoomCapacity, venue.Location(), errs)
 	var changed int
 	if errs.valid() {
-		changed, err = a.store.UpdateSeries(ctx, sr.ID, currentUser(c).ID, ch, a.now())
+		changed, err = a.store.UpdateSeries(ctx, sr.ID, currentUser(c).ID, ch)
 		if errors.Is(err, models.ErrSeriesClash) {
 			errs["at"] = "At that time two nights of the series would start together: choose another, or edit the nights one by one."
 		} else if errors.Is(err, models.ErrRuleOverlap) {
@@ -281,7 +281,7 @@ func (a *App) updateSeries(c echo.Context) error {
 		}
 	}
 	if !errs.valid() {
-		nights, err := a.store.SeriesNights(ctx, sr.ID, a.now())
+		nights, err := a.store.SeriesNights(ctx, sr.ID)
 		if err != nil {
 			return err
 		}
@@ -297,7 +297,7 @@ func (a *App) endSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = a.store.EndSeries(c.Request().Context(), sr.ID, currentUser(c).ID, a.now())
+	err = a.store.EndSeries(c.Request().Context(), sr.ID, currentUser(c).ID)
 	if err != nil { // a series gone meanwhile is a 404, by its kind
 		return err
 	}

@@ -47,7 +47,7 @@ func closedVisit(t testing.TB, ta *testApp, e models.Event, email, pm string) in
 	t.Helper()
 	in := time.Now().Add(-60 * time.Minute)
 	visit, _ := admitted(t, ta, e, email, in)
-	if _, _, _, err := ta.store.CheckOut(t.Context(), visit, 0, "", in.Add(60*time.Minute)); err != nil {
+	if _, _, _, err := ta.store.At(in.Add(60*time.Minute)).CheckOut(t.Context(), visit, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	if pm != "" { // saved after they left, so staff charge it by hand
@@ -97,7 +97,7 @@ func TestCardOnFilePaths(t *testing.T) {
 	declined := closedVisit(t, ta, e, "no@example.com", stripeapi.FakeCardDeclined)
 	auth := closedVisit(t, ta, e, "sca@example.com", stripeapi.FakeCard3DSecure)
 	walkIn, _ := ta.store.At(time.Now().Add(-time.Hour)).WalkIn(t.Context(), models.WalkInRequest{EventID: e.ID, Name: "Walt"})
-	ta.store.CheckOut(t.Context(), walkIn.ID, 0, "", time.Now())
+	ta.store.CheckOut(t.Context(), walkIn.ID, 0, "")
 
 	charge := func(visit int64) response {
 		return staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"card_on_file"}})
@@ -145,7 +145,7 @@ func TestReconcilerFinishesAChargeInterruptedAfterCommit(t *testing.T) {
 	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "Stripe did not answer. The payment is pending", "card on file · pending")
 	later := time.Now().Add(time.Minute)
 	for range 2 { // two instances, or two rounds
-		if _, err := ta.engine.Reconcile(t.Context(), later); err != nil {
+		if _, err := ta.engine.At(later).Reconcile(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -308,7 +308,7 @@ func TestStripeRefundsAreBoundedAndConfirmedByWebhook(t *testing.T) {
 	staff.post(refund, url.Values{"amount": {"1.00"}, "request_key": {"form-key-3"}})
 	wantBody(t, staff.get(fmt.Sprintf("/staff/visits/%d", visit)), "queued and will be sent automatically")
 	for range 2 {
-		ta.engine.Reconcile(t.Context(), time.Now().Add(time.Minute))
+		ta.engine.At(time.Now().Add(time.Minute)).Reconcile(t.Context())
 	}
 	if got := ta.fake.RefundedFor(*p.PaymentIntent); got != 300 {
 		t.Fatalf("Stripe refunded %d in all, want 300", got)
@@ -388,14 +388,14 @@ func TestReconcilerSettlesAPhonePaymentWhoseWebhookWasLost(t *testing.T) {
 	visit := closedVisit(t, ta, e, "ada@example.com", "")
 	staff.post(fmt.Sprintf("/staff/visits/%d/charge", visit), url.Values{"method": {"pay_by_phone"}})
 	ps, _ := ta.store.VisitPayments(t.Context(), visit)
-	if _, err := ta.engine.Reconcile(t.Context(), time.Now().Add(10*time.Minute)); err != nil {
+	if _, err := ta.engine.At(time.Now().Add(10 * time.Minute)).Reconcile(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := ta.store.PaymentByID(t.Context(), ps[0].ID); p.Status != models.PaymentPending {
 		t.Fatal("an unpaid page must stay pending")
 	}
 	ta.fake.CompleteSession(*ps[0].CheckoutSession, 480, "GBP")
-	if _, err := ta.engine.Reconcile(t.Context(), time.Now().Add(10*time.Minute)); err != nil {
+	if _, err := ta.engine.At(time.Now().Add(10 * time.Minute)).Reconcile(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := ta.store.PaymentByID(t.Context(), ps[0].ID); p.Status != models.PaymentSucceeded || p.PaymentIntent == nil {

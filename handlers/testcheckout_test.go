@@ -35,7 +35,7 @@ func TestRehearsalCheckout(t *testing.T) {
 	now := time.Now()
 	ta.store.SetClock(func() time.Time { return now })
 	visit, code := admitted(t, ta, e, "ada@example.com", now.Add(-60*time.Minute))
-	if _, _, _, err := ta.store.CheckOut(t.Context(), visit, 0, "", now); err != nil {
+	if _, _, _, err := ta.store.CheckOut(t.Context(), visit, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	ada := ta.client(t)

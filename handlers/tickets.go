@@ -55,7 +55,7 @@ func (a *App) ticketPage(c echo.Context) error {
 		return err
 	}
 	p := ticketPage{Ticket: t, Code: code, Loc: venue.Location(), Now: a.now(), CanCancel: canCancel(currentUser(c), t) && t.Active()}
-	switch in, err := a.store.OpenVisitFor(c.Request().Context(), t.ID, a.now()); {
+	switch in, err := a.store.OpenVisitFor(c.Request().Context(), t.ID); {
 	case err == nil:
 		p.Meter, p.CanCancel = &in, false // a seat in use is not given away
 	case !errors.Is(err, models.ErrNotFound):
@@ -96,7 +96,7 @@ func (a *App) cancelTicket(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusForbidden, "Only the ticket holder, the host or staff can cancel this ticket.")
 	}
 	before := t.Status
-	_, _, err = a.store.CancelRSVP(c.Request().Context(), t.ID, u.ID, a.now())
+	_, _, err = a.store.CancelRSVP(c.Request().Context(), t.ID, u.ID)
 	switch {
 	case errors.Is(err, models.ErrInside) && u.ID == t.UserID:
 		return a.seeOther(c, "/tickets/"+code, "You are inside now, so your seat cannot be cancelled. Check out at the door or the counter when you leave.")
@@ -118,7 +118,7 @@ func (a *App) cancelTicket(c echo.Context) error {
 // myTickets lists the signed-in user's tickets.
 func (a *App) myTickets(c echo.Context) error {
 	u := currentUser(c)
-	ts, err := a.store.UserTickets(c.Request().Context(), u.ID, a.now())
+	ts, err := a.store.UserTickets(c.Request().Context(), u.ID)
 	if err != nil {
 		return err
 	}
@@ -276,7 +276,7 @@ func (a *App) giveAway(c echo.Context) error {
 	if t.Event.Ended(a.now()) {
 		return a.seeOther(c, back, "This night is over.")
 	}
-	_, promoted, err := a.store.CancelRSVP(c.Request().Context(), t.ID, 0, a.now())
+	_, promoted, err := a.store.CancelRSVP(c.Request().Context(), t.ID, 0)
 	switch {
 	case errors.Is(err, models.ErrInside):
 		return a.seeOther(c, back, "You are inside now, so your seat stays yours. Check out at the door or the counter when you leave.")

@@ -46,14 +46,14 @@ func (a *App) twoFactor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ok, err := a.store.Allow(ctx, "2fa", strconv.FormatInt(id, 10), 10, 15*time.Minute, a.now())
+	ok, err := a.store.Allow(ctx, "2fa", strconv.FormatInt(id, 10), 10, 15*time.Minute)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return a.render(c, http.StatusTooManyRequests, "two_factor", page{Title: "Two-factor sign-in", Errors: fieldErrors{"code": "Too many wrong codes. Wait 15 minutes and try again."}})
 	}
-	if err := a.store.CheckSecondFactor(ctx, u, c.FormValue("code"), a.now()); errors.Is(err, models.ErrBadCode) {
+	if err := a.store.CheckSecondFactor(ctx, u, c.FormValue("code")); errors.Is(err, models.ErrBadCode) {
 		return a.render(c, http.StatusUnprocessableEntity, "two_factor", page{Title: "Two-factor sign-in",
 			Errors: fieldErrors{"code": "That code is not right. Enter the 6 digits your authenticator app shows now, or one of your recovery codes."}})
 	} else if err != nil {
@@ -100,7 +100,7 @@ func (a *App) setupTwoFactor(c echo.Context) error {
 	if secret == "" {
 		return a.seeOther(c, "/me/2fa", "Scan the new code and try again.")
 	}
-	codes, err := a.store.EnableTOTP(ctx, currentUser(c).ID, secret, c.FormValue("code"), a.now())
+	codes, err := a.store.EnableTOTP(ctx, currentUser(c).ID, secret, c.FormValue("code"))
 	if errors.Is(err, models.ErrBadCode) {
 		return a.seeOther(c, "/me/2fa", "That code is not right: enter the 6 digits your app shows for Clockroom now. Scan the new QR code first.")
 	}

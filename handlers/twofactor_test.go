@@ -96,7 +96,7 @@ func (ta *testApp) withTwoFactor(t testing.TB, u models.User) string {
 		t.Fatal(err)
 	}
 	code, _ := totp.GenerateCode(key.Secret(), ta.now())
-	if _, err := ta.store.EnableTOTP(t.Context(), u.ID, key.Secret(), code, ta.now()); err != nil {
+	if _, err := ta.store.EnableTOTP(t.Context(), u.ID, key.Secret(), code); err != nil {
 		t.Fatal(err)
 	}
 	return key.Secret()
@@ -128,7 +128,7 @@ func TestEveryWayInPassesTheSecondFactor(t *testing.T) {
 			return c.post("/login", url.Values{"email": {u.Email}, "password": {"password-123"}})
 		},
 		"sign-in link": func(c *client, u models.User) response {
-			if _, err := ta.store.SendLink(ctx, u.Email, models.LinkSignIn, time.Now()); err != nil {
+			if _, err := ta.store.SendLink(ctx, u.Email, models.LinkSignIn); err != nil {
 				t.Fatal(err)
 			}
 			link := lastLink(t, ta, u.Email)
@@ -136,7 +136,7 @@ func TestEveryWayInPassesTheSecondFactor(t *testing.T) {
 			return c.post(link, nil)
 		},
 		"password reset": func(c *client, u models.User) response {
-			if _, err := ta.store.SendLink(ctx, u.Email, models.LinkReset, time.Now()); err != nil {
+			if _, err := ta.store.SendLink(ctx, u.Email, models.LinkReset); err != nil {
 				t.Fatal(err)
 			}
 			link := lastLink(t, ta, u.Email)
@@ -144,7 +144,7 @@ func TestEveryWayInPassesTheSecondFactor(t *testing.T) {
 			return c.post(link, url.Values{"password": {"a brand new secret"}})
 		},
 		"email confirmation": func(c *client, u models.User) response {
-			if err := ta.store.SendVerification(ctx, u, nil, time.Now()); err != nil {
+			if err := ta.store.SendVerification(ctx, u, nil); err != nil {
 				t.Fatal(err)
 			}
 			link := lastLink(t, ta, u.Email)

@@ -111,7 +111,7 @@ func (a *App) updateVenue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	largest, err := a.store.LargestEventCapacity(ctx, a.now())
+	largest, err := a.store.LargestEventCapacity(ctx)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (a *App) updateVenue(c echo.Context) error {
 	if !errs.valid() {
 		return a.render(c, http.StatusUnprocessableEntity, "admin_venue", page{Title: "Venue and tariff", Form: f, Errors: errs, Data: v})
 	}
-	err = a.store.UpdateVenue(ctx, nv, currentUser(c).ID, a.now())
+	err = a.store.UpdateVenue(ctx, nv, currentUser(c).ID)
 	var inUse *models.CurrencyInUseError
 	if errors.As(err, &inUse) {
 		errs := fieldErrors{"currency": currencyInUseWords(inUse)}

@@ -27,7 +27,7 @@ type livePage struct {
 // refreshes its table by itself.
 func (a *App) staffLive(c echo.Context) error {
 	ctx := c.Request().Context()
-	inside, err := a.store.InsideNow(ctx, a.now())
+	inside, err := a.store.InsideNow(ctx)
 	if err != nil {
 		return err
 	}
@@ -52,11 +52,11 @@ func (a *App) checkoutVisit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, b, st, err := a.billing.CheckOut(c.Request().Context(), id, currentUser(c).ID, deviceName(c), a.now())
+	v, b, st, err := a.billing.CheckOut(c.Request().Context(), id, currentUser(c).ID, deviceName(c))
 	if err != nil {
 		return err
 	}
-	d, err := a.store.VisitDetail(c.Request().Context(), v.ID, a.now())
+	d, err := a.store.VisitDetail(c.Request().Context(), v.ID)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (a *App) visitPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := a.store.VisitDetail(c.Request().Context(), id, a.now())
+	d, err := a.store.VisitDetail(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ func (a *App) refundPayment(c echo.Context) error {
 	if p.Method == models.PayCardOnFile || p.Method == models.PayByPhone {
 		return a.refundThroughStripe(c, p, amount, back)
 	}
-	_, err = a.store.RefundRecorded(ctx, id, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note")), a.now())
+	_, err = a.store.RefundRecorded(ctx, id, amount, currentUser(c).ID, strings.TrimSpace(c.FormValue("note")))
 	if msg, ok := models.Refused(err); ok {
 		return a.seeOther(c, back, msg)
 	}

@@ -136,13 +136,13 @@ func TestReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []int64{a, b, w.ID} {
-		if _, _, _, err := ta.store.CheckOut(t.Context(), id, staffUser.ID, "", now); err != nil {
+		if _, _, _, err := ta.store.At(now).CheckOut(t.Context(), id, staffUser.ID, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
 	pa, _ := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: a, Method: models.PayCash, ActorID: staffUser.ID})
 	ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: b, Method: models.PayTerminal, ActorID: staffUser.ID})
-	ta.store.RefundRecorded(t.Context(), pa.ID, 100, staffUser.ID, "", time.Now())
+	ta.store.RefundRecorded(t.Context(), pa.ID, 100, staffUser.ID, "")
 
 	rs, err := ta.store.Reports(t.Context(), now.Add(-30*24*time.Hour), now, 0)
 	if err != nil || len(rs) != 1 {

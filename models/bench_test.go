@@ -48,7 +48,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				i++ // a fresh address each time, so the limit never answers first
-				s.Authenticate(ctx, email, "wrong", fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), time.Now())
+				s.Authenticate(ctx, email, "wrong", fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255))
 			}
 		})
 	}

@@ -18,7 +18,7 @@ func TestCommunityFigures(t *testing.T) {
 	s.Tickets = models.NewTicketSigner("community-test-key-0123456789abcdefghijk")
 	ctx := context.Background()
 	now := time.Now()
-	if _, err := s.SeedDemo(ctx, "password123", now); err != nil {
+	if _, err := s.At(now).SeedDemo(ctx, "password123"); err != nil {
 		t.Fatal(err)
 	}
 	loc, _ := time.LoadLocation("Europe/London")
@@ -57,7 +57,7 @@ func TestNightFiguresKept(t *testing.T) {
 	s.Tickets = models.NewTicketSigner("figures-test-key-0123456789abcdefghijklm")
 	ctx := context.Background()
 	now := time.Now()
-	if _, err := s.SeedDemo(ctx, "password123", now); err != nil {
+	if _, err := s.At(now).SeedDemo(ctx, "password123"); err != nil {
 		t.Fatal(err)
 	}
 	loc, _ := time.LoadLocation("Europe/London")
@@ -81,7 +81,7 @@ func TestNightFiguresKept(t *testing.T) {
 	var done [2]int
 	for i := range done {
 		wg.Go(func() {
-			n, err := s.KeepNightFigures(ctx, now)
+			n, err := s.At(now).KeepNightFigures(ctx)
 			if err != nil {
 				t.Error(err)
 			}
@@ -99,7 +99,7 @@ func TestNightFiguresKept(t *testing.T) {
 	if !reflect.DeepEqual(fresh, again) {
 		t.Fatalf("computed:\n%+v\nkept:\n%+v", fresh.Nights, again.Nights)
 	}
-	if n, err := s.KeepNightFigures(ctx, now); err != nil || n != 0 {
+	if n, err := s.At(now).KeepNightFigures(ctx); err != nil || n != 0 {
 		t.Fatalf("nothing to keep the second time: %d, %v", n, err)
 	}
 	// The report reads the kept row (a row altered behind its back shows).
@@ -121,7 +121,7 @@ func TestNightFiguresKept(t *testing.T) {
 		WHERE v.event_id = $1 AND p.status = 'succeeded' AND p.method = 'cash' ORDER BY p.id LIMIT 1`, oldest.EventID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RefundRecorded(ctx, payment, 100, 0, "", now); err != nil {
+	if _, err := s.At(now).RefundRecorded(ctx, payment, 100, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	check := func(when string) {
@@ -137,7 +137,7 @@ func TestNightFiguresKept(t *testing.T) {
 		}
 	}
 	check("before the job")
-	if n, err := s.KeepNightFigures(ctx, now); err != nil || n != 1 {
+	if n, err := s.At(now).KeepNightFigures(ctx); err != nil || n != 1 {
 		t.Fatalf("kept %d nights again, %v", n, err)
 	}
 	check("kept")

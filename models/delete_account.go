@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -18,7 +17,8 @@ var ErrNotSelfService = newError(KindConflict, "this account hosts nights or wor
 // What the business must keep (visits, bills, payments, refunds and the
 // audit log) stays, held by an anonymous "Deleted account". A guest inside
 // the room leaves first.
-func (s *Store) DeleteAccount(ctx context.Context, userID int64, password string, now time.Time) error {
+func (s *Store) DeleteAccount(ctx context.Context, userID int64, password string) error {
+	now := s.Now()
 	u, err := s.UserByID(ctx, userID)
 	if err != nil {
 		return err
@@ -43,7 +43,7 @@ func (s *Store) DeleteAccount(ctx context.Context, userID int64, password string
 		if seat.Inside {
 			return ErrInside
 		}
-		if _, _, err := s.CancelRSVP(ctx, seat.ID, userID, now); err != nil {
+		if _, _, err := s.At(now).CancelRSVP(ctx, seat.ID, userID); err != nil {
 			return err
 		}
 	}

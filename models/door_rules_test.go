@@ -37,7 +37,7 @@ func (f fixture) tonight(t *testing.T, capacity, room int) models.Event {
 
 func reserveAt(t *testing.T, s *models.Store, e models.Event, u models.User) models.RSVP {
 	t.Helper()
-	r, err := s.Reserve(context.Background(), e.ID, u.ID, e.StartsAt.Add(-2*time.Hour))
+	r, err := s.At(e.StartsAt.Add(-2*time.Hour)).Reserve(context.Background(), e.ID, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestWalkInsLeaveTheHeldSeats(t *testing.T) {
 	if !errors.As(err, &full) || full.Held != 3 || full.Inside != 5 || !full.HeldUntil.Equal(e.StartsAt.Add(models.DefaultHoldMinutes*time.Minute)) {
 		t.Fatalf("a walk-in into a held seat: %v %+v", err, full)
 	}
-	st, err := f.s.DoorStats(ctx, e.ID, now)
+	st, err := f.s.At(now).DoorStats(ctx, e.ID)
 	if err != nil || st.Held != 3 || st.FreeForWalkIns != 0 || st.NotYetArrived != 3 || st.InsideNow != 5 {
 		t.Fatalf("door stats before the release: %+v %v", st, err)
 	}
@@ -127,7 +127,7 @@ func TestReleaseSeatsGoToTheWaitlistOnce(t *testing.T) {
 	if resp, err := f.s.At(now).Scan(ctx, models.ScanRequest{EventID: e.ID, TicketID: rs[0].TicketID, Direction: models.ScanIn, Key: "release-in-0"}); err != nil || resp.Result != models.ResultAdmitted {
 		t.Fatalf("admit: %+v %v", resp, err)
 	}
-	if n, err := f.s.ReleaseSeats(ctx, e.StartsAt.Add(19*time.Minute)); n != 0 || err != nil {
+	if n, err := f.s.At(e.StartsAt.Add(19 * time.Minute)).ReleaseSeats(ctx); n != 0 || err != nil {
 		t.Fatalf("released %d before the release time (%v)", n, err)
 	}
 	at := e.StartsAt.Add(20 * time.Minute)
@@ -137,7 +137,7 @@ func TestReleaseSeatsGoToTheWaitlistOnce(t *testing.T) {
 	given := 0
 	for _, s := range []*models.Store{f.s, other, f.s, other} {
 		wg.Go(func() {
-			n, err := s.ReleaseSeats(ctx, at)
+			n, err := s.At(at).ReleaseSeats(ctx)
 			if err != nil {
 				t.Error(err)
 			}
@@ -187,7 +187,7 @@ func TestReleaseSeatsGoToTheWaitlistOnce(t *testing.T) {
 	if err != nil || resp.Result != models.ResultCancelled || resp.At == nil || resp.At.After(at) {
 		t.Fatalf("a released ticket at the door: %+v %v", resp, err)
 	}
-	if n, _ := f.s.ReleaseSeats(ctx, at.Add(time.Minute)); n != 0 {
+	if n, _ := f.s.At(at.Add(time.Minute)).ReleaseSeats(ctx); n != 0 {
 		t.Fatal("a night is released once")
 	}
 }
@@ -212,7 +212,7 @@ func TestShortCodes(t *testing.T) {
 		}
 	}
 	now := time.Now()
-	id, err := f.s.TicketByShortCode(ctx, f.event, r.ShortCode, "door-a", now)
+	id, err := f.s.At(now).TicketByShortCode(ctx, f.event, r.ShortCode, "door-a")
 	if err != nil || string(id) != string(r.TicketID) {
 		t.Fatalf("lookup: %v", err)
 	}
@@ -221,17 +221,17 @@ func TestShortCodes(t *testing.T) {
 		wrong = "333333"
 	}
 	for i := range models.ShortCodeMisses {
-		if _, err := f.s.TicketByShortCode(ctx, f.event, wrong, "door-a", now); !errors.Is(err, models.ErrNotFound) {
+		if _, err := f.s.At(now).TicketByShortCode(ctx, f.event, wrong, "door-a"); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("miss %d: %v", i, err)
 		}
 	}
-	if _, err := f.s.TicketByShortCode(ctx, f.event, r.ShortCode, "door-a", now); !errors.Is(err, models.ErrTooManyMisses) {
+	if _, err := f.s.At(now).TicketByShortCode(ctx, f.event, r.ShortCode, "door-a"); !errors.Is(err, models.ErrTooManyMisses) {
 		t.Fatalf("after %d misses: %v", models.ShortCodeMisses, err)
 	}
-	if _, err := f.s.TicketByShortCode(ctx, f.event, r.ShortCode, "door-b", now); err != nil {
+	if _, err := f.s.At(now).TicketByShortCode(ctx, f.event, r.ShortCode, "door-b"); err != nil {
 		t.Fatalf("another door session: %v", err)
 	}
-	if _, err := f.s.TicketByShortCode(ctx, f.event, r.ShortCode, "door-a", now.Add(models.ShortCodeWindow+time.Second)); err != nil {
+	if _, err := f.s.At(now.Add(models.ShortCodeWindow+time.Second)).TicketByShortCode(ctx, f.event, r.ShortCode, "door-a"); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
 }

@@ -28,7 +28,8 @@ type DoorStats struct {
 }
 
 // DoorStats counts who is inside and who is still to come.
-func (s *Store) DoorStats(ctx context.Context, eventID int64, now time.Time) (DoorStats, error) {
+func (s *Store) DoorStats(ctx context.Context, eventID int64) (DoorStats, error) {
+	now := s.Now()
 	var st DoorStats
 	var venueID int64
 	err := s.DB.QueryRowxContext(ctx, `

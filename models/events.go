@@ -153,9 +153,10 @@ func prefixed(cols []string, prefix string) string {
 	return strings.Join(out, ", ")
 }
 
-// UpcomingEvents lists published events that have not ended at now, soonest
-// first, a page at a time.
-func (s *Store) UpcomingEvents(ctx context.Context, now time.Time, limit, offset int) ([]Event, error) {
+// UpcomingEvents lists published events that have not ended by the store's
+// clock, soonest first, a page at a time.
+func (s *Store) UpcomingEvents(ctx context.Context, limit, offset int) ([]Event, error) {
+	now := s.Now()
 	var es []Event
 	err := s.DB.SelectContext(ctx, &es, `
 		SELECT `+columns(eventColumns)+`
@@ -279,7 +280,8 @@ func createEvent(ctx context.Context, q sqlx.QueryerContext, ne NewEvent, now ti
 // seats (*CapacityBelowConfirmedError); raising it promotes as many
 // waitlisted people as now fit, in waitlist order, in the same transaction.
 // It returns the people promoted.
-func (s *Store) UpdateEvent(ctx context.Context, id, actorID int64, in EventInput, now time.Time) ([]RSVP, error) {
+func (s *Store) UpdateEvent(ctx context.Context, id, actorID int64, in EventInput) ([]RSVP, error) {
+	now := s.Now()
 	var promoted []RSVP
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		e, err := eventByID(ctx, tx, id, true)
@@ -328,7 +330,8 @@ func (s *Store) UpdateEvent(ctx context.Context, id, actorID int64, in EventInpu
 var ErrEventCancelled = newError(KindConflict, "this night has been cancelled")
 
 // PublishEvent lists a draft event and opens its RSVPs.
-func (s *Store) PublishEvent(ctx context.Context, id, actorID int64, now time.Time) error {
+func (s *Store) PublishEvent(ctx context.Context, id, actorID int64) error {
+	now := s.Now()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		e, err := eventByID(ctx, tx, id, true)
 		if err != nil {
@@ -349,7 +352,8 @@ func (s *Store) PublishEvent(ctx context.Context, id, actorID int64, now time.Ti
 
 // CancelEvent cancels an event and every RSVP to it, and queues a message to
 // each guest. Cancelling twice is a no-op. It returns how many guests were told.
-func (s *Store) CancelEvent(ctx context.Context, id, actorID int64, now time.Time) (int, error) {
+func (s *Store) CancelEvent(ctx context.Context, id, actorID int64) (int, error) {
+	now := s.Now()
 	var told int
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		e, err := eventByID(ctx, tx, id, true)

@@ -42,7 +42,8 @@ type Feedback struct {
 // night (checked in at least once) what they thought, the morning after it
 // (FeedbackAt, the venue's time) and for three days after that. Safe on any
 // number of instances: each request has its ticket's dedupe key.
-func (s *Store) QueueFeedbackRequests(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) QueueFeedbackRequests(ctx context.Context) (int, error) {
+	now := s.Now()
 	loc := s.loc(ctx, s.DB)
 	var rows []guestRow
 	err := s.DB.SelectContext(ctx, &rows, guestRows+`
@@ -88,7 +89,8 @@ func (s *Store) FeedbackFor(ctx context.Context, rsvpID int64) (*Feedback, error
 
 // CanGiveFeedback reports whether a ticket's holder may say what they
 // thought of its night: it has ended, and they came.
-func (s *Store) CanGiveFeedback(ctx context.Context, t Ticket, now time.Time) (bool, error) {
+func (s *Store) CanGiveFeedback(ctx context.Context, t Ticket) (bool, error) {
+	now := s.Now()
 	if !t.Event.Ended(now) {
 		return false, nil
 	}
@@ -100,11 +102,12 @@ func (s *Store) CanGiveFeedback(ctx context.Context, t Ticket, now time.Time) (b
 // GiveFeedback records a guest's rating and comment for the night of the
 // ticket, once (ErrFeedbackGiven after), and only from a guest who came,
 // after the night (ErrFeedbackNotOpen).
-func (s *Store) GiveFeedback(ctx context.Context, t Ticket, rating int, comment string, now time.Time) error {
+func (s *Store) GiveFeedback(ctx context.Context, t Ticket, rating int, comment string) error {
+	now := s.Now()
 	if rating < 1 || rating > 5 || len([]rune(comment)) > MaxFeedbackComment {
 		return fmt.Errorf("feedback: rating %d, comment of %d characters", rating, len([]rune(comment)))
 	}
-	ok, err := s.CanGiveFeedback(ctx, t, now)
+	ok, err := s.At(now).CanGiveFeedback(ctx, t)
 	if err != nil {
 		return err
 	}

@@ -31,20 +31,20 @@ func TestFeedbackTheMorningAfter(t *testing.T) {
 			}
 		}
 	}
-	if err := f.s.GiveFeedback(ctx, tickets[0], 5, "", e.StartsAt.Add(time.Hour)); !errors.Is(err, models.ErrFeedbackNotOpen) {
+	if err := f.s.At(e.StartsAt.Add(time.Hour)).GiveFeedback(ctx, tickets[0], 5, ""); !errors.Is(err, models.ErrFeedbackNotOpen) {
 		t.Fatalf("feedback during the night: %v", err)
 	}
 	loc, _ := time.LoadLocation("Europe/London")
 	y, m, d := e.EndsAt.In(loc).Date()
 	morning := time.Date(y, m, d+1, 9, 0, 0, 0, loc)
-	if n, err := f.s.QueueFeedbackRequests(ctx, morning.Add(-time.Minute)); n != 0 || err != nil {
+	if n, err := f.s.At(morning.Add(-time.Minute)).QueueFeedbackRequests(ctx); n != 0 || err != nil {
 		t.Fatalf("asked %d before the morning after (%v)", n, err)
 	}
 	other := &models.Store{DB: f.s.DB, Tickets: f.s.Tickets}
 	var wg sync.WaitGroup
 	for _, s := range []*models.Store{f.s, other, f.s, other} {
 		wg.Go(func() {
-			if _, err := s.QueueFeedbackRequests(ctx, morning); err != nil {
+			if _, err := s.At(morning).QueueFeedbackRequests(ctx); err != nil {
 				t.Error(err)
 			}
 		})
@@ -66,16 +66,16 @@ func TestFeedbackTheMorningAfter(t *testing.T) {
 	if !strings.Contains(body, link+"?rating=5") || !strings.Contains(body, link+"?rating=1") || strings.Contains(body, "/tickets/") {
 		t.Fatalf("the request has no one-tap ratings by its own token:\n%s", body)
 	}
-	if err := f.s.GiveFeedback(ctx, tickets[2], 1, "", morning); !errors.Is(err, models.ErrFeedbackNotOpen) {
+	if err := f.s.At(morning).GiveFeedback(ctx, tickets[2], 1, ""); !errors.Is(err, models.ErrFeedbackNotOpen) {
 		t.Fatalf("feedback from a guest who never came: %v", err)
 	}
-	if err := f.s.GiveFeedback(ctx, tickets[0], 5, "Wonderful host.", morning); err != nil {
+	if err := f.s.At(morning).GiveFeedback(ctx, tickets[0], 5, "Wonderful host."); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.GiveFeedback(ctx, tickets[0], 1, "changed my mind", morning); !errors.Is(err, models.ErrFeedbackGiven) {
+	if err := f.s.At(morning).GiveFeedback(ctx, tickets[0], 1, "changed my mind"); !errors.Is(err, models.ErrFeedbackGiven) {
 		t.Fatalf("a second answer: %v", err)
 	}
-	if err := f.s.GiveFeedback(ctx, tickets[1], 4, "", morning); err != nil {
+	if err := f.s.At(morning).GiveFeedback(ctx, tickets[1], 4, ""); err != nil {
 		t.Fatal(err)
 	}
 	nf, err := f.s.FeedbackOn(ctx, f.event)
@@ -89,7 +89,7 @@ func TestFeedbackTheMorningAfter(t *testing.T) {
 	if came, err := f.s.Attendance(ctx, []int64{f.event}); err != nil || came[f.event] != 2 {
 		t.Fatalf("attendance %v %v, want the two who came", came, err)
 	}
-	if n, _ := f.s.QueueFeedbackRequests(ctx, morning.Add(time.Hour)); n != 0 {
+	if n, _ := f.s.At(morning.Add(time.Hour)).QueueFeedbackRequests(ctx); n != 0 {
 		t.Fatal("asked again")
 	}
 }

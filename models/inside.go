@@ -16,8 +16,9 @@ type Inside struct {
 }
 
 // InsideNow lists everyone inside the venue, longest stay first, each with
-// the bill they would get if they left at now.
-func (s *Store) InsideNow(ctx context.Context, now time.Time) ([]Inside, error) {
+// the bill they would get if they left now, by the store's clock.
+func (s *Store) InsideNow(ctx context.Context) ([]Inside, error) {
+	now := s.Now()
 	var rows []Inside
 	if err := s.DB.SelectContext(ctx, &rows, `
 		SELECT `+visitColumns+`, e.title AS event_title,
@@ -46,7 +47,8 @@ func meter(v Visit, now time.Time) (Bill, *int64) {
 
 // OpenVisitFor returns the holder's open visit for an RSVP, or ErrNotFound,
 // with the running bill, for the ticket page.
-func (s *Store) OpenVisitFor(ctx context.Context, rsvpID int64, now time.Time) (Inside, error) {
+func (s *Store) OpenVisitFor(ctx context.Context, rsvpID int64) (Inside, error) {
+	now := s.Now()
 	var in Inside
 	v, err := visitWhere(ctx, s.DB, `v.rsvp_id = $1 AND v.checked_out_at IS NULL`, rsvpID)
 	if err != nil {

@@ -32,14 +32,16 @@ var ErrLinkUsed = newError(KindNotFound, "the link is unknown, used or expired")
 // reports whether there is such an account (callers must not tell the
 // visitor: the answer would reveal who has an account). The message is
 // queued in the same transaction as the link.
-func (s *Store) SendLink(ctx context.Context, email, purpose string, now time.Time) (bool, error) {
+func (s *Store) SendLink(ctx context.Context, email, purpose string) (bool, error) {
+	now := s.Now()
 	return s.sendLink(ctx, email, purpose, "", now)
 }
 
 // SendGuessingNotice tells an account's owner that someone keeps trying
 // wrong passwords on it, with a sign-in link: the owner gets in whatever the
 // guesser does, and nothing is locked.
-func (s *Store) SendGuessingNotice(ctx context.Context, email string, now time.Time) error {
+func (s *Store) SendGuessingNotice(ctx context.Context, email string) error {
+	now := s.Now()
 	_, err := s.sendLink(ctx, email, LinkSignIn, "Someone has been trying to sign in to your account with wrong passwords. "+
 		"Your account is not locked, and nobody got in. If it was you, you can sign in with the link below instead.\n\n", now)
 	return err
@@ -47,7 +49,8 @@ func (s *Store) SendGuessingNotice(ctx context.Context, email string, now time.T
 
 // AccountFailures is how many failed sign-ins an account had, from any
 // network, within AccountGuessWindow.
-func (s *Store) AccountFailures(ctx context.Context, email string, now time.Time) (int, error) {
+func (s *Store) AccountFailures(ctx context.Context, email string) (int, error) {
+	now := s.Now()
 	var n int
 	err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM login_failures WHERE email = $1 AND failed_at > $2`, NormalizeEmail(email), now.Add(-AccountGuessWindow))
 	return n, err
@@ -91,7 +94,8 @@ func (s *Store) sendLink(ctx context.Context, email, purpose, note string, now t
 
 // UseLink spends a one-time link for purpose and returns its account; a
 // link works once (two clicks at once: one wins), and not after 30 minutes.
-func (s *Store) UseLink(ctx context.Context, token, purpose string, now time.Time) (User, error) {
+func (s *Store) UseLink(ctx context.Context, token, purpose string) (User, error) {
+	now := s.Now()
 	var u User
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
@@ -120,7 +124,8 @@ func useLink(ctx context.Context, tx *sqlx.Tx, token, purpose string, now time.T
 
 // CheckLink reports whether a link would still work, without spending it
 // (for the page that asks for a new password, or to confirm a sign-in).
-func (s *Store) CheckLink(ctx context.Context, token, purpose string, now time.Time) error {
+func (s *Store) CheckLink(ctx context.Context, token, purpose string) error {
+	now := s.Now()
 	var ok bool
 	err := s.DB.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM account_links
 		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3)`, tokenHash(token), purpose, now)
@@ -133,7 +138,8 @@ func (s *Store) CheckLink(ctx context.Context, token, purpose string, now time.T
 // ResetPassword spends a reset link and sets the account's new password.
 // Every session of the account ends (a thief signed in elsewhere is out),
 // and its sign-in failures are forgotten.
-func (s *Store) ResetPassword(ctx context.Context, token, password string, now time.Time) (User, error) {
+func (s *Store) ResetPassword(ctx context.Context, token, password string) (User, error) {
+	now := s.Now()
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost())
 	if err != nil {
 		return User{}, fmt.Errorf("hash password: %w", err)
@@ -169,7 +175,8 @@ var ErrWrongPassword = newError(KindInvalid, "the current password is wrong")
 // ChangePassword sets a new password when current is right, and ends every
 // other session of the account (the caller signs this one in again with
 // the returned user's new epoch).
-func (s *Store) ChangePassword(ctx context.Context, userID int64, current, password string, now time.Time) (User, error) {
+func (s *Store) ChangePassword(ctx context.Context, userID int64, current, password string) (User, error) {
+	now := s.Now()
 	u, err := s.UserByID(ctx, userID)
 	if err != nil {
 		return u, err
@@ -193,7 +200,8 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, current, passw
 
 // SendVerification emails u a link that confirms their address and, when
 // eventID is set, completes their RSVP to that night.
-func (s *Store) SendVerification(ctx context.Context, u User, eventID *int64, now time.Time) error {
+func (s *Store) SendVerification(ctx context.Context, u User, eventID *int64) error {
+	now := s.Now()
 	token, err := newToken()
 	if err != nil {
 		return err
@@ -219,7 +227,8 @@ const VerifyLifetime = 48 * time.Hour
 
 // VerifyEmail spends a confirmation link, marks the address confirmed and
 // returns the account and the night it was for, if any.
-func (s *Store) VerifyEmail(ctx context.Context, token string, now time.Time) (User, *int64, error) {
+func (s *Store) VerifyEmail(ctx context.Context, token string) (User, *int64, error) {
+	now := s.Now()
 	var u User
 	var eventID *int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -240,7 +249,8 @@ func (s *Store) VerifyEmail(ctx context.Context, token string, now time.Time) (U
 // SendEmailChange starts moving u to newEmail, given u's password: a link
 // goes to the new address (which must prove it is theirs), and a notice to
 // the old one.
-func (s *Store) SendEmailChange(ctx context.Context, u User, password, newEmail string, now time.Time) error {
+func (s *Store) SendEmailChange(ctx context.Context, u User, password, newEmail string) error {
+	now := s.Now()
 	if err := s.checkPassword(ctx, u, password, now); err != nil {
 		return err
 	}
@@ -272,7 +282,8 @@ func (s *Store) SendEmailChange(ctx context.Context, u User, password, newEmail 
 
 // ChangeEmail spends an email-change link and moves the account to the new
 // address, which the link proved; ErrDuplicateEmail if it was taken since.
-func (s *Store) ChangeEmail(ctx context.Context, token string, now time.Time) (User, error) {
+func (s *Store) ChangeEmail(ctx context.Context, token string) (User, error) {
+	now := s.Now()
 	var u User
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var l struct {
@@ -302,7 +313,8 @@ func (s *Store) ChangeEmail(ctx context.Context, token string, now time.Time) (U
 
 // SignOutEverywhere ends every session of the account, this one included,
 // and revokes its unused emailed links.
-func (s *Store) SignOutEverywhere(ctx context.Context, userID int64, now time.Time) error {
+func (s *Store) SignOutEverywhere(ctx context.Context, userID int64) error {
+	now := s.Now()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $1`, userID, now); err != nil {
 			return err
@@ -313,7 +325,8 @@ func (s *Store) SignOutEverywhere(ctx context.Context, userID int64, now time.Ti
 
 // Allow counts one action of kind by key and reports whether it is within
 // max in window (counted and decided under a lock on kind and key).
-func (s *Store) Allow(ctx context.Context, kind, key string, max int, window time.Duration, now time.Time) (bool, error) {
+func (s *Store) Allow(ctx context.Context, kind, key string, max int, window time.Duration) (bool, error) {
+	now := s.Now()
 	ok := false
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))`, kind, key); err != nil {

@@ -53,7 +53,7 @@ func TestRSVPsLeaveTheListingNoticeToTheNotifier(t *testing.T) {
 	}
 
 	s.Listing = models.NewListingNotifier(db, models.ListingNoticeWindow, t.Logf)
-	if _, err := s.Reserve(ctx, night, guest.ID, t0); err != nil {
+	if _, err := s.At(t0).Reserve(ctx, night, guest.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(`SELECT pg_notify('probe', '')`); err != nil {
@@ -72,7 +72,7 @@ func TestRSVPsLeaveTheListingNoticeToTheNotifier(t *testing.T) {
 	}
 	// Without a notifier, the commit announces it as every other change does.
 	s.Listing = nil
-	if _, _, err := s.CancelRSVP(ctx, mustRSVP(t, s, night, guest.ID), guest.ID, t0); err != nil {
+	if _, _, err := s.At(t0).CancelRSVP(ctx, mustRSVP(t, s, night, guest.ID), guest.ID); err != nil {
 		t.Fatal(err)
 	}
 	if ch := next(); ch != models.ListingChannel {

@@ -113,7 +113,8 @@ func eventCancelledMessage(email, name string, e Event, loc *time.Location) Mess
 // A night cancelled or moved, or a seat given up, drops its reminders not
 // yet sent (dropReminders), so none goes out with the wrong text; a moved
 // night's are queued again with the new time.
-func (s *Store) QueueReminders(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) QueueReminders(ctx context.Context) (int, error) {
+	now := s.Now()
 	venue, err := s.Venue(ctx)
 	if errors.Is(err, ErrNotFound) {
 		return 0, nil
@@ -211,7 +212,8 @@ const sendLease = 5 * time.Minute
 // instance killed mid-batch leaves at most the message it was sending to be
 // sent again once its lease ends. A failure is kept with its error and retried
 // with backoff. It returns how many were sent.
-func (s *Store) DeliverPending(ctx context.Context, now time.Time, limit int, send func(context.Context, Message) error) (int, error) {
+func (s *Store) DeliverPending(ctx context.Context, limit int, send func(context.Context, Message) error) (int, error) {
+	now := s.Now()
 	var ms []Message
 	err := s.DB.SelectContext(ctx, &ms, `
 		UPDATE outbox SET send_after = $3, attempts = attempts + 1

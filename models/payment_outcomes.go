@@ -89,7 +89,8 @@ type Outcome struct {
 // another payment was taken, is flagged as paid twice. A refused move is
 // returned as a *TransitionError after the rest (the claim, the
 // PaymentIntent) is committed: the caller logs it, and has nothing to do.
-func (s *Store) RecordOutcome(ctx context.Context, paymentID int64, o Outcome, now time.Time) (Payment, error) {
+func (s *Store) RecordOutcome(ctx context.Context, paymentID int64, o Outcome) (Payment, error) {
+	now := s.Now()
 	var p Payment
 	var refused error
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -216,7 +217,8 @@ func (s *Store) mailAfterOutcome(ctx context.Context, tx *sqlx.Tx, was Payment, 
 // background charge, or two instances, never send the same payment at once.
 // The lease ends when the outcome is recorded, when the caller gives it
 // back, or after lease if the caller died.
-func (s *Store) ClaimPayment(ctx context.Context, paymentID int64, now time.Time, lease time.Duration) (Payment, bool, error) {
+func (s *Store) ClaimPayment(ctx context.Context, paymentID int64, lease time.Duration) (Payment, bool, error) {
+	now := s.Now()
 	var p Payment
 	err := s.DB.GetContext(ctx, &p, `UPDATE payments p SET claimed_until = $3, stripe_sent_at = COALESCE(stripe_sent_at, $2)
 		WHERE p.id = $1 AND p.status IN ($4, $5) AND (p.claimed_until IS NULL OR p.claimed_until <= $2)
@@ -266,7 +268,8 @@ const approvedIfFlagged = `(NOT v.needs_review OR p.approved_at IS NOT NULL)`
 // Stripe and not claimed by anyone else (FOR UPDATE SKIP LOCKED, then the
 // lease, committed before any call), so instances share the work and never
 // send the same payment at once.
-func (s *Store) ClaimDue(ctx context.Context, kind Due, now time.Time, lease time.Duration, limit int) ([]Payment, error) {
+func (s *Store) ClaimDue(ctx context.Context, kind Due, lease time.Duration, limit int) ([]Payment, error) {
+	now := s.Now()
 	where, ok := dueWhere[kind]
 	if !ok {
 		return nil, fmt.Errorf("no such kind of due payment: %q", kind)
@@ -291,7 +294,8 @@ func (s *Store) SentAt(ctx context.Context, paymentID int64) (*time.Time, error)
 // AbandonPayment gives up on a payment still waiting on Stripe (the caller
 // has made sure Stripe took nothing), so staff can take cash, the terminal
 // or waive the bill. It is audited.
-func (s *Store) AbandonPayment(ctx context.Context, paymentID, actorID int64, reason string, now time.Time) (Payment, error) {
+func (s *Store) AbandonPayment(ctx context.Context, paymentID, actorID int64, reason string) (Payment, error) {
+	now := s.Now()
 	var p Payment
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
@@ -319,7 +323,8 @@ func (s *Store) AbandonPayment(ctx context.Context, paymentID, actorID int64, re
 var ErrNotPending = NewRefusal(KindConflict, "This payment is no longer pending: the page shows what happened to it.")
 
 // SetCheckoutSession stores the hosted page of a pay-by-phone payment.
-func (s *Store) SetCheckoutSession(ctx context.Context, paymentID int64, id, url string, now time.Time) error {
+func (s *Store) SetCheckoutSession(ctx context.Context, paymentID int64, id, url string) error {
+	now := s.Now()
 	_, err := s.DB.ExecContext(ctx, `UPDATE payments SET stripe_checkout_session = $2, stripe_checkout_url = $3, updated_at = $4, claimed_until = NULL
 		WHERE id = $1`, paymentID, id, url, now)
 	return err
@@ -356,7 +361,8 @@ func (s *Store) OpenPhonePage(ctx context.Context, visitID int64) (string, error
 // call), so staff can take payment another way. A payment with a page is
 // left alone; one no longer pending is refused (a *TransitionError) and
 // changes nothing.
-func (s *Store) CancelUnstartedPhonePayment(ctx context.Context, paymentID int64, now time.Time) error {
+func (s *Store) CancelUnstartedPhonePayment(ctx context.Context, paymentID int64) error {
+	now := s.Now()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		p, err := paymentWhere(ctx, tx, `p.id = $1 AND p.method = 'pay_by_phone' AND p.stripe_checkout_session IS NULL FOR UPDATE`, paymentID)
 		if errors.Is(err, ErrNotFound) {
@@ -399,7 +405,8 @@ type StripeEvent struct {
 // row appears. An event whose move the payment table refuses (late, or out
 // of order) is recorded as applied, and the refusal returned after commit as
 // a *TransitionError: there is nothing more to do with it.
-func (s *Store) ProcessStripeEvent(ctx context.Context, e StripeEvent, now time.Time) (bool, error) {
+func (s *Store) ProcessStripeEvent(ctx context.Context, e StripeEvent) (bool, error) {
+	now := s.Now()
 	fresh := false
 	var refused error
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -425,7 +432,8 @@ func (s *Store) ProcessStripeEvent(ctx context.Context, e StripeEvent, now time.
 // yet, for up to a week, claiming them so instances share the work. It
 // returns how many it applied; moves the payment table refused are applied
 // too, and returned after commit (joined *TransitionErrors).
-func (s *Store) ApplyKeptEvents(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) ApplyKeptEvents(ctx context.Context) (int, error) {
+	now := s.Now()
 	applied := 0
 	var refused []error
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {

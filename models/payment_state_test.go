@@ -180,7 +180,7 @@ func TestTheWriterRefusesAnIllegalMoveAndChangesNothing(t *testing.T) {
 	}
 	// Staff abandoning it meet the same refusal, in their words, and
 	// nothing is audited.
-	if _, err := s.AbandonPayment(ctx, p.ID, 0, "staff", s.Now()); !errors.Is(err, models.ErrNotPending) || !errors.Is(err, models.ErrIllegalTransition) {
+	if _, err := s.AbandonPayment(ctx, p.ID, 0, "staff"); !errors.Is(err, models.ErrNotPending) || !errors.Is(err, models.ErrIllegalTransition) {
 		t.Fatalf("abandoning a paid payment: %v", err)
 	}
 	var audits int
@@ -210,19 +210,19 @@ func TestLateStripeAnswersNeverUndoASettledPayment(t *testing.T) {
 	if err != nil || p.Status != models.PaymentPending {
 		t.Fatalf("card: %+v %v", p, err)
 	}
-	if _, ok, err := s.ClaimPayment(ctx, p.ID, s.Now(), time.Minute); !ok || err != nil {
+	if _, ok, err := s.ClaimPayment(ctx, p.ID, time.Minute); !ok || err != nil {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
-	paid, err := s.RecordOutcome(ctx, p.ID, models.Outcome{Status: models.PaymentSucceeded, PaymentIntent: "pi_1", Amount: 240, Currency: "GBP"}, s.Now())
+	paid, err := s.RecordOutcome(ctx, p.ID, models.Outcome{Status: models.PaymentSucceeded, PaymentIntent: "pi_1", Amount: 240, Currency: "GBP"})
 	if err != nil || paid.Status != models.PaymentSucceeded {
 		t.Fatalf("success: %+v %v", paid, err)
 	}
-	if again, err := s.RecordOutcome(ctx, p.ID, models.Outcome{Status: models.PaymentSucceeded, PaymentIntent: "pi_1"}, s.Now()); err != nil || again.Status != models.PaymentSucceeded {
+	if again, err := s.RecordOutcome(ctx, p.ID, models.Outcome{Status: models.PaymentSucceeded, PaymentIntent: "pi_1"}); err != nil || again.Status != models.PaymentSucceeded {
 		t.Fatalf("a repeat is no refusal: %+v %v", again, err)
 	}
 	// Our own late answer: refused, the claim given back, nothing else.
 	s.DB.MustExec(`UPDATE payments SET claimed_until = $2 WHERE id = $1`, p.ID, s.Now().Add(time.Minute))
-	late, err := s.RecordOutcome(ctx, p.ID, models.Outcome{Status: models.PaymentFailed, FailureReason: "declined"}, s.Now())
+	late, err := s.RecordOutcome(ctx, p.ID, models.Outcome{Status: models.PaymentFailed, FailureReason: "declined"})
 	var te *models.TransitionError
 	if !errors.As(err, &te) || te.From != models.PaymentSucceeded || te.Event != models.EventStripeFailed {
 		t.Fatalf("a late failure: %v", err)
@@ -235,7 +235,7 @@ func TestLateStripeAnswersNeverUndoASettledPayment(t *testing.T) {
 	// A late webhook: refused, recorded and applied; its replay is nothing.
 	before := paymentRow(t, s, p.ID)
 	failed := models.StripeEvent{ID: "evt_late", Type: "payment_intent.payment_failed", Status: models.PaymentFailed, PaymentIntent: "pi_1", FailureReason: "declined"}
-	fresh, err := s.ProcessStripeEvent(ctx, failed, s.Now())
+	fresh, err := s.ProcessStripeEvent(ctx, failed)
 	if !fresh || !errors.Is(err, models.ErrIllegalTransition) {
 		t.Fatalf("a late webhook: fresh %v, %v", fresh, err)
 	}
@@ -243,7 +243,7 @@ func TestLateStripeAnswersNeverUndoASettledPayment(t *testing.T) {
 	if err := s.DB.Get(&applied, `SELECT applied_at IS NOT NULL FROM stripe_events WHERE id = 'evt_late'`); err != nil || !applied {
 		t.Fatalf("the late webhook is not recorded as applied: %v %v", applied, err)
 	}
-	if fresh, err := s.ProcessStripeEvent(ctx, failed, s.Now()); fresh || err != nil {
+	if fresh, err := s.ProcessStripeEvent(ctx, failed); fresh || err != nil {
 		t.Fatalf("a replay: fresh %v, %v", fresh, err)
 	}
 	if after := paymentRow(t, s, p.ID); after != before {
@@ -256,7 +256,7 @@ func TestLateStripeAnswersNeverUndoASettledPayment(t *testing.T) {
 	}{{100, 100, models.PaymentPartiallyRefunded}, {50, 100, models.PaymentPartiallyRefunded}, {180, 180, models.PaymentPartiallyRefunded},
 		{500, 240, models.PaymentRefunded}, {200, 240, models.PaymentRefunded}} {
 		e := models.StripeEvent{ID: "evt_refund_" + string(rune('a'+i)), Type: "charge.refunded", PaymentIntent: "pi_1", AmountRefunded: c.total}
-		if _, err := s.ProcessStripeEvent(ctx, e, s.Now()); err != nil {
+		if _, err := s.ProcessStripeEvent(ctx, e); err != nil {
 			t.Fatalf("refund to %d: %v", c.total, err)
 		}
 		if q, _ := s.PaymentByID(ctx, p.ID); q.RefundedAmount != c.want || q.Status != c.status {

@@ -63,12 +63,13 @@ func (p Payment) refundable() bool {
 const paymentColumns = `p.id, p.visit_id, p.method, p.amount, p.currency, p.status, p.refunded_amount,
 	p.stripe_payment_intent, p.stripe_checkout_session, p.failure_reason, p.note, p.needs_attention, p.is_hold, p.created_at`
 
-// CheckOut closes an open visit now, by staff, and returns it with its bill.
-// When the guest saved a card, the card payment row is created in the same
-// transaction and returned, for the caller to send to Stripe after commit;
-// only the call that closed the visit gets it. Checking out a visit that is
-// already closed returns it unchanged.
-func (s *Store) CheckOut(ctx context.Context, visitID, actorID int64, device string, now time.Time) (Visit, Bill, *Payment, error) {
+// CheckOut closes an open visit at the store's clock, by staff, and returns
+// it with its bill. When the guest saved a card, the card payment row is
+// created in the same transaction and returned, for the caller to send to
+// Stripe after commit; only the call that closed the visit gets it. Checking
+// out a visit that is already closed returns it unchanged.
+func (s *Store) CheckOut(ctx context.Context, visitID, actorID int64, device string) (Visit, Bill, *Payment, error) {
+	now := s.Now()
 	var v Visit
 	var b Bill
 	var pay *Payment
@@ -235,7 +236,8 @@ func (s *Store) VisitPayments(ctx context.Context, visitID int64) ([]Payment, er
 
 // RefundRecorded refunds part or all of a cash or terminal payment, which
 // staff hand back themselves, and records who did it.
-func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID int64, note string, now time.Time) (Payment, error) {
+func (s *Store) RefundRecorded(ctx context.Context, paymentID, amount, actorID int64, note string) (Payment, error) {
+	now := s.Now()
 	var p Payment
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
@@ -279,7 +281,8 @@ func (s *Store) PendingCharge(ctx context.Context, visitID int64) (Payment, erro
 // ApprovePayment records that a staff member clicked to take a payment
 // already written (a charge made at the exit and not yet through), so the
 // reconciler may finish it even for a visit flagged for review.
-func (s *Store) ApprovePayment(ctx context.Context, paymentID, actorID int64, now time.Time) error {
+func (s *Store) ApprovePayment(ctx context.Context, paymentID, actorID int64) error {
+	now := s.Now()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE payments SET approved_at = $2 WHERE id = $1 AND approved_at IS NULL`, paymentID, now)
 		if err != nil {
@@ -309,7 +312,8 @@ func (r Refund) Key() string { return fmt.Sprintf("clockroom-refund-%d", r.ID) }
 // already, under the payment's row lock, so double clicks cannot overdraw.
 // A repeated requestKey (the same form submitted twice) returns the first
 // refund.
-func (s *Store) RequestRefund(ctx context.Context, paymentID, amount, actorID int64, note, requestKey string, now time.Time) (Refund, error) {
+func (s *Store) RequestRefund(ctx context.Context, paymentID, amount, actorID int64, note, requestKey string) (Refund, error) {
+	now := s.Now()
 	var r Refund
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		p, err := paymentWhere(ctx, tx, `p.id = $1 FOR UPDATE`, paymentID)
@@ -346,7 +350,8 @@ func (s *Store) RequestRefund(ctx context.Context, paymentID, amount, actorID in
 
 // FinishRefund records what Stripe said of a refund and gives back its
 // claim: sent, or failed for good with Stripe's reason (reason != "").
-func (s *Store) FinishRefund(ctx context.Context, refundID int64, reason string, now time.Time) error {
+func (s *Store) FinishRefund(ctx context.Context, refundID int64, reason string) error {
+	now := s.Now()
 	_, err := s.DB.ExecContext(ctx, `UPDATE refunds SET claimed_until = NULL,
 		status = CASE WHEN $2 = '' THEN 'sent' ELSE 'failed' END, failure_reason = NULLIF($2, ''),
 		sent_at = CASE WHEN $2 = '' THEN $3::timestamptz END
@@ -363,7 +368,8 @@ func (s *Store) ReleaseRefund(ctx context.Context, refundID int64) error {
 // ClaimRefunds leases pending refunds to the caller, one (id != 0) or those
 // waiting longer than 30 seconds (id == 0, for the reconciler), so no two
 // callers send one refund at once.
-func (s *Store) ClaimRefunds(ctx context.Context, id int64, now time.Time, lease time.Duration) ([]Refund, error) {
+func (s *Store) ClaimRefunds(ctx context.Context, id int64, lease time.Duration) ([]Refund, error) {
+	now := s.Now()
 	var rs []Refund
 	err := s.DB.SelectContext(ctx, &rs, `UPDATE refunds r SET claimed_until = $3
 		FROM payments p

@@ -66,7 +66,8 @@ const proposalSelect = `SELECT p.id, p.user_id, u.name AS proposer_name, u.email
 	FROM proposals p JOIN users u ON u.id = p.user_id `
 
 // Propose records a member's proposal for staff to answer.
-func (s *Store) Propose(ctx context.Context, userID int64, in ProposalInput, now time.Time) (int64, error) {
+func (s *Store) Propose(ctx context.Context, userID int64, in ProposalInput) (int64, error) {
+	now := s.Now()
 	var id int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &id, `
@@ -82,7 +83,8 @@ func (s *Store) Propose(ctx context.Context, userID int64, in ProposalInput, now
 
 // ReviseProposal changes a member's own open proposal and puts it back in
 // front of staff.
-func (s *Store) ReviseProposal(ctx context.Context, id, userID int64, in ProposalInput, now time.Time) error {
+func (s *Store) ReviseProposal(ctx context.Context, id, userID int64, in ProposalInput) error {
+	now := s.Now()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		p, err := proposalForUpdate(ctx, tx, id)
 		if err != nil {
@@ -146,7 +148,8 @@ type Acceptance struct {
 // AcceptProposal makes the proposal a draft night hosted by its member, who
 // gets the host role if they had none, and is told by email; all in one
 // transaction, once.
-func (s *Store) AcceptProposal(ctx context.Context, id, actorID int64, a Acceptance, now time.Time) (int64, error) {
+func (s *Store) AcceptProposal(ctx context.Context, id, actorID int64, a Acceptance) (int64, error) {
+	now := s.Now()
 	var eventID int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		p, err := proposalForUpdate(ctx, tx, id)
@@ -195,7 +198,8 @@ func (s *Store) AcceptProposal(ctx context.Context, id, actorID int64, a Accepta
 
 // AnswerProposal asks the member for changes (ProposalChanges) or declines
 // the proposal (ProposalDeclined), with staff's message, told by email.
-func (s *Store) AnswerProposal(ctx context.Context, id, actorID int64, status, message string, now time.Time) error {
+func (s *Store) AnswerProposal(ctx context.Context, id, actorID int64, status, message string) error {
+	now := s.Now()
 	if status != ProposalChanges && status != ProposalDeclined {
 		return fmt.Errorf("answer a proposal with %q or %q, not %q", ProposalChanges, ProposalDeclined, status)
 	}

@@ -20,11 +20,11 @@ func TestAcceptProposalOnce(t *testing.T) {
 	member := f.guests(t, 1)[0]
 	staff, _ := f.s.CreateUser(ctx, models.NewUser{Email: "staff@example.com", Name: "Staff", Password: "password123", Role: models.RoleStaff})
 	in := models.ProposalInput{Title: "Stoic breakfast", Description: "Reading Seneca over toast.", PreferredDates: "Saturday mornings", Size: 14}
-	id, err := f.s.Propose(ctx, member.ID, in, t0)
+	id, err := f.s.At(t0).Propose(ctx, member.ID, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.ReviseProposal(ctx, id, staff.ID, in, t0); !errors.Is(err, models.ErrNotFound) {
+	if err := f.s.At(t0).ReviseProposal(ctx, id, staff.ID, in); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("someone else revising a member's proposal: %v", err)
 	}
 	var venue int64
@@ -37,7 +37,7 @@ func TestAcceptProposalOnce(t *testing.T) {
 	var closed int
 	for i, s := range []*models.Store{f.s, other, f.s, other} {
 		wg.Go(func() {
-			e, err := s.AcceptProposal(ctx, id, staff.ID, models.Acceptance{VenueID: venue, StartsAt: start.Add(time.Duration(i) * time.Hour), EndsAt: start.Add(5 * time.Hour), Capacity: 14}, t0)
+			e, err := s.At(t0).AcceptProposal(ctx, id, staff.ID, models.Acceptance{VenueID: venue, StartsAt: start.Add(time.Duration(i) * time.Hour), EndsAt: start.Add(5 * time.Hour), Capacity: 14})
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -72,10 +72,10 @@ func TestAcceptProposalOnce(t *testing.T) {
 	if accepted != 1 {
 		t.Fatalf("%d acceptance emails, want one", accepted)
 	}
-	if err := f.s.ReviseProposal(ctx, id, member.ID, in, t0); !errors.Is(err, models.ErrProposalClosed) {
+	if err := f.s.At(t0).ReviseProposal(ctx, id, member.ID, in); !errors.Is(err, models.ErrProposalClosed) {
 		t.Fatalf("revising an accepted proposal: %v", err)
 	}
-	if err := f.s.AnswerProposal(ctx, id, staff.ID, models.ProposalDeclined, "no", t0); !errors.Is(err, models.ErrProposalClosed) {
+	if err := f.s.At(t0).AnswerProposal(ctx, id, staff.ID, models.ProposalDeclined, "no"); !errors.Is(err, models.ErrProposalClosed) {
 		t.Fatalf("declining an accepted proposal: %v", err)
 	}
 }
@@ -85,13 +85,14 @@ func TestAcceptProposalOnce(t *testing.T) {
 func TestAnswerProposal(t *testing.T) {
 	f := newFixture(t, 10)
 	ctx := context.Background()
+	s := f.s.At(t0)
 	member := f.guests(t, 1)[0]
 	in := models.ProposalInput{Title: "Knitting and philosophy", Description: "Purl and ponder.", PreferredDates: "Any Monday", Size: 8}
-	id, _ := f.s.Propose(ctx, member.ID, in, t0)
-	if err := f.s.AnswerProposal(ctx, id, 0, "maybe", "hm", t0); err == nil {
+	id, _ := s.Propose(ctx, member.ID, in)
+	if err := s.AnswerProposal(ctx, id, 0, "maybe", "hm"); err == nil {
 		t.Fatal("an answer that is neither changes nor declined was taken")
 	}
-	if err := f.s.AnswerProposal(ctx, id, 0, models.ProposalChanges, "Could it be on a Tuesday?", t0); err != nil {
+	if err := s.AnswerProposal(ctx, id, 0, models.ProposalChanges, "Could it be on a Tuesday?"); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := f.s.ProposalByID(ctx, id)
@@ -99,13 +100,13 @@ func TestAnswerProposal(t *testing.T) {
 		t.Fatalf("after asking for changes: %+v", p)
 	}
 	in.PreferredDates = "Tuesdays"
-	if err := f.s.ReviseProposal(ctx, id, member.ID, in, t0); err != nil {
+	if err := s.ReviseProposal(ctx, id, member.ID, in); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ = f.s.ProposalByID(ctx, id); p.Status != models.ProposalPending || p.PreferredDates != "Tuesdays" {
 		t.Fatalf("after the member's changes: %+v", p)
 	}
-	if err := f.s.AnswerProposal(ctx, id, 0, models.ProposalDeclined, "The room is booked on Tuesdays.", t0); err != nil {
+	if err := s.AnswerProposal(ctx, id, 0, models.ProposalDeclined, "The room is booked on Tuesdays."); err != nil {
 		t.Fatal(err)
 	}
 	if open, _ := f.s.OpenProposals(ctx); len(open) != 0 {

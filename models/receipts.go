@@ -16,7 +16,8 @@ type VisitDetail struct {
 }
 
 // VisitDetail returns a visit, its event, tariff, bill and payments.
-func (s *Store) VisitDetail(ctx context.Context, id int64, now time.Time) (VisitDetail, error) {
+func (s *Store) VisitDetail(ctx context.Context, id int64) (VisitDetail, error) {
+	now := s.Now()
 	var d VisitDetail
 	v, err := s.VisitByID(ctx, id)
 	if err != nil {

@@ -20,7 +20,8 @@ const MsgSeatReleased = "seat_released"
 // many as are waiting; the seats left over are free for walk-ins. Each
 // night is released once, by whichever instance claims it first. It
 // returns how many seats went to the waitlist.
-func (s *Store) ReleaseSeats(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) ReleaseSeats(ctx context.Context) (int, error) {
+	now := s.Now()
 	// Nights that ended before anyone released them have nothing to give.
 	if _, err := s.DB.ExecContext(ctx, `
 		UPDATE events SET seats_released_at = $1

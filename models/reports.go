@@ -189,11 +189,12 @@ func (s *Store) ReportTotal(ctx context.Context, from, to time.Time) (total Nigh
 }
 
 // KeepNightFigures brings night_figures up to date: the figures of nights
-// that have ended by now and have none yet, and again those of nights with
-// a change since, in batches until none is left. One instance does it at a
-// time (the others find the lock taken and return). It returns how many
-// nights it computed.
-func (s *Store) KeepNightFigures(ctx context.Context, now time.Time) (int, error) {
+// that have ended by the store's clock and have none yet, and again those of
+// nights with a change since, in batches until none is left. One instance
+// does it at a time (the others find the lock taken and return). It returns
+// how many nights it computed.
+func (s *Store) KeepNightFigures(ctx context.Context) (int, error) {
+	now := s.Now()
 	done := 0
 	for {
 		n, more, err := s.keepNightFigures(ctx, now, 500)

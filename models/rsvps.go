@@ -82,7 +82,8 @@ const rsvpColumns = `r.id, r.event_id, r.user_id, r.ticket_id, r.status, r.creat
 // unique key, and the loser starts again and finds the winner's RSVP. With
 // s.Listing, the listing's change notice goes out after the commit, not
 // inside it (migration 00023).
-func (s *Store) Reserve(ctx context.Context, eventID, userID int64, now time.Time) (RSVP, error) {
+func (s *Store) Reserve(ctx context.Context, eventID, userID int64) (RSVP, error) {
+	now := s.Now()
 	for try := 0; ; try++ {
 		out, changed, err := s.reserve(ctx, eventID, userID, now)
 		if errors.Is(err, errRaced) && try < 3 {
@@ -207,7 +208,8 @@ func reserveWrite(write string) string {
 // CancelRSVP cancels an RSVP. A freed confirmed seat goes to the first person
 // on the waitlist in the same transaction. Cancelling twice is a no-op. It
 // returns the cancelled RSVP and the promoted one, if any.
-func (s *Store) CancelRSVP(ctx context.Context, rsvpID, actorID int64, now time.Time) (RSVP, *RSVP, error) {
+func (s *Store) CancelRSVP(ctx context.Context, rsvpID, actorID int64) (RSVP, *RSVP, error) {
+	now := s.Now()
 	var out RSVP
 	var promoted *RSVP
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -371,7 +373,8 @@ type UserTicket struct {
 
 // UserTickets lists userID's RSVPs with their events: upcoming soonest first,
 // then past ones, latest first.
-func (s *Store) UserTickets(ctx context.Context, userID int64, now time.Time) ([]UserTicket, error) {
+func (s *Store) UserTickets(ctx context.Context, userID int64) ([]UserTicket, error) {
+	now := s.Now()
 	var ts []UserTicket
 	err := s.DB.SelectContext(ctx, &ts, `
 		SELECT `+rsvpColumns+`, `+prefixed(eventColumns, "event")+`

@@ -54,7 +54,7 @@ func (f fixture) guests(t *testing.T, n int) []models.User {
 
 func (f fixture) reserve(t *testing.T, u models.User) models.RSVP {
 	t.Helper()
-	r, err := f.s.Reserve(context.Background(), f.event, u.ID, t0)
+	r, err := f.s.At(t0).Reserve(context.Background(), f.event, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,13 +97,13 @@ func TestCancelPromotesTheFirstWaitlistedAndKeepsPositions(t *testing.T) {
 	}
 	ctx := context.Background()
 	// The second in the queue leaves: the third moves up to #2.
-	if _, _, err := f.s.CancelRSVP(ctx, rs[2].ID, gs[2].ID, t0); err != nil {
+	if _, _, err := f.s.At(t0).CancelRSVP(ctx, rs[2].ID, gs[2].ID); err != nil {
 		t.Fatal(err)
 	}
 	if r, _ := f.s.RSVPFor(ctx, f.event, gs[3].ID); r.WaitlistPosition != 2 {
 		t.Fatalf("position after someone ahead left: %d", r.WaitlistPosition)
 	}
-	cancelled, promoted, err := f.s.CancelRSVP(ctx, rs[0].ID, gs[0].ID, t0)
+	cancelled, promoted, err := f.s.At(t0).CancelRSVP(ctx, rs[0].ID, gs[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestCancelPromotesTheFirstWaitlistedAndKeepsPositions(t *testing.T) {
 		t.Fatalf("promotion message: %+v", last)
 	}
 	// Cancelling again changes nothing and promotes nobody.
-	again, p2, err := f.s.CancelRSVP(ctx, rs[0].ID, gs[0].ID, t0)
+	again, p2, err := f.s.At(t0).CancelRSVP(ctx, rs[0].ID, gs[0].ID)
 	if err != nil || again.Status != models.RSVPCancelled || p2 != nil {
 		t.Fatalf("second cancel: %+v %+v %v", again, p2, err)
 	}
@@ -143,11 +143,11 @@ func TestCapacityChanges(t *testing.T) {
 	e, _ := f.s.EventByID(ctx, f.event)
 	in := models.EventInput{Title: e.Title, StartsAt: e.StartsAt, EndsAt: e.EndsAt, Capacity: 1}
 	var below *models.CapacityBelowConfirmedError
-	if _, err := f.s.UpdateEvent(ctx, f.event, f.host.ID, in, t0); !errors.As(err, &below) || below.Confirmed != 2 {
+	if _, err := f.s.At(t0).UpdateEvent(ctx, f.event, f.host.ID, in); !errors.As(err, &below) || below.Confirmed != 2 {
 		t.Fatalf("lowering below confirmed: %v", err)
 	}
 	in.Capacity = 4
-	promoted, err := f.s.UpdateEvent(ctx, f.event, f.host.ID, in, t0)
+	promoted, err := f.s.At(t0).UpdateEvent(ctx, f.event, f.host.ID, in)
 	if err != nil || len(promoted) != 2 || promoted[0].UserID != gs[2].ID || promoted[1].UserID != gs[3].ID {
 		t.Fatalf("raising capacity promotes in order: %+v %v", promoted, err)
 	}
@@ -164,25 +164,25 @@ func TestRSVPWindow(t *testing.T) {
 	e, _ := f.s.EventByID(ctx, f.event)
 	opens, closes := t0.Add(time.Hour), t0.Add(2*time.Hour)
 	in := models.EventInput{Title: e.Title, StartsAt: e.StartsAt, EndsAt: e.EndsAt, Capacity: 5, RSVPOpensAt: &opens, RSVPClosesAt: &closes}
-	if _, err := f.s.UpdateEvent(ctx, f.event, f.host.ID, in, t0); err != nil {
+	if _, err := f.s.At(t0).UpdateEvent(ctx, f.event, f.host.ID, in); err != nil {
 		t.Fatal(err)
 	}
 	var closed *models.RSVPClosedError
 	for _, at := range []time.Time{t0, closes, e.EndsAt} {
-		if _, err := f.s.Reserve(ctx, f.event, g.ID, at); !errors.As(err, &closed) {
+		if _, err := f.s.At(at).Reserve(ctx, f.event, g.ID); !errors.As(err, &closed) {
 			t.Fatalf("RSVP at %v must be refused: %v", at, err)
 		}
 	}
-	if _, err := f.s.Reserve(ctx, f.event, g.ID, opens); err != nil {
+	if _, err := f.s.At(opens).Reserve(ctx, f.event, g.ID); err != nil {
 		t.Fatalf("inside the window: %v", err)
 	}
 	// Without a window, late-comers can RSVP on the night until it ends.
 	in.RSVPOpensAt, in.RSVPClosesAt = nil, nil
-	f.s.UpdateEvent(ctx, f.event, f.host.ID, in, t0)
-	if _, err := f.s.Reserve(ctx, f.event, late.ID, e.StartsAt.Add(time.Hour)); err != nil {
+	f.s.At(t0).UpdateEvent(ctx, f.event, f.host.ID, in)
+	if _, err := f.s.At(e.StartsAt.Add(time.Hour)).Reserve(ctx, f.event, late.ID); err != nil {
 		t.Fatalf("on the night: %v", err)
 	}
-	if _, err := f.s.Reserve(ctx, 999999, late.ID, t0); !errors.Is(err, models.ErrNotFound) {
+	if _, err := f.s.At(t0).Reserve(ctx, 999999, late.ID); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("unknown event: %v", err)
 	}
 }
@@ -191,17 +191,18 @@ func TestDraftAndCancelledEventsRefuseRSVPs(t *testing.T) {
 	f := newFixture(t, 3)
 	gs := f.guests(t, 3)
 	ctx := context.Background()
+	s := f.s.At(t0)
 	f.reserve(t, gs[0])
 	f.reserve(t, gs[1])
-	told, err := f.s.CancelEvent(ctx, f.event, f.host.ID, t0)
+	told, err := s.CancelEvent(ctx, f.event, f.host.ID)
 	if err != nil || told != 2 {
 		t.Fatalf("cancel event told %d, %v", told, err)
 	}
-	if again, _ := f.s.CancelEvent(ctx, f.event, f.host.ID, t0); again != 0 {
+	if again, _ := s.CancelEvent(ctx, f.event, f.host.ID); again != 0 {
 		t.Fatal("cancelling twice must not tell guests twice")
 	}
 	var closed *models.RSVPClosedError
-	if _, err := f.s.Reserve(ctx, f.event, gs[2].ID, t0); !errors.As(err, &closed) || closed.Why != models.ClosedCancelled {
+	if _, err := s.Reserve(ctx, f.event, gs[2].ID); !errors.As(err, &closed) || closed.Why != models.ClosedCancelled {
 		t.Fatalf("RSVP to a cancelled night: %v", err)
 	}
 	for _, g := range gs[:2] {
@@ -216,15 +217,15 @@ func TestDraftAndCancelledEventsRefuseRSVPs(t *testing.T) {
 		t.Fatalf("event after cancel: %+v", e)
 	}
 	// A draft refuses RSVPs until published.
-	draft, _ := f.s.At(t0).CreateEvent(ctx, models.NewEvent{VenueID: e.VenueID, HostID: f.host.ID,
+	draft, _ := s.CreateEvent(ctx, models.NewEvent{VenueID: e.VenueID, HostID: f.host.ID,
 		EventInput: models.EventInput{Title: "Draft", StartsAt: e.StartsAt, EndsAt: e.EndsAt, Capacity: 2}})
-	if _, err := f.s.Reserve(ctx, draft, gs[2].ID, t0); !errors.As(err, &closed) {
+	if _, err := s.Reserve(ctx, draft, gs[2].ID); !errors.As(err, &closed) {
 		t.Fatalf("RSVP to a draft: %v", err)
 	}
-	if err := f.s.PublishEvent(ctx, draft, f.host.ID, t0); err != nil {
+	if err := s.PublishEvent(ctx, draft, f.host.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.Reserve(ctx, draft, gs[2].ID, t0); err != nil {
+	if _, err := s.Reserve(ctx, draft, gs[2].ID); err != nil {
 		t.Fatalf("after publishing: %v", err)
 	}
 }
@@ -233,13 +234,13 @@ func TestRemindersAreQueuedOnce(t *testing.T) {
 	f := newFixture(t, 3)
 	gs := f.guests(t, 2)
 	ctx := context.Background()
-	if _, err := f.s.Reserve(ctx, f.event, gs[0].ID, t0.Add(-48*time.Hour)); err != nil {
+	if _, err := f.s.At(t0.Add(-48*time.Hour)).Reserve(ctx, f.event, gs[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	f.reserve(t, gs[1])                // RSVPed within the day before: no reminder
 	dayBefore := t0.Add(2 * time.Hour) // the event starts at t0+24h
 	for range 3 {
-		if _, err := f.s.QueueReminders(ctx, dayBefore); err != nil {
+		if _, err := f.s.At(dayBefore).QueueReminders(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -269,18 +270,18 @@ func TestDeliverPendingRetriesAndNeverResends(t *testing.T) {
 		tried++
 		return errors.New("dial tcp: connection refused")
 	}
-	if n, err := f.s.DeliverPending(ctx, t0, 10, failing); err != nil || n != 0 || tried != 2 {
+	if n, err := f.s.At(t0).DeliverPending(ctx, 10, failing); err != nil || n != 0 || tried != 2 {
 		t.Fatalf("failing send: sent %d, tried %d, %v", n, tried, err)
 	}
 	var delivered []string
 	ok := func(_ context.Context, m models.Message) error { delivered = append(delivered, m.ToEmail); return nil }
-	if n, _ := f.s.DeliverPending(ctx, t0.Add(time.Second), 10, ok); n != 0 || len(delivered) != 0 {
+	if n, _ := f.s.At(t0.Add(time.Second)).DeliverPending(ctx, 10, ok); n != 0 || len(delivered) != 0 {
 		t.Fatal("a failed message must wait for its retry time")
 	}
-	if n, err := f.s.DeliverPending(ctx, t0.Add(time.Hour), 10, ok); err != nil || n != 2 || len(delivered) != 2 {
+	if n, err := f.s.At(t0.Add(time.Hour)).DeliverPending(ctx, 10, ok); err != nil || n != 2 || len(delivered) != 2 {
 		t.Fatalf("retry: %d %v", n, err)
 	}
-	if n, _ := f.s.DeliverPending(ctx, t0.Add(2*time.Hour), 10, ok); n != 0 || len(delivered) != 2 {
+	if n, _ := f.s.At(t0.Add(2*time.Hour)).DeliverPending(ctx, 10, ok); n != 0 || len(delivered) != 2 {
 		t.Fatalf("a sent message must never be sent again: %v", delivered)
 	}
 	out, _ := f.s.Outbox(ctx, 10)
@@ -297,7 +298,7 @@ func TestOutboxUsesTheCallersClock(t *testing.T) {
 	f := newFixture(t, 3)
 	g := f.guests(t, 1)[0]
 	later := t0.Add(12 * time.Hour)
-	if _, err := f.s.Reserve(context.Background(), f.event, g.ID, later); err != nil {
+	if _, err := f.s.At(later).Reserve(context.Background(), f.event, g.ID); err != nil {
 		t.Fatal(err)
 	}
 	var created time.Time
@@ -305,10 +306,10 @@ func TestOutboxUsesTheCallersClock(t *testing.T) {
 		t.Fatalf("queued at %v, want %v (%v)", created, later, err)
 	}
 	send := func(context.Context, models.Message) error { return nil }
-	if n, _ := f.s.DeliverPending(context.Background(), later.Add(-time.Minute), 10, send); n != 0 {
+	if n, _ := f.s.At(later.Add(-time.Minute)).DeliverPending(context.Background(), 10, send); n != 0 {
 		t.Fatal("a message was sent before it was queued")
 	}
-	if n, _ := f.s.DeliverPending(context.Background(), later, 10, send); n != 1 {
+	if n, _ := f.s.At(later).DeliverPending(context.Background(), 10, send); n != 1 {
 		t.Fatal("the message was not due at its own time")
 	}
 }
@@ -332,7 +333,7 @@ func TestDeliverPendingSendsOutsideTransactions(t *testing.T) {
 		}
 		return nil
 	}
-	if n, err := f.s.DeliverPending(ctx, t0, 10, send); err != nil || n != 5 {
+	if n, err := f.s.At(t0).DeliverPending(ctx, 10, send); err != nil || n != 5 {
 		t.Fatalf("sent %d: %v", n, err)
 	}
 	if len(problems) > 0 {
@@ -348,7 +349,7 @@ func TestDeliverPendingSendsOutsideTransactions(t *testing.T) {
 	var claimed []int64
 	grab := func(_ context.Context, m models.Message) error {
 		claimed = append(claimed, m.ID)
-		n, _ := f.s.DeliverPending(ctx, t0.Add(time.Minute), 10, func(context.Context, models.Message) error {
+		n, _ := f.s.At(t0.Add(time.Minute)).DeliverPending(ctx, 10, func(context.Context, models.Message) error {
 			t.Error("a second instance took a message being sent")
 			return nil
 		})
@@ -357,7 +358,7 @@ func TestDeliverPendingSendsOutsideTransactions(t *testing.T) {
 		}
 		return nil
 	}
-	if n, _ := f.s.DeliverPending(ctx, t0, 10, grab); n != 1 || len(claimed) != 1 {
+	if n, _ := f.s.At(t0).DeliverPending(ctx, 10, grab); n != 1 || len(claimed) != 1 {
 		t.Fatalf("claimed %v", claimed)
 	}
 }
@@ -366,7 +367,7 @@ func TestUserTicketsUpcomingFirst(t *testing.T) {
 	f := newFixture(t, 3)
 	g := f.guests(t, 1)[0]
 	f.reserve(t, g)
-	ts, err := f.s.UserTickets(context.Background(), g.ID, t0)
+	ts, err := f.s.At(t0).UserTickets(context.Background(), g.ID)
 	if err != nil || len(ts) != 1 || ts[0].Event.Title != "Night" || ts[0].Event.HostName != "Host" || ts[0].Status != models.RSVPConfirmed {
 		t.Fatalf("tickets: %+v %v", ts, err)
 	}
@@ -382,7 +383,7 @@ func TestLateRemindersAndWhatDropsThem(t *testing.T) {
 	gs := f.guests(t, 3)
 	var rs []models.RSVP
 	for _, g := range gs {
-		r, err := f.s.Reserve(ctx, f.event, g.ID, t0.Add(-48*time.Hour))
+		r, err := f.s.At(t0.Add(-48*time.Hour)).Reserve(ctx, f.event, g.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -407,7 +408,7 @@ func TestLateRemindersAndWhatDropsThem(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, s := range []*models.Store{f.s, other, f.s, other} {
 		wg.Go(func() {
-			if _, err := s.QueueReminders(ctx, twoHoursBefore); err != nil {
+			if _, err := s.At(twoHoursBefore).QueueReminders(ctx); err != nil {
 				t.Error(err)
 			}
 		})
@@ -423,7 +424,7 @@ func TestLateRemindersAndWhatDropsThem(t *testing.T) {
 	if unsent != 2 {
 		t.Fatalf("%d unsent reminders for guest 1, want 2", unsent)
 	}
-	if _, _, err := f.s.CancelRSVP(ctx, rs[1].ID, 0, twoHoursBefore); err != nil {
+	if _, _, err := f.s.At(twoHoursBefore).CancelRSVP(ctx, rs[1].ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	if day, late, _ := kinds(gs[1].Email); day != 0 || late != 0 {
@@ -432,13 +433,13 @@ func TestLateRemindersAndWhatDropsThem(t *testing.T) {
 	// The night moves an hour later: the reminders not sent go, and are
 	// queued again with the new time.
 	in := models.EventInput{Title: e.Title, Description: e.Description, StartsAt: e.StartsAt.Add(time.Hour), EndsAt: e.EndsAt.Add(time.Hour), Capacity: e.Capacity}
-	if _, err := f.s.UpdateEvent(ctx, f.event, f.host.ID, in, twoHoursBefore); err != nil {
+	if _, err := f.s.At(twoHoursBefore).UpdateEvent(ctx, f.event, f.host.ID, in); err != nil {
 		t.Fatal(err)
 	}
 	if day, late, _ := kinds(gs[0].Email); day != 0 || late != 0 {
 		t.Fatalf("a moved night keeps %d and %d old reminders", day, late)
 	}
-	if _, err := f.s.QueueReminders(ctx, e.StartsAt.Add(-time.Hour)); err != nil {
+	if _, err := f.s.At(e.StartsAt.Add(-time.Hour)).QueueReminders(ctx); err != nil {
 		t.Fatal(err)
 	}
 	loc, _ := time.LoadLocation("Europe/London")
@@ -446,7 +447,7 @@ func TestLateRemindersAndWhatDropsThem(t *testing.T) {
 		t.Fatalf("after the move: %d, %d, with the new time? %s", day, late, body)
 	}
 	// Cancelled: nothing unsent is left.
-	if _, err := f.s.CancelEvent(ctx, f.event, f.host.ID, e.StartsAt.Add(-time.Hour)); err != nil {
+	if _, err := f.s.At(e.StartsAt.Add(-time.Hour)).CancelEvent(ctx, f.event, f.host.ID); err != nil {
 		t.Fatal(err)
 	}
 	f.s.DB.Get(&unsent, `SELECT count(*) FROM outbox WHERE kind = 'reminder' AND sent_at IS NULL`)
@@ -471,7 +472,7 @@ func TestOnePersonsRacingRSVPsMakeOne(t *testing.T) {
 		got := make([]models.RSVP, 20)
 		for i := range got {
 			wg.Go(func() {
-				r, err := f.s.Reserve(ctx, f.event, g.ID, t0)
+				r, err := f.s.At(t0).Reserve(ctx, f.event, g.ID)
 				if err != nil {
 					t.Error(err)
 				}
@@ -495,7 +496,7 @@ func TestOnePersonsRacingRSVPsMakeOne(t *testing.T) {
 	if msgs, _ := f.s.MessagesTo(ctx, g.Email); len(msgs) != 1 {
 		t.Fatalf("%d confirmations for one RSVP", len(msgs))
 	}
-	if _, _, err := f.s.CancelRSVP(ctx, first.ID, g.ID, t0); err != nil {
+	if _, _, err := f.s.At(t0).CancelRSVP(ctx, first.ID, g.ID); err != nil {
 		t.Fatal(err)
 	}
 	if again := race(); again.ID != first.ID {

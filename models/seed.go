@@ -22,7 +22,8 @@ const OpenNowTitle = "Open Table — drop in tonight"
 // SeedDemo loads demo data once: a venue with a tariff, the demo accounts
 // (password as given) and a spread of events. It reports whether it loaded
 // anything; a database that already has the demo admin is left alone.
-func (s *Store) SeedDemo(ctx context.Context, password string, now time.Time) (bool, error) {
+func (s *Store) SeedDemo(ctx context.Context, password string) (bool, error) {
+	now := s.Now()
 	if _, err := s.UserByEmail(ctx, DemoAccounts[0].Email); err == nil {
 		return false, nil
 	} else if !errors.Is(err, ErrNotFound) {
@@ -78,7 +79,7 @@ func (s *Store) SeedDemo(ctx context.Context, password string, now time.Time) (b
 	if err := s.seedHistory(ctx, venue, hosts, password, day, now); err != nil {
 		return false, err
 	}
-	return true, s.EnsureOpenNowEvent(ctx, now)
+	return true, s.At(now).EnsureOpenNowEvent(ctx)
 }
 
 // seedSeries starts the demo's weekly series, a week from tomorrow on.
@@ -88,12 +89,12 @@ func (s *Store) seedSeries(ctx context.Context, venue Venue, host int64, tomorro
 	if err != nil {
 		return err
 	}
-	if _, err := s.CreateSeries(ctx, NewSeries{VenueID: venue.ID, HostID: host, Title: "How To Be Human",
+	if _, err := s.At(now).CreateSeries(ctx, NewSeries{VenueID: venue.ID, HostID: host, Title: "How To Be Human",
 		Description: "A weekly conversation about the things no one teaches us: friendship, work, grief, joy. Different questions every week; come to one or all.",
-		Rule:        rule, Pattern: pattern, FirstStart: first, Minutes: 120, Capacity: 24}, now); err != nil {
+		Rule:        rule, Pattern: pattern, FirstStart: first, Minutes: 120, Capacity: 24}); err != nil {
 		return fmt.Errorf("demo series: %w", err)
 	}
-	_, err = s.MakeSeriesNights(ctx, now)
+	_, err = s.At(now).MakeSeriesNights(ctx)
 	return err
 }
 
@@ -126,7 +127,7 @@ func (s *Store) seedHistory(ctx context.Context, venue Venue, hosts map[string]i
 			return fmt.Errorf("demo past night: %w", err)
 		}
 		for i, g := range guests {
-			r, err := s.Reserve(ctx, id, g.ID, start.AddDate(0, 0, -5))
+			r, err := s.At(start.AddDate(0, 0, -5)).Reserve(ctx, id, g.ID)
 			if err != nil {
 				return fmt.Errorf("demo RSVP: %w", err)
 			}
@@ -155,7 +156,7 @@ func (s *Store) seedHistory(ctx context.Context, venue Venue, hosts map[string]i
 				return err
 			}
 			if i%3 != 2 { // most say what they thought
-				if err := s.GiveFeedback(ctx, t, 3+(i+k)%3, comments[(i+k)%len(comments)], start.Add(15*time.Hour)); err != nil {
+				if err := s.At(start.Add(15*time.Hour)).GiveFeedback(ctx, t, 3+(i+k)%3, comments[(i+k)%len(comments)]); err != nil {
 					return fmt.Errorf("demo feedback: %w", err)
 				}
 			}
@@ -164,10 +165,12 @@ func (s *Store) seedHistory(ctx context.Context, venue Venue, hosts map[string]i
 	return nil
 }
 
-// EnsureOpenNowEvent makes sure a demo event is under way at now with hours
-// still to run, so the door and billing can be tried at once. It adds one
-// when none is (the old one may have ended since the last start).
-func (s *Store) EnsureOpenNowEvent(ctx context.Context, now time.Time) error {
+// EnsureOpenNowEvent makes sure a demo event is under way by the store's
+// clock with hours still to run, so the door and billing can be tried at
+// once. It adds one when none is (the old one may have ended since the last
+// start).
+func (s *Store) EnsureOpenNowEvent(ctx context.Context) error {
+	now := s.Now()
 	var n int
 	err := s.DB.GetContext(ctx, &n, `
 		SELECT count(*) FROM events
@@ -202,7 +205,7 @@ func (s *Store) EnsureOpenNowEvent(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		if _, err := s.Reserve(ctx, id, u.ID, now); err != nil {
+		if _, err := s.At(now).Reserve(ctx, id, u.ID); err != nil {
 			return fmt.Errorf("demo ticket for %s: %w", email, err)
 		}
 	}

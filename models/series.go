@@ -121,7 +121,8 @@ type NewSeries struct {
 // CreateSeries starts a series; its nights are made by MakeSeriesNights. A
 // rule CheckSeriesRule refuses is refused with its error, and nothing is
 // written.
-func (s *Store) CreateSeries(ctx context.Context, ns NewSeries, now time.Time) (int64, error) {
+func (s *Store) CreateSeries(ctx context.Context, ns NewSeries) (int64, error) {
+	now := s.Now()
 	rule, err := CheckSeriesRule(ns.Rule, ns.FirstStart.In(s.loc(ctx, s.DB)), ns.Minutes)
 	if err != nil {
 		return 0, err
@@ -155,7 +156,8 @@ func (s *Store) SeriesByID(ctx context.Context, id int64) (Series, error) {
 // SeriesNights are a series' nights that have not ended, soonest first
 // (cancelled ones too: a skipped date shows as skipped), MaxSeriesNights at
 // most, so a series' page and calendar stay bounded.
-func (s *Store) SeriesNights(ctx context.Context, seriesID int64, now time.Time) ([]Event, error) {
+func (s *Store) SeriesNights(ctx context.Context, seriesID int64) ([]Event, error) {
+	now := s.Now()
 	var es []Event
 	err := s.DB.SelectContext(ctx, &es, `
 		SELECT `+columns(eventColumns)+` FROM events e JOIN users u ON u.id = e.host_id
@@ -171,7 +173,8 @@ func (s *Store) SeriesNights(ctx context.Context, seriesID int64, now time.Time)
 // limits (one kept from before them) gets no nights; its error is returned,
 // joined with any other, once every series has had its turn. It returns how
 // many nights it made.
-func (s *Store) MakeSeriesNights(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) MakeSeriesNights(ctx context.Context) (int, error) {
+	now := s.Now()
 	var ids []int64
 	if err := s.DB.SelectContext(ctx, &ids, `SELECT id FROM series WHERE status = 'active' ORDER BY id`); err != nil {
 		return 0, err
@@ -191,7 +194,8 @@ func (s *Store) MakeSeriesNights(ctx context.Context, now time.Time) (int, error
 
 // MakeNightsOf makes the nights of one series, as MakeSeriesNights does:
 // the first ones of a series just started.
-func (s *Store) MakeNightsOf(ctx context.Context, id int64, now time.Time) (int, error) {
+func (s *Store) MakeNightsOf(ctx context.Context, id int64) (int, error) {
+	now := s.Now()
 	return s.makeNights(ctx, id, now, s.loc(ctx, s.DB))
 }
 
@@ -285,7 +289,8 @@ func (s *Store) tellFollowers(ctx context.Context, tx *sqlx.Tx, sr Series, e Eve
 
 // Follow makes a member follow a series (on), or stop (off). Repeating
 // either is a no-op.
-func (s *Store) Follow(ctx context.Context, seriesID, userID int64, on bool, now time.Time) error {
+func (s *Store) Follow(ctx context.Context, seriesID, userID int64, on bool) error {
+	now := s.Now()
 	var err error
 	if on {
 		_, err = s.DB.ExecContext(ctx, `INSERT INTO series_follows (series_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, seriesID, userID, now)
@@ -325,7 +330,8 @@ var ErrSeriesClash = errors.New("models: two nights of the series would start to
 // the new time would put in the past stays where it is. A time or length
 // by which nights would overlap is refused (ErrRuleOverlap), as a rule
 // CheckSeriesRule refuses is. It returns how many nights changed.
-func (s *Store) UpdateSeries(ctx context.Context, id, actorID int64, ch SeriesChange, now time.Time) (int, error) {
+func (s *Store) UpdateSeries(ctx context.Context, id, actorID int64, ch SeriesChange) (int, error) {
+	now := s.Now()
 	loc := s.loc(ctx, s.DB)
 	starts := map[int64]time.Time{} // the nights that move, to their new start
 	var minutes int
@@ -424,7 +430,7 @@ func (s *Store) UpdateSeries(ctx context.Context, id, actorID int64, ch SeriesCh
 		in := EventInput{Title: ch.Title, Description: ch.Description, StartsAt: start, EndsAt: end,
 			Capacity: max(ch.Capacity, e.ConfirmedCount), RSVPOpensAt: e.RSVPOpensAt, RSVPClosesAt: e.RSVPClosesAt,
 			Tariff: e.OwnTariff(), HoldMinutes: &e.HoldMinutes}
-		if _, err := s.UpdateEvent(ctx, e.ID, actorID, in, now); err != nil {
+		if _, err := s.At(now).UpdateEvent(ctx, e.ID, actorID, in); err != nil {
 			return 0, fmt.Errorf("night %d (%v to %v): %w", e.ID, start, end, err)
 		}
 	}
@@ -433,7 +439,8 @@ func (s *Store) UpdateSeries(ctx context.Context, id, actorID int64, ch SeriesCh
 
 // EndSeries stops a series: no new nights are made; those already made
 // stay, as people may hold tickets to them.
-func (s *Store) EndSeries(ctx context.Context, id, actorID int64, now time.Time) error {
+func (s *Store) EndSeries(ctx context.Context, id, actorID int64) error {
+	now := s.Now()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('clockroom.series'), $1::integer)`, id); err != nil {
 			return err

@@ -20,6 +20,7 @@ func TestWeeklySeries(t *testing.T) {
 	var venue int64
 	f.s.DB.Get(&venue, `SELECT id FROM venues`)
 	now := time.Now()
+	f.s.SetClock(func() time.Time { return now })
 	y, m, d := now.In(loc).AddDate(0, 0, 1).Date()
 	first := time.Date(y, m, d, 19, 0, 0, 0, loc)
 	rule, pattern, err := models.SeriesRule("weekly", first, "")
@@ -27,25 +28,25 @@ func TestWeeklySeries(t *testing.T) {
 		t.Fatalf("rule %q, %q, %v", rule, pattern, err)
 	}
 	id, err := f.s.CreateSeries(ctx, models.NewSeries{VenueID: venue, HostID: f.host.ID, Title: "How To Be Human", Description: "Talk.",
-		Rule: rule, Pattern: pattern, FirstStart: first, Minutes: 120, Capacity: 20}, now)
+		Rule: rule, Pattern: pattern, FirstStart: first, Minutes: 120, Capacity: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
 	fan := f.guests(t, 1)[0]
-	if err := f.s.Follow(ctx, id, fan.ID, true, now); err != nil {
+	if err := f.s.Follow(ctx, id, fan.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	other := &models.Store{DB: f.s.DB}
 	var wg sync.WaitGroup
 	for _, s := range []*models.Store{f.s, other, f.s, other} {
 		wg.Go(func() {
-			if _, err := s.MakeSeriesNights(ctx, now); err != nil {
+			if _, err := s.At(now).MakeSeriesNights(ctx); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	wg.Wait()
-	nights, _ := f.s.SeriesNights(ctx, id, now)
+	nights, _ := f.s.SeriesNights(ctx, id)
 	if len(nights) != 8 {
 		t.Fatalf("%d nights made, want 8 (eight weeks ahead)", len(nights))
 	}
@@ -62,21 +63,21 @@ func TestWeeklySeries(t *testing.T) {
 	}
 
 	// Skip the third; a week later the job makes the ninth, not the third again.
-	if _, err := f.s.CancelEvent(ctx, nights[2].ID, f.host.ID, now); err != nil {
+	if _, err := f.s.CancelEvent(ctx, nights[2].ID, f.host.ID); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := f.s.MakeSeriesNights(ctx, now); n != 0 {
+	if n, _ := f.s.MakeSeriesNights(ctx); n != 0 {
 		t.Fatalf("made %d nights again", n)
 	}
-	if n, _ := f.s.MakeSeriesNights(ctx, now.Add(7*24*time.Hour)); n != 1 {
+	if n, _ := f.s.At(now.Add(7 * 24 * time.Hour)).MakeSeriesNights(ctx); n != 1 {
 		t.Fatalf("a week on: %d new nights, want 1", n)
 	}
 
 	// Edit all future nights: the title and seats change on every night to come.
-	if n, err := f.s.UpdateSeries(ctx, id, f.host.ID, models.SeriesChange{Title: "How To Be Human (again)", Description: "Talk more.", Capacity: 25}, now); err != nil || n != 8 {
+	if n, err := f.s.UpdateSeries(ctx, id, f.host.ID, models.SeriesChange{Title: "How To Be Human (again)", Description: "Talk more.", Capacity: 25}); err != nil || n != 8 {
 		t.Fatalf("updated %d nights (%v), want the 8 not cancelled", n, err)
 	}
-	nights, _ = f.s.SeriesNights(ctx, id, now)
+	nights, _ = f.s.SeriesNights(ctx, id)
 	for _, e := range nights {
 		if e.Status != models.EventCancelled && (e.Title != "How To Be Human (again)" || e.Capacity != 25) {
 			t.Fatalf("a night after the edit: %q, %d seats", e.Title, e.Capacity)
@@ -88,10 +89,10 @@ func TestWeeklySeries(t *testing.T) {
 	before := len(nights)
 	half := 20*time.Hour + 30*time.Minute
 	if n, err := f.s.UpdateSeries(ctx, id, f.host.ID, models.SeriesChange{Title: "How To Be Human (again)", Description: "Talk more.",
-		Capacity: 25, At: &half, Minutes: 90}, now); err != nil || n != 8 {
+		Capacity: 25, At: &half, Minutes: 90}); err != nil || n != 8 {
 		t.Fatalf("moved %d nights (%v), want the 8 not cancelled", n, err)
 	}
-	moved, _ := f.s.SeriesNights(ctx, id, now)
+	moved, _ := f.s.SeriesNights(ctx, id)
 	if len(moved) != before {
 		t.Fatalf("%d nights after the move, %d before", len(moved), before)
 	}
@@ -105,24 +106,24 @@ func TestWeeklySeries(t *testing.T) {
 		}
 	}
 	for _, at := range []time.Time{now, now.Add(7 * 24 * time.Hour)} {
-		if n, err := f.s.MakeSeriesNights(ctx, at); err != nil || n != 0 {
+		if n, err := f.s.At(at).MakeSeriesNights(ctx); err != nil || n != 0 {
 			t.Fatalf("after the move the job made %d nights (%v)", n, err)
 		}
 	}
 	if sr, _ := f.s.SeriesByID(ctx, id); sr.Pattern != "Every "+first.Weekday().String()+" at 20:30" || sr.Minutes != 90 {
 		t.Fatalf("the series after the move: %q, %d minutes", sr.Pattern, sr.Minutes)
 	}
-	if n, _ := f.s.MakeSeriesNights(ctx, now.Add(14*24*time.Hour)); n != 1 {
+	if n, _ := f.s.At(now.Add(14 * 24 * time.Hour)).MakeSeriesNights(ctx); n != 1 {
 		t.Fatalf("two weeks on: %d new nights, want 1", n)
 	}
-	if last, _ := f.s.SeriesNights(ctx, id, now); last[len(last)-1].StartsAt.In(loc).Hour() != 20 {
+	if last, _ := f.s.SeriesNights(ctx, id); last[len(last)-1].StartsAt.In(loc).Hour() != 20 {
 		t.Fatalf("the next new night starts at %v", last[len(last)-1].StartsAt.In(loc))
 	}
 
-	if err := f.s.EndSeries(ctx, id, f.host.ID, now); err != nil {
+	if err := f.s.EndSeries(ctx, id, f.host.ID); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := f.s.MakeSeriesNights(ctx, now.Add(30*24*time.Hour)); n != 0 {
+	if n, _ := f.s.At(now.Add(30 * 24 * time.Hour)).MakeSeriesNights(ctx); n != 0 {
 		t.Fatalf("an ended series made %d nights", n)
 	}
 }

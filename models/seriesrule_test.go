@@ -102,7 +102,7 @@ func startSeries(t *testing.T, f fixture, rule string, first time.Time, minutes 
 	var venue int64
 	f.s.DB.Get(&venue, `SELECT id FROM venues`)
 	id, err := f.s.CreateSeries(context.Background(), models.NewSeries{VenueID: venue, HostID: f.host.ID, Title: "Talk", Rule: rule,
-		Pattern: rule, FirstStart: first, Minutes: minutes, Capacity: 10}, time.Now())
+		Pattern: rule, FirstStart: first, Minutes: minutes, Capacity: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestCreateSeriesRefusesFloods(t *testing.T) {
 		{"FREQ=DAILY;BYHOUR=18,19", models.ErrRuleOverlap},
 	} {
 		_, err := f.s.CreateSeries(context.Background(), models.NewSeries{VenueID: venue, HostID: f.host.ID, Title: "Flood", Rule: c.rule,
-			Pattern: c.rule, FirstStart: tomorrowAt(18), Minutes: 120, Capacity: 10}, time.Now())
+			Pattern: c.rule, FirstStart: tomorrowAt(18), Minutes: 120, Capacity: 10})
 		if !errors.Is(err, c.want) {
 			t.Fatalf("%s: %v, want %v", c.rule, err, c.want)
 		}
@@ -152,7 +152,7 @@ func TestSeriesNightsCapped(t *testing.T) {
 		SELECT venue_id, host_id, title, '', t, t + interval '2 hours', 10, 'published', $2, $2, $2, 30, id, t
 		FROM series, generate_series($3::timestamptz, $3::timestamptz + ($4 - 1) * interval '1 day', interval '1 day') t
 		WHERE id = $1`, id, now, now.Add(200*24*time.Hour), models.MaxSeriesNights-3)
-	if n, err := f.s.MakeSeriesNights(ctx, now); err != nil || n != 3 {
+	if n, err := f.s.At(now).MakeSeriesNights(ctx); err != nil || n != 3 {
 		t.Fatalf("made %d nights (%v), want the 3 the cap leaves room for", n, err)
 	}
 	var open int
@@ -160,7 +160,7 @@ func TestSeriesNightsCapped(t *testing.T) {
 	if open != models.MaxSeriesNights {
 		t.Fatalf("%d nights to come, want %d", open, models.MaxSeriesNights)
 	}
-	if n, _ := f.s.MakeSeriesNights(ctx, now); n != 0 {
+	if n, _ := f.s.At(now).MakeSeriesNights(ctx); n != 0 {
 		t.Fatalf("a full series got %d more nights", n)
 	}
 
@@ -168,10 +168,10 @@ func TestSeriesNightsCapped(t *testing.T) {
 	// moved by hand into the next day's keeps that one from being made.
 	f2 := newFixture(t, 10)
 	daily := startSeries(t, f2, "FREQ=DAILY", tomorrowAt(19), 120)
-	if n, err := f2.s.MakeSeriesNights(ctx, now); err != nil || n < 55 || n > 57 {
+	if n, err := f2.s.At(now).MakeSeriesNights(ctx); err != nil || n < 55 || n > 57 {
 		t.Fatalf("a daily series made %d nights (%v)", n, err)
 	}
-	nights, _ := f2.s.SeriesNights(ctx, daily, now)
+	nights, _ := f2.s.At(now).SeriesNights(ctx, daily)
 	for i := 1; i < len(nights); i++ {
 		if nights[i].StartsAt.Before(nights[i-1].EndsAt) || nights[i].StartsAt.Sub(nights[i-1].StartsAt) < 23*time.Hour {
 			t.Fatalf("nights %d and %d: %v, %v", i-1, i, nights[i-1].StartsAt, nights[i].StartsAt)
@@ -179,7 +179,7 @@ func TestSeriesNightsCapped(t *testing.T) {
 	}
 	last := nights[len(nights)-1]
 	f2.s.DB.MustExec(`UPDATE events SET starts_at = starts_at + interval '20 hours', ends_at = starts_at + interval '26 hours' WHERE id = $1`, last.ID)
-	if n, err := f2.s.MakeSeriesNights(ctx, now.Add(24*time.Hour)); err != nil || n != 0 {
+	if n, err := f2.s.At(now.Add(24 * time.Hour)).MakeSeriesNights(ctx); err != nil || n != 0 {
 		t.Fatalf("a day on, %d nights made (%v); the next would overlap the moved one", n, err)
 	}
 }
@@ -202,12 +202,12 @@ func TestSeriesJobRefusesRulesFromBefore(t *testing.T) {
 		}
 		bad = append(bad, id)
 	}
-	n, err := f.s.MakeSeriesNights(ctx, now)
+	n, err := f.s.At(now).MakeSeriesNights(ctx)
 	if n != 8 || !errors.Is(err, models.ErrRuleTooOften) || !errors.Is(err, models.ErrRuleOverlap) {
 		t.Fatalf("made %d nights, %v; want the weekly series' 8 and both old rules refused", n, err)
 	}
 	for _, id := range bad {
-		if nights, _ := f.s.SeriesNights(ctx, id, now); len(nights) != 0 || !strings.Contains(err.Error(), fmt.Sprintf("series %d:", id)) {
+		if nights, _ := f.s.At(now).SeriesNights(ctx, id); len(nights) != 0 || !strings.Contains(err.Error(), fmt.Sprintf("series %d:", id)) {
 			t.Fatalf("series %d: %d nights, %v", id, len(nights), err)
 		}
 	}
@@ -221,16 +221,16 @@ func TestUpdateSeriesRefusesOverlap(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	id := startSeries(t, f, "FREQ=DAILY", tomorrowAt(19), 120)
-	if _, err := f.s.MakeSeriesNights(ctx, now); err != nil {
+	if _, err := f.s.At(now).MakeSeriesNights(ctx); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := f.s.SeriesNights(ctx, id, now)
-	_, err := f.s.UpdateSeries(ctx, id, f.host.ID, models.SeriesChange{Title: "Talk", Capacity: 10, Minutes: 24 * 60}, now)
+	before, _ := f.s.At(now).SeriesNights(ctx, id)
+	_, err := f.s.At(now).UpdateSeries(ctx, id, f.host.ID, models.SeriesChange{Title: "Talk", Capacity: 10, Minutes: 24 * 60})
 	if !errors.Is(err, models.ErrRuleOverlap) {
 		t.Fatalf("24-hour nights a day apart: %v", err)
 	}
 	sr, _ := f.s.SeriesByID(ctx, id)
-	nights, _ := f.s.SeriesNights(ctx, id, now)
+	nights, _ := f.s.At(now).SeriesNights(ctx, id)
 	if sr.Minutes != 120 || len(nights) != len(before) || nights[0].EndsAt.Sub(nights[0].StartsAt) != 2*time.Hour {
 		t.Fatalf("after a refused edit: %d minutes, %d nights, the first %v long", sr.Minutes, len(nights), nights[0].EndsAt.Sub(nights[0].StartsAt))
 	}

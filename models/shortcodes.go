@@ -45,7 +45,8 @@ func ShortCode(s string) (string, bool) {
 // ShortCodeMisses codes wrong in the window is refused (ErrTooManyMisses)
 // before anything is looked up, so guessing stays slow; a miss counts,
 // and is ErrNotFound.
-func (s *Store) TicketByShortCode(ctx context.Context, eventID int64, code, session string, now time.Time) ([]byte, error) {
+func (s *Store) TicketByShortCode(ctx context.Context, eventID int64, code, session string) ([]byte, error) {
+	now := s.Now()
 	var ticket []byte
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('door-code:' || $1, 0))`, session); err != nil {

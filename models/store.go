@@ -34,9 +34,11 @@ type Store struct {
 	// Listing, when set, announces the listing changes of RSVPs after they
 	// commit; without it they are announced as they commit.
 	Listing *ListingNotifier
-	// clock is the one clock of the app: the store stamps what it writes
-	// with it, and the handlers, jobs and start-up read it (Now). Unset is
-	// the wall clock; tests set it (SetClock) while background work reads it.
+	// clock is the one clock of the app: the store stamps each transaction
+	// with it (an exported method reads it once, so what one call writes
+	// has one instant), and the handlers, jobs and start-up read it (Now).
+	// Unset is the wall clock; tests set it (SetClock) while background
+	// work reads it, or stop a copy of the store at a time (At).
 	clock atomic.Pointer[func() time.Time]
 	// prepared holds the hot paths' statements once Prepare has run.
 	prepared map[string]*sqlx.Stmt

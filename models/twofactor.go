@@ -51,7 +51,8 @@ var ErrBadCode = newError(KindInvalid, "the code is wrong")
 
 // EnableTOTP turns two-factor sign-in on with secret, when code shows the
 // person's app has it, and returns ten one-time recovery codes to show once.
-func (s *Store) EnableTOTP(ctx context.Context, userID int64, secret, code string, now time.Time) ([]string, error) {
+func (s *Store) EnableTOTP(ctx context.Context, userID int64, secret, code string) ([]string, error) {
+	now := s.Now()
 	step, ok := totpStep(secret, code, now)
 	if !ok {
 		return nil, ErrBadCode
@@ -83,7 +84,8 @@ func (s *Store) EnableTOTP(ctx context.Context, userID int64, secret, code strin
 // CheckSecondFactor accepts the authenticator's current code once (a code
 // seen over a shoulder, or replayed, does not work again), or spends one
 // recovery code.
-func (s *Store) CheckSecondFactor(ctx context.Context, u User, code string, now time.Time) error {
+func (s *Store) CheckSecondFactor(ctx context.Context, u User, code string) error {
+	now := s.Now()
 	if u.TOTPSecret != nil {
 		if step, ok := totpStep(*u.TOTPSecret, code, now); ok {
 			res, err := s.DB.ExecContext(ctx, `UPDATE users SET totp_last_step = $2

@@ -196,7 +196,8 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 }
 
 // SetRole changes a user's role and records who did it.
-func (s *Store) SetRole(ctx context.Context, actorID, userID int64, role Role, now time.Time) error {
+func (s *Store) SetRole(ctx context.Context, actorID, userID int64, role Role) error {
+	now := s.Now()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var old Role
 		err := tx.GetContext(ctx, &old, `SELECT role FROM users WHERE id = $1 FOR UPDATE`, userID)
@@ -233,7 +234,8 @@ func (s *Store) dummyHash() []byte {
 // working (ErrPasswordSuspended), never the account: the owner still signs
 // in by emailed link. A wrong email and a wrong password both give
 // ErrInvalidCredentials, in the same time.
-func (s *Store) Authenticate(ctx context.Context, email, password, ip string, now time.Time) (User, error) {
+func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (User, error) {
+	now := s.Now()
 	email, ip = NormalizeEmail(email), NetworkOf(ip)
 	if err := s.claimAttempt(ctx, email, ip, now); err != nil {
 		return User{}, err
@@ -295,7 +297,8 @@ func (s *Store) claimAttempt(ctx context.Context, email, ip string, now time.Tim
 
 // Prune deletes expired sessions and sign-in failures older than the login
 // window. Safe to run on several instances at once.
-func (s *Store) Prune(ctx context.Context, now time.Time) error {
+func (s *Store) Prune(ctx context.Context) error {
+	now := s.Now()
 	if _, err := s.DB.ExecContext(ctx, `DELETE FROM sessions WHERE expiry < $1`, now); err != nil {
 		return err
 	}
@@ -330,7 +333,7 @@ var ErrTooManyPasswordChecks = newError(KindConflict, "too many current-password
 // checkPassword checks u's current password where it confirms a change,
 // within MaxPasswordChecks: ErrWrongPassword or ErrTooManyPasswordChecks.
 func (s *Store) checkPassword(ctx context.Context, u User, password string, now time.Time) error {
-	ok, err := s.Allow(ctx, "password-check", strconv.FormatInt(u.ID, 10), MaxPasswordChecks, LoginWindow, now)
+	ok, err := s.At(now).Allow(ctx, "password-check", strconv.FormatInt(u.ID, 10), MaxPasswordChecks, LoginWindow)
 	switch {
 	case err != nil:
 		return err

@@ -37,11 +37,11 @@ func TestAuthenticate(t *testing.T) {
 	if _, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password"}); err != nil {
 		t.Fatal(err)
 	}
-	if u, err := s.Authenticate(ctx, "GUS@example.com", "right password", "10.0.0.1", t0); err != nil || u.Name != "Gus" {
+	if u, err := s.At(t0).Authenticate(ctx, "GUS@example.com", "right password", "10.0.0.1"); err != nil || u.Name != "Gus" {
 		t.Fatalf("right password: %v", err)
 	}
-	_, wrongPassword := s.Authenticate(ctx, "gus@example.com", "wrong password", "10.0.0.1", t0)
-	_, unknownEmail := s.Authenticate(ctx, "nobody@example.com", "wrong password", "10.0.0.1", t0)
+	_, wrongPassword := s.At(t0).Authenticate(ctx, "gus@example.com", "wrong password", "10.0.0.1")
+	_, unknownEmail := s.At(t0).Authenticate(ctx, "nobody@example.com", "wrong password", "10.0.0.1")
 	if !errors.Is(wrongPassword, models.ErrInvalidCredentials) || !errors.Is(unknownEmail, models.ErrInvalidCredentials) {
 		t.Fatalf("wrong password and unknown email must give the same error: %v / %v", wrongPassword, unknownEmail)
 	}
@@ -54,13 +54,13 @@ func TestLoginLimitPerAccountAndPerAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range models.MaxFailuresPerEmail {
-		_, err := s.Authenticate(ctx, "gus@example.com", "wrong", "10.0.0.1", t0.Add(time.Duration(i)*time.Second))
+		_, err := s.At(t0.Add(time.Duration(i)*time.Second)).Authenticate(ctx, "gus@example.com", "wrong", "10.0.0.1")
 		if !errors.Is(err, models.ErrInvalidCredentials) {
 			t.Fatalf("attempt %d: %v", i, err)
 		}
 	}
 	var throttled *models.ThrottledError
-	_, err := s.Authenticate(ctx, "gus@example.com", "right password", "10.0.0.1", t0.Add(time.Minute))
+	_, err := s.At(t0.Add(time.Minute)).Authenticate(ctx, "gus@example.com", "right password", "10.0.0.1")
 	if !errors.As(err, &throttled) {
 		t.Fatalf("the guessing address must be stopped, even with the right password: %v", err)
 	}
@@ -68,21 +68,21 @@ func TestLoginLimitPerAccountAndPerAddress(t *testing.T) {
 		t.Fatalf("retry after %v", throttled.RetryAfter)
 	}
 	// The owner, elsewhere, is not locked out by a stranger's guesses.
-	if _, err := s.Authenticate(ctx, "gus@example.com", "right password", "10.0.0.2", t0.Add(time.Minute)); err != nil {
+	if _, err := s.At(t0.Add(time.Minute)).Authenticate(ctx, "gus@example.com", "right password", "10.0.0.2"); err != nil {
 		t.Fatalf("the owner on another address: %v", err)
 	}
-	if _, err := s.Authenticate(ctx, "gus@example.com", "right password", "10.0.0.1", t0.Add(models.LoginWindow+time.Minute)); err != nil {
+	if _, err := s.At(t0.Add(models.LoginWindow+time.Minute)).Authenticate(ctx, "gus@example.com", "right password", "10.0.0.1"); err != nil {
 		t.Fatalf("after the window the address may try again: %v", err)
 	}
 
 	// One address trying many accounts is stopped too.
 	for i := range models.MaxFailuresPerIP {
 		email := "guess" + string(rune('a'+i%26)) + "@example.com"
-		if _, err := s.Authenticate(ctx, email, "x", "10.9.9.9", t0.Add(time.Duration(i)*time.Second)); errors.As(err, &throttled) {
+		if _, err := s.At(t0.Add(time.Duration(i)*time.Second)).Authenticate(ctx, email, "x", "10.9.9.9"); errors.As(err, &throttled) {
 			t.Fatalf("throttled too early, at attempt %d", i)
 		}
 	}
-	if _, err := s.Authenticate(ctx, "fresh@example.com", "x", "10.9.9.9", t0.Add(time.Minute)); !errors.As(err, &throttled) {
+	if _, err := s.At(t0.Add(time.Minute)).Authenticate(ctx, "fresh@example.com", "x", "10.9.9.9"); !errors.As(err, &throttled) {
 		t.Fatalf("the address must be throttled: %v", err)
 	}
 }
@@ -92,7 +92,7 @@ func TestSetRoleIsAudited(t *testing.T) {
 	ctx := context.Background()
 	admin, _ := s.CreateUser(ctx, models.NewUser{Email: "a@example.com", Name: "A", Password: "password123", Role: models.RoleAdmin})
 	u, _ := s.CreateUser(ctx, models.NewUser{Email: "h@example.com", Name: "H", Password: "password123"})
-	if err := s.SetRole(ctx, admin.ID, u.ID, models.RoleHost, t0); err != nil {
+	if err := s.At(t0).SetRole(ctx, admin.ID, u.ID, models.RoleHost); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.UserByID(ctx, u.ID)
@@ -103,7 +103,7 @@ func TestSetRoleIsAudited(t *testing.T) {
 	if err := s.DB.Get(&n, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'user.role' AND detail->>'to' = 'host'`, admin.ID); err != nil || n != 1 {
 		t.Fatalf("audit rows %d, %v", n, err)
 	}
-	if err := s.SetRole(ctx, admin.ID, 99999, models.RoleHost, t0); !errors.Is(err, models.ErrNotFound) {
+	if err := s.At(t0).SetRole(ctx, admin.ID, 99999, models.RoleHost); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("unknown user: %v", err)
 	}
 }
@@ -131,14 +131,14 @@ func TestRoleOrder(t *testing.T) {
 func TestSeedDemoOnceAndOpenNowEvent(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	loaded, err := s.SeedDemo(ctx, "clockroom-demo", t0)
+	loaded, err := s.At(t0).SeedDemo(ctx, "clockroom-demo")
 	if err != nil || !loaded {
 		t.Fatalf("first seed: %v %v", loaded, err)
 	}
-	if again, err := s.SeedDemo(ctx, "clockroom-demo", t0); err != nil || again {
+	if again, err := s.At(t0).SeedDemo(ctx, "clockroom-demo"); err != nil || again {
 		t.Fatalf("second seed must do nothing: %v %v", again, err)
 	}
-	events, err := s.UpcomingEvents(ctx, t0, 100, 0)
+	events, err := s.At(t0).UpcomingEvents(ctx, 100, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,18 +154,18 @@ func TestSeedDemoOnceAndOpenNowEvent(t *testing.T) {
 		t.Fatalf("demo events: %d events, %d hosts, small %v, open now %d", len(events), len(hosts), small, openNow)
 	}
 	for _, a := range models.DemoAccounts {
-		if _, err := s.Authenticate(ctx, a.Email, "clockroom-demo", "127.0.0.1", t0); err != nil {
+		if _, err := s.At(t0).Authenticate(ctx, a.Email, "clockroom-demo", "127.0.0.1"); err != nil {
 			t.Fatalf("demo login %s: %v", a.Email, err)
 		}
 	}
 	// A day later the old open-now event has ended: a new one appears, once.
 	later := t0.Add(24 * time.Hour)
 	for range 2 {
-		if err := s.EnsureOpenNowEvent(ctx, later); err != nil {
+		if err := s.At(later).EnsureOpenNowEvent(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	events, _ = s.UpcomingEvents(ctx, later, 100, 0)
+	events, _ = s.At(later).UpcomingEvents(ctx, 100, 0)
 	openNow = 0
 	for _, e := range events {
 		if e.Title == models.OpenNowTitle && e.HappeningAt(later) {
@@ -183,9 +183,9 @@ func TestPrune(t *testing.T) {
 	if _, err := s.DB.Exec(`INSERT INTO sessions (token, data, expiry) VALUES ('old', '', $1), ('live', '', $2)`, t0.Add(-time.Hour), t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	s.Authenticate(ctx, "x@example.com", "nope", "10.0.0.1", t0.Add(-models.AccountGuessWindow-time.Minute))
-	s.Authenticate(ctx, "x@example.com", "nope", "10.0.0.1", t0)
-	if err := s.Prune(ctx, t0); err != nil {
+	s.At(t0.Add(-models.AccountGuessWindow-time.Minute)).Authenticate(ctx, "x@example.com", "nope", "10.0.0.1")
+	s.At(t0).Authenticate(ctx, "x@example.com", "nope", "10.0.0.1")
+	if err := s.At(t0).Prune(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var sessions, failures int
@@ -209,7 +209,7 @@ func TestParallelGuessesStayWithinTheLimit(t *testing.T) {
 	checked := 0
 	for range 60 {
 		wg.Go(func() {
-			_, err := s.Authenticate(ctx, "gus@example.com", "a guess", "10.6.6.6", t0)
+			_, err := s.At(t0).Authenticate(ctx, "gus@example.com", "a guess", "10.6.6.6")
 			if errors.Is(err, models.ErrInvalidCredentials) {
 				mu.Lock()
 				checked++
@@ -245,15 +245,15 @@ func TestIPv6GuessesCountByTheSlash64(t *testing.T) {
 	}
 	for i := range models.MaxFailuresPerEmail {
 		ip := fmt.Sprintf("2001:db8:1:2::%x", i+1)
-		if _, err := s.Authenticate(ctx, "gus@example.com", "a guess", ip, t0); !errors.Is(err, models.ErrInvalidCredentials) {
+		if _, err := s.At(t0).Authenticate(ctx, "gus@example.com", "a guess", ip); !errors.Is(err, models.ErrInvalidCredentials) {
 			t.Fatalf("guess %d: %v", i, err)
 		}
 	}
 	var throttled *models.ThrottledError
-	if _, err := s.Authenticate(ctx, "gus@example.com", "right password", "2001:db8:1:2:dead:beef:0:1", t0); !errors.As(err, &throttled) {
+	if _, err := s.At(t0).Authenticate(ctx, "gus@example.com", "right password", "2001:db8:1:2:dead:beef:0:1"); !errors.As(err, &throttled) {
 		t.Fatalf("another address in the same /64 was let through: %v", err)
 	}
-	if _, err := s.Authenticate(ctx, "gus@example.com", "right password", "2001:db8:1:3::1", t0); err != nil {
+	if _, err := s.At(t0).Authenticate(ctx, "gus@example.com", "right password", "2001:db8:1:3::1"); err != nil {
 		t.Fatalf("the owner on another /64: %v", err)
 	}
 	for ip, want := range map[string]string{
@@ -279,25 +279,25 @@ func TestGuessesFromManyNetworksSuspendThePassword(t *testing.T) {
 	for _, email := range []string{"gus@example.com", "nobody@example.com"} {
 		for i := range models.MaxFailuresPerAccount {
 			at := t0.Add(time.Duration(i) * time.Minute)
-			if _, err := s.Authenticate(ctx, email, "a guess", fmt.Sprintf("198.51.100.%d", i), at); !errors.Is(err, models.ErrInvalidCredentials) {
+			if _, err := s.At(at).Authenticate(ctx, email, "a guess", fmt.Sprintf("198.51.100.%d", i)); !errors.Is(err, models.ErrInvalidCredentials) {
 				t.Fatalf("%s, guess %d from a fresh address: %v", email, i, err)
 			}
 		}
-		if _, err := s.Authenticate(ctx, email, "right password", "203.0.113.9", t0.Add(time.Hour)); !errors.Is(err, models.ErrPasswordSuspended) {
+		if _, err := s.At(t0.Add(time.Hour)).Authenticate(ctx, email, "right password", "203.0.113.9"); !errors.Is(err, models.ErrPasswordSuspended) {
 			t.Fatalf("%s: the password still works after %d guesses from as many addresses: %v", email, models.MaxFailuresPerAccount, err)
 		}
 	}
-	if _, err := s.SendLink(ctx, "gus@example.com", models.LinkSignIn, t0.Add(time.Hour)); err != nil {
+	if _, err := s.At(t0.Add(time.Hour)).SendLink(ctx, "gus@example.com", models.LinkSignIn); err != nil {
 		t.Fatal(err)
 	}
 	token := lastToken(t, s, "gus@example.com")
-	if _, err := s.UseLink(ctx, token, models.LinkSignIn, t0.Add(time.Hour)); err != nil {
+	if _, err := s.At(t0.Add(time.Hour)).UseLink(ctx, token, models.LinkSignIn); err != nil {
 		t.Fatalf("the owner's emailed link: %v", err)
 	}
-	if _, err := s.Authenticate(ctx, "gus@example.com", "right password", "203.0.113.9", t0.Add(time.Hour)); err != nil {
+	if _, err := s.At(t0.Add(time.Hour)).Authenticate(ctx, "gus@example.com", "right password", "203.0.113.9"); err != nil {
 		t.Fatalf("after the owner signed in by link, the password: %v", err)
 	}
-	if _, err := s.Authenticate(ctx, "nobody@example.com", "x", "203.0.113.9", t0.Add(models.AccountGuessWindow+time.Hour)); !errors.Is(err, models.ErrInvalidCredentials) {
+	if _, err := s.At(t0.Add(models.AccountGuessWindow+time.Hour)).Authenticate(ctx, "nobody@example.com", "x", "203.0.113.9"); !errors.Is(err, models.ErrInvalidCredentials) {
 		t.Fatalf("a day later the guesses are forgotten: %v", err)
 	}
 }
@@ -322,21 +322,21 @@ func TestAuthenticatorCodeWorksOnce(t *testing.T) {
 		}
 		return c
 	}
-	if _, err := s.EnableTOTP(ctx, u.ID, key.Secret(), code(t0), t0); err != nil {
+	if _, err := s.At(t0).EnableTOTP(ctx, u.ID, key.Secret(), code(t0)); err != nil {
 		t.Fatal(err)
 	}
 	if u, err = s.UserByID(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	later := t0.Add(time.Minute)
-	if err := s.CheckSecondFactor(ctx, u, code(t0), later.Add(-30*time.Second)); !errors.Is(err, models.ErrBadCode) {
+	if err := s.At(later.Add(-30*time.Second)).CheckSecondFactor(ctx, u, code(t0)); !errors.Is(err, models.ErrBadCode) {
 		t.Fatalf("the code that turned it on worked again: %v", err)
 	}
-	if err := s.CheckSecondFactor(ctx, u, code(later), later); err != nil {
+	if err := s.At(later).CheckSecondFactor(ctx, u, code(later)); err != nil {
 		t.Fatalf("a fresh code: %v", err)
 	}
 	for _, c := range []string{code(later), code(later.Add(-30 * time.Second))} {
-		if err := s.CheckSecondFactor(ctx, u, c, later); !errors.Is(err, models.ErrBadCode) {
+		if err := s.At(later).CheckSecondFactor(ctx, u, c); !errors.Is(err, models.ErrBadCode) {
 			t.Fatalf("a code used already, or older than it, worked: %v", err)
 		}
 	}
@@ -345,30 +345,30 @@ func TestAuthenticatorCodeWorksOnce(t *testing.T) {
 // The current password, asked for before a change, is checked only a few
 // times in a window, right or wrong: a stolen session cannot guess it.
 func TestCurrentPasswordChecksAreLimited(t *testing.T) {
-	s := newStore(t)
+	s := newStore(t).At(t0)
 	ctx := context.Background()
 	u, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range models.MaxPasswordChecks {
-		if _, err := s.ChangePassword(ctx, u.ID, "a guess", "a new password", t0); !errors.Is(err, models.ErrWrongPassword) {
+		if _, err := s.ChangePassword(ctx, u.ID, "a guess", "a new password"); !errors.Is(err, models.ErrWrongPassword) {
 			t.Fatalf("check %d: %v", i, err)
 		}
 	}
 	checks := map[string]error{}
-	_, checks["change the password"] = s.ChangePassword(ctx, u.ID, "right password", "a new password", t0)
-	checks["change the email"] = s.SendEmailChange(ctx, u, "right password", "new@example.com", t0)
-	checks["delete the account"] = s.DeleteAccount(ctx, u.ID, "right password", t0)
+	_, checks["change the password"] = s.ChangePassword(ctx, u.ID, "right password", "a new password")
+	checks["change the email"] = s.SendEmailChange(ctx, u, "right password", "new@example.com")
+	checks["delete the account"] = s.DeleteAccount(ctx, u.ID, "right password")
 	for what, err := range checks {
 		if !errors.Is(err, models.ErrTooManyPasswordChecks) {
 			t.Errorf("%s after %d wrong passwords: %v", what, models.MaxPasswordChecks, err)
 		}
 	}
-	if _, err := s.Authenticate(ctx, "gus@example.com", "right password", "10.0.0.1", t0); err != nil {
+	if _, err := s.Authenticate(ctx, "gus@example.com", "right password", "10.0.0.1"); err != nil {
 		t.Fatalf("the password changed anyway, or the account is gone: %v", err)
 	}
-	if _, err := s.ChangePassword(ctx, u.ID, "right password", "a new password", t0.Add(models.LoginWindow+time.Second)); err != nil {
+	if _, err := s.At(t0.Add(models.LoginWindow+time.Second)).ChangePassword(ctx, u.ID, "right password", "a new password"); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
 }
@@ -376,7 +376,7 @@ func TestCurrentPasswordChecksAreLimited(t *testing.T) {
 // Changing the password or the email, or signing out everywhere, revokes
 // every emailed link not yet used.
 func TestAccountChangesRevokeLinks(t *testing.T) {
-	s := newStore(t)
+	s := newStore(t).At(t0)
 	ctx := context.Background()
 	u, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password"})
 	if err != nil {
@@ -384,27 +384,27 @@ func TestAccountChangesRevokeLinks(t *testing.T) {
 	}
 	for what, change := range map[string]func() error{
 		"password change": func() error {
-			_, err := s.ChangePassword(ctx, u.ID, "right password", "right password", t0)
+			_, err := s.ChangePassword(ctx, u.ID, "right password", "right password")
 			return err
 		},
-		"sign out everywhere": func() error { return s.SignOutEverywhere(ctx, u.ID, t0) },
+		"sign out everywhere": func() error { return s.SignOutEverywhere(ctx, u.ID) },
 		"email change": func() error {
-			if err := s.SendEmailChange(ctx, u, "right password", "gus2@example.com", t0); err != nil {
+			if err := s.SendEmailChange(ctx, u, "right password", "gus2@example.com"); err != nil {
 				return err
 			}
-			_, err := s.ChangeEmail(ctx, lastToken(t, s, "gus2@example.com"), t0)
+			_, err := s.ChangeEmail(ctx, lastToken(t, s, "gus2@example.com"))
 			return err
 		},
 	} {
 		u, _ = s.UserByID(ctx, u.ID)
-		if _, err := s.SendLink(ctx, u.Email, models.LinkSignIn, t0); err != nil {
+		if _, err := s.SendLink(ctx, u.Email, models.LinkSignIn); err != nil {
 			t.Fatal(err)
 		}
 		token := lastToken(t, s, u.Email)
 		if err := change(); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
-		if _, err := s.UseLink(ctx, token, models.LinkSignIn, t0); !errors.Is(err, models.ErrLinkUsed) {
+		if _, err := s.UseLink(ctx, token, models.LinkSignIn); !errors.Is(err, models.ErrLinkUsed) {
 			t.Errorf("a sign-in link sent before the %s still works: %v", what, err)
 		}
 	}
@@ -418,12 +418,12 @@ func TestSentLinksAreBlanked(t *testing.T) {
 	if _, err := s.CreateUser(ctx, models.NewUser{Email: "gus@example.com", Name: "Gus", Password: "right password"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SendLink(ctx, "gus@example.com", models.LinkReset, t0); err != nil {
+	if _, err := s.At(t0).SendLink(ctx, "gus@example.com", models.LinkReset); err != nil {
 		t.Fatal(err)
 	}
 	token := lastToken(t, s, "gus@example.com")
 	var delivered []string
-	n, err := s.DeliverPending(ctx, t0, 10, func(_ context.Context, m models.Message) error {
+	n, err := s.At(t0).DeliverPending(ctx, 10, func(_ context.Context, m models.Message) error {
 		delivered = append(delivered, m.Body)
 		return nil
 	})

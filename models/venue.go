@@ -173,7 +173,8 @@ func currencyInUse(ctx context.Context, tx *sqlx.Tx, venueID int64, currency str
 // in the old one are unpaid or running, or nights with their own prices are
 // to come: amounts keep the currency they were priced in, and no stored
 // amount is ever read in another.
-func (s *Store) UpdateVenue(ctx context.Context, v Venue, actorID int64, now time.Time) error {
+func (s *Store) UpdateVenue(ctx context.Context, v Venue, actorID int64) error {
+	now := s.Now()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var was string
 		err := tx.GetContext(ctx, &was, `SELECT currency FROM venues WHERE id = $1 FOR UPDATE`, v.ID)
@@ -206,7 +207,8 @@ func (s *Store) UpdateVenue(ctx context.Context, v Venue, actorID int64, now tim
 
 // LargestEventCapacity is the most seats any night still to come offers,
 // which the room limit must not go below.
-func (s *Store) LargestEventCapacity(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) LargestEventCapacity(ctx context.Context) (int, error) {
+	now := s.Now()
 	var n int
 	err := s.DB.GetContext(ctx, &n, `SELECT COALESCE(max(capacity), 0) FROM events WHERE status <> 'cancelled' AND ends_at > $1`, now)
 	return n, err

@@ -159,7 +159,8 @@ func closeVisit(ctx context.Context, tx *sqlx.Tx, v Visit, at time.Time, by int6
 // ended, as of that moment, and flags it for staff review. Rows are claimed
 // with SKIP LOCKED, so instances running it together close each visit once.
 // It returns how many it closed.
-func (s *Store) CloseForgottenVisits(ctx context.Context, now time.Time, after time.Duration) (int, error) {
+func (s *Store) CloseForgottenVisits(ctx context.Context, after time.Duration) (int, error) {
+	now := s.Now()
 	closed := 0
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var due []struct {

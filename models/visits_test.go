@@ -29,7 +29,7 @@ func TestCloseForgottenVisitsOnTwoInstances(t *testing.T) {
 	if _, err := f.s.At(e.StartsAt.Add(30*time.Minute)).Scan(ctx, models.ScanRequest{EventID: f.event, TicketID: f.reserve(t, gs[0]).TicketID, Direction: models.ScanOut, Key: "scan-key-exit"}); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := f.s.CloseForgottenVisits(ctx, e.EndsAt.Add(10*time.Minute), 30*time.Minute); n != 0 {
+	if n, _ := f.s.At(e.EndsAt.Add(10*time.Minute)).CloseForgottenVisits(ctx, 30*time.Minute); n != 0 {
 		t.Fatal("visits must stay open until the delay has passed")
 	}
 	other := &models.Store{DB: f.s.DB} // a second instance
@@ -39,7 +39,7 @@ func TestCloseForgottenVisitsOnTwoInstances(t *testing.T) {
 	total := 0
 	for _, s := range []*models.Store{f.s, other, f.s, other} {
 		wg.Go(func() {
-			n, err := s.CloseForgottenVisits(ctx, later, 30*time.Minute)
+			n, err := s.At(later).CloseForgottenVisits(ctx, 30*time.Minute)
 			if err != nil {
 				t.Error(err)
 			}
@@ -90,7 +90,7 @@ func TestCancelAndEntryRaceForTheSeat(t *testing.T) {
 			}
 		})
 		wg.Go(func() {
-			if _, _, err := other.CancelRSVP(ctx, r.ID, g.ID, at); err != nil && !errors.Is(err, models.ErrInside) {
+			if _, _, err := other.At(at).CancelRSVP(ctx, r.ID, g.ID); err != nil && !errors.Is(err, models.ErrInside) {
 				t.Error(err)
 			}
 		})

@@ -193,7 +193,7 @@ func (b *bench) probes(ctx context.Context, size string) error {
 		})
 		b.scan(ctx, probe, scan)
 		timed(query, func() (int, error) {
-			_, err := b.store.UpcomingEvents(ctx, time.Now(), 21, 0)
+			_, err := b.store.UpcomingEvents(ctx, 21, 0)
 			return http.StatusOK, err
 		})
 		b.guestList(ctx, guests, b.f.devices[probe])
@@ -496,7 +496,7 @@ func (b *bench) rsvpSQL(ctx context.Context, users []*identity, events func(int)
 	return together(len(users), func(i int) {
 		for _, ev := range events(i) {
 			timed(rec, func() (int, error) {
-				_, err := b.store.Reserve(ctx, ev, users[i].UserID, time.Now())
+				_, err := b.store.Reserve(ctx, ev, users[i].UserID)
 				return http.StatusOK, err
 			})
 		}

@@ -35,11 +35,11 @@ func seed(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 	}
 	defer in.close()
 	store := in.store()
-	loaded, err := store.SeedDemo(ctx, in.cfg.DemoPassword, store.Now())
+	loaded, err := store.SeedDemo(ctx, in.cfg.DemoPassword)
 	if err != nil {
 		return err
 	}
-	if err := store.EnsureOpenNowEvent(ctx, store.Now()); err != nil {
+	if err := store.EnsureOpenNowEvent(ctx); err != nil {
 		return err
 	}
 	if loaded {

@@ -37,44 +37,44 @@ func startJobs(ctx context.Context, in *infra, store *models.Store, engine *bill
 		in.log.Warn("no SMTP_URL: messages are kept unsent; /admin/outbox lists them with their links hidden")
 	}
 	g.every(ctx, 10*time.Minute, func() {
-		logFailure(ctx, in, "prune expired sessions and sign-in failures", store.Prune(ctx, store.Now()))
+		logFailure(ctx, in, "prune expired sessions and sign-in failures", store.Prune(ctx))
 	})
 	g.every(ctx, time.Minute, func() {
-		_, err := store.QueueReminders(ctx, store.Now())
+		_, err := store.QueueReminders(ctx)
 		logFailure(ctx, in, "queue reminders", err)
-		_, err = store.QueueFeedbackRequests(ctx, store.Now())
+		_, err = store.QueueFeedbackRequests(ctx)
 		logFailure(ctx, in, "queue feedback requests", err)
 	})
 	g.every(ctx, 10*time.Minute, func() {
-		n, err := store.MakeSeriesNights(ctx, store.Now())
+		n, err := store.MakeSeriesNights(ctx)
 		logFailure(ctx, in, "make the nights of series", err)
 		if n > 0 {
 			in.log.Info("opened new nights of series", "count", n)
 		}
 	})
 	g.every(ctx, 30*time.Second, func() {
-		n, err := store.ReleaseSeats(ctx, store.Now())
+		n, err := store.ReleaseSeats(ctx)
 		logFailure(ctx, in, "release held seats", err)
 		if n > 0 {
 			in.log.Info("gave unclaimed seats to the waitlist", "count", n)
 		}
 	})
 	g.every(ctx, time.Minute, func() {
-		n, err := store.KeepNightFigures(ctx, store.Now())
+		n, err := store.KeepNightFigures(ctx)
 		logFailure(ctx, in, "keep the figures of nights that have ended", err)
 		if n > 0 {
 			in.log.Info("kept the figures of nights for the reports", "nights", n)
 		}
 	})
 	g.every(ctx, time.Minute, func() {
-		n, err := store.CloseForgottenVisits(ctx, store.Now(), in.cfg.AutoCheckoutAfter)
+		n, err := store.CloseForgottenVisits(ctx, in.cfg.AutoCheckoutAfter)
 		logFailure(ctx, in, "close forgotten visits", err)
 		if n > 0 {
 			in.log.Info("checked out forgotten visits; they are flagged for staff review", "count", n)
 		}
 	})
 	g.every(ctx, time.Minute, func() {
-		n, err := engine.Reconcile(ctx, store.Now())
+		n, err := engine.Reconcile(ctx)
 		logFailure(ctx, in, "reconcile pending card payments", err)
 		if n > 0 {
 			in.log.Info("settled pending card payments", "count", n)
@@ -82,7 +82,7 @@ func startJobs(ctx context.Context, in *infra, store *models.Store, engine *bill
 	})
 	if send != nil {
 		g.every(ctx, 15*time.Second, func() {
-			n, err := store.DeliverPending(ctx, store.Now(), 50, send)
+			n, err := store.DeliverPending(ctx, 50, send)
 			logFailure(ctx, in, "deliver messages", err)
 			if n > 0 {
 				in.log.Info("delivered messages", "count", n)

@@ -120,7 +120,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 // loadDemo loads demo data on first start and, in development, keeps a demo
 // night under way so the door and billing can be tried at once.
 func loadDemo(ctx context.Context, in *infra, store *models.Store) error {
-	loaded, err := store.SeedDemo(ctx, in.cfg.DemoPassword, store.Now())
+	loaded, err := store.SeedDemo(ctx, in.cfg.DemoPassword)
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
@@ -128,7 +128,7 @@ func loadDemo(ctx context.Context, in *infra, store *models.Store) error {
 		in.log.Info("loaded demo data")
 	}
 	if in.cfg.Dev() {
-		return store.EnsureOpenNowEvent(ctx, store.Now())
+		return store.EnsureOpenNowEvent(ctx)
 	}
 	return nil
 }

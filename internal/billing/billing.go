@@ -49,10 +49,12 @@ type Service struct {
 	gw      Gateway
 	log     *slog.Logger
 	timeout time.Duration
-	now     func() time.Time
+	now     func() time.Time // the store's clock
 	baseURL string
 
-	wg    sync.WaitGroup
+	// Copies made by At share these with the engine they came from, so
+	// Wait waits for their background calls too and the bound is one.
+	wg    *sync.WaitGroup
 	calls chan struct{} // background Stripe calls in flight
 }
 
@@ -67,7 +69,17 @@ func New(store *models.Store, gw Gateway, log *slog.Logger, o Options) *Service 
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
-	return &Service{store: store, gw: gw, log: log, timeout: o.Timeout, now: store.Now, baseURL: o.BaseURL, calls: make(chan struct{}, 16)}
+	return &Service{store: store, gw: gw, log: log, timeout: o.Timeout, now: store.Now, baseURL: o.BaseURL,
+		wg: new(sync.WaitGroup), calls: make(chan struct{}, 16)}
+}
+
+// At is the engine working at time t: its store is the store's At(t), and
+// what it writes and which rows it finds due are as of t. For tests that run
+// the reconciler later than now.
+func (s *Service) At(t time.Time) *Service {
+	store := s.store.At(t)
+	return &Service{store: store, gw: s.gw, log: s.log, timeout: s.timeout, now: store.Now, baseURL: s.baseURL,
+		wg: s.wg, calls: s.calls}
 }
 
 // Gateway is the Stripe adapter the service talks to.
@@ -134,7 +146,7 @@ func (s *Service) send(ctx context.Context, p models.Payment, op func(context.Co
 // record applies what Stripe answered about payment id (see
 // models.Store.RecordOutcome).
 func (s *Service) record(ctx context.Context, id int64, o models.Outcome) (models.Payment, error) {
-	p, err := s.store.RecordOutcome(ctx, id, o, s.now())
+	p, err := s.store.RecordOutcome(ctx, id, o)
 	return p, s.nothingToDo(err, slog.LevelWarn, "stripe answered after the payment had moved", "payment", id, "stripe_status", o.Status)
 }
 
@@ -171,7 +183,7 @@ func (s *Service) chargeSaved(ctx context.Context, p models.Payment) (models.Pay
 // hold is captured for the bill (or released when nothing is owed), anything
 // else is charged to the saved card.
 func (s *Service) settle(ctx context.Context, p models.Payment) (models.Payment, error) {
-	p, ok, err := s.store.ClaimPayment(ctx, p.ID, s.now(), s.lease())
+	p, ok, err := s.store.ClaimPayment(ctx, p.ID, s.lease())
 	if err != nil {
 		return p, err
 	}
@@ -226,7 +238,7 @@ func (s *Service) afterAdmit(hold *models.Payment) {
 }
 
 func (s *Service) placeHold(ctx context.Context, h models.Payment) error {
-	h, ok, err := s.store.ClaimPayment(ctx, h.ID, s.now(), s.lease())
+	h, ok, err := s.store.ClaimPayment(ctx, h.ID, s.lease())
 	if err != nil || !ok {
 		return err
 	}
@@ -266,7 +278,7 @@ func (s *Service) ChargeVisit(ctx context.Context, visitID int64, method string,
 		p, err = s.store.CreatePayment(ctx, models.NewPayment{VisitID: visitID, Method: method, ActorID: actorID,
 			Approved: method == models.PayCardOnFile})
 	case err == nil:
-		err = s.store.ApprovePayment(ctx, p.ID, actorID, s.now())
+		err = s.store.ApprovePayment(ctx, p.ID, actorID)
 	}
 	if err != nil {
 		return p, err
@@ -293,11 +305,11 @@ func (s *Service) PayNow(ctx context.Context, visitID, actorID int64) (string, e
 }
 
 func (s *Service) startPhonePayment(ctx context.Context, p models.Payment) (models.Payment, error) {
-	p, ok, err := s.store.ClaimPayment(ctx, p.ID, s.now(), s.lease())
+	p, ok, err := s.store.ClaimPayment(ctx, p.ID, s.lease())
 	if err != nil || !ok {
 		return p, errors.Join(err, ErrBusy)
 	}
-	d, err := s.store.VisitDetail(ctx, p.VisitID, s.now())
+	d, err := s.store.VisitDetail(ctx, p.VisitID)
 	if err != nil {
 		return p, err
 	}
@@ -314,7 +326,7 @@ func (s *Service) startPhonePayment(ctx context.Context, p models.Payment) (mode
 		_, rerr := s.record(ctx, p.ID, models.Outcome{Status: models.PaymentCanceled, FailureReason: "Stripe could not start the payment page."})
 		return p, errors.Join(fmt.Errorf("%w: %v", ErrUnavailable, err), rerr)
 	}
-	if err := s.store.SetCheckoutSession(ctx, p.ID, page.ID, page.URL, s.now()); err != nil {
+	if err := s.store.SetCheckoutSession(ctx, p.ID, page.ID, page.URL); err != nil {
 		return p, err
 	}
 	return s.store.PaymentByID(ctx, p.ID)
@@ -325,14 +337,14 @@ func (s *Service) startPhonePayment(ctx context.Context, p models.Payment) (mode
 // double click refunds once; the payment's refunded total moves when Stripe's
 // charge.refunded webhook says so. A repeated requestKey is the same refund.
 func (s *Service) Refund(ctx context.Context, paymentID, amount, actorID int64, note, requestKey string) (models.Refund, error) {
-	r, err := s.store.RequestRefund(ctx, paymentID, amount, actorID, note, requestKey, s.now())
+	r, err := s.store.RequestRefund(ctx, paymentID, amount, actorID, note, requestKey)
 	if err != nil {
 		return r, err
 	}
 	if r.Status != "pending" {
 		return r, ErrRepeated
 	}
-	claimed, err := s.store.ClaimRefunds(ctx, r.ID, s.now(), s.lease())
+	claimed, err := s.store.ClaimRefunds(ctx, r.ID, s.lease())
 	if err != nil {
 		return r, err
 	}
@@ -349,12 +361,12 @@ func (s *Service) sendRefund(ctx context.Context, r models.Refund) (models.Refun
 	switch {
 	case errors.As(err, &perm):
 		r.Status = "failed"
-		return r, s.store.FinishRefund(ctx, r.ID, perm.Message, s.now())
+		return r, s.store.FinishRefund(ctx, r.ID, perm.Message)
 	case err != nil:
 		return r, errors.Join(fmt.Errorf("%w: %v", ErrUnavailable, err), s.store.ReleaseRefund(ctx, r.ID))
 	}
 	r.Status = "sent"
-	return r, s.store.FinishRefund(ctx, r.ID, "", s.now())
+	return r, s.store.FinishRefund(ctx, r.ID, "")
 }
 
 // Abandon gives up on a payment still waiting on Stripe, so staff can take
@@ -362,7 +374,7 @@ func (s *Service) sendRefund(ctx context.Context, r models.Refund) (models.Refun
 // first, and a charge is looked up and abandoned only if Stripe has no
 // success (ErrPaidAfter when it has: the payment is recorded as paid).
 func (s *Service) Abandon(ctx context.Context, paymentID, actorID int64) (models.Payment, error) {
-	p, ok, err := s.store.ClaimPayment(ctx, paymentID, s.now(), s.lease())
+	p, ok, err := s.store.ClaimPayment(ctx, paymentID, s.lease())
 	if err != nil {
 		return p, err
 	}
@@ -383,7 +395,7 @@ func (s *Service) Abandon(ctx context.Context, paymentID, actorID int64) (models
 		p, err = s.record(context.WithoutCancel(ctx), p.ID, outcome(res))
 		return p, errors.Join(ErrPaidAfter, err)
 	}
-	return s.store.AbandonPayment(context.WithoutCancel(ctx), p.ID, actorID, "Abandoned by staff: Stripe had taken nothing.", s.now())
+	return s.store.AbandonPayment(context.WithoutCancel(ctx), p.ID, actorID, "Abandoned by staff: Stripe had taken nothing.")
 }
 
 // lookup asks Stripe where a payment stands without sending it: its page

@@ -2,7 +2,6 @@ package billing
 
 import (
 	"context"
-	"time"
 
 	"github.com/clockroom/clockroom/models"
 )
@@ -42,8 +41,8 @@ func (s *Service) Scan(ctx context.Context, req models.ScanRequest) (models.Scan
 
 // CheckOut closes a visit at staff's hand (models.Store.CheckOut) and says
 // where its bill stands, as an exit scan does.
-func (s *Service) CheckOut(ctx context.Context, visitID, actorID int64, device string, now time.Time) (models.Visit, models.Bill, models.PaymentState, error) {
-	v, b, pay, err := s.store.CheckOut(ctx, visitID, actorID, device, now)
+func (s *Service) CheckOut(ctx context.Context, visitID, actorID int64, device string) (models.Visit, models.Bill, models.PaymentState, error) {
+	v, b, pay, err := s.store.CheckOut(ctx, visitID, actorID, device)
 	if err != nil {
 		return v, b, models.PaymentState{}, err
 	}

@@ -20,8 +20,10 @@ const keyLifetime = 23 * time.Hour
 // lost, refunds not yet accepted, and webhooks kept until their payment
 // appeared. It claims every row before calling Stripe, so several instances
 // share the work and never send one row twice. It returns how many it
-// settled. now is the job's clock: rows waiting since before it are due.
-func (s *Service) Reconcile(ctx context.Context, now time.Time) (int, error) {
+// settled. It works at the engine's clock (its store's; see At): rows
+// waiting since before then are due.
+func (s *Service) Reconcile(ctx context.Context) (int, error) {
+	now := s.now()
 	done := 0
 	var errs []error
 	count := func(n int, err error) {
@@ -30,29 +32,29 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (int, error) {
 			errs = append(errs, err)
 		}
 	}
-	count(s.reconcile(ctx, now, models.DueCharges, func(ctx context.Context, p models.Payment) error { return s.reconcileCharge(ctx, p, now) }))
-	count(s.reconcile(ctx, now, models.DuePhone, s.reconcilePhone))
-	count(s.reconcile(ctx, now, models.DueHolds, func(ctx context.Context, p models.Payment) error {
+	count(s.reconcile(ctx, models.DueCharges, func(ctx context.Context, p models.Payment) error { return s.reconcileCharge(ctx, p, now) }))
+	count(s.reconcile(ctx, models.DuePhone, s.reconcilePhone))
+	count(s.reconcile(ctx, models.DueHolds, func(ctx context.Context, p models.Payment) error {
 		return s.placeHoldClaimed(ctx, p)
 	}))
-	count(s.reconcile(ctx, now, models.DueCaptures, func(ctx context.Context, p models.Payment) error {
+	count(s.reconcile(ctx, models.DueCaptures, func(ctx context.Context, p models.Payment) error {
 		_, err := s.captureOrRelease(ctx, p)
 		return err
 	}))
-	refunds, err := s.store.ClaimRefunds(ctx, 0, now, s.lease())
+	refunds, err := s.store.ClaimRefunds(ctx, 0, s.lease())
 	count(0, err)
 	for _, r := range refunds {
 		_, err := s.sendRefund(ctx, r)
 		count(1, err)
 	}
-	n, err := s.store.ApplyKeptEvents(ctx, now)
+	n, err := s.store.ApplyKeptEvents(ctx)
 	count(n, s.nothingToDo(err, slog.LevelInfo, "kept stripe webhooks came after their payment had moved"))
 	return done, errors.Join(errs...)
 }
 
 // reconcile claims the due payments of one kind and works on each.
-func (s *Service) reconcile(ctx context.Context, now time.Time, kind models.Due, work func(context.Context, models.Payment) error) (int, error) {
-	ps, err := s.store.ClaimDue(ctx, kind, now, s.lease(), 50)
+func (s *Service) reconcile(ctx context.Context, kind models.Due, work func(context.Context, models.Payment) error) (int, error) {
+	ps, err := s.store.ClaimDue(ctx, kind, s.lease(), 50)
 	if err != nil {
 		return 0, err
 	}
@@ -95,7 +97,7 @@ func (s *Service) reconcileCharge(ctx context.Context, p models.Payment, now tim
 // was never created.
 func (s *Service) reconcilePhone(ctx context.Context, p models.Payment) error {
 	if p.CheckoutSession == nil {
-		return s.nothingToDo(s.store.CancelUnstartedPhonePayment(ctx, p.ID, s.now()), slog.LevelWarn,
+		return s.nothingToDo(s.store.CancelUnstartedPhonePayment(ctx, p.ID), slog.LevelWarn,
 			"a pay-by-phone payment with no page moved before it was given up", "payment", p.ID)
 	}
 	res, _, err := s.lookup(ctx, p, false)

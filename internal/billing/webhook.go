@@ -85,6 +85,6 @@ func (s *Service) ApplyWebhook(ctx context.Context, id, typ string, raw json.Raw
 	if e.Status == models.PaymentPending {
 		e.Status = "" // nothing to move yet
 	}
-	fresh, err := s.store.ProcessStripeEvent(ctx, e, s.now())
+	fresh, err := s.store.ProcessStripeEvent(ctx, e)
 	return fresh, s.nothingToDo(err, slog.LevelInfo, "stripe webhook came late or out of order", "event", id, "type", typ)
 }

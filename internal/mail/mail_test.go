@@ -58,7 +58,7 @@ func TestOutboxSurvivesAnSMTPOutage(t *testing.T) {
 		EventInput: models.EventInput{Title: "Night", StartsAt: now.Add(48 * time.Hour), EndsAt: now.Add(50 * time.Hour), Capacity: 1}})
 	for i := range 2 {
 		u, _ := store.CreateUser(ctx, models.NewUser{Email: fmt.Sprintf("g%d@example.com", i), Name: fmt.Sprintf("Guest %d", i), Password: "password123"})
-		if _, err := store.Reserve(ctx, id, u.ID, now); err != nil {
+		if _, err := store.At(now).Reserve(ctx, id, u.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -74,7 +74,7 @@ func TestOutboxSurvivesAnSMTPOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := store.DeliverPending(ctx, time.Now(), 10, sender.Send); err != nil || n != 0 {
+	if n, err := store.DeliverPending(ctx, 10, sender.Send); err != nil || n != 0 {
 		t.Fatalf("with the server down: sent %d, %v", n, err)
 	}
 	out, _ := store.Outbox(ctx, 10)
@@ -96,10 +96,10 @@ func TestOutboxSurvivesAnSMTPOutage(t *testing.T) {
 	defer srv.Close()
 
 	later := time.Now().Add(time.Hour) // past the retry delay
-	if n, err := store.DeliverPending(ctx, later, 10, sender.Send); err != nil || n != 2 {
+	if n, err := store.At(later).DeliverPending(ctx, 10, sender.Send); err != nil || n != 2 {
 		t.Fatalf("after the server came back: sent %d, %v", n, err)
 	}
-	if n, _ := store.DeliverPending(ctx, later.Add(time.Hour), 10, sender.Send); n != 0 {
+	if n, _ := store.At(later.Add(time.Hour)).DeliverPending(ctx, 10, sender.Send); n != 0 {
 		t.Fatal("messages were sent twice")
 	}
 	got := box.received()
