@@ -103,6 +103,13 @@ func (t *Tariff) PriceAdded(s Stay) (Added, error) {
 	earlier := s
 	earlier.Intervals = make([]Interval, 0, len(s.Intervals)-1)
 	earlier.Intervals = append(append(earlier.Intervals, s.Intervals[:last]...), s.Intervals[last+1:]...)
+	// a pass bought during this visit was not there when the earlier ones ended
+	earlier.Purchases = nil
+	for _, pu := range s.Purchases {
+		if pu.At.Before(s.Intervals[last].In) {
+			earlier.Purchases = append(earlier.Purchases, pu)
+		}
+	}
 	before, err := t.Price(earlier)
 	if err != nil {
 		return Added{}, err
