@@ -90,6 +90,8 @@ type pricer struct {
 	n       int64 // billed units
 	fpU     int64 // units of the first period
 	dayCaps bool
+	// beforeStayCaps is the last option's total before the stay caps.
+	beforeStayCaps int64
 	occs    []occ
 	days    []bday
 	pts     []int64 // sorted units in (0, n) where a line may change

@@ -255,6 +255,7 @@ func (p *pricer) caps(total int64, out *[]Line) int64 {
 	if m := p.t.MinimumCharge; total < m {
 		emit(Line{Kind: LineMinimum, Label: "Minimum charge", Amount: m - total})
 	}
+	p.beforeStayCaps = total
 	if c := p.t.Caps.Stay; c != nil && total > max(*c, 0) {
 		saved := total - max(*c, 0)
 		emit(Line{Kind: LineCap, CapKind: CapStay, Label: "Stay cap", Cap: *c, Amount: -saved, Saved: saved})
