@@ -31,11 +31,11 @@ func TestQuote(t *testing.T) {
 		{"the day cap is reached at 14:30", dayCapped, at(london, 9, 30), at(london, 10, 0), gbp,
 			"£1.50 so far · the day cap of £15.00 is reached at 14:30"},
 		{"past the cap, the next business day's", dayCapped, at(london, 9, 30), at(london, 15, 0), gbp,
-			"£15.00 so far · the day cap of £15.00 is reached at 09:00"},
+			"£15.00 so far · the day cap of £15.00 is reached at Wed 09:00"},
 		{"within grace", graceful, at(london, 17, 40), at(london, 17, 45), gbp,
 			"£0.00 so far · free until 17:50 · from 18:00, 8p a minute"},
 		{"a day pass would save money", anticafe(), at(paris, 10, 0), at(paris, 19, 0), eur,
-			"€15.00 so far · the Day pass ends at 04:00, then €0.05 a minute · a Day pass would save you €14.00"},
+			"€15.00 so far · the Day pass ends at Wed 04:00, then €0.05 a minute · a Day pass would save you €14.00"},
 		{"the night pack ends at 06:00", nightly, at(london, 21, 0), time.Date(2026, 3, 11, 5, 0, 0, 0, london), gbp,
 			"£13.00 so far · the Night pack ends at 06:00, then 3p a minute · a Night pack would save you £11.00"},
 	} {

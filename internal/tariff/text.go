@@ -111,7 +111,8 @@ func (f *Formatter) Line(l Line) string {
 			what += " (saves " + f.Money(l.Saved) + ")"
 		}
 	case LineCap:
-		what = fmt.Sprintf("%s of %s", capName(l), f.Money(l.Cap))
+		name := capName(l)
+		what = fmt.Sprintf("%s%s of %s", strings.ToUpper(name[:1]), name[1:], f.Money(l.Cap))
 		switch l.CapKind {
 		case CapWindow:
 			what += " (" + fromTo(l.From, l.To) + ")"
@@ -119,7 +120,7 @@ func (f *Formatter) Line(l Line) string {
 			what += " (" + l.From.Format("Mon 2 Jan") + ")"
 		}
 	case LineMinimum:
-		what = "up to the minimum charge"
+		what = "Up to the minimum charge"
 	case LineGroup:
 		what = fmt.Sprintf("%s −%s", l.Label, percent(l.PercentOffBP))
 	default:
@@ -152,20 +153,27 @@ func (f *Formatter) Bill(b Bill) string {
 	return sb.String()
 }
 
-// Change writes a coming change: "from 18:00, 8p a minute", "the day cap
-// of £15.00 is reached at 14:30".
-func (f *Formatter) Change(c Change) string {
+// Change writes a coming change seen at now: "from 18:00, 8p a minute",
+// "the day cap of £15.00 is reached at 14:30" (with the weekday when it is
+// not now's date: "at Wed 12:37").
+func (f *Formatter) Change(c Change, now time.Time) string {
+	at := clock(c.At)
+	if y, m, d := c.At.Date(); !now.IsZero() {
+		if ny, nm, nd := now.In(c.At.Location()).Date(); y != ny || m != nm || d != nd {
+			at = c.At.Format("Mon 15:04")
+		}
+	}
 	switch c.Kind {
 	case ChangeGraceEnd:
-		return "free until " + clock(c.At)
+		return "free until " + at
 	case ChangePassStart:
-		return fmt.Sprintf("from %s, the %s covers you", clock(c.At), c.Label)
+		return fmt.Sprintf("from %s, the %s covers you", at, c.Label)
 	case ChangePassEnd:
-		return fmt.Sprintf("the %s ends at %s, then %s", c.Label, clock(c.At), f.Rate(c.Rate, c.MultiplierBP))
+		return fmt.Sprintf("the %s ends at %s, then %s", c.Label, at, f.Rate(c.Rate, c.MultiplierBP))
 	case ChangeCap:
-		return fmt.Sprintf("the %s of %s is reached at %s", capName(Line{CapKind: c.CapKind, Label: c.Label}), f.Money(c.Cap), clock(c.At))
+		return fmt.Sprintf("the %s of %s is reached at %s", capName(Line{CapKind: c.CapKind, Label: c.Label}), f.Money(c.Cap), at)
 	}
-	return fmt.Sprintf("from %s, %s", clock(c.At), f.Rate(c.Rate, c.MultiplierBP))
+	return fmt.Sprintf("from %s, %s", at, f.Rate(c.Rate, c.MultiplierBP))
 }
 
 // Quote writes a live quote: "£3.20 so far · from 18:00, 8p a minute · a
@@ -173,7 +181,7 @@ func (f *Formatter) Change(c Change) string {
 func (f *Formatter) Quote(q Quote) string {
 	parts := []string{f.Money(q.Bill.Total) + " so far"}
 	for _, c := range q.Next {
-		parts = append(parts, f.Change(c))
+		parts = append(parts, f.Change(c, q.Now))
 	}
 	if q.Saving != nil {
 		parts = append(parts, fmt.Sprintf("a %s would save you %s", q.Saving.Pass, f.Money(q.Saving.Saves)))

@@ -61,7 +61,7 @@ func TestExplainedBillText(t *testing.T) {
 		{"case 3, 185 minutes", mangaCafe(), stay(tokyo, at(tokyo, 12, 0), at(tokyo, 15, 5)), formatter(t, "JPY", "en"),
 			"12:00–15:00 · 3-hour pack (saves ¥700) = ¥1,100\n15:00–15:05 · after the 3-hour pack · 5 min · 1 × 10 min × ¥100 = ¥100\nTotal ¥1,200"},
 		{"case 2 with a day cap", capped, stay(paris, at(paris, 10, 0), at(paris, 19, 0)), formatter(t, "EUR", "en-IE"),
-			"10:00–11:00 · first period, due in full = €5.00\n11:00–19:00 · 480 min × €0.05 = €24.00\nday cap of €15.00 (Tue 10 Mar) = -€14.00\nTotal €15.00"},
+			"10:00–11:00 · first period, due in full = €5.00\n11:00–19:00 · 480 min × €0.05 = €24.00\nDay cap of €15.00 (Tue 10 Mar) = -€14.00\nTotal €15.00"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b, err := c.tariff.Price(c.stay)
