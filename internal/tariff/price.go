@@ -1,6 +1,7 @@
 package tariff
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -132,6 +133,7 @@ func (p *pricer) setup(t *Tariff, s Stay) {
 	from, to := p.tl.arrival(), p.tl.wallAtEnd(p.units(p.n))
 	if len(t.Windows) > 0 {
 		p.windows(from, to)
+		slices.SortStableFunc(p.occs, func(a, b occ) int { return cmp.Compare(a.s, b.s) })
 	}
 	if dc := t.Caps.Day; dc != nil && dc.Per != PerStarted24h {
 		p.dayCaps = true

@@ -1,6 +1,10 @@
 package tariff
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // charge is how a unit is priced: by what (kind), at which step of whose
 // steps (src: a window's index, -1 for the tariff's own), with which
@@ -65,36 +69,26 @@ func (p *pricer) chargeAt(o *option, u int64) charge {
 	return c
 }
 
-// occAt is the window occurrence holding unit u, or -1.
+// occAt is the window occurrence holding unit u, or -1. Occurrences are
+// sorted by their first unit and (windows may not overlap) disjoint.
 func (p *pricer) occAt(u int64) int {
-	for i := range p.occs {
-		if p.occs[i].s <= u && u < p.occs[i].e {
-			return i
-		}
+	i, _ := slices.BinarySearchFunc(p.occs, u, func(o occ, u int64) int { return cmp.Compare(o.s, u+1) })
+	if i--; i >= 0 && u < p.occs[i].e {
+		return i
 	}
 	return -1
 }
 
 // dayAt is the business day holding unit u, or -1 with no day caps.
 func (p *pricer) dayAt(u int64) int {
-	d := -1
-	for i := range p.days {
-		if p.days[i].s <= u {
-			d = i
-		}
-	}
-	return d
+	i, _ := slices.BinarySearchFunc(p.days, u, func(d bday, u int64) int { return cmp.Compare(d.s, u+1) })
+	return i - 1
 }
 
 // spanAt is the visit holding unit u.
 func (p *pricer) spanAt(u int64) int {
-	s := 0
-	for i := range p.tl.spans {
-		if p.unit(p.tl.spans[i].at) <= u {
-			s = i
-		}
-	}
-	return s
+	i, _ := slices.BinarySearchFunc(p.tl.spans, u, func(s span, u int64) int { return cmp.Compare(p.unit(s.at), u+1) })
+	return max(i-1, 0)
 }
 
 // price prices option o: the total, and its lines appended to out unless
