@@ -80,7 +80,11 @@ type Line struct {
 type Added struct {
 	Minutes int   `json:"minutes"` // billed minutes added
 	Amount  int64 `json:"amount"`  // never negative
-	Night   Bill  `json:"night"`   // the night's bill so far
+	// Credit is what the night now costs less than its earlier visits
+	// were billed: only a pass bought in this visit, absorbing what the
+	// meter counted before, makes a night cheaper by going on.
+	Credit int64 `json:"credit,omitempty"`
+	Night  Bill  `json:"night"` // the night's bill so far
 }
 
 // PriceAdded prices the stay's last visit (by arrival) as a continuation of
@@ -114,5 +118,6 @@ func (t *Tariff) PriceAdded(s Stay) (Added, error) {
 	if err != nil {
 		return Added{}, err
 	}
-	return Added{Minutes: max(night.Minutes-before.Minutes, 0), Amount: max(night.Total-before.Total, 0), Night: night}, nil
+	return Added{Minutes: max(night.Minutes-before.Minutes, 0), Amount: max(night.Total-before.Total, 0),
+		Credit: max(before.Total-night.Total, 0), Night: night}, nil
 }

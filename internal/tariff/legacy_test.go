@@ -136,7 +136,7 @@ func TestPriceAddedAgreesWithStayBill(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if (added.Amount != old.Amount || added.Minutes != old.Minutes) {
+			if added.Amount != old.Amount || added.Minutes != old.Minutes {
 				t.Fatalf("%+v, visits %v: engine added %d min %d, models %d min %d", m, s.Intervals, added.Minutes, added.Amount, old.Minutes, old.Amount)
 			}
 			earlier.Duration += d

@@ -93,12 +93,12 @@ type pricer struct {
 	dayCaps bool
 	// beforeStayCaps is the last option's total before the stay caps.
 	beforeStayCaps int64
-	occs    []occ
-	days    []bday
-	pts     []int64 // sorted units in (0, n) where a line may change
-	occBuf  [12]occ
-	dayBuf  [4]bday
-	ptBuf   [40]int64
+	occs           []occ
+	days           []bday
+	pts            []int64 // sorted units in (0, n) where a line may change
+	occBuf         [12]occ
+	dayBuf         [4]bday
+	ptBuf          [40]int64
 }
 
 // unit is how many billing units d starts: ⌈d / step⌉.

@@ -162,6 +162,27 @@ func TestPriceProperties(t *testing.T) {
 			t.Fatalf("case %d: pricing changed the tariff", i)
 		}
 		checkBest(t, tt, s, b)
+		// another visit never lowers the night, unless a pass bought in it
+		// absorbs the earlier ones: what it added is the difference
+		if n := len(s.Intervals); n > 1 {
+			earlier := s
+			earlier.Intervals = s.Intervals[:n-1]
+			earlier.Purchases = nil
+			for _, pu := range s.Purchases {
+				if pu.At.Before(s.Intervals[n-1].In) {
+					earlier.Purchases = append(earlier.Purchases, pu)
+				}
+			}
+			eb, _ := tt.Price(earlier)
+			added, err := tt.PriceAdded(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			absorbs := len(earlier.Purchases) < len(s.Purchases)
+			if eb.Total > b.Total && !absorbs || added.Amount-added.Credit != b.Total-eb.Total || added.Night.Total != b.Total {
+				t.Fatalf("case %d: the earlier visits cost %d, all %d, added %d\n%+v\n%+v\n%+v\n%+v", i, eb.Total, b.Total, added.Amount, s, eb.Options, b.Options, tt.Passes)
+			}
+		}
 		// a later departure never costs less
 		longer := s
 		longer.Intervals = append([]tariff.Interval(nil), s.Intervals...)

@@ -30,7 +30,9 @@ type Stay struct {
 	Purchases []Purchase
 }
 
-// Why Price refuses a stay.
+// Why Price refuses a stay: its group is not one of the tariff's, or a
+// purchase names a pass the tariff (the group's own, when it has one) does
+// not sell.
 var (
 	ErrUnknownGroup = errors.New("tariff: no such group")
 	ErrUnknownPass  = errors.New("tariff: no such pass")

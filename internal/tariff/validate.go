@@ -18,6 +18,7 @@ type FieldError struct {
 // Errors is everything wrong with a tariff, in the order of its fields.
 type Errors []FieldError
 
+// Error lists every field error in one sentence, for logs.
 func (e Errors) Error() string {
 	parts := make([]string, len(e))
 	for i, fe := range e {
