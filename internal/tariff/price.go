@@ -136,7 +136,6 @@ func (p *pricer) setup(t *Tariff, s Stay) {
 		slices.SortStableFunc(p.occs, func(a, b occ) int { return cmp.Compare(a.s, b.s) })
 	}
 	if dc := t.Caps.Day; dc != nil && dc.Per != PerStarted24h {
-		p.dayCaps = true
 		p.businessDays(from, to)
 	}
 	p.points()
