@@ -23,8 +23,7 @@ type eventPage struct {
 	CanManage   bool
 	OGURL       string
 	Description string // first lines, for link previews
-	Tariff      models.Tariff
-	Currency    string
+	Price       models.EventPrice
 	Feedback    *models.NightFeedback // what guests thought, for its host and staff
 }
 
@@ -47,7 +46,7 @@ func (a *App) eventPage(c echo.Context) error {
 	now := a.now()
 	p := eventPage{Event: e, Loc: venue.Location(), Now: now, ClosedWhy: closedWords(e.RSVPClosed(now), e, venue.Location()),
 		OGURL: a.cfg.BaseURL.String() + "/events/" + raw, Description: summary(e.Description, 200)}
-	if p.Tariff, p.Currency, err = a.store.EventTariff(ctx, e.ID); err != nil {
+	if p.Price, err = a.store.EventPrice(ctx, e.ID); err != nil {
 		return err
 	}
 	if u := currentUser(c); u != nil {

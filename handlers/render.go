@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/clockroom/clockroom/internal/tariff"
 	"github.com/clockroom/clockroom/models"
 	"github.com/clockroom/clockroom/templates"
 )
@@ -39,6 +40,9 @@ var funcs = template.FuncMap{
 	"plural":    plural,
 	"money":     models.FormatMoney,
 	"tariff":    tariffText,
+	"quoteNext": quoteNext,
+	"priceList": priceList,
+	"billLines": billLines,
 	"method":    methodName,
 	"deref":     func(p *int64) int64 { return *p },
 	"derefText": func(p *string) string { return *p },
@@ -149,4 +153,57 @@ func tariffText(t models.Tariff, currency string) string {
 		s += ", at most " + models.FormatMoney(*t.DailyCap, currency) + " a day"
 	}
 	return s
+}
+
+// quoteNext says what comes next for a stay still running: the next change
+// of price ("from 18:00, 8p a minute", "the day cap of £15.00 is reached at
+// 14:30") and a pass that would save money ("a Day pass would save you
+// £3.00"), or "" when nothing changes.
+func quoteNext(q tariff.Quote, currency string) string {
+	f, err := tariff.NewFormatter(currency, "en")
+	if err != nil {
+		return ""
+	}
+	var parts []string
+	for _, c := range q.Next {
+		parts = append(parts, f.Change(c, q.Now))
+	}
+	if q.Saving != nil {
+		parts = append(parts, fmt.Sprintf("a %s would save you %s", q.Saving.Pass, f.Money(q.Saving.Saves)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	s := strings.Join(parts, "; ")
+	return strings.ToUpper(s[:1]) + s[1:] + "."
+}
+
+// billLines writes an explained bill a line each ("17:40–18:00 · 20 min ×
+// 6p = £1.20"), nothing for a bill kept without its lines.
+func billLines(b *tariff.Bill, currency string) []string {
+	if b == nil {
+		return nil
+	}
+	f, err := tariff.NewFormatter(currency, "en")
+	if err != nil {
+		return nil
+	}
+	lines := make([]string, len(b.Lines))
+	for i, l := range b.Lines {
+		lines[i] = f.Line(l)
+	}
+	return lines
+}
+
+// priceList says what a night's stays cost: its simple price in a sentence,
+// or its tariff's price list, clause by clause.
+func priceList(p models.EventPrice) string {
+	if p.Simple != nil {
+		return tariffText(*p.Simple, p.Currency)
+	}
+	f, err := tariff.NewFormatter(p.Currency, "en")
+	if err != nil {
+		return ""
+	}
+	return strings.Join(f.Describe(p.Tariff), "; ")
 }

@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"time"
+
+	"github.com/clockroom/clockroom/internal/tariff"
 )
 
 // Inside is a guest in the room now, with what they owe so far (in the
@@ -12,7 +14,10 @@ type Inside struct {
 	EventTitle string `db:"event_title"`
 	HoldFailed bool   `db:"hold_failed"` // the hold at check-in did not go through
 	Bill       Bill   `db:"-"`
-	CapLeft    *int64 `db:"-"` // how much more until the daily cap, when there is one
+	// Quote is the live quote: what the stay costs now, the next change of
+	// price (a rate from 18:00, a cap reached at 14:30) and a pass that would
+	// save money.
+	Quote tariff.Quote `db:"-"`
 }
 
 // InsideNow lists everyone inside the venue, longest stay first, each with
@@ -28,21 +33,30 @@ func (s *Store) InsideNow(ctx context.Context) ([]Inside, error) {
 		ORDER BY v.checked_in_at, v.id`); err != nil {
 		return nil, err
 	}
+	vs := make([]Visit, len(rows))
 	for i := range rows {
-		rows[i].Bill, rows[i].CapLeft = meter(rows[i].Visit, now)
+		vs[i] = rows[i].Visit
+	}
+	ps, err := pricesOf(ctx, s.DB, vs)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		if err := meter(&rows[i], ps[i], now); err != nil {
+			return nil, err
+		}
 	}
 	return rows, nil
 }
 
-// meter is a running bill: what leaving at now would cost, and how far the
-// night's bill is from the daily cap.
-func meter(v Visit, now time.Time) (Bill, *int64) {
-	b := v.BillAt(now)
-	if v.DailyCap == nil {
-		return b, nil
+// meter is a running bill: what leaving at now would cost, and the quote.
+func meter(in *Inside, p Pricing, now time.Time) error {
+	var err error
+	if in.Bill, err = p.BillAt(in.Visit, now); err != nil {
+		return err
 	}
-	left := max(*v.DailyCap-v.EarlierAmount-b.Amount, 0)
-	return b, &left
+	in.Quote, err = p.Quote(in.Visit, now)
+	return err
 }
 
 // OpenVisitFor returns the holder's open visit for an RSVP, or ErrNotFound,
@@ -55,6 +69,9 @@ func (s *Store) OpenVisitFor(ctx context.Context, rsvpID int64) (Inside, error) 
 		return in, err
 	}
 	in.Visit = v
-	in.Bill, in.CapLeft = meter(v, now)
-	return in, nil
+	p, err := priceOf(ctx, s.DB, v)
+	if err != nil {
+		return in, err
+	}
+	return in, meter(&in, p, now)
 }

@@ -411,11 +411,11 @@ func placeHoldRow(ctx context.Context, tx *sqlx.Tx, visitID, rsvpID, eventID int
 	if err != nil || !r.HasCard || !r.HoldAtCheckin {
 		return nil, err
 	}
-	t, _, err := eventTariff(ctx, tx, eventID)
+	price, err := eventPrice(ctx, tx, eventID)
 	if err != nil {
 		return nil, err
 	}
-	amount := r.Venue.HoldFor(t)
+	amount := r.Venue.HoldFor(price.Tariff)
 	if amount == 0 || BelowStripeMinimum(amount, currency) {
 		return nil, nil
 	}

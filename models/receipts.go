@@ -34,7 +34,13 @@ func (s *Store) VisitDetail(ctx context.Context, id int64) (VisitDetail, error) 
 	if v.CheckedOutAt != nil {
 		d.Bill = storedBill(v)
 	} else {
-		d.Bill = ComputeBill(d.Tariff, v.CheckedInAt, now)
+		p, err := priceOf(ctx, s.DB, v)
+		if err != nil {
+			return d, err
+		}
+		if d.Bill, err = p.BillAt(v, now); err != nil {
+			return d, err
+		}
 	}
 	d.Payments, err = s.VisitPayments(ctx, id)
 	return d, err

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/clockroom/clockroom/internal/tariff"
+
 	"github.com/jmoiron/sqlx"
 )
 
@@ -61,17 +63,24 @@ const (
 	PriceNeedsCap     PriceProblem = "needs_cap" // a night with its own price must cap a day
 )
 
-// HoldFor is what to authorise at check-in under tariff t, or 0 for no hold.
-func (v Venue) HoldFor(t Tariff) int64 {
-	switch {
-	case !v.HoldAtCheckin:
+// HoldFor is what to authorise at check-in under tariff t, or 0 for no
+// hold: the most a day can cost (its day cap, the weekend's if higher, or
+// a cap per stay), else the venue's hold amount.
+func (v Venue) HoldFor(t *tariff.Tariff) int64 {
+	if !v.HoldAtCheckin {
 		return 0
-	case t.DailyCap != nil:
-		return *t.DailyCap
-	case v.HoldAmount != nil:
-		return *v.HoldAmount
 	}
-	return 0
+	most := int64(0)
+	if c := t.Caps.Day; c != nil {
+		most = max(c.Weekday, deref(c.Weekend))
+	}
+	if c := t.Caps.Stay; c != nil && (most == 0 || *c < most) {
+		most = *c
+	}
+	if most > 0 {
+		return most
+	}
+	return deref(v.HoldAmount)
 }
 
 // Tariff is a price list in integer minor units of the venue's currency.

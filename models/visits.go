@@ -3,11 +3,14 @@ package models
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/clockroom/clockroom/internal/tariff"
 )
 
 // Visit endings.
@@ -33,11 +36,18 @@ type Visit struct {
 	// Currency is what the stay is priced in, frozen with its tariff: a
 	// later change of the venue's currency never re-labels its bill.
 	Currency string `db:"currency"`
-	// Tariff is the price the stay was admitted under: frozen then, so a
-	// later change to the venue's or the night's prices does not reach it.
+	// Tariff is the simple price the stay was admitted under, before the
+	// venue kept tariffs (TariffID nil); TariffID the tariff version it was
+	// admitted under since. Either is frozen at admission: a later change
+	// to the venue's or the night's prices does not reach the stay.
 	Tariff
-	// A resumed stay continues the guest's earlier stays that night: what
-	// those came to is kept here, and the stay is billed by StayBill.
+	TariffID   *int64  `db:"tariff_id"`
+	PriceGroup *string `db:"price_group"` // the guest's group, if any (student, member, ...)
+	// BillBody is the explained bill kept when the stay closed.
+	BillBody []byte `db:"bill"`
+	// A resumed stay continues the guest's earlier stays that night: it is
+	// priced with them as one bill (see Pricing), and what they came to is
+	// kept here.
 	Resumed        bool  `db:"resumed"`
 	EarlierUS      int64 `db:"earlier_us"`
 	EarlierMinutes int   `db:"earlier_minutes"`
@@ -47,18 +57,11 @@ type Visit struct {
 // EndedAutomatically reports whether the closing-time job checked the guest out.
 func (v Visit) EndedAutomatically() bool { return v.EndedHow != nil && *v.EndedHow == EndedAutomatical }
 
-// Earlier is what the guest's earlier stays that night came to.
-func (v Visit) Earlier() Earlier {
-	return Earlier{Duration: time.Duration(v.EarlierUS) * time.Microsecond, Minutes: v.EarlierMinutes, Amount: v.EarlierAmount}
-}
-
-// BillAt is the stay's bill if it ends at out: its share of the night's bill.
-func (v Visit) BillAt(out time.Time) Bill { return StayBill(v.Tariff, v.Earlier(), v.CheckedInAt, out) }
-
 const visitColumns = `v.id, v.event_id, v.rsvp_id, v.walk_in_name,
 	COALESCE(v.walk_in_name, (SELECT u.name FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.id = v.rsvp_id)) AS guest_name,
 	v.checked_in_at, v.checked_out_at, v.ended_how, v.needs_review, v.billed_minutes, v.amount, v.currency,
-	v.per_minute, v.minimum_charge, v.daily_cap, v.grace_minutes, v.resumed, v.earlier_us, v.earlier_minutes, v.earlier_amount`
+	COALESCE(v.per_minute, 0) AS per_minute, v.minimum_charge, v.daily_cap, COALESCE(v.grace_minutes, 0) AS grace_minutes,
+	v.tariff_id, v.price_group, v.bill, v.resumed, v.earlier_us, v.earlier_minutes, v.earlier_amount`
 
 func visitWhere(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) (Visit, error) {
 	var v Visit
@@ -89,15 +92,16 @@ type newVisit struct {
 func insertVisit(ctx context.Context, tx *sqlx.Tx, nv newVisit, now time.Time) (id int64, currency string, err error) {
 	price, earlier := tariffOfEvent, stays{}
 	if nv.Earlier != nil {
-		price, earlier = `SELECT f.per_minute, f.minimum_charge, f.daily_cap, f.grace_minutes, f.currency
+		price, earlier = `SELECT f.tariff_id, f.per_minute, f.minimum_charge, f.daily_cap, f.grace_minutes, f.currency, f.price_group
 			FROM visits f WHERE f.rsvp_id = $2::bigint ORDER BY f.id LIMIT 1`, *nv.Earlier
 	}
 	err = tx.QueryRowxContext(ctx, `
 		INSERT INTO visits (event_id, rsvp_id, walk_in_name, walk_in_email, checked_in_at, checked_in_by, checked_in_device,
-		                    created_at, needs_review, per_minute, minimum_charge, daily_cap, grace_minutes, currency,
-		                    resumed, earlier_us, earlier_minutes, earlier_amount)
+		                    created_at, needs_review, tariff_id, per_minute, minimum_charge, daily_cap, grace_minutes, currency,
+		                    price_group, resumed, earlier_us, earlier_minutes, earlier_amount)
 		SELECT $1, NULLIF($2::bigint, 0), NULLIF($3, ''), NULLIF($4, ''), $5, NULLIF($6::bigint, 0), $7, $8, $9,
-		       t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes, t.currency, $10, $11, $12, $13
+		       t.tariff_id, t.per_minute, t.minimum_charge, t.daily_cap, t.grace_minutes, t.currency,
+		       t.price_group, $10, $11, $12, $13
 		FROM (`+price+`) t RETURNING id, currency`,
 		nv.EventID, nv.RSVPID, nv.WalkInName, nv.WalkInEmail, nv.At, nv.ActorID, nv.Device, now, nv.NeedsReview,
 		nv.Earlier != nil, earlier.US, earlier.Minutes, earlier.Amount).Scan(&id, &currency)
@@ -107,30 +111,72 @@ func insertVisit(ctx context.Context, tx *sqlx.Tx, nv newVisit, now time.Time) (
 // tariffOfEvent selects the tariff (and currency) that prices stays at the
 // event $1: its own, else the venue's.
 const tariffOfEvent = `
-	SELECT v.currency,
-	       CASE WHEN e.per_minute IS NULL THEN v.per_minute ELSE e.per_minute END AS per_minute,
-	       CASE WHEN e.per_minute IS NULL THEN v.minimum_charge ELSE e.minimum_charge END AS minimum_charge,
-	       CASE WHEN e.per_minute IS NULL THEN v.daily_cap ELSE e.daily_cap END AS daily_cap,
-	       CASE WHEN e.per_minute IS NULL THEN v.grace_minutes ELSE COALESCE(e.grace_minutes, 0) END AS grace_minutes
-	FROM events e JOIN venues v ON v.id = e.venue_id WHERE e.id = $1`
+	SELECT v.currency, e.tariff_id,
+	       CASE WHEN e.tariff_id IS NOT NULL THEN NULL WHEN e.per_minute IS NULL THEN v.per_minute ELSE e.per_minute END AS per_minute,
+	       CASE WHEN e.tariff_id IS NOT NULL THEN NULL WHEN e.per_minute IS NULL THEN v.minimum_charge ELSE e.minimum_charge END AS minimum_charge,
+	       CASE WHEN e.tariff_id IS NOT NULL THEN NULL WHEN e.per_minute IS NULL THEN v.daily_cap ELSE e.daily_cap END AS daily_cap,
+	       CASE WHEN e.tariff_id IS NOT NULL THEN NULL WHEN e.per_minute IS NULL THEN v.grace_minutes ELSE COALESCE(e.grace_minutes, 0) END AS grace_minutes,
+	       (SELECT u.price_group FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.id = NULLIF($2::bigint, 0)) AS price_group
+	FROM events e0
+	JOIN venues v ON v.id = e0.venue_id
+	CROSS JOIN LATERAL (
+		SELECT e0.per_minute, e0.minimum_charge, e0.daily_cap, e0.grace_minutes,
+		       CASE WHEN e0.per_minute IS NULL THEN (SELECT t.id FROM tariffs t
+		            WHERE t.venue_id = v.id AND t.name = v.tariff_name AND NOT t.retired ORDER BY t.version DESC LIMIT 1) END AS tariff_id
+	) e
+	WHERE e0.id = $1`
 
-// eventTariff is the tariff that prices stays at an event: the event's own
-// when it sets one, else the venue's; and the currency.
-func eventTariff(ctx context.Context, q sqlx.QueryerContext, eventID int64) (Tariff, string, error) {
-	var r struct {
-		Tariff
-		Currency string `db:"currency"`
-	}
-	err := sqlx.GetContext(ctx, q, &r, tariffOfEvent, eventID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Tariff{}, "", ErrNotFound
-	}
-	return r.Tariff, r.Currency, err
+// EventPrice is what prices stays at a night: a version of the venue's
+// tariffs, or a simple price (the night's own, or the venue's when it keeps
+// no tariffs), in the venue's currency.
+type EventPrice struct {
+	Simple   *Tariff        // nil when a tariff version prices the night
+	Tariff   *tariff.Tariff // the engine's terms, always set
+	Currency string
 }
 
-// EventTariff returns the tariff and currency that price stays at an event.
-func (s *Store) EventTariff(ctx context.Context, eventID int64) (Tariff, string, error) {
-	return eventTariff(ctx, s.DB, eventID)
+// eventPrice is what prices stays at an event: the night's own price when
+// it sets one, else the venue's standard tariff (or simple price).
+func eventPrice(ctx context.Context, q sqlx.QueryerContext, eventID int64) (EventPrice, error) {
+	var r struct {
+		Currency      string  `db:"currency"`
+		TariffID      *int64  `db:"tariff_id"`
+		PerMinute     *int64  `db:"per_minute"`
+		MinimumCharge *int64  `db:"minimum_charge"`
+		DailyCap      *int64  `db:"daily_cap"`
+		GraceMinutes  *int    `db:"grace_minutes"`
+		PriceGroup    *string `db:"price_group"`
+	}
+	err := sqlx.GetContext(ctx, q, &r, tariffOfEvent, eventID, 0)
+	if errors.Is(err, sql.ErrNoRows) {
+		return EventPrice{}, ErrNotFound
+	}
+	if err != nil {
+		return EventPrice{}, err
+	}
+	ep := EventPrice{Currency: r.Currency}
+	if r.TariffID != nil {
+		ep.Tariff, err = tariffVersion(ctx, q, *r.TariffID)
+		return ep, err
+	}
+	simple := Tariff{PerMinute: deref(r.PerMinute), MinimumCharge: r.MinimumCharge, DailyCap: r.DailyCap, GraceMinutes: deref(r.GraceMinutes)}
+	t := tariff.FromSimple("Standard", tariff.Simple(simple))
+	t.Currency = r.Currency
+	ep.Simple, ep.Tariff = &simple, &t
+	return ep, nil
+}
+
+// EventPrice returns what prices stays at an event.
+func (s *Store) EventPrice(ctx context.Context, eventID int64) (EventPrice, error) {
+	return eventPrice(ctx, s.DB, eventID)
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
 
 var errAlreadyClosed = errors.New("the visit was already closed")
@@ -139,11 +185,22 @@ var errAlreadyClosed = errors.New("the visit was already closed")
 // the visit's row lock (or the event's).
 func closeVisit(ctx context.Context, tx *sqlx.Tx, v Visit, at time.Time, by int64, how, device string, review bool) (Visit, Bill, error) {
 	at = at.Truncate(time.Microsecond) // what PostgreSQL keeps, so the stored times give the same bill
-	b := v.BillAt(at)
+	p, err := priceOf(ctx, tx, v)
+	if err != nil {
+		return v, Bill{}, err
+	}
+	b, err := p.BillAt(v, at)
+	if err != nil {
+		return v, b, err
+	}
+	body, err := json.Marshal(b.Explained)
+	if err != nil {
+		return v, b, err
+	}
 	res, err := tx.ExecContext(ctx, `
 		UPDATE visits SET checked_out_at = $2, checked_out_by = NULLIF($3, 0), ended_how = $4, checked_out_device = $5,
-		       needs_review = $6, billed_minutes = $7, amount = $8
-		WHERE id = $1 AND checked_out_at IS NULL`, v.ID, at, by, how, device, review, b.Minutes, b.Amount)
+		       needs_review = $6, billed_minutes = $7, amount = $8, bill = $9
+		WHERE id = $1 AND checked_out_at IS NULL`, v.ID, at, by, how, device, review, b.Minutes, b.Amount, string(body))
 	if err != nil {
 		return v, b, err
 	}
@@ -151,7 +208,7 @@ func closeVisit(ctx context.Context, tx *sqlx.Tx, v Visit, at time.Time, by int6
 		return v, b, errAlreadyClosed // callers lock the visit first, so this is a bug guard
 	}
 	v.CheckedOutAt, v.EndedHow, v.NeedsReview = &at, &how, review
-	v.BilledMinutes, v.Amount = &b.Minutes, &b.Amount
+	v.BilledMinutes, v.Amount, v.BillBody = &b.Minutes, &b.Amount, body
 	return v, b, nil
 }
 
@@ -202,12 +259,33 @@ func (s *Store) VisitByID(ctx context.Context, id int64) (Visit, error) {
 }
 
 // storedBill is the bill of a closed visit as it was made: the stored
-// minutes and amount, with the breakdown recomputed from the visit's frozen
-// tariff where it agrees.
+// minutes and amount, explained by the lines kept with them. A bill kept
+// before the engine kept lines is explained again by its simple tariff
+// where that gives the same figures.
 func storedBill(v Visit) Bill {
-	b := v.BillAt(*v.CheckedOutAt)
-	if v.BilledMinutes != nil && v.Amount != nil && (b.Minutes != *v.BilledMinutes || b.Amount != *v.Amount) {
-		b = Bill{Minutes: *v.BilledMinutes, Amount: *v.Amount, Duration: v.CheckedOutAt.Sub(v.CheckedInAt)}
+	b := Bill{Duration: max(v.CheckedOutAt.Sub(v.CheckedInAt), 0)}
+	if v.BilledMinutes != nil {
+		b.Minutes = *v.BilledMinutes
 	}
+	if v.Amount != nil {
+		b.Amount = *v.Amount
+	}
+	b.Night = b.Amount + v.EarlierAmount
+	var e tariff.Bill
+	switch {
+	case len(v.BillBody) > 0 && string(v.BillBody) != "null":
+		if json.Unmarshal(v.BillBody, &e) != nil {
+			return b
+		}
+	case v.TariffID == nil && !v.Resumed:
+		t := tariff.FromSimple("Standard", tariff.Simple(v.Tariff))
+		var err error
+		if e, err = t.Price(tariff.Stay{Intervals: []tariff.Interval{{In: v.CheckedInAt, Out: *v.CheckedOutAt}}}); err != nil || e.Total != b.Amount || e.Minutes != b.Minutes {
+			return b
+		}
+	default:
+		return b
+	}
+	b.Explained, b.Applied, b.Night = &e, appliedOf(e), e.Total
 	return b
 }

@@ -7,22 +7,21 @@ import (
 	"time"
 
 	"github.com/clockroom/clockroom/internal/tariff"
-	"github.com/clockroom/clockroom/models"
 )
 
-// convert states a models.Tariff in the engine's terms.
-func convert(m models.Tariff) tariff.Tariff { return tariff.FromSimple("Legacy", tariff.Simple(m)) }
+// convert states a refTariff in the engine's terms.
+func convert(m refTariff) tariff.Tariff { return tariff.FromSimple("Legacy", tariff.Simple(m)) }
 
 // Acceptance case 6: every case of models/tariff_test.go's table, through
-// the converter, keeps its figure (and agrees with models.ComputeBill).
+// the converter, keeps its figure (and agrees with refComputeBill).
 func TestFromSimpleKeepsTodaysFigures(t *testing.T) {
-	cafe := models.Tariff{PerMinute: 8, MinimumCharge: ptr(300), DailyCap: ptr(2400), GraceMinutes: 5}
-	plain := models.Tariff{PerMinute: 10}
+	cafe := refTariff{PerMinute: 8, MinimumCharge: ptr(300), DailyCap: ptr(2400), GraceMinutes: 5}
+	plain := refTariff{PerMinute: 10}
 	at := time.Date(2026, 3, 10, 18, 0, 0, 0, time.UTC)
 	london := mustLoad(t, "Europe/London")
 	cases := []struct {
 		name    string
-		tariff  models.Tariff
+		tariff  refTariff
 		in, out time.Time
 		minutes int
 		amount  int64
@@ -47,7 +46,7 @@ func TestFromSimpleKeepsTodaysFigures(t *testing.T) {
 		{"across the spring DST change", plain, time.Date(2026, 3, 29, 0, 30, 0, 0, london), time.Date(2026, 3, 29, 2, 30, 0, 0, london), 60, 600},
 		{"across the autumn DST change", plain, time.Date(2026, 10, 25, 0, 30, 0, 0, london), time.Date(2026, 10, 25, 2, 30, 0, 0, london), 180, 1800},
 		{"same instant in two zones", plain, at, at.In(london).Add(15 * time.Minute), 15, 150},
-		{"free tariff", models.Tariff{}, at, at.Add(time.Hour), 60, 0},
+		{"free tariff", refTariff{}, at, at.Add(time.Hour), 60, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,15 +61,15 @@ func TestFromSimpleKeepsTodaysFigures(t *testing.T) {
 			if b.Minutes != tc.minutes || b.Total != tc.amount {
 				t.Fatalf("got %d min, %d; want %d min, %d: %+v", b.Minutes, b.Total, tc.minutes, tc.amount, b.Lines)
 			}
-			if old := models.ComputeBill(tc.tariff, tc.in, tc.out); old.Amount != b.Total || old.Minutes != b.Minutes {
-				t.Fatalf("models.ComputeBill says %d min, %d", old.Minutes, old.Amount)
+			if old := refComputeBill(tc.tariff, tc.in, tc.out); old.Amount != b.Total || old.Minutes != b.Minutes {
+				t.Fatalf("refComputeBill says %d min, %d", old.Minutes, old.Amount)
 			}
 			checkSum(t, b)
 		})
 	}
 }
 
-// The converter agrees with models.ComputeBill over the random tariffs and
+// The converter agrees with refComputeBill over the random tariffs and
 // stays of models' own property tests, the whole input range included.
 func TestFromSimpleAgreesWithComputeBill(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
@@ -93,14 +92,14 @@ func TestFromSimpleAgreesWithComputeBill(t *testing.T) {
 		return ptr(edge())
 	}
 	for i := range 20000 {
-		var m models.Tariff
+		var m refTariff
 		var d time.Duration
 		if i%2 == 0 { // as TestComputeBillProperties
 			minimum := r.Int64N(1000)
-			m = models.Tariff{PerMinute: r.Int64N(50), GraceMinutes: r.IntN(15), MinimumCharge: ptr(minimum), DailyCap: ptr(minimum + r.Int64N(5000))}
+			m = refTariff{PerMinute: r.Int64N(50), GraceMinutes: r.IntN(15), MinimumCharge: ptr(minimum), DailyCap: ptr(minimum + r.Int64N(5000))}
 			d = time.Duration(r.Int64N(int64(30 * time.Hour)))
 		} else { // as TestComputeBillOverTheWholeInputRange
-			m = models.Tariff{PerMinute: edge(), MinimumCharge: optional(), DailyCap: optional(), GraceMinutes: r.IntN(1 << 20)}
+			m = refTariff{PerMinute: edge(), MinimumCharge: optional(), DailyCap: optional(), GraceMinutes: r.IntN(1 << 20)}
 			d = time.Duration(r.Int64N(int64(100 * 365 * 24 * time.Hour)))
 		}
 		tt := convert(m)
@@ -108,29 +107,29 @@ func TestFromSimpleAgreesWithComputeBill(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if old := models.ComputeBill(m, at, at.Add(d)); old.Amount != b.Total || old.Minutes != b.Minutes {
+		if old := refComputeBill(m, at, at.Add(d)); old.Amount != b.Total || old.Minutes != b.Minutes {
 			t.Fatalf("%+v for %v: engine %d min %d, models %d min %d", m, d, b.Minutes, b.Total, old.Minutes, old.Amount)
 		}
 		checkSum(t, b)
 	}
 }
 
-// Re-entry: each visit's "what this stay added" is models.StayBill's, and
+// Re-entry: each visit's "what this stay added" is refStayBill's, and
 // the visits add up to the night, as models' own test of StayBill says.
 func TestPriceAddedAgreesWithStayBill(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	at := time.Date(2026, 6, 1, 18, 0, 0, 0, time.UTC)
 	for range 3000 {
 		minimum := r.Int64N(1000)
-		m := models.Tariff{PerMinute: r.Int64N(50), GraceMinutes: r.IntN(15), MinimumCharge: ptr(minimum), DailyCap: ptr(minimum + r.Int64N(3000))}
+		m := refTariff{PerMinute: r.Int64N(50), GraceMinutes: r.IntN(15), MinimumCharge: ptr(minimum), DailyCap: ptr(minimum + r.Int64N(3000))}
 		tt := convert(m)
-		var earlier models.Earlier
+		var earlier refEarlier
 		var s tariff.Stay
 		var sum int64
 		in := at
 		for range 1 + r.IntN(4) {
 			d := time.Duration(r.Int64N(int64(3 * time.Hour)))
-			old := models.StayBill(m, earlier, in, in.Add(d))
+			old := refStayBill(m, earlier, in, in.Add(d))
 			s.Intervals = append(s.Intervals, tariff.Interval{In: in, Out: in.Add(d)})
 			added, err := tt.PriceAdded(s)
 			if err != nil {

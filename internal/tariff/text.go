@@ -194,3 +194,133 @@ func (f *Formatter) Quote(q Quote) string {
 func (f *Formatter) Added(a Added) string {
 	return fmt.Sprintf("%d min more · %s more · tonight %s", a.Minutes, f.Money(a.Amount), f.Money(a.Night.Total))
 }
+
+// Describe writes a tariff as a price list, a clause each, in the order a
+// guest meets them: "First 5 minutes free", "6p a minute", "Mon–Fri
+// 18:00–23:00 (Evening): 8p a minute", "At most £15.00 a day", "Day pass:
+// £15.00".
+func (f *Formatter) Describe(t *Tariff) []string {
+	var out []string
+	if t.GraceMinutes > 0 {
+		out = append(out, plural(t.GraceMinutes, "First minute free", fmt.Sprintf("First %d minutes free", t.GraceMinutes)))
+	}
+	if fp := t.FirstPeriod; fp != nil {
+		out = append(out, fmt.Sprintf("First %s: %s, due in full", length(fp.Minutes), f.Money(fp.Price)))
+	}
+	out = append(out, f.steps(t.Steps))
+	for _, w := range t.Windows {
+		what := f.steps(w.Steps)
+		if len(w.Steps) == 0 {
+			what = "the usual rate × " + ratio(w.MultiplierBP)
+		}
+		if w.Cap != nil {
+			what += ", at most " + f.Money(*w.Cap)
+		}
+		name := ""
+		if w.Name != "" {
+			name = " (" + w.Name + ")"
+		}
+		out = append(out, fmt.Sprintf("%s %s–%s%s: %s", days(w.Days), w.Start, w.End, name, what))
+	}
+	if step := t.TimeStep; step > 1 {
+		out = append(out, fmt.Sprintf("Billed in started %d-minute steps", step))
+	}
+	if t.MinimumCharge > 0 {
+		out = append(out, "At least "+f.Money(t.MinimumCharge)+" a stay")
+	}
+	if c := t.Caps.Day; c != nil {
+		s := "At most " + f.Money(c.Weekday) + " a day"
+		if c.Per == PerStarted24h {
+			s = "At most " + f.Money(c.Weekday) + " for each started 24 hours"
+		}
+		if c.Weekend != nil && *c.Weekend != c.Weekday {
+			s += " (" + f.Money(*c.Weekend) + " at weekends)"
+		}
+		out = append(out, s)
+	}
+	if c := t.Caps.Stay; c != nil {
+		out = append(out, "At most "+f.Money(*c)+" a stay")
+	}
+	for _, p := range t.Passes {
+		s := fmt.Sprintf("%s: %s", p.Name, f.Money(p.Price))
+		switch c := p.Covers; {
+		case c.Minutes > 0:
+			s += ", covers " + length(c.Minutes)
+		case c.Window != nil:
+			s += fmt.Sprintf(", covers %s–%s", c.Window.Start, c.Window.End)
+		case c.BusinessDay:
+			s += ", covers the day"
+		}
+		if p.Extension != nil {
+			s += ", then " + f.Rate(*p.Extension, 0)
+		}
+		out = append(out, s)
+	}
+	for _, g := range t.Groups {
+		if g.Tariff != nil {
+			out = append(out, g.Name+": prices of their own")
+		} else if g.PercentOffBP > 0 {
+			out = append(out, g.Name+": "+percent(g.PercentOffBP)+" off")
+		}
+	}
+	return out
+}
+
+// steps writes a run of rate steps: "6p a minute" or "6p a minute for the
+// first 60 min, then 4p a minute".
+func (f *Formatter) steps(steps []Step) string {
+	if len(steps) == 0 {
+		return "free"
+	}
+	parts := make([]string, len(steps))
+	for i, s := range steps {
+		parts[i] = f.Rate(s.Rate, 0)
+		if i+1 < len(steps) {
+			if i == 0 && s.FromMinute == 0 {
+				parts[i] += " for the first " + length(steps[i+1].FromMinute)
+			} else {
+				parts[i] += " until " + length(steps[i+1].FromMinute) + " in"
+			}
+		}
+		if i > 0 {
+			parts[i] = "then " + parts[i]
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// length writes a length: "45 min", "1 h", "1 h 30 min".
+func length(n int) string {
+	switch h, m := n/60, n%60; {
+	case h == 0:
+		return fmt.Sprintf("%d min", m)
+	case m == 0:
+		return fmt.Sprintf("%d h", h)
+	default:
+		return fmt.Sprintf("%d h %d min", h, m)
+	}
+}
+
+// days writes a set of weekdays: "Every day", "Mon–Fri", "Sat, Sun".
+func days(d Days) string {
+	if d == 0 || d == EveryDay {
+		return "Every day"
+	}
+	var names []string
+	for _, n := range dayNames {
+		if d&(1<<n.day) != 0 {
+			names = append(names, strings.ToUpper(n.name[:1])+n.name[1:])
+		}
+	}
+	if d == DaysOf(time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday) {
+		return "Mon–Fri"
+	}
+	return strings.Join(names, ", ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,206 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/clockroom/clockroom/internal/tariff"
+)
+
+// A stay is priced in one place: by the tariff engine (internal/tariff),
+// under the tariff the stay was admitted with, for the guest's group, with
+// the guest's other visits of the night and the passes bought for it. The
+// door, the live page, the ticket, the visit page, receipts and reports all
+// take their figures from here (priceOf and Pricing.BillAt) or from what
+// it stored when the stay closed.
+
+// Pricing is everything a stay's price depends on besides its own times.
+type Pricing struct {
+	Tariff    *tariff.Tariff
+	Location  *time.Location
+	Group     string
+	Earlier   []tariff.Interval // the guest's closed visits of the night, before this one
+	Purchases []tariff.Purchase
+}
+
+// BillAt is the stay's bill if it ends at out: what it adds to the night's
+// bill, explained line by line (the night's lines).
+func (p Pricing) BillAt(v Visit, out time.Time) (Bill, error) {
+	out = out.Truncate(time.Microsecond)
+	ivs := append(append(make([]tariff.Interval, 0, len(p.Earlier)+1), p.Earlier...), tariff.Interval{In: v.CheckedInAt, Out: out})
+	added, err := p.Tariff.PriceAdded(tariff.Stay{Intervals: ivs, Location: p.Location, Group: p.Group, Purchases: p.Purchases})
+	if err != nil {
+		return Bill{}, fmt.Errorf("pricing visit %d: %w", v.ID, err)
+	}
+	b := Bill{Minutes: added.Minutes, Amount: added.Amount, Duration: max(out.Sub(v.CheckedInAt.Truncate(time.Microsecond)), 0),
+		Night: added.Night.Total, Credit: added.Credit, Explained: &added.Night}
+	b.Applied = appliedOf(added.Night)
+	return b, nil
+}
+
+// Quote is the live quote of an open stay at now: what it costs so far, the
+// next change of price, and a pass that would save money.
+func (p Pricing) Quote(v Visit, now time.Time) (tariff.Quote, error) {
+	ivs := append(append(make([]tariff.Interval, 0, len(p.Earlier)+1), p.Earlier...), tariff.Interval{In: v.CheckedInAt, Out: now})
+	return p.Tariff.Quote(tariff.Stay{Intervals: ivs, Location: p.Location, Group: p.Group, Purchases: p.Purchases}, now)
+}
+
+// appliedOf names the rule that set a bill, for the short notes beside an
+// amount ("(daily cap)"): grace, the minimum or a cap.
+func appliedOf(b tariff.Bill) string {
+	applied := ""
+	for _, l := range b.Lines {
+		switch l.Kind {
+		case tariff.LineGrace:
+			return AppliedGrace
+		case tariff.LineMinimum:
+			applied = AppliedMinimum
+		case tariff.LineCap:
+			if applied == "" {
+				applied = AppliedCap
+			}
+		}
+	}
+	return applied
+}
+
+// priceOf loads what prices visit v: its frozen tariff (a version of the
+// venue's, or the simple price it was admitted under), the venue's zone,
+// the night's other closed visits of the same guest and the passes bought
+// for the night.
+func priceOf(ctx context.Context, q sqlx.QueryerContext, v Visit) (Pricing, error) {
+	ps, err := pricesOf(ctx, q, []Visit{v})
+	if err != nil {
+		return Pricing{}, err
+	}
+	return ps[0], nil
+}
+
+// pricesOf is priceOf for many visits, in a few queries whatever their number.
+func pricesOf(ctx context.Context, q sqlx.QueryerContext, vs []Visit) ([]Pricing, error) {
+	ps := make([]Pricing, len(vs))
+	if len(vs) == 0 {
+		return ps, nil
+	}
+	loc, err := venueLocation(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var ids, rsvps, resumed []int64
+	for _, v := range vs {
+		ids = append(ids, v.ID)
+		if v.RSVPID != nil {
+			rsvps = append(rsvps, *v.RSVPID)
+			if v.Resumed {
+				resumed = append(resumed, *v.RSVPID)
+			}
+		}
+	}
+	var others []struct {
+		ID     int64     `db:"id"`
+		RSVPID int64     `db:"rsvp_id"`
+		In     time.Time `db:"checked_in_at"`
+		Out    time.Time `db:"checked_out_at"`
+	}
+	if len(resumed) > 0 {
+		if err := sqlx.SelectContext(ctx, q, &others, `
+			SELECT id, rsvp_id, checked_in_at, checked_out_at FROM visits
+			WHERE rsvp_id = ANY($1) AND checked_out_at IS NOT NULL ORDER BY checked_in_at`, pq.Array(resumed)); err != nil {
+			return nil, err
+		}
+	}
+	var bought []struct {
+		VisitID *int64    `db:"visit_id"`
+		RSVPID  *int64    `db:"rsvp_id"`
+		Pass    string    `db:"pass"`
+		At      time.Time `db:"bought_at"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &bought, `
+		SELECT visit_id, rsvp_id, pass, bought_at FROM pass_purchases
+		WHERE visit_id = ANY($1) OR rsvp_id = ANY($2) ORDER BY bought_at, id`, pq.Array(ids), pq.Array(rsvps)); err != nil {
+		return nil, err
+	}
+	for i, v := range vs {
+		p := &ps[i]
+		if p.Tariff, err = tariffOfVisit(ctx, q, v); err != nil {
+			return nil, err
+		}
+		p.Location = loc
+		if v.PriceGroup != nil {
+			p.Group = *v.PriceGroup
+		}
+		for _, o := range others {
+			// the guest's visits of the night that ended before this one began
+			if v.Resumed && v.RSVPID != nil && o.RSVPID == *v.RSVPID && o.ID != v.ID && !o.In.After(v.CheckedInAt) {
+				p.Earlier = append(p.Earlier, tariff.Interval{In: o.In, Out: o.Out})
+			}
+		}
+		for _, b := range bought {
+			if (b.VisitID != nil && *b.VisitID == v.ID) || (b.RSVPID != nil && v.RSVPID != nil && *b.RSVPID == *v.RSVPID) {
+				p.Purchases = append(p.Purchases, tariff.Purchase{Pass: b.Pass, At: b.At})
+			}
+		}
+	}
+	return ps, nil
+}
+
+// tariffOfVisit is the tariff a visit was admitted under.
+func tariffOfVisit(ctx context.Context, q sqlx.QueryerContext, v Visit) (*tariff.Tariff, error) {
+	if v.TariffID == nil {
+		t := tariff.FromSimple("Standard", tariff.Simple(v.Tariff))
+		t.Currency = v.Currency
+		return &t, nil
+	}
+	return tariffVersion(ctx, q, *v.TariffID)
+}
+
+// tariffVersion reads one version of a tariff, by id. A version never
+// changes once written (the tariffs_frozen trigger); its parsed form is
+// kept by its text, so each is parsed once whichever database it is read
+// from.
+func tariffVersion(ctx context.Context, q sqlx.QueryerContext, id int64) (*tariff.Tariff, error) {
+	var body []byte
+	if err := sqlx.GetContext(ctx, q, &body, `SELECT body FROM tariffs WHERE id = $1`, id); err != nil {
+		return nil, fmt.Errorf("tariff %d: %w", id, err)
+	}
+	return parsedTariff(body)
+}
+
+var (
+	parsedMu      sync.Mutex
+	parsedTariffs = map[string]*tariff.Tariff{}
+)
+
+// parsedTariff is a tariff's body read into the engine's terms, kept for
+// the next stay priced by the same version (never changed: treat as read-only).
+func parsedTariff(body []byte) (*tariff.Tariff, error) {
+	parsedMu.Lock()
+	defer parsedMu.Unlock()
+	if t, ok := parsedTariffs[string(body)]; ok {
+		return t, nil
+	}
+	var t tariff.Tariff
+	if err := json.Unmarshal(body, &t); err != nil {
+		return nil, fmt.Errorf("reading a stored tariff: %w", err)
+	}
+	if len(parsedTariffs) >= 1000 { // a venue has a few; tests make many
+		clear(parsedTariffs)
+	}
+	parsedTariffs[string(body)] = &t
+	return &t, nil
+}
+
+// venueLocation is the venue's time zone.
+func venueLocation(ctx context.Context, q sqlx.QueryerContext) (*time.Location, error) {
+	var tz string
+	if err := sqlx.GetContext(ctx, q, &tz, `SELECT time_zone FROM venues ORDER BY id LIMIT 1`); err != nil {
+		return nil, err
+	}
+	return Venue{TimeZone: tz}.Location(), nil
+}
