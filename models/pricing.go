@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -132,8 +133,9 @@ func pricesOf(ctx context.Context, q sqlx.QueryerContext, vs []Visit) ([]Pricing
 			return nil, err
 		}
 		p.Location = loc
-		if v.PriceGroup != nil {
-			p.Group = *v.PriceGroup
+		// A guest's usual group prices them only where the tariff has it.
+		if g := v.PriceGroup; g != nil && slices.ContainsFunc(p.Tariff.Groups, func(tg tariff.Group) bool { return tg.Name == *g }) {
+			p.Group = *g
 		}
 		for _, o := range others {
 			// the guest's visits of the night that ended before this one began

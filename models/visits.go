@@ -93,7 +93,7 @@ func insertVisit(ctx context.Context, tx *sqlx.Tx, nv newVisit, now time.Time) (
 	price, earlier := tariffOfEvent, stays{}
 	if nv.Earlier != nil {
 		price, earlier = `SELECT f.tariff_id, f.per_minute, f.minimum_charge, f.daily_cap, f.grace_minutes, f.currency, f.price_group
-			FROM visits f WHERE f.rsvp_id = $2::bigint ORDER BY f.id LIMIT 1`, *nv.Earlier
+			FROM visits f WHERE f.rsvp_id = $2::bigint ORDER BY f.id DESC LIMIT 1`, *nv.Earlier
 	}
 	err = tx.QueryRowxContext(ctx, `
 		INSERT INTO visits (event_id, rsvp_id, walk_in_name, walk_in_email, checked_in_at, checked_in_by, checked_in_device,

@@ -1,0 +1,161 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/clockroom/clockroom/internal/tariff"
+)
+
+// Passes bought for a night and the group a stay is priced for: both
+// change what the engine charges at check-out, so both are written here,
+// checked against the tariff that prices the stay, and audited.
+
+// Why a pass or a group is refused.
+var (
+	ErrNoSuchPass   = newError(KindInvalid, "the tariff sells no such pass")
+	ErrPassBought   = newError(KindConflict, "the pass was bought already")
+	ErrVisitClosed  = newError(KindConflict, "the stay is over")
+	ErrNeedsReason  = newError(KindInvalid, "a reason is needed")
+	ErrNotThisNight = newError(KindNotFound, "no such stay or ticket")
+)
+
+// PassPurchase is a pass bought for a guest's night: for their ticket
+// (RSVPID) or, for a walk-in, their stay (VisitID).
+type PassPurchase struct {
+	RSVPID, VisitID int64
+	Pass            string
+	ActorID         int64
+}
+
+// BuyPass puts a pass on a guest's bill for the night, bought now, by the
+// store's clock. The tariff that prices the stay must sell it: the stay's
+// own (frozen at admission) once the guest is inside, else the night's.
+// A pass bought mid-stay covers what the meter counted before it; at
+// check-out the bill is the cheapest of the meter and every pass.
+func (s *Store) BuyPass(ctx context.Context, b PassPurchase) error {
+	now := s.Now()
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		t, visitID, rsvpID, err := passTariff(ctx, tx, b)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(t.Passes, func(p tariff.Pass) bool { return p.Name == b.Pass }) {
+			return ErrNoSuchPass
+		}
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO pass_purchases (rsvp_id, visit_id, pass, bought_at, bought_by)
+			VALUES (NULLIF($1::bigint, 0), NULLIF($2::bigint, 0), $3, $4, NULLIF($5::bigint, 0))
+			ON CONFLICT DO NOTHING`, rsvpID, visitID, b.Pass, now, b.ActorID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrPassBought
+		}
+		subject := fmt.Sprintf("rsvp:%d", rsvpID)
+		if rsvpID == 0 {
+			subject = fmt.Sprintf("visit:%d", visitID)
+		}
+		return audit(ctx, tx, now, b.ActorID, "pass.buy", subject, map[string]string{"pass": b.Pass})
+	})
+}
+
+// passTariff is the tariff a purchase is checked against, and where it is
+// kept: a ticket holder's RSVP, or a walk-in's visit.
+func passTariff(ctx context.Context, tx *sqlx.Tx, b PassPurchase) (*tariff.Tariff, int64, int64, error) {
+	if b.VisitID != 0 {
+		v, err := visitWhere(ctx, tx, `v.id = $1 FOR UPDATE`, b.VisitID)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if v.CheckedOutAt != nil {
+			return nil, 0, 0, ErrVisitClosed
+		}
+		t, err := tariffOfVisit(ctx, tx, v)
+		if v.RSVPID != nil {
+			return t, 0, *v.RSVPID, err
+		}
+		return t, v.ID, 0, err
+	}
+	var eventID int64
+	err := tx.GetContext(ctx, &eventID, `SELECT event_id FROM rsvps WHERE id = $1 FOR UPDATE`, b.RSVPID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, 0, ErrNotThisNight
+	}
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if v, err := visitWhere(ctx, tx, `v.rsvp_id = $1 ORDER BY v.id LIMIT 1`, b.RSVPID); err == nil {
+		t, err := tariffOfVisit(ctx, tx, v) // the night's first stay fixed its price
+		return t, 0, b.RSVPID, err
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, 0, 0, err
+	}
+	p, err := eventPrice(ctx, tx, eventID)
+	return p.Tariff, 0, b.RSVPID, err
+}
+
+// SetVisitGroup prices a stay for a group (student, member, ...; "" for
+// none) from now on: staff choose it at the door or on the visit page,
+// with a reason, audited. The stay must be open and its tariff must price
+// the group.
+func (s *Store) SetVisitGroup(ctx context.Context, visitID int64, group, reason string, actorID int64) error {
+	now := s.Now()
+	if reason == "" {
+		return ErrNeedsReason
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		v, err := visitWhere(ctx, tx, `v.id = $1 FOR UPDATE`, visitID)
+		if err != nil {
+			return err
+		}
+		if v.CheckedOutAt != nil {
+			return ErrVisitClosed
+		}
+		t, err := tariffOfVisit(ctx, tx, v)
+		if err != nil {
+			return err
+		}
+		if group != "" && !slices.ContainsFunc(t.Groups, func(g tariff.Group) bool { return g.Name == group }) {
+			return ErrNoSuchGroup
+		}
+		// A guest back the same night is priced as one bill: their stays of
+		// the night share the group.
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE visits SET price_group = NULLIF($2, '')
+			WHERE id = $1 OR (rsvp_id IS NOT NULL AND rsvp_id = $3)`, v.ID, group, v.RSVPID); err != nil {
+			return err
+		}
+		was := ""
+		if v.PriceGroup != nil {
+			was = *v.PriceGroup
+		}
+		return audit(ctx, tx, now, actorID, "visit.group", fmt.Sprintf("visit:%d", v.ID),
+			map[string]string{"from": was, "to": group, "reason": reason})
+	})
+}
+
+// SetUserGroup is the group a guest's stays are priced for unless staff
+// choose another at the door ("" for none), audited with a reason.
+func (s *Store) SetUserGroup(ctx context.Context, userID int64, group, reason string, actorID int64) error {
+	now := s.Now()
+	if reason == "" {
+		return ErrNeedsReason
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET price_group = NULLIF($2, '') WHERE id = $1`, userID, group)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return audit(ctx, tx, now, actorID, "user.group", fmt.Sprintf("user:%d", userID), map[string]string{"to": group, "reason": reason})
+	})
+}
