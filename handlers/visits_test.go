@@ -47,7 +47,15 @@ func TestLiveMeterAndTicketMeter(t *testing.T) {
 	ada := ta.client(t)
 	ada.login("ada@example.com")
 	page := ada.get("/tickets/" + adaCode)
-	wantBody(t, page, "47 min", "£3.76</strong> so far", "£20.24 more until the daily cap", `http-equiv="refresh"`)
+	// The live quote says when the cap is reached (300 min at 8p), and the
+	// bill so far is explained.
+	capAt := now.Add(253 * time.Minute).In(v.Location())
+	layout := "15:04"
+	if capAt.YearDay() != now.In(v.Location()).YearDay() {
+		layout = "Mon 15:04" // a change on another day names it
+	}
+	wantBody(t, page, "47 min", "£3.76</strong> so far", "The daily cap of £24.00 is reached at "+capAt.Format(layout),
+		"47 min × 8p = £3.76", `http-equiv="refresh"`)
 
 	for _, c := range []*client{ada, mustClient(t, ta, "host@example.com")} {
 		wantStatus(t, c.get("/staff/live"), http.StatusForbidden)
