@@ -42,6 +42,9 @@ var funcs = template.FuncMap{
 	"tariff":    tariffText,
 	"quoteNext": quoteNext,
 	"priceList": priceList,
+	"passes": func(o models.PassOffer, action, csrf string) passesView {
+		return passesView{Offer: o, Action: action, CSRF: csrf}
+	},
 	"billLines": billLines,
 	"method":    methodName,
 	"deref":     func(p *int64) int64 { return *p },
@@ -206,4 +209,11 @@ func priceList(p models.EventPrice) string {
 		return ""
 	}
 	return strings.Join(f.Describe(p.Tariff), "; ")
+}
+
+// passesView is what the passes partial shows: the night's pass offer and
+// where its form posts.
+type passesView struct {
+	Offer        models.PassOffer
+	Action, CSRF string
 }

@@ -22,6 +22,7 @@ type ticketPage struct {
 	CanCancel bool
 	Meter     *models.Inside    // the running bill while the holder is inside
 	Owed      []models.OwedBill // bills of earlier stays still to pay
+	Offer     models.PassOffer  // passes the night sells, and those on the bill
 }
 
 // Entry reports whether the ticket lets its holder in: a confirmed seat at a
@@ -63,6 +64,11 @@ func (a *App) ticketPage(c echo.Context) error {
 	}
 	if p.Owed, err = a.store.TicketBills(c.Request().Context(), t.ID); err != nil {
 		return err
+	}
+	if canCancel(currentUser(c), t) && t.Active() && !t.Event.Ended(p.Now) {
+		if p.Offer, err = a.store.PassesFor(c.Request().Context(), models.PassPurchase{RSVPID: t.ID}); err != nil {
+			return err
+		}
 	}
 	return a.render(c, http.StatusOK, "ticket", page{Title: "Ticket: " + t.Event.Title, Data: p})
 }

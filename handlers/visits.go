@@ -85,8 +85,12 @@ func (a *App) visitPage(c echo.Context) error {
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
+	offer, err := a.store.PassesFor(c.Request().Context(), models.PassPurchase{VisitID: id})
+	if err != nil {
+		return err
+	}
 	return a.render(c, http.StatusOK, "visit", page{Title: "Visit: " + d.GuestName, Data: map[string]any{
-		"D": d, "Loc": d.Venue.Location(), "Paid": live, "Card": card, "RequestKey": randomKey(),
+		"D": d, "Loc": d.Venue.Location(), "Paid": live, "Card": card, "RequestKey": randomKey(), "Offer": offer,
 	}})
 }
 

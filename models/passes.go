@@ -41,7 +41,7 @@ type PassPurchase struct {
 func (s *Store) BuyPass(ctx context.Context, b PassPurchase) error {
 	now := s.Now()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		t, visitID, rsvpID, err := passTariff(ctx, tx, b)
+		t, visitID, rsvpID, err := passTariff(ctx, tx, b, " FOR UPDATE")
 		if err != nil {
 			return err
 		}
@@ -66,11 +66,45 @@ func (s *Store) BuyPass(ctx context.Context, b PassPurchase) error {
 	})
 }
 
+// PassOffer is what passes a guest's night can have: those the tariff
+// that prices it sells, and those already bought.
+type PassOffer struct {
+	Passes   []tariff.Pass
+	Groups   []string // the groups the tariff prices
+	Bought   []tariff.Purchase
+	Currency string
+}
+
+// Has reports whether the pass of that name was bought.
+func (o PassOffer) Has(name string) bool {
+	return slices.ContainsFunc(o.Bought, func(p tariff.Purchase) bool { return p.Pass == name })
+}
+
+// PassesFor is the pass offer of a ticket holder's night (RSVPID) or a
+// walk-in's stay (VisitID).
+func (s *Store) PassesFor(ctx context.Context, b PassPurchase) (PassOffer, error) {
+	t, visitID, rsvpID, err := passTariff(ctx, s.DB, b, "")
+	if err != nil && !errors.Is(err, ErrVisitClosed) {
+		return PassOffer{}, err
+	}
+	if t == nil {
+		return PassOffer{}, nil // a stay that is over buys nothing more
+	}
+	o := PassOffer{Passes: t.Passes, Currency: t.Currency}
+	for _, g := range t.Groups {
+		o.Groups = append(o.Groups, g.Name)
+	}
+	err = s.DB.SelectContext(ctx, &o.Bought, `
+		SELECT pass AS "pass", bought_at AS "at" FROM pass_purchases
+		WHERE (rsvp_id = NULLIF($1::bigint, 0)) OR (visit_id = NULLIF($2::bigint, 0)) ORDER BY bought_at, id`, rsvpID, visitID)
+	return o, err
+}
+
 // passTariff is the tariff a purchase is checked against, and where it is
 // kept: a ticket holder's RSVP, or a walk-in's visit.
-func passTariff(ctx context.Context, tx *sqlx.Tx, b PassPurchase) (*tariff.Tariff, int64, int64, error) {
+func passTariff(ctx context.Context, tx sqlx.QueryerContext, b PassPurchase, lock string) (*tariff.Tariff, int64, int64, error) {
 	if b.VisitID != 0 {
-		v, err := visitWhere(ctx, tx, `v.id = $1 FOR UPDATE`, b.VisitID)
+		v, err := visitWhere(ctx, tx, `v.id = $1`+lock, b.VisitID)
 		if err != nil {
 			return nil, 0, 0, err
 		}
@@ -84,7 +118,7 @@ func passTariff(ctx context.Context, tx *sqlx.Tx, b PassPurchase) (*tariff.Tarif
 		return t, v.ID, 0, err
 	}
 	var eventID int64
-	err := tx.GetContext(ctx, &eventID, `SELECT event_id FROM rsvps WHERE id = $1 FOR UPDATE`, b.RSVPID)
+	err := sqlx.GetContext(ctx, tx, &eventID, `SELECT event_id FROM rsvps WHERE id = $1`+lock, b.RSVPID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, 0, ErrNotThisNight
 	}
