@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/clockroom/clockroom/internal/tariff"
 )
 
 // DemoAccounts are the sign-ins demo data creates, one per role.
@@ -48,6 +50,9 @@ func (s *Store) SeedDemo(ctx context.Context, password string) (bool, error) {
 			return false, fmt.Errorf("demo account %s: %w", a.Email, err)
 		}
 		hosts[a.Email] = u.ID
+	}
+	if err := s.At(now).seedTariff(ctx, hosts["admin@clockroom.test"], hosts["guest@clockroom.test"]); err != nil {
+		return false, err
 	}
 	loc := venue.Location()
 	day := func(d, hour int) time.Time {
@@ -210,4 +215,33 @@ func (s *Store) EnsureOpenNowEvent(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// DemoTariff is the demo venue's standard tariff, a real time café's shape:
+// the first hour at 8p a minute, then 5p; Friday and Saturday evenings a
+// quarter dearer; at most £24 a day; a day pass for £15; students 20% off.
+func DemoTariff() tariff.Tariff {
+	dayCap := int64(2400)
+	return tariff.Tariff{
+		Name: "Standard", Currency: "GBP", GraceMinutes: 1, TimeStep: 1, DayStart: tariff.At(4, 0),
+		Steps: []tariff.Step{{FromMinute: 0, Rate: tariff.Rate{PerMinute: 8}}, {FromMinute: 60, Rate: tariff.Rate{PerMinute: 5}}},
+		Windows: []tariff.Window{{Name: "Weekend evening", MultiplierBP: 12500,
+			TimeRange: tariff.TimeRange{Days: tariff.DaysOf(time.Friday, time.Saturday), Start: tariff.At(19, 0), End: tariff.At(23, 0)}}},
+		MinimumCharge: 300,
+		Caps:          tariff.Caps{Day: &tariff.DayCap{Weekday: dayCap}},
+		Passes: []tariff.Pass{{Name: "Day pass", Kind: tariff.DayPass, Price: 1500, Covers: tariff.Cover{BusinessDay: true}}},
+		Groups: []tariff.Group{{Name: "Students", PercentOffBP: 2000}},
+	}
+}
+
+// seedTariff makes DemoTariff the demo venue's standard tariff, and the
+// demo guest a student.
+func (s *Store) seedTariff(ctx context.Context, admin, guest int64) error {
+	if _, err := s.SaveTariff(ctx, DemoTariff(), admin); err != nil {
+		return fmt.Errorf("demo tariff: %w", err)
+	}
+	if err := s.SetStandardTariff(ctx, "Standard", admin); err != nil {
+		return err
+	}
+	return s.SetUserGroup(ctx, guest, "Students", "demo: a student card", admin)
 }

@@ -153,6 +153,16 @@ func TestSeedDemoOnceAndOpenNowEvent(t *testing.T) {
 	if len(events) < 6 || len(hosts) < 3 || !small || openNow != 1 {
 		t.Fatalf("demo events: %d events, %d hosts, small %v, open now %d", len(events), len(hosts), small, openNow)
 	}
+	// The demo venue prices stays by a real shape, and its past stays are
+	// explained line by line.
+	if tv, err := s.TariffByName(ctx, "Standard"); err != nil || !tv.Standard || len(tv.Tariff.Steps) != 2 || len(tv.Tariff.Passes) != 1 || len(tv.Tariff.Groups) != 1 {
+		t.Fatalf("demo tariff: %+v %v", tv, err)
+	}
+	var explained int
+	s.DB.Get(&explained, `SELECT count(*) FROM visits WHERE bill IS NOT NULL AND jsonb_array_length(bill->'lines') > 0`)
+	if explained == 0 {
+		t.Fatal("no demo stay has an explained bill")
+	}
 	for _, a := range models.DemoAccounts {
 		if _, err := s.At(t0).Authenticate(ctx, a.Email, "clockroom-demo", "127.0.0.1"); err != nil {
 			t.Fatalf("demo login %s: %v", a.Email, err)
