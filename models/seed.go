@@ -229,8 +229,8 @@ func DemoTariff() tariff.Tariff {
 			TimeRange: tariff.TimeRange{Days: tariff.DaysOf(time.Friday, time.Saturday), Start: tariff.At(19, 0), End: tariff.At(23, 0)}}},
 		MinimumCharge: 300,
 		Caps:          tariff.Caps{Day: &tariff.DayCap{Weekday: dayCap}},
-		Passes: []tariff.Pass{{Name: "Day pass", Kind: tariff.DayPass, Price: 1500, Covers: tariff.Cover{BusinessDay: true}}},
-		Groups: []tariff.Group{{Name: "Students", PercentOffBP: 2000}},
+		Passes:        []tariff.Pass{{Name: "Day pass", Kind: tariff.DayPass, Price: 1500, Covers: tariff.Cover{BusinessDay: true}}},
+		Groups:        []tariff.Group{{Name: "Students", PercentOffBP: 2000}},
 	}
 }
 
