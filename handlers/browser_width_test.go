@@ -92,6 +92,14 @@ func signOutIfIn(t testing.TB, ctx context.Context, base string) {
 func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 	ctx, now := t.Context(), time.Now()
 	v := ta.venue(t)
+	// Stays are priced by the demo's tariff: steps, a window, a cap, a pass
+	// and a group, so bills have lines and the counter offers passes.
+	if _, err := ta.store.SaveTariff(ctx, models.DemoTariff(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.store.SetStandardTariff(ctx, "Standard", 0); err != nil {
+		t.Fatal(err)
+	}
 	person := func(email, name string, role models.Role, unverified bool) models.User {
 		u, err := ta.store.CreateUser(ctx, models.NewUser{Email: email, Name: name, Password: "password-123", Role: role, Unverified: unverified})
 		if err != nil {
@@ -117,7 +125,7 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 	// name without a space) came, left and paid cash.
 	tonight := ta.tonight(t, v, host, 20)
 	adaVisit, adaTonight := admitted(t, ta, tonight, "ada@example.com", now.Add(-80*time.Minute))
-	_, cyTicket := admitted(t, ta, tonight, "cy@example.com", now.Add(-20*time.Minute))
+	cyVisit, cyTicket := admitted(t, ta, tonight, "cy@example.com", now.Add(-20*time.Minute))
 	deeVisit, _ := admitted(t, ta, tonight, "dorothea.featherstonehaugh@example.com", now.Add(-70*time.Minute))
 	for _, visit := range []int64{adaVisit, deeVisit} {
 		if _, _, _, err := ta.store.At(now.Add(-40*time.Minute)).CheckOut(ctx, visit, 0, ""); err != nil {
@@ -215,6 +223,7 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 		{"staff", "live", "/staff/live", "#live table"},
 		{"staff", "bills", "/staff/bills", ".bill-list"},
 		{"staff", "visit-unpaid", fmt.Sprintf("/staff/visits/%d", adaVisit), ".pay-form"},
+		{"staff", "visit-inside", fmt.Sprintf("/staff/visits/%d", cyVisit), ".group-form"},
 		{"staff", "visit-paid", fmt.Sprintf("/staff/visits/%d", deeVisit), ".refund-form"},
 		{"staff", "reports", "/staff/reports", "main table"},
 		{"staff", "night-report", fmt.Sprintf("/staff/reports/nights/%d", tonight.ID), "main h1"},
