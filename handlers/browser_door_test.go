@@ -164,6 +164,12 @@ func TestBrowserDoorAdmitsAGuestFoundByName(t *testing.T) {
 	if name := text(".result-name"); name != "ada" {
 		t.Fatalf("the name search admitted %q", name)
 	}
+	// Staff can go on to price the stay for a group or add a pass.
+	var adaVisit int64
+	ta.store.DB.Get(&adaVisit, `SELECT id FROM visits WHERE event_id = $1`, e.ID)
+	if href := evalJS[string](t, ctx, `document.getElementById('result-visit').hidden ? '' : document.getElementById('result-visit').getAttribute('href')`); href != "/staff/visits/"+itoa(adaVisit) {
+		t.Fatalf("the link to the stay's page: %q", href)
+	}
 	do(chromedp.Click(chromedp.ID("result")), chromedp.WaitNotVisible(chromedp.ID("result")))
 
 	// A fire door closes: the room holds one, so Bob is refused until staff

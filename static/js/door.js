@@ -234,6 +234,11 @@ function showResult(body, s) {
   let detail = body.result === 'checked_out' ? exitDetail(body) : body.message || '';
   if (body.right_event) detail = `This ticket is for ${body.right_event.title}.`;
   box.querySelector('.result-detail').textContent = detail;
+  // Staff can price a guest just in for a group (a student card shown) or
+  // add a pass, on the stay's own page.
+  const visit = $('result-visit');
+  visit.hidden = !(isStaff && body.result === 'admitted' && body.visit && body.visit.id);
+  if (!visit.hidden) visit.href = `/staff/visits/${body.visit.id}`;
   const anyway = $('admit-anyway');
   anyway.hidden = !(isStaff && body.can_admit_anyway);
   anyway.onclick = () => {
@@ -246,7 +251,7 @@ function showResult(body, s) {
   beep(kind);
   clearTimeout(clearTimer);
   // Money owed, or a choice to make, stays up longer than a welcome.
-  clearTimer = setTimeout(hideResult, anyway.hidden && kind !== 'due' ? 2500 : 8000);
+  clearTimer = setTimeout(hideResult, anyway.hidden && visit.hidden && kind !== 'due' ? 2500 : 8000);
 }
 // askReason asks staff why they admit over the room's limit, then calls
 // admit with the reason; Cancel admits nobody.
