@@ -83,70 +83,65 @@ func priceOf(ctx context.Context, q sqlx.QueryerContext, v Visit) (Pricing, erro
 	return ps[0], nil
 }
 
-// pricesOf is priceOf for many visits, in a few queries whatever their number.
+// pricesOf is priceOf for many visits, in one query whatever their number
+// (a check-out's transaction asks the database once more, not four times).
 func pricesOf(ctx context.Context, q sqlx.QueryerContext, vs []Visit) ([]Pricing, error) {
 	ps := make([]Pricing, len(vs))
 	if len(vs) == 0 {
 		return ps, nil
 	}
-	loc, err := venueLocation(ctx, q)
-	if err != nil {
+	ids := make([]int64, len(vs))
+	for i, v := range vs {
+		ids[i] = v.ID
+	}
+	var rows []struct {
+		ID      int64  `db:"id"`
+		Zone    string `db:"zone"`
+		Body    []byte `db:"body"`
+		Bought  []byte `db:"bought"`
+		Earlier []byte `db:"earlier"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT v.id, (SELECT time_zone FROM venues ORDER BY id LIMIT 1) AS zone,
+		       (SELECT t.body FROM tariffs t WHERE t.id = v.tariff_id) AS body,
+		       (SELECT COALESCE(json_agg(json_build_object('Pass', p.pass, 'At', p.bought_at) ORDER BY p.bought_at, p.id), '[]')
+		        FROM pass_purchases p WHERE p.visit_id = v.id OR p.rsvp_id = v.rsvp_id) AS bought,
+		       CASE WHEN v.resumed THEN
+		         (SELECT COALESCE(json_agg(json_build_object('In', o.checked_in_at, 'Out', o.checked_out_at) ORDER BY o.checked_in_at), '[]')
+		          FROM visits o WHERE o.rsvp_id = v.rsvp_id AND o.id <> v.id AND o.checked_out_at IS NOT NULL AND o.checked_in_at <= v.checked_in_at)
+		       ELSE '[]' END AS earlier
+		FROM visits v WHERE v.id = ANY($1)`, pq.Array(ids)); err != nil {
 		return nil, err
 	}
-	var ids, rsvps, resumed []int64
-	for _, v := range vs {
-		ids = append(ids, v.ID)
-		if v.RSVPID != nil {
-			rsvps = append(rsvps, *v.RSVPID)
-			if v.Resumed {
-				resumed = append(resumed, *v.RSVPID)
-			}
-		}
-	}
-	var others []struct {
-		ID     int64     `db:"id"`
-		RSVPID int64     `db:"rsvp_id"`
-		In     time.Time `db:"checked_in_at"`
-		Out    time.Time `db:"checked_out_at"`
-	}
-	if len(resumed) > 0 {
-		if err := sqlx.SelectContext(ctx, q, &others, `
-			SELECT id, rsvp_id, checked_in_at, checked_out_at FROM visits
-			WHERE rsvp_id = ANY($1) AND checked_out_at IS NOT NULL ORDER BY checked_in_at`, pq.Array(resumed)); err != nil {
-			return nil, err
-		}
-	}
-	var bought []struct {
-		VisitID *int64    `db:"visit_id"`
-		RSVPID  *int64    `db:"rsvp_id"`
-		Pass    string    `db:"pass"`
-		At      time.Time `db:"bought_at"`
-	}
-	if err := sqlx.SelectContext(ctx, q, &bought, `
-		SELECT visit_id, rsvp_id, pass, bought_at FROM pass_purchases
-		WHERE visit_id = ANY($1) OR rsvp_id = ANY($2) ORDER BY bought_at, id`, pq.Array(ids), pq.Array(rsvps)); err != nil {
-		return nil, err
+	byID := make(map[int64]int, len(rows))
+	for i, r := range rows {
+		byID[r.ID] = i
 	}
 	for i, v := range vs {
-		p := &ps[i]
-		if p.Tariff, err = tariffOfVisit(ctx, q, v); err != nil {
+		k, ok := byID[v.ID]
+		if !ok {
+			return nil, fmt.Errorf("pricing visit %d: %w", v.ID, ErrNotFound)
+		}
+		r, p := rows[k], &ps[i]
+		p.Location = Venue{TimeZone: r.Zone}.Location()
+		var err error
+		if v.TariffID != nil {
+			p.Tariff, err = parsedTariff(r.Body)
+		} else {
+			p.Tariff, err = tariffOfVisit(ctx, q, v)
+		}
+		if err != nil {
 			return nil, err
 		}
-		p.Location = loc
+		if err := json.Unmarshal(r.Bought, &p.Purchases); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(r.Earlier, &p.Earlier); err != nil {
+			return nil, err
+		}
 		// A guest's usual group prices them only where the tariff has it.
 		if g := v.PriceGroup; g != nil && slices.ContainsFunc(p.Tariff.Groups, func(tg tariff.Group) bool { return tg.Name == *g }) {
 			p.Group = *g
-		}
-		for _, o := range others {
-			// the guest's visits of the night that ended before this one began
-			if v.Resumed && v.RSVPID != nil && o.RSVPID == *v.RSVPID && o.ID != v.ID && !o.In.After(v.CheckedInAt) {
-				p.Earlier = append(p.Earlier, tariff.Interval{In: o.In, Out: o.Out})
-			}
-		}
-		for _, b := range bought {
-			if (b.VisitID != nil && *b.VisitID == v.ID) || (b.RSVPID != nil && v.RSVPID != nil && *b.RSVPID == *v.RSVPID) {
-				p.Purchases = append(p.Purchases, tariff.Purchase{Pass: b.Pass, At: b.At})
-			}
 		}
 	}
 	return ps, nil
