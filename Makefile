@@ -31,7 +31,7 @@ bench-quick:
 
 ## bench-go: the Go benchmarks of the hot paths (tariff, ticket codes, listing, scan)
 bench-go: test-deps
-	$(GO) test -run '^$$' -bench . -benchmem ./models/ ./handlers/
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/tariff/ ./models/ ./handlers/
 
 deps:
 	@./.ci/deps run
