@@ -43,6 +43,7 @@ var funcs = template.FuncMap{
 	"quoteNext": quoteNext,
 	"priceList": priceList,
 	"billLines": billLines,
+	"billView":  newBillView,
 	"method":    methodName,
 	"deref":     func(p *int64) int64 { return *p },
 	"derefText": func(p *string) string { return *p },
@@ -193,6 +194,22 @@ func billLines(b *tariff.Bill, currency string) []string {
 		lines[i] = f.Line(l)
 	}
 	return lines
+}
+
+// billView is a kept bill as the partial "bill-lines" shows it: its lines,
+// then the night's total and, when the guest was in earlier that night,
+// what this stay added.
+type billView struct {
+	Lines         []string
+	Night, Amount int64
+	Currency      string
+}
+
+// Resumed reports whether the bill's night had earlier stays.
+func (v billView) Resumed() bool { return v.Night != v.Amount }
+
+func newBillView(b models.Bill, currency string) billView {
+	return billView{Lines: billLines(b.Explained, currency), Night: b.Night, Amount: b.Amount, Currency: currency}
 }
 
 // priceList says what a night's stays cost: its simple price in a sentence,

@@ -20,8 +20,9 @@ type ticketPage struct {
 	Loc       *time.Location
 	Now       time.Time
 	CanCancel bool
-	Meter     *models.Inside    // the running bill while the holder is inside
-	Owed      []models.OwedBill // bills of earlier stays still to pay
+	Meter     *models.Inside       // the running bill while the holder is inside
+	Owed      []models.OwedBill    // bills of earlier stays still to pay
+	Stays     []models.SettledStay // earlier stays whose bills are settled
 }
 
 // Entry reports whether the ticket lets its holder in: a confirmed seat at a
@@ -62,6 +63,9 @@ func (a *App) ticketPage(c echo.Context) error {
 		return err
 	}
 	if p.Owed, err = a.store.TicketBills(c.Request().Context(), t.ID); err != nil {
+		return err
+	}
+	if p.Stays, err = a.store.TicketStays(c.Request().Context(), t.ID); err != nil {
 		return err
 	}
 	return a.render(c, http.StatusOK, "ticket", page{Title: "Ticket: " + t.Event.Title, Data: p})
