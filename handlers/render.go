@@ -122,7 +122,9 @@ func (a *App) fillPage(c echo.Context, status int, p *page) {
 		p.CSRF = tok
 	}
 	if status < 300 {
-		p.Flash = a.popFlash(c)
+		if f := a.popFlash(c); p.Flash == "" { // a page may say its own (a payment being confirmed)
+			p.Flash = f
+		}
 	}
 }
 
