@@ -48,7 +48,8 @@ func (a *App) staffBills(c echo.Context) error {
 	return a.render(c, http.StatusOK, "bills", page{Title: "Bills to collect", Data: p})
 }
 
-// staffBillsCSV exports the same list, money in major units.
+// staffBillsCSV exports the same list, money in major units, each bill's
+// explained lines joined by " / " (empty for a bill kept without them).
 func (a *App) staffBillsCSV(c echo.Context) error {
 	ctx := c.Request().Context()
 	night, err := billsNight(c)
@@ -66,7 +67,7 @@ func (a *App) staffBillsCSV(c echo.Context) error {
 	loc := venue.Location()
 	var b strings.Builder
 	w := csv.NewWriter(&b)
-	_ = w.Write([]string{"visit", "date", "night", "guest", "checked_in", "checked_out", "minutes", "amount", "currency", "state"})
+	_ = w.Write([]string{"visit", "date", "night", "guest", "checked_in", "checked_out", "minutes", "amount", "currency", "state", "lines"})
 	for _, o := range bills {
 		minutes := 0
 		if o.BilledMinutes != nil {
@@ -74,7 +75,8 @@ func (a *App) staffBillsCSV(c echo.Context) error {
 		}
 		_ = w.Write([]string{strconv.FormatInt(o.ID, 10), o.EventStartsAt.In(loc).Format("2006-01-02"), csvSafe(o.EventTitle), csvSafe(o.GuestName),
 			o.CheckedInAt.In(loc).Format("2006-01-02 15:04"), o.CheckedOutAt.In(loc).Format("2006-01-02 15:04"),
-			strconv.Itoa(minutes), models.MajorUnits(*o.Amount, o.Currency), o.Currency, string(o.State)})
+			strconv.Itoa(minutes), models.MajorUnits(*o.Amount, o.Currency), o.Currency, string(o.State),
+			csvSafe(strings.Join(billLines(o.Bill().Explained, o.Currency), " / "))})
 	}
 	w.Flush()
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="clockroom-bills.csv"`)

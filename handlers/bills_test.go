@@ -42,7 +42,7 @@ func TestStaffBillsListsEveryUnpaidBill(t *testing.T) {
 	csv := staff.get("/staff/bills.csv")
 	wantStatus(t, csv, http.StatusOK)
 	if lines := strings.Split(strings.TrimSpace(csv.body), "\n"); len(lines) != 3 || !strings.HasPrefix(lines[0], "visit,date,night,guest") ||
-		!strings.Contains(lines[1], ",ada,") || !strings.HasSuffix(lines[1], ",60,4.80,GBP,unpaid") {
+		!strings.Contains(lines[1], ",ada,") || !strings.Contains(lines[1], ",60,4.80,GBP,unpaid,") || !strings.HasSuffix(lines[1], " · 60 min × 8p = £4.80") {
 		t.Fatalf("bills CSV:\n%s", csv.body)
 	}
 

@@ -62,6 +62,18 @@ func TestBrowserCounter(t *testing.T) {
 				}
 				browsertest.Screenshot(t, ctx, "resumed")
 				browsertest.FitsWidth(t, ctx)
+				// Out again: what this stay added, the night's total, and the
+				// earlier stay still to pay, in the colour kept for money owed.
+				do(chromedp.Click(chromedp.ID("result")), chromedp.WaitNotVisible(chromedp.ID("result")),
+					chromedp.Click(chromedp.CSS(`input[name=mode][value=out]`)),
+					chromedp.SendKeys(chromedp.ID("scan-input"), ada+"\n"),
+					chromedp.WaitVisible(chromedp.CSS(`#result.due[data-result="checked_out"]`)))
+				if word, detail := browsertest.Text(t, ctx, ".result-word"), browsertest.Text(t, ctx, ".result-detail"); !strings.EqualFold(word, "Unpaid") ||
+					!strings.HasPrefix(detail, "Goodbye, ada: ") || !strings.HasSuffix(detail, " min more · £0.00 more · tonight £3.00, £3.00 to pay.") {
+					t.Fatalf("the resumed stay's exit showed %q: %q", word, detail)
+				}
+				browsertest.Screenshot(t, ctx, "resumed-exit")
+				browsertest.FitsWidth(t, ctx)
 			})
 
 			t.Run("pay now through the test checkout", func(t *testing.T) {
@@ -76,6 +88,10 @@ func TestBrowserCounter(t *testing.T) {
 				browsertest.Screenshot(t, ctx, "test-checkout")
 				browsertest.FitsWidth(t, ctx)
 				do(chromedp.Click(chromedp.CSS(`button[value="pay"]`)), chromedp.WaitNotPresent(chromedp.CSS(".test-stamp")), browsertest.Loaded())
+				if flash := browsertest.Text(t, ctx, ".flash"); flash != "Paid £3.00 — thank you. Your receipt is on its way to ada@example.com." ||
+					!strings.Contains(browsertest.Text(t, ctx, "main"), "Ticket for ada") {
+					t.Fatalf("after paying, back on the ticket: %q", flash)
+				}
 				if ps, _ := ta.store.VisitPayments(t.Context(), first); len(ps) != 1 || ps[0].Status != models.PaymentSucceeded || ps[0].Amount != 300 {
 					t.Fatalf("after paying on the test checkout: %+v", ps)
 				}

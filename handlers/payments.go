@@ -132,3 +132,40 @@ func (a *App) paymentQR(c echo.Context) error {
 func (a *App) paid(c echo.Context) error {
 	return a.seeOther(c, "/", "Thank you: your payment went through. See you soon!")
 }
+
+// checkoutReturn reads the payment a guest comes back to their ticket from
+// Stripe's page with (?paid= or ?cancelled=, a payment of this ticket) and
+// says what became of it, as the database has it now: paid only once
+// Stripe's confirmation was recorded. confirming is the payment's visit
+// while Stripe has yet to confirm a payment the guest made, else 0.
+func (a *App) checkoutReturn(c echo.Context, t models.Ticket) (msg string, confirming int64, err error) {
+	raw, cancelled := c.QueryParam("paid"), false
+	if raw == "" {
+		raw, cancelled = c.QueryParam("cancelled"), true
+	}
+	id, err := parseID(raw)
+	if err != nil {
+		return "", 0, nil // not a payment: the ticket as it is
+	}
+	p, err := a.store.TicketPayment(c.Request().Context(), t.ID, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return "", 0, nil
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	amount := money(p.Amount, p.Currency)
+	switch {
+	case p.Status == models.PaymentSucceeded || p.Status == models.PaymentPartiallyRefunded || p.Status == models.PaymentRefunded:
+		msg = "Paid " + amount + " — thank you."
+		if t.HolderMail != "" {
+			msg += " Your receipt is on its way to " + t.HolderMail + "."
+		}
+		return msg, 0, nil
+	case p.Status == models.PaymentFailed || p.Status == models.PaymentCanceled:
+		return "Your payment of " + amount + " did not go through, so nothing was charged. Try again, or pay at the counter.", 0, nil
+	case cancelled:
+		return "Nothing was charged: your bill of " + amount + " is still to pay, here or at the counter.", 0, nil
+	}
+	return "Your payment of " + amount + " is being confirmed: this page shows when it is through, and your receipt follows by email.", p.VisitID, nil
+}

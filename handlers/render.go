@@ -46,6 +46,7 @@ var funcs = template.FuncMap{
 		return passesView{Offer: o, Action: action, CSRF: csrf}
 	},
 	"billLines": billLines,
+	"billView":  newBillView,
 	"method":    methodName,
 	"deref":     func(p *int64) int64 { return *p },
 	"derefText": func(p *string) string { return *p },
@@ -124,7 +125,9 @@ func (a *App) fillPage(c echo.Context, status int, p *page) {
 		p.CSRF = tok
 	}
 	if status < 300 {
-		p.Flash = a.popFlash(c)
+		if f := a.popFlash(c); p.Flash == "" { // a page may say its own (a payment being confirmed)
+			p.Flash = f
+		}
 	}
 }
 
@@ -196,6 +199,22 @@ func billLines(b *tariff.Bill, currency string) []string {
 		lines[i] = f.Line(l)
 	}
 	return lines
+}
+
+// billView is a kept bill as the partial "bill-lines" shows it: its lines,
+// then the night's total and, when the guest was in earlier that night,
+// what this stay added.
+type billView struct {
+	Lines         []string
+	Night, Amount int64
+	Currency      string
+}
+
+// Resumed reports whether the bill's night had earlier stays.
+func (v billView) Resumed() bool { return v.Night != v.Amount }
+
+func newBillView(b models.Bill, currency string) billView {
+	return billView{Lines: billLines(b.Explained, currency), Night: b.Night, Amount: b.Amount, Currency: currency}
 }
 
 // priceList says what a night's stays cost: its simple price in a sentence,

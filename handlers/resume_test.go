@@ -94,3 +94,61 @@ func TestReentryResumesTheNightsBill(t *testing.T) {
 		t.Fatalf("cy's night came to %d, want the cap 1000", night)
 	}
 }
+
+// A resumed stay's exit says what the stay added and the night's total, and
+// where the night stands; a first stay's exit keeps its words.
+func TestResumedExitSaysWhatTheStayAddedAndTheNight(t *testing.T) {
+	ta, staff, e := billingSetup(t) // 8p a minute, 5 free minutes, at least £3.00, at most £24.00 a day
+	base := time.Now()
+	at := func(minutes int) {
+		ta.store.SetClock(func() time.Time { return base.Add(time.Duration(minutes) * time.Minute) })
+	}
+	scan := func(code, dir string) map[string]any {
+		t.Helper()
+		st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": dir})
+		if st != http.StatusOK {
+			t.Fatalf("scan %s: %d %v", dir, st, body)
+		}
+		return body
+	}
+	// A first stay of 10 minutes: the £3.00 minimum, worded as before. Ann
+	// pays it in cash; Bob does not.
+	ann := ta.ticket(t, e, ta.user(t, "ann@example.com", models.RoleAttendee))
+	bob := ta.ticket(t, e, ta.user(t, "bob@example.com", models.RoleAttendee))
+	at(-80)
+	scan(ann, "in")
+	scan(bob, "in")
+	at(-70)
+	first := scan(ann, "out")
+	if first["message"] != "Goodbye, ann: 10 minutes, £3.00." {
+		t.Fatalf("a first stay's exit: %v", first)
+	}
+	scan(bob, "out")
+	visit := int64(first["visit"].(map[string]any)["id"].(float64))
+	if _, err := ta.store.CreatePayment(t.Context(), models.NewPayment{VisitID: visit, Method: models.PayCash}); err != nil {
+		t.Fatal(err)
+	}
+	// Back for 6 minutes: 16 minutes in all, still the minimum.
+	at(-60)
+	scan(ann, "in")
+	scan(bob, "in")
+	at(-54)
+	body := scan(ann, "out")
+	v := body["visit"].(map[string]any)
+	if body["message"] != "Goodbye, ann: 6 min more · £0.00 more · tonight £3.00, paid." ||
+		v["resumed"] != true || v["night"] != float64(300) || v["minutes"] != float64(6) || v["amount"] != float64(0) || body["outstanding"] != nil {
+		t.Fatalf("ann's second exit: %v", body)
+	}
+	body = scan(bob, "out")
+	if owed, _ := body["outstanding"].(map[string]any); body["message"] != "Goodbye, bob: 6 min more · £0.00 more · tonight £3.00, £3.00 to pay." ||
+		owed["amount"] != float64(300) {
+		t.Fatalf("bob's second exit, the first stay unpaid: %v", body)
+	}
+	// Back again for 30 minutes: 46 minutes in all, £3.68, so £0.68 more.
+	at(-50)
+	scan(bob, "in")
+	at(-20)
+	if body := scan(bob, "out"); body["message"] != "Goodbye, bob: 30 min more · £0.68 more · tonight £3.68, £3.68 to pay." {
+		t.Fatalf("bob's third exit: %v", body)
+	}
+}

@@ -20,9 +20,14 @@ type ticketPage struct {
 	Loc       *time.Location
 	Now       time.Time
 	CanCancel bool
-	Meter     *models.Inside    // the running bill while the holder is inside
-	Owed      []models.OwedBill // bills of earlier stays still to pay
-	Offer     models.PassOffer  // passes the night sells, and those on the bill
+	Meter     *models.Inside       // the running bill while the holder is inside
+	Owed      []models.OwedBill    // bills of earlier stays still to pay
+	Stays     []models.SettledStay // earlier stays whose bills are settled
+	Offer     models.PassOffer     // passes the night sells, and those on the bill
+	// Confirming is the visit whose payment the guest just made on
+	// Stripe's page while Stripe has yet to confirm it: the page says so
+	// instead of offering to pay again, and reloads until it is through.
+	Confirming int64
 }
 
 // Entry reports whether the ticket lets its holder in: a confirmed seat at a
@@ -56,6 +61,18 @@ func (a *App) ticketPage(c echo.Context) error {
 		return err
 	}
 	p := ticketPage{Ticket: t, Code: code, Loc: venue.Location(), Now: a.now(), CanCancel: canCancel(currentUser(c), t) && t.Active()}
+	var flash string
+	if c.QueryParam("paid") != "" || c.QueryParam("cancelled") != "" {
+		// back from Stripe's page: say what became of the payment
+		var confirming int64
+		if flash, confirming, err = a.checkoutReturn(c, t); err != nil {
+			return err
+		}
+		if confirming == 0 { // settled: the message once, on the ticket's own address
+			return a.seeOther(c, "/tickets/"+code, flash)
+		}
+		p.Confirming = confirming
+	}
 	switch in, err := a.store.OpenVisitFor(c.Request().Context(), t.ID); {
 	case err == nil:
 		p.Meter, p.CanCancel = &in, false // a seat in use is not given away
@@ -65,12 +82,15 @@ func (a *App) ticketPage(c echo.Context) error {
 	if p.Owed, err = a.store.TicketBills(c.Request().Context(), t.ID); err != nil {
 		return err
 	}
+	if p.Stays, err = a.store.TicketStays(c.Request().Context(), t.ID); err != nil {
+		return err
+	}
 	if canCancel(currentUser(c), t) && t.Active() && !t.Event.Ended(p.Now) {
 		if p.Offer, err = a.store.PassesFor(c.Request().Context(), models.PassPurchase{RSVPID: t.ID}); err != nil {
 			return err
 		}
 	}
-	return a.render(c, http.StatusOK, "ticket", page{Title: "Ticket: " + t.Event.Title, Data: p})
+	return a.render(c, http.StatusOK, "ticket", page{Title: "Ticket: " + t.Event.Title, Flash: flash, Data: p})
 }
 
 // ticketQR is the ticket's QR code: the ticket's URL, so a phone camera

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clockroom/clockroom/internal/tariff"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -142,6 +143,8 @@ func scanWords(r models.ScanResponse, loc func() *time.Location) string {
 			return "Already checked out at " + v.CheckedOutAt.In(loc()).Format("15:04") + "."
 		case v.Applied == models.AppliedGrace:
 			return fmt.Sprintf("Goodbye, %s: a short stay within the grace period, free.", name)
+		case v.Resumed:
+			return fmt.Sprintf("Goodbye, %s: %s%s.", name, addedWords(*v), nightStanding(r))
 		}
 		msg := fmt.Sprintf("Goodbye, %s: %d minutes, %s.", name, v.Minutes, models.FormatMoney(v.Amount, v.Currency))
 		if r.Exited && r.Payment != nil && r.Payment.Status == models.BillPending {
@@ -150,4 +153,53 @@ func scanWords(r models.ScanResponse, loc func() *time.Location) string {
 		return msg
 	}
 	return ""
+}
+
+// addedWords says what a resumed stay added to the night and the night's
+// total: "6 min more · £0.00 more · tonight £3.00".
+func addedWords(v models.VisitInfo) string {
+	f, err := tariff.NewFormatter(v.Currency, "en")
+	if err != nil {
+		return fmt.Sprintf("%d min more · %s more · tonight %s", v.Minutes,
+			models.FormatMoney(v.Amount, v.Currency), models.FormatMoney(v.Night, v.Currency))
+	}
+	return f.Added(tariff.Added{Minutes: v.Minutes, Amount: v.Amount, Night: tariff.Bill{Total: v.Night}})
+}
+
+// nightStanding says where a resumed stay's night stands at its exit, from
+// this stay's payment and what the earlier stays still owe: ", paid", ", £3.00
+// to pay", ", being charged to the card on file". Nothing when the answer
+// is a replay that carries no payment.
+func nightStanding(r models.ScanResponse) string {
+	v, p := r.Visit, r.Payment
+	owed := int64(0)
+	if o := r.Outstanding; o != nil {
+		owed += o.Amount
+	}
+	if p != nil && p.Status == models.BillUnpaid {
+		owed += p.Amount
+	}
+	charging := p != nil && p.Status == models.BillPending
+	switch {
+	case owed > 0 && charging:
+		return ", " + money(owed, v.Currency) + " to pay; the card on file is being charged for this stay"
+	case owed > 0:
+		return ", " + money(owed, v.Currency) + " to pay"
+	case charging:
+		return ", being charged to the card on file"
+	case p == nil:
+		return ""
+	case v.Night == 0:
+		return ", nothing to pay"
+	}
+	return ", paid"
+}
+
+// money writes an amount with the tariff engine's formatter (the venue's
+// currency by CLDR), or as models does when the currency is not one it knows.
+func money(minor int64, currency string) string {
+	if f, err := tariff.NewFormatter(currency, "en"); err == nil {
+		return f.Money(minor)
+	}
+	return models.FormatMoney(minor, currency)
 }

@@ -42,6 +42,10 @@ func (b OwedBill) LeftAt() time.Time { return *b.CheckedOutAt }
 // Minutes are the minutes billed.
 func (b OwedBill) Minutes() int { return *b.BilledMinutes }
 
+// Bill is the bill as it was kept when the stay closed: explained line by
+// line, unless it was kept before the engine kept its lines.
+func (b OwedBill) Bill() Bill { return storedBill(b.Visit) }
+
 // BillStatus is where a closed visit's bill stands: the one answer that the
 // door, Bills to collect, tickets, receipts and reports all give, from one
 // SQL expression (billState).
@@ -104,6 +108,41 @@ func (s *Store) TicketBills(ctx context.Context, rsvpID int64) ([]OwedBill, erro
 // UserOwedBills lists what a guest still owes for any of their tickets.
 func (s *Store) UserOwedBills(ctx context.Context, userID int64) ([]OwedBill, error) {
 	return owedBills(ctx, s.DB, `v.rsvp_id IN (SELECT id FROM rsvps WHERE user_id = $1)`, userID, 50)
+}
+
+// SettledStay is a ticket's closed stay whose bill is settled: paid,
+// waived, or nothing to pay.
+type SettledStay struct {
+	Visit
+	PaymentMethod *string        `db:"method"`
+	PaymentStatus *PaymentStatus `db:"status"`
+}
+
+// Bill is the stay's bill as it was kept when it closed.
+func (s SettledStay) Bill() Bill { return storedBill(s.Visit) }
+
+// LeftAt is when the guest checked out.
+func (s SettledStay) LeftAt() time.Time { return *s.CheckedOutAt }
+
+// PaidHow says how the bill was settled, for the guest: "paid by card".
+func (s SettledStay) PaidHow() string {
+	return PastBill{Amount: s.Amount, PaymentMethod: s.PaymentMethod, PaymentStatus: s.PaymentStatus}.PaidHow()
+}
+
+// TicketStays lists a ticket's stays whose bills are settled, oldest first
+// (the ones still owed are TicketBills).
+func (s *Store) TicketStays(ctx context.Context, rsvpID int64) ([]SettledStay, error) {
+	var ss []SettledStay
+	err := s.DB.SelectContext(ctx, &ss, `
+		SELECT `+visitColumns+`, p.method, p.status
+		FROM visits v
+		LEFT JOIN LATERAL (SELECT method, status FROM payments p
+		                   WHERE p.visit_id = v.id AND p.status IN `+inStatuses(settledStatuses...)+`
+		                   ORDER BY p.id DESC LIMIT 1) p ON true
+		WHERE v.rsvp_id = $1 AND v.checked_out_at IS NOT NULL AND (`+billState+`) = 'paid'
+		ORDER BY v.checked_in_at, v.id
+		LIMIT 20`, rsvpID)
+	return ss, err
 }
 
 // OwedCount is how many bills are still to collect, for the live page's link.

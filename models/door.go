@@ -136,7 +136,8 @@ type ScanResponse struct {
 	// AlreadyOut marks an exit scan of a guest who had already left.
 	AlreadyOut bool `json:"already_checked_out,omitempty"`
 	// Resumed marks an entry that continues the guest's bill from an
-	// earlier stay that night; Outstanding is what of it is still unpaid.
+	// earlier stay that night; Outstanding is what of it is still unpaid
+	// (on a resumed stay's exit too: what the earlier stays still owe).
 	Resumed     bool          `json:"resumed,omitempty"`
 	Outstanding *PaymentState `json:"outstanding,omitempty"`
 	// Took is where the scan's time went in the database, for the door's
@@ -185,6 +186,11 @@ type VisitInfo struct {
 	AmountText   string     `json:"amount_text,omitempty"`
 	Currency     string     `json:"currency,omitempty"`
 	Applied      string     `json:"applied,omitempty"`
+	// Resumed marks a stay that continued the guest's earlier stays that
+	// night: Minutes and Amount are what it added, Night the night's bill
+	// so far, this stay included.
+	Resumed bool  `json:"resumed,omitempty"`
+	Night   int64 `json:"night,omitempty"`
 }
 
 // EventRef names another event.

@@ -324,6 +324,12 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 	if req.Queued && req.At.Before(open.CheckedInAt) {
 		return ScanResponse{}, nil, nil, &ScanTimeError{Why: ScanBeforeCheckIn, Who: who}
 	}
+	var earlier stays // what the night's earlier stays still owe, for the exit's words
+	if open.Resumed {
+		if earlier, err = earlierStays(ctx, tx, h.ID); err != nil {
+			return ScanResponse{}, nil, nil, err
+		}
+	}
 	at := maxTime(req.At, open.CheckedInAt)
 	closed, b, err := closeVisit(ctx, tx, open, at, req.ActorID, EndedByScan, req.Device, open.NeedsReview || req.stale())
 	if err != nil {
@@ -333,7 +339,11 @@ func (s *Store) scanOut(ctx context.Context, tx *sqlx.Tx, req ScanRequest, h tic
 	if err != nil {
 		return ScanResponse{}, nil, nil, err
 	}
-	return ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(closed, &b, closed.Currency), Charge: pay, Exited: true}, &closed.ID, &h.ID, nil
+	resp := ScanResponse{Result: ResultCheckedOut, Attendee: who, Visit: visitInfo(closed, &b, closed.Currency), Charge: pay, Exited: true}
+	if earlier.Owed > 0 {
+		resp.Outstanding = &PaymentState{Status: BillUnpaid, Amount: earlier.Owed, Currency: closed.Currency}
+	}
+	return resp, &closed.ID, &h.ID, nil
 }
 
 func visitInfo(v Visit, b *Bill, currency string) *VisitInfo {
@@ -341,6 +351,7 @@ func visitInfo(v Visit, b *Bill, currency string) *VisitInfo {
 	if b != nil {
 		vi.Minutes, vi.Amount, vi.Applied, vi.Currency = b.Minutes, b.Amount, b.Applied, currency
 		vi.AmountText = FormatMoney(b.Amount, currency)
+		vi.Resumed, vi.Night = v.Resumed, b.Night
 	}
 	return vi
 }

@@ -3,9 +3,12 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/clockroom/clockroom/internal/tariff"
 )
 
 // Message kinds about money.
@@ -50,6 +53,30 @@ func (s *Store) stay(ctx context.Context, tx sqlx.QueryerContext, f billFacts) s
 		b.Minutes, FormatMoney(*f.Amount, f.Currency), rule)
 }
 
+// stayLines writes a kept bill's lines for an email, a line each, then the
+// total (the night's, with what this stay adds when the guest was in
+// earlier that night); "" for a bill kept before the engine kept its lines.
+func stayLines(f billFacts) string {
+	b := storedBill(f.Visit)
+	if b.Explained == nil || len(b.Explained.Lines) == 0 {
+		return ""
+	}
+	fm, err := tariff.NewFormatter(f.Currency, "en")
+	if err != nil {
+		return ""
+	}
+	var sb strings.Builder
+	for _, l := range b.Explained.Lines {
+		sb.WriteString("  " + fm.Line(l) + "\n")
+	}
+	if b.Night != b.Amount {
+		sb.WriteString("  Total tonight " + fm.Money(b.Night) + " · this stay " + fm.Money(b.Amount) + "\n")
+	} else {
+		sb.WriteString("  Total " + fm.Money(b.Night) + "\n")
+	}
+	return sb.String()
+}
+
 // mailBillDue tells a guest who left without paying what they owe and where
 // to pay it (their ticket's Pay now), once per visit.
 func (s *Store) mailBillDue(ctx context.Context, tx *sqlx.Tx, now time.Time, visitID int64) error {
@@ -58,6 +85,9 @@ func (s *Store) mailBillDue(ctx context.Context, tx *sqlx.Tx, now time.Time, vis
 		return err
 	}
 	stay := s.stay(ctx, tx, f)
+	if lines := stayLines(f); lines != "" {
+		stay += "\n\n" + strings.TrimSuffix(lines, "\n")
+	}
 	key := fmt.Sprintf("bill:%d", visitID)
 	return queue(ctx, tx, now, Message{Kind: MsgBillDue, DedupeKey: &key, ToEmail: f.Email, ToName: f.GuestName,
 		Subject: fmt.Sprintf("Your bill for %s: %s", f.Title, FormatMoney(*f.Amount, f.Currency)),
@@ -76,6 +106,9 @@ func (s *Store) mailReceipt(ctx context.Context, tx *sqlx.Tx, now time.Time, p P
 		return err
 	}
 	stay := s.stay(ctx, tx, f)
+	if lines := stayLines(f); lines != "" {
+		stay += "\n\n" + lines
+	}
 	key := fmt.Sprintf("receipt:%d", p.ID)
 	return queue(ctx, tx, now, Message{Kind: MsgReceipt, DedupeKey: &key, ToEmail: f.Email, ToName: f.GuestName,
 		Subject: fmt.Sprintf("Receipt: %s for %s", FormatMoney(p.Amount, p.Currency), f.Title),

@@ -227,6 +227,26 @@ func (s *Store) PaymentByID(ctx context.Context, id int64) (Payment, error) {
 	return paymentWhere(ctx, s.DB, `p.id = $1`, id)
 }
 
+// TicketPayment is a payment for one of a ticket's stays (rsvpID), or
+// ErrNotFound: a ticket's page says what became of its own payments only.
+func (s *Store) TicketPayment(ctx context.Context, rsvpID, paymentID int64) (Payment, error) {
+	return paymentWhere(ctx, s.DB, `p.id = $1 AND p.visit_id IN (SELECT v.id FROM visits v WHERE v.rsvp_id = $2)`, paymentID, rsvpID)
+}
+
+// VisitTicketCode is the code of the ticket a visit was admitted with, so a
+// payment page can send the guest back to it; "" for a walk-in.
+func (s *Store) VisitTicketCode(ctx context.Context, visitID int64) (string, error) {
+	var id []byte
+	err := s.DB.GetContext(ctx, &id, `SELECT r.ticket_id FROM visits v JOIN rsvps r ON r.id = v.rsvp_id WHERE v.id = $1`, visitID)
+	if errors.Is(err, sql.ErrNoRows) || s.Tickets == nil {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return s.Tickets.Code(id), nil
+}
+
 // VisitPayments lists a visit's payments, oldest first.
 func (s *Store) VisitPayments(ctx context.Context, visitID int64) ([]Payment, error) {
 	var ps []Payment

@@ -313,10 +313,14 @@ func (s *Service) startPhonePayment(ctx context.Context, p models.Payment) (mode
 	if err != nil {
 		return p, err
 	}
+	success, cancel, err := s.returnURLs(ctx, p)
+	if err != nil {
+		return p, err
+	}
 	var page Hosted
 	err = s.call(ctx, func(ctx context.Context) (err error) {
 		page, err = s.gw.PaymentSession(ctx, Session{Amount: p.Amount, Currency: p.Currency,
-			Description: "Your time at " + d.Venue.Name + ": " + d.Event.Title, SuccessURL: s.baseURL + "/paid", CancelURL: s.baseURL + "/",
+			Description: "Your time at " + d.Venue.Name + ": " + d.Event.Title, SuccessURL: success, CancelURL: cancel,
 			Reference: reference(p), Key: p.Key()})
 		return err
 	})
@@ -330,6 +334,19 @@ func (s *Service) startPhonePayment(ctx context.Context, p models.Payment) (mode
 		return p, err
 	}
 	return s.store.PaymentByID(ctx, p.ID)
+}
+
+// returnURLs are where Stripe's page sends the guest when they have paid
+// and when they go back: their ticket, which reads what became of payment p
+// (paid, or still being confirmed) or says nothing was charged. A walk-in
+// has no ticket: the thank-you page, and the listing.
+func (s *Service) returnURLs(ctx context.Context, p models.Payment) (success, cancel string, err error) {
+	code, err := s.store.VisitTicketCode(ctx, p.VisitID)
+	if err != nil || code == "" {
+		return s.baseURL + "/paid", s.baseURL + "/", err
+	}
+	ticket, id := s.baseURL+"/tickets/"+code, strconv.FormatInt(p.ID, 10)
+	return ticket + "?paid=" + id, ticket + "?cancelled=" + id, nil
 }
 
 // Refund asks Stripe to refund part of a card payment. The refund row is

@@ -200,9 +200,11 @@ function beep(kind) {
 // send an unpaid guest to the counter.
 function exitLook(body) {
   const pay = body.payment || {};
-  const word = body.already_checked_out ? 'Already checked out' : { paid: 'Paid', pending: 'Checked out', unpaid: 'Unpaid' }[pay.status] || 'Checked out';
-  const kind = pay.status === 'unpaid' ? 'due' : body.already_checked_out ? 'warn' : 'ok';
-  return [kind, pay.status === 'unpaid' ? currencySign(pay.currency) : body.already_checked_out ? '!' : '✓', word];
+  // A resumed stay's night may still owe for an earlier stay.
+  const status = pay.status && body.outstanding && body.outstanding.amount > 0 ? 'unpaid' : pay.status;
+  const word = body.already_checked_out ? 'Already checked out' : { paid: 'Paid', pending: 'Checked out', unpaid: 'Unpaid' }[status] || 'Checked out';
+  const kind = status === 'unpaid' ? 'due' : body.already_checked_out ? 'warn' : 'ok';
+  return [kind, status === 'unpaid' ? currencySign(pay.currency) : body.already_checked_out ? '!' : '✓', word];
 }
 
 function currencySign(code) {
@@ -213,6 +215,8 @@ function currencySign(code) {
 
 function exitDetail(body) {
   const pay = body.payment || {};
+  // A resumed stay: what it added and the night's total, as the server words it.
+  if (body.visit && body.visit.resumed && !body.already_checked_out && body.message) return body.message;
   const parts = [];
   if (body.already_checked_out && body.message) parts.push(body.message);
   if (body.visit && body.visit.amount_text) {
