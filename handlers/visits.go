@@ -61,6 +61,9 @@ func (a *App) checkoutVisit(c echo.Context) error {
 		return err
 	}
 	msg := fmt.Sprintf("%s checked out: %d minutes, %s.", v.GuestName, b.Minutes, models.FormatMoney(b.Amount, d.Currency))
+	if v.Resumed { // the night's bill goes on from earlier stays: say what this one added
+		msg = v.GuestName + " checked out: " + addedWords(models.VisitInfo{Minutes: b.Minutes, Amount: b.Amount, Night: b.Night, Currency: d.Currency}) + "."
+	}
 	if st.Status == models.BillPending {
 		msg += " The card on file is being charged: this page shows the result when Stripe answers."
 	}
