@@ -135,6 +135,7 @@ func (a *App) routes() *echo.Echo {
 	staff.GET("/reports.csv", a.staffReportsCSV)
 	staff.GET("/reports/nights/:id", a.staffNightReport)
 	staff.GET("/reports/community.csv", a.staffCommunityCSV)
+	staff.GET("/quote", a.staffQuote) // JSON
 
 	// The door's JSON API: the same session, CSRF token in X-CSRF-Token.
 	api := s.Group("/api/v1", a.requireRole(models.RoleHost))
@@ -157,3 +158,11 @@ func (a *App) routes() *echo.Echo {
 
 // isAPI reports whether the request is for the JSON API.
 func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+
+// jsonRoutes answer JSON outside /api/: their refusals (signed out, a
+// role short, an expired CSRF token) are JSON too.
+var jsonRoutes = map[string]bool{"/staff/quote": true}
+
+// answersJSON reports whether the request's answers, refusals included,
+// are JSON.
+func answersJSON(c echo.Context) bool { return isAPI(c) || jsonRoutes[c.Path()] }
