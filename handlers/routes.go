@@ -152,6 +152,16 @@ func (a *App) routes() *echo.Echo {
 	admin.GET("/venue", a.adminVenue)
 	debugRoutes(s.Group("/debug", a.requireRole(models.RoleAdmin), a.requireTwoFactor))
 	admin.POST("/venue", a.updateVenue)
+	admin.GET("/tariffs", a.adminTariffs)
+	admin.GET("/tariffs/export", a.exportTariffs)
+	admin.POST("/tariffs/import", a.importTariffs)
+	admin.POST("/tariffs/preview", a.previewTariff) // JSON
+	admin.GET("/tariffs/new", a.tariffEditPage)
+	admin.POST("/tariffs/new", a.saveTariff)
+	admin.GET("/tariffs/:name/edit", a.tariffEditPage)
+	admin.POST("/tariffs/:name/edit", a.saveTariff)
+	admin.POST("/tariffs/:name/standard", a.makeTariffStandard)
+	admin.POST("/tariffs/:name/retire", a.retireTariff)
 
 	return e
 }
@@ -161,7 +171,7 @@ func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path,
 
 // jsonRoutes answer JSON outside /api/: their refusals (signed out, a
 // role short, an expired CSRF token) are JSON too.
-var jsonRoutes = map[string]bool{"/staff/quote": true}
+var jsonRoutes = map[string]bool{"/staff/quote": true, "/admin/tariffs/preview": true}
 
 // answersJSON reports whether the request's answers, refusals included,
 // are JSON.
