@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -109,5 +111,27 @@ func TestBrowserTariffEditor(t *testing.T) {
 			browsertest.Screenshot(t, ctx, "refused")
 			browsertest.FitsWidth(t, ctx)
 		})
+	}
+}
+
+// The editor shows every part of the engine's example file (steps,
+// windows by day and multiplier, caps, passes of each cover, a group with
+// a tariff of its own) and saves it back unchanged: no new version.
+func TestBrowserTariffEditorKeepsWhatItShows(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	ta.user(t, "admin@example.com", models.RoleAdmin)
+	example, err := os.ReadFile(filepath.Join("..", "internal", "tariff", "testdata", "standard.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ta.store.ImportTariffs(t.Context(), example, 0); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.New(t)
+	signIn(t, ctx, ta.srv.URL, "admin@example.com", "/admin/tariffs/Standard/edit", "#tariff-form")
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`button[name=save]`)), chromedp.WaitVisible(chromedp.CSS(".flash")), browsertest.Loaded())
+	if got := browsertest.Text(t, ctx, ".flash"); got != "Nothing changed: Standard stays at version 1." {
+		t.Fatalf("saving the example file's tariff as shown: %q", got)
 	}
 }
