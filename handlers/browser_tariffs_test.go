@@ -84,7 +84,8 @@ func TestBrowserTariffEditor(t *testing.T) {
 			browsertest.FitsWidth(t, ctx)
 			do(chromedp.SetValue(field("windows[0].steps[0].price"), "0.08"))
 
-			do(browsertest.Loaded(), chromedp.Click(chromedp.CSS(`button[name=save]`)), chromedp.WaitVisible(chromedp.CSS(".flash")), browsertest.Loaded())
+			// The editor still shows the sign-in's flash: wait for the list.
+			do(browsertest.Loaded(), chromedp.Click(chromedp.CSS(`button[name=save]`)), chromedp.WaitVisible(chromedp.CSS(".tariff-list")), browsertest.Loaded())
 			if got := text(".flash"); !strings.Contains(got, "Saved Evening rate as version 1") {
 				t.Fatalf("after saving: %q", got)
 			}
@@ -94,7 +95,7 @@ func TestBrowserTariffEditor(t *testing.T) {
 
 			do(chromedp.Click(chromedp.CSS(`.tariff-card a[href$="/edit"]`)), chromedp.WaitVisible(field("windows[0].steps[0].price")), browsertest.Loaded(),
 				chromedp.SetValue(field("windows[0].steps[0].price"), "0.10"),
-				chromedp.Click(chromedp.CSS(`button[name=save]`)), chromedp.WaitVisible(chromedp.CSS(".flash")), browsertest.Loaded())
+				chromedp.Click(chromedp.CSS(`button[name=save]`)), chromedp.WaitVisible(chromedp.CSS(".tariff-list")), browsertest.Loaded())
 			if got := text(".tariff-card"); !strings.Contains(got, "version 2") || !strings.Contains(got, "(Evening): 10p a minute") {
 				t.Fatalf("after an edit: %q", got)
 			}
@@ -130,7 +131,7 @@ func TestBrowserTariffEditorKeepsWhatItShows(t *testing.T) {
 	}
 	ctx := browsertest.New(t)
 	signIn(t, ctx, ta.srv.URL, "admin@example.com", "/admin/tariffs/Standard/edit", "#tariff-form")
-	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`button[name=save]`)), chromedp.WaitVisible(chromedp.CSS(".flash")), browsertest.Loaded())
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`button[name=save]`)), chromedp.WaitVisible(chromedp.CSS(".tariff-list")), browsertest.Loaded())
 	if got := browsertest.Text(t, ctx, ".flash"); got != "Nothing changed: Standard stays at version 1." {
 		t.Fatalf("saving the example file's tariff as shown: %q", got)
 	}
