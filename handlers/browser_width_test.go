@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -179,6 +181,15 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 		t.Fatal(err)
 	}
 
+	// The tariff engine's example file: steps, windows, passes, groups.
+	example, err := os.ReadFile(filepath.Join("..", "internal", "tariff", "testdata", "standard.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ta.store.ImportTariffs(ctx, example, 0); err != nil {
+		t.Fatal(err)
+	}
+
 	ev := func(id int64, rest string) string { return fmt.Sprintf("/events/%d%s", id, rest) }
 	hostEv := func(id int64, rest string) string { return fmt.Sprintf("/host/events/%d%s", id, rest) }
 	return []sweepPage{
@@ -233,6 +244,8 @@ func sweepPages(t *testing.T, ta *testApp) []sweepPage {
 		{"admin", "people", "/admin/users", "main table"},
 		{"admin", "venue", "/admin/venue", "#f-name"},
 		{"admin", "outbox", "/admin/outbox", ".message"},
+		{"admin", "tariffs", "/admin/tariffs", ".tariff-list"},
+		{"admin", "tariff-edit", "/admin/tariffs/Standard/edit", "#tariff-form"},
 		{"admin", "all-nights", "/host/events", "main table"},
 		{"admin", "live", "/staff/live", "#live table"},
 	}

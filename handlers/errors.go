@@ -73,7 +73,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	switch {
 	case c.Request().Method == http.MethodHead:
 		werr = c.NoContent(status)
-	case isAPI(c):
+	case answersJSON(c):
 		werr = c.JSON(status, apiError{Error: msg, RequestID: requestID(c)})
 	default:
 		werr = a.render(c, status, "error", page{Title: http.StatusText(status), Data: errorPage{Status: status, Message: msg}})

@@ -264,7 +264,7 @@ func (a *App) requireRole(role models.Role) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			u := currentUser(c)
 			switch {
-			case u == nil && isAPI(c):
+			case u == nil && answersJSON(c):
 				return echo.NewHTTPError(http.StatusUnauthorized, "Sign in first.")
 			case u == nil:
 				return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))

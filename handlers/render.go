@@ -58,6 +58,15 @@ var funcs = template.FuncMap{
 	"field": func(name, label, typ, value, autocomplete string, errs map[string]string) fieldView {
 		return fieldView{Name: name, Label: label, Type: typ, Value: value, Autocomplete: autocomplete, Error: errs[name]}
 	},
+	"days": func(name, legend string, boxes []dayBox, errs map[string]string) daysView {
+		return daysView{Name: name, Legend: legend, Boxes: boxes, Error: errs[name]}
+	},
+}
+
+// daysView is a set of weekday checkboxes under a legend, with its error.
+type daysView struct {
+	Name, Legend, Error string
+	Boxes               []dayBox
 }
 
 // fieldView is one labelled form input with its error, for partials/input.

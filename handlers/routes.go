@@ -138,6 +138,7 @@ func (a *App) routes() *echo.Echo {
 	staff.GET("/reports.csv", a.staffReportsCSV)
 	staff.GET("/reports/nights/:id", a.staffNightReport)
 	staff.GET("/reports/community.csv", a.staffCommunityCSV)
+	staff.GET("/quote", a.staffQuote) // JSON
 
 	// The door's JSON API: the same session, CSRF token in X-CSRF-Token.
 	api := s.Group("/api/v1", a.requireRole(models.RoleHost))
@@ -154,9 +155,27 @@ func (a *App) routes() *echo.Echo {
 	admin.GET("/venue", a.adminVenue)
 	debugRoutes(s.Group("/debug", a.requireRole(models.RoleAdmin), a.requireTwoFactor))
 	admin.POST("/venue", a.updateVenue)
+	admin.GET("/tariffs", a.adminTariffs)
+	admin.GET("/tariffs/export", a.exportTariffs)
+	admin.POST("/tariffs/import", a.importTariffs)
+	admin.POST("/tariffs/preview", a.previewTariff) // JSON
+	admin.GET("/tariffs/new", a.tariffEditPage)
+	admin.POST("/tariffs/new", a.saveTariff)
+	admin.GET("/tariffs/:name/edit", a.tariffEditPage)
+	admin.POST("/tariffs/:name/edit", a.saveTariff)
+	admin.POST("/tariffs/:name/standard", a.makeTariffStandard)
+	admin.POST("/tariffs/:name/retire", a.retireTariff)
 
 	return e
 }
 
 // isAPI reports whether the request is for the JSON API.
 func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+
+// jsonRoutes answer JSON outside /api/: their refusals (signed out, a
+// role short, an expired CSRF token) are JSON too.
+var jsonRoutes = map[string]bool{"/staff/quote": true, "/admin/tariffs/preview": true}
+
+// answersJSON reports whether the request's answers, refusals included,
+// are JSON.
+func answersJSON(c echo.Context) bool { return isAPI(c) || jsonRoutes[c.Path()] }

@@ -96,7 +96,21 @@ func (a *App) adminVenue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.render(c, http.StatusOK, "admin_venue", page{Title: "Venue and tariff", Form: venueFormFrom(v), Data: v})
+	return a.venuePage(c, http.StatusOK, venueFormFrom(v), nil)
+}
+
+// venuePage shows the venue form with what is wrong with it, saying when
+// its simple price no longer prices stays (the venue has a standard tariff).
+func (a *App) venuePage(c echo.Context, status int, f venueForm, errs fieldErrors) error {
+	ts, err := a.store.Tariffs(c.Request().Context(), false)
+	if err != nil {
+		return err
+	}
+	standard := ""
+	if len(ts) > 0 && ts[0].Standard {
+		standard = ts[0].Name
+	}
+	return a.render(c, status, "admin_venue", page{Title: "Venue and tariff", Form: f, Errors: errs, Data: map[string]string{"Standard": standard}})
 }
 
 // updateVenue saves the venue and tariff. New prices apply to stays that start
@@ -117,13 +131,12 @@ func (a *App) updateVenue(c echo.Context) error {
 	}
 	nv, errs := f.validate(v, largest)
 	if !errs.valid() {
-		return a.render(c, http.StatusUnprocessableEntity, "admin_venue", page{Title: "Venue and tariff", Form: f, Errors: errs, Data: v})
+		return a.venuePage(c, http.StatusUnprocessableEntity, f, errs)
 	}
 	err = a.store.UpdateVenue(ctx, nv, currentUser(c).ID)
 	var inUse *models.CurrencyInUseError
 	if errors.As(err, &inUse) {
-		errs := fieldErrors{"currency": currencyInUseWords(inUse)}
-		return a.render(c, http.StatusUnprocessableEntity, "admin_venue", page{Title: "Venue and tariff", Form: f, Errors: errs, Data: v})
+		return a.venuePage(c, http.StatusUnprocessableEntity, f, fieldErrors{"currency": currencyInUseWords(inUse)})
 	}
 	if err != nil {
 		return err

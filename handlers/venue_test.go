@@ -56,3 +56,19 @@ func TestAdminEditsTheTariff(t *testing.T) {
 		t.Fatalf("%d audit rows", audits)
 	}
 }
+
+// The venue page says where prices live: once a tariff is standard, its
+// simple price no longer prices stays.
+func TestVenuePageSaysWhenATariffPrices(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	admin, u := ta.signedIn(t, "admin@example.com", models.RoleAdmin)
+	wantBody(t, admin.get("/admin/venue"), `make a tariff on <a href="/admin/tariffs">Tariffs</a>`)
+	wantBody(t, admin.get("/admin/tariffs"), "No tariff is standard yet", "£0.08 a minute")
+	ta.standardTariff(t, eveningTariff(8), u)
+	page := admin.get("/admin/venue")
+	wantBody(t, page, "The standard tariff, Standard, prices stays now: the simple price below no longer does", `<a href="/admin/tariffs">Tariffs</a>`)
+	res := admin.post("/admin/venue", form("name", ""))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantBody(t, res, "The standard tariff, Standard, prices stays now")
+}

@@ -4,6 +4,7 @@
 //	clockroom migrate               apply database migrations
 //	clockroom seed                  load demo data
 //	clockroom user create ...       create an account with a role
+//	clockroom tariffs export|import export or import the venue's tariffs file
 //	clockroom healthcheck [URL]     exit 0 if the server answers (for containers)
 package main
 
@@ -38,6 +39,11 @@ commands:
   migrate                apply pending database migrations
   seed                   load the demo venue, accounts and events
   user create            create an account: --email --name --role [--password]
+  tariffs export [FILE]  write the venue's tariffs as the documented JSON file
+                         (clockroom.tariffs/1) to FILE, or to standard output
+  tariffs import FILE    save each tariff in FILE as a new version, all of them
+                         or none; prints how many changed; a refusal names the
+                         tariff and field and exits non-zero
   healthcheck [URL]      exit 0 if URL (default: this server's /healthz) answers below 500
 
 Configuration comes from environment variables; see README.md.`
@@ -58,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return seed(ctx, getenv, stdout)
 	case "user":
 		return userCmd(ctx, rest, getenv, stdout)
+	case "tariffs":
+		return tariffsCmd(ctx, rest, getenv, stdout)
 	case "healthcheck":
 		return healthcheck(ctx, rest, getenv)
 	case "help", "-h", "--help":
