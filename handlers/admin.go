@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -10,8 +12,9 @@ import (
 
 // adminUsersPage lists accounts with their roles.
 type adminUsersPage struct {
-	Users []models.User
-	Roles []models.Role
+	Users  []models.User
+	Roles  []models.Role
+	Groups []string // the groups the venue's tariffs price
 }
 
 // adminUsers lists every account so the admin can grant roles.
@@ -20,7 +23,43 @@ func (a *App) adminUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.render(c, http.StatusOK, "admin_users", page{Title: "People and roles", Data: adminUsersPage{Users: users, Roles: models.Roles}})
+	groups, err := a.store.PriceGroups(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, "admin_users", page{Title: "People and roles", Data: adminUsersPage{Users: users, Roles: models.Roles, Groups: groups}})
+}
+
+// adminSetGroup is the group a guest's stays are priced for (students,
+// members...; none), with the reason, audited.
+func (a *App) adminSetGroup(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	group, reason := strings.TrimSpace(c.FormValue("group")), strings.TrimSpace(c.FormValue("reason"))
+	groups, err := a.store.PriceGroups(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case group != "" && !slices.Contains(groups, group):
+		return a.seeOther(c, "/admin/users", "Choose one of the groups your tariffs price.")
+	case reason == "" || !maxChars(reason, 200) || !oneLine(reason):
+		return a.seeOther(c, "/admin/users", "Say why, on one line (for example, the card you were shown): a group changes what a guest pays.")
+	}
+	if err := a.store.SetUserGroup(ctx, id, group, reason, currentUser(c).ID); err != nil {
+		return err
+	}
+	u, err := a.store.UserByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if group == "" {
+		return a.seeOther(c, "/admin/users", u.Name+" pays the tariff's own rates.")
+	}
+	return a.seeOther(c, "/admin/users", u.Name+"'s stays are priced for "+group+".")
 }
 
 // adminSetRole changes one account's role. Admins cannot demote themselves,

@@ -70,3 +70,50 @@ func TestPassesAndGroups(t *testing.T) {
 		t.Fatalf("%d audit entries for the pass and the group, want 2", audited)
 	}
 }
+
+// An admin sets the group a guest's stays are priced for, with a reason;
+// the guest's next stay is priced for it.
+func TestAdminSetsAGuestsGroup(t *testing.T) {
+	ta := newTestApp(t, nil)
+	v := ta.venue(t)
+	_, hostUser := ta.signedIn(t, "host@example.com", models.RoleHost)
+	admin, adminUser := ta.signedIn(t, "admin@example.com", models.RoleAdmin)
+	std := tariff.Tariff{Name: "Standard", Steps: []tariff.Step{{Rate: tariff.Rate{PerMinute: 10}}},
+		Groups: []tariff.Group{{Name: "Students", PercentOffBP: 2000}}}
+	if _, err := ta.store.SaveTariff(t.Context(), std, adminUser.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.store.SetStandardTariff(t.Context(), "Standard", adminUser.ID); err != nil {
+		t.Fatal(err)
+	}
+	ada := ta.user(t, "ada@example.com", models.RoleAttendee)
+	path := fmt.Sprintf("/admin/users/%d/group", ada.ID)
+	wantBody(t, admin.get("/admin/users"), "Price group for ada", `<option value="Students">Students</option>`)
+	admin.post(path, url.Values{"group": {"Pensioners"}, "reason": {"card"}})
+	wantBody(t, admin.get("/admin/users"), "Choose one of the groups your tariffs price.")
+	admin.post(path, url.Values{"group": {"Students"}})
+	wantBody(t, admin.get("/admin/users"), "Say why, on one line")
+	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)
+	wantStatus(t, staff.post(path, url.Values{"group": {"Students"}, "reason": {"card"}}), http.StatusForbidden)
+	admin.post(path, url.Values{"group": {"Students"}, "reason": {"student card, valid to June"}})
+	wantBody(t, admin.get("/admin/users"), "stays are priced for Students.", `<option value="Students" selected>`)
+
+	now := time.Now()
+	ta.store.SetClock(func() time.Time { return now })
+	id, _ := ta.store.CreateEvent(t.Context(), models.NewEvent{VenueID: v.ID, HostID: hostUser.ID, Status: models.EventPublished,
+		EventInput: models.EventInput{Title: "Tonight", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(2 * time.Hour), Capacity: 10}})
+	e, _ := ta.store.EventByID(t.Context(), id)
+	ticket, _ := ta.store.Tickets.Verify(ta.ticket(t, e, ada))
+	resp, err := ta.store.At(now.Add(-30*time.Minute)).Scan(t.Context(), models.ScanRequest{EventID: e.ID, TicketID: ticket, Direction: models.ScanIn, Key: "ada-in-1"})
+	if err != nil || resp.Result != models.ResultAdmitted {
+		t.Fatalf("admit: %+v %v", resp, err)
+	}
+	if _, b, _, err := ta.store.CheckOut(t.Context(), resp.Visit.ID, 0, ""); err != nil || b.Amount != 240 { // 30 min × 10p, 20% off
+		t.Fatalf("a student's stay: %+v %v", b, err)
+	}
+	var reason string
+	ta.store.DB.Get(&reason, `SELECT detail->>'reason' FROM audit_log WHERE action = 'user.group'`)
+	if reason != "student card, valid to June" {
+		t.Fatalf("the group is not audited with its reason: %q", reason)
+	}
+}

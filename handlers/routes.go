@@ -151,6 +151,7 @@ func (a *App) routes() *echo.Echo {
 	admin.GET("", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/admin/users") })
 	admin.GET("/users", a.adminUsers)
 	admin.POST("/users/:id/role", a.adminSetRole)
+	admin.POST("/users/:id/group", a.adminSetGroup)
 	admin.GET("/outbox", a.adminOutbox)
 	admin.GET("/venue", a.adminVenue)
 	debugRoutes(s.Group("/debug", a.requireRole(models.RoleAdmin), a.requireTwoFactor))

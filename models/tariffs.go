@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -327,3 +328,21 @@ func (s *Store) QuoteStay(ctx context.Context, name, group string, arrive, leave
 
 // ErrNoSuchGroup refuses a group the tariff does not price.
 var ErrNoSuchGroup = newError(KindInvalid, "the tariff has no such group")
+
+// PriceGroups lists the groups the venue's tariffs price (students,
+// members...), each once, in the order the tariffs name them.
+func (s *Store) PriceGroups(ctx context.Context) ([]string, error) {
+	ts, err := s.Tariffs(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	var groups []string
+	for _, t := range ts {
+		for _, g := range t.Tariff.Groups {
+			if !slices.Contains(groups, g.Name) {
+				groups = append(groups, g.Name)
+			}
+		}
+	}
+	return groups, nil
+}

@@ -117,6 +117,9 @@ type User struct {
 	// Two-factor sign-in: the authenticator's secret and when it was turned on.
 	TOTPSecret    *string    `db:"totp_secret"`
 	TOTPEnabledAt *time.Time `db:"totp_enabled_at"`
+	// PriceGroup is the group the guest's stays are priced for (students,
+	// members...), where the tariff has it; nil for none.
+	PriceGroup *string `db:"price_group"`
 }
 
 // Verified reports whether the account's email address is confirmed.
@@ -136,7 +139,7 @@ type NewUser struct {
 // NormalizeEmail is the form emails are stored and compared in.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-const userColumns = `id, email, name, role, password_hash, created_at, session_epoch, email_verified_at, totp_secret, totp_enabled_at`
+const userColumns = `id, email, name, role, password_hash, created_at, session_epoch, email_verified_at, totp_secret, totp_enabled_at, price_group`
 
 // userColumnList is userColumns of users g, for prefixed.
 var userColumnList = func() []string {
