@@ -13,19 +13,7 @@ import (
 // grace period, one minimum and one daily cap across their stays, minutes
 // summed; the entry says it resumed, with what is still unpaid.
 func TestReentryResumesTheNightsBill(t *testing.T) {
-	ta, staff, e := billingSetup(t) // 8p a minute, 5 free minutes, at least £3.00, at most £24.00 a day
-	base := time.Now()
-	at := func(minutes int) {
-		ta.store.SetClock(func() time.Time { return base.Add(time.Duration(minutes) * time.Minute) })
-	}
-	scan := func(code, dir string) map[string]any {
-		t.Helper()
-		st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": dir})
-		if st != http.StatusOK {
-			t.Fatalf("scan %s: %d %v", dir, st, body)
-		}
-		return body
-	}
+	ta, e, at, scan := resumeDoor(t)
 	amount := func(body map[string]any) float64 { return body["visit"].(map[string]any)["amount"].(float64) }
 
 	// Ada: 30 minutes (the £3.00 minimum), out, back, 30 minutes more: the
@@ -98,19 +86,7 @@ func TestReentryResumesTheNightsBill(t *testing.T) {
 // A resumed stay's exit says what the stay added and the night's total, and
 // where the night stands; a first stay's exit keeps its words.
 func TestResumedExitSaysWhatTheStayAddedAndTheNight(t *testing.T) {
-	ta, staff, e := billingSetup(t) // 8p a minute, 5 free minutes, at least £3.00, at most £24.00 a day
-	base := time.Now()
-	at := func(minutes int) {
-		ta.store.SetClock(func() time.Time { return base.Add(time.Duration(minutes) * time.Minute) })
-	}
-	scan := func(code, dir string) map[string]any {
-		t.Helper()
-		st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": dir})
-		if st != http.StatusOK {
-			t.Fatalf("scan %s: %d %v", dir, st, body)
-		}
-		return body
-	}
+	ta, e, at, scan := resumeDoor(t)
 	// A first stay of 10 minutes: the £3.00 minimum, worded as before. Ann
 	// pays it in cash; Bob does not.
 	ann := ta.ticket(t, e, ta.user(t, "ann@example.com", models.RoleAttendee))
@@ -151,4 +127,24 @@ func TestResumedExitSaysWhatTheStayAddedAndTheNight(t *testing.T) {
 	if body := scan(bob, "out"); body["message"] != "Goodbye, bob: 30 min more · £0.68 more · tonight £3.68, £3.68 to pay." {
 		t.Fatalf("bob's third exit: %v", body)
 	}
+}
+
+// resumeDoor is a night at the door with the billing setup's tariff (8p a
+// minute, 5 free minutes, at least £3.00, at most £24.00 a day): at moves
+// the store's clock to minutes from now, scan is staff scanning a code.
+func resumeDoor(t *testing.T) (*testApp, models.Event, func(minutes int), func(code, dir string) map[string]any) {
+	ta, staff, e := billingSetup(t)
+	base := time.Now()
+	at := func(minutes int) {
+		ta.store.SetClock(func() time.Time { return base.Add(time.Duration(minutes) * time.Minute) })
+	}
+	scan := func(code, dir string) map[string]any {
+		t.Helper()
+		st, body := staff.apiPost(scanPath(e), map[string]string{"code": code, "direction": dir})
+		if st != http.StatusOK {
+			t.Fatalf("scan %s: %d %v", dir, st, body)
+		}
+		return body
+	}
+	return ta, e, at, scan
 }

@@ -133,13 +133,7 @@ func (t *Tariff) validate(v validator, withGroups bool) {
 	seen := map[string]bool{}
 	for i, g := range t.Groups {
 		f := fmt.Sprintf("groups[%d]", i)
-		switch {
-		case strings.TrimSpace(g.Name) == "":
-			v.add(f+".name", "is required")
-		case seen[g.Name]:
-			v.add(f+".name", "%q is already a group", g.Name)
-		}
-		seen[g.Name] = true
+		v.name(f, g.Name, "group", seen)
 		switch {
 		case !withGroups:
 			v.add(f, "a group's own tariff cannot have groups")
@@ -260,13 +254,7 @@ func (t *Tariff) validatePasses(v validator) {
 	seen := map[string]bool{}
 	for i, ps := range t.Passes {
 		f := fmt.Sprintf("passes[%d]", i)
-		switch {
-		case strings.TrimSpace(ps.Name) == "":
-			v.add(f+".name", "is required")
-		case seen[ps.Name]:
-			v.add(f+".name", "%q is already a pass", ps.Name)
-		}
-		seen[ps.Name] = true
+		v.name(f, ps.Name, "pass", seen)
 		switch ps.Kind {
 		case DayPass, HalfDayPass, HoursPack, NightPack:
 		default:
@@ -331,4 +319,16 @@ func overlap(a, b TimeRange) (time.Weekday, bool) {
 		}
 	}
 	return 0, false
+}
+
+// name checks the name of a list's entry f (a group, a pass): given, and
+// not the name of an earlier one.
+func (v validator) name(f, name, what string, seen map[string]bool) {
+	switch {
+	case strings.TrimSpace(name) == "":
+		v.add(f+".name", "is required")
+	case seen[name]:
+		v.add(f+".name", "%q is already a %s", name, what)
+	}
+	seen[name] = true
 }
