@@ -45,7 +45,7 @@ func (a *App) adminSetGroup(c echo.Context) error {
 	}
 	switch {
 	case group != "" && !slices.Contains(groups, group):
-		return a.seeOther(c, "/admin/users", "Choose one of the groups your tariffs price.")
+		return a.seeOther(c, "/admin/users", "Choose one of the groups the standard tariff prices.")
 	case reason == "" || !maxChars(reason, 200) || !oneLine(reason):
 		return a.seeOther(c, "/admin/users", "Say why, on one line (for example, the card you were shown): a group changes what a guest pays.")
 	}

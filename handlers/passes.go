@@ -85,7 +85,9 @@ func (a *App) setVisitGroup(c echo.Context) error {
 	case err == nil && group == "":
 		return a.seeOther(c, back, "The stay is priced at the tariff's own rates.")
 	case err == nil:
-		return a.seeOther(c, back, "The stay is priced for "+group+" from now on.")
+		return a.seeOther(c, back, "Tonight's bill is priced for "+group+": the whole night, when this stay is checked out.")
+	case errors.Is(err, models.ErrGroupPass):
+		return a.seeOther(c, back, "A pass on the bill is not sold at "+group+"'s prices: the group cannot be set while it is there.")
 	case errors.Is(err, models.ErrNeedsReason):
 		return a.seeOther(c, back, "Say why (for example, the card you were shown): a group changes the price.")
 	case errors.Is(err, models.ErrNoSuchGroup):

@@ -55,7 +55,7 @@ func TestPassesAndGroups(t *testing.T) {
 	staff.post(page+"/group", url.Values{"group": {"Students"}})
 	wantBody(t, staff.get(page), "Say why (for example, the card you were shown)")
 	staff.post(page+"/group", url.Values{"group": {"Students"}, "reason": {"student card"}})
-	wantBody(t, staff.get(page), "The stay is priced for Students from now on.")
+	wantBody(t, staff.get(page), "Tonight&#39;s bill is priced for Students")
 
 	// The pass (£10.00) beats the meter (£18.00); students pay 20% less.
 	if _, b, _, err := ta.store.CheckOut(t.Context(), visit, staffUser.ID, ""); err != nil || b.Amount != 800 {
@@ -90,7 +90,7 @@ func TestAdminSetsAGuestsGroup(t *testing.T) {
 	path := fmt.Sprintf("/admin/users/%d/group", ada.ID)
 	wantBody(t, admin.get("/admin/users"), "Price group for ada", `<option value="Students">Students</option>`)
 	admin.post(path, url.Values{"group": {"Pensioners"}, "reason": {"card"}})
-	wantBody(t, admin.get("/admin/users"), "Choose one of the groups your tariffs price.")
+	wantBody(t, admin.get("/admin/users"), "Choose one of the groups the standard tariff prices.")
 	admin.post(path, url.Values{"group": {"Students"}})
 	wantBody(t, admin.get("/admin/users"), "Say why, on one line")
 	staff, _ := ta.signedIn(t, "staff@example.com", models.RoleStaff)

@@ -172,8 +172,9 @@ func tariffText(t models.Tariff, currency string) string {
 
 // quoteNext says what comes next for a stay still running: the next change
 // of price ("from 18:00, 8p a minute", "the day cap of £15.00 is reached at
-// 14:30") and a pass that would save money ("a Day pass would save you
-// £3.00"), or "" when nothing changes.
+// 14:30") and a pass cheaper than the minutes, which the bill already uses
+// ("priced as a Day pass: £3.00 less than by the minute"), or "" when
+// nothing changes.
 func quoteNext(q tariff.Quote, currency string) string {
 	f, err := tariff.NewFormatter(currency, "en")
 	if err != nil {
@@ -183,8 +184,10 @@ func quoteNext(q tariff.Quote, currency string) string {
 	for _, c := range q.Next {
 		parts = append(parts, f.Change(c, q.Now))
 	}
+	// The bill is always the cheapest way to pay: a pass cheaper than the
+	// minutes is already what the guest pays, with nothing to buy.
 	if q.Saving != nil {
-		parts = append(parts, fmt.Sprintf("a %s would save you %s", q.Saving.Pass, f.Money(q.Saving.Saves)))
+		parts = append(parts, fmt.Sprintf("priced as a %s: %s less than by the minute", q.Saving.Pass, f.Money(q.Saving.Saves)))
 	}
 	if len(parts) == 0 {
 		return ""

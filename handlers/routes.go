@@ -165,6 +165,7 @@ func (a *App) routes() *echo.Echo {
 	admin.GET("/tariffs/:name/edit", a.tariffEditPage)
 	admin.POST("/tariffs/:name/edit", a.saveTariff)
 	admin.POST("/tariffs/:name/standard", a.makeTariffStandard)
+	admin.POST("/tariffs/standard/none", a.useSimplePrice)
 	admin.POST("/tariffs/:name/retire", a.retireTariff)
 
 	return e

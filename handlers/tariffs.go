@@ -71,6 +71,15 @@ func (a *App) makeTariffStandard(c echo.Context) error {
 	return a.seeOther(c, "/admin/tariffs", name+" is now the standard tariff. It prices guests admitted from now on; guests inside keep the tariff they came in under.")
 }
 
+// useSimplePrice stops pricing new stays by a tariff: the venue's simple
+// price prices them again (guests inside keep theirs).
+func (a *App) useSimplePrice(c echo.Context) error {
+	if err := a.store.SetStandardTariff(c.Request().Context(), "", currentUser(c).ID); err != nil {
+		return err
+	}
+	return a.seeOther(c, "/admin/tariffs", "No tariff is standard now: the venue's simple price prices guests admitted from now on.")
+}
+
 // retireTariff stops offering a tariff, or (retired=false) offers it again.
 func (a *App) retireTariff(c echo.Context) error {
 	name, retire := tariffName(c), c.FormValue("retired") != "false"

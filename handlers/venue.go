@@ -164,6 +164,10 @@ func currencyInUseWords(e *models.CurrencyInUseError) string {
 		what = append(what, fmt.Sprintf("%d %s to come %s own prices (%s)", e.Nights, plural(e.Nights, "night", "nights"), plural(e.Nights, "has its", "have their"), names))
 		todo = append(todo, "give those nights the venue's prices or let them pass")
 	}
+	if e.Tariffs > 0 {
+		what = append(what, fmt.Sprintf("%d %s in it", e.Tariffs, plural(e.Tariffs, "tariff is stated", "tariffs are stated")))
+		todo = append(todo, "retire those tariffs (export them first to keep them)")
+	}
 	return fmt.Sprintf("The currency stays %s while %s: amounts keep the currency they were priced in. First %s, then change it.",
 		e.Currency, andList(what), andList(todo))
 }

@@ -63,10 +63,17 @@ CREATE TABLE pass_purchases (
     CHECK ((rsvp_id IS NULL) <> (visit_id IS NULL)),
     UNIQUE NULLS NOT DISTINCT (rsvp_id, visit_id, pass)
 );
+-- A stay's price reads the passes of its RSVP (the unique index above) or of
+-- the walk-in's visit (this one).
+CREATE INDEX pass_purchases_visit ON pass_purchases (visit_id) WHERE visit_id IS NOT NULL;
 
 -- +goose Down
 DROP TABLE pass_purchases;
 ALTER TABLE users DROP COLUMN price_group;
+-- Stays priced by a tariff had no simple price: going back, they keep
+-- their stored bills and read as free of one.
+UPDATE visits SET per_minute = COALESCE(per_minute, 0), grace_minutes = COALESCE(grace_minutes, 0)
+WHERE per_minute IS NULL OR grace_minutes IS NULL;
 ALTER TABLE visits DROP CONSTRAINT visits_priced, DROP COLUMN bill, DROP COLUMN price_group, DROP COLUMN tariff_id;
 ALTER TABLE visits ALTER COLUMN per_minute SET NOT NULL, ALTER COLUMN grace_minutes SET NOT NULL;
 ALTER TABLE venues DROP COLUMN tariff_name;

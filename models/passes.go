@@ -23,6 +23,7 @@ var (
 	ErrVisitClosed  = newError(KindConflict, "the stay is over")
 	ErrNeedsReason  = newError(KindInvalid, "a reason is needed")
 	ErrNotThisNight = newError(KindNotFound, "no such stay or ticket")
+	ErrGroupPass    = newError(KindConflict, "the group's prices do not sell a pass already bought")
 )
 
 // PassPurchase is a pass bought for a guest's night: for their ticket
@@ -41,11 +42,11 @@ type PassPurchase struct {
 func (s *Store) BuyPass(ctx context.Context, b PassPurchase) error {
 	now := s.Now()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		t, visitID, rsvpID, err := passTariff(ctx, tx, b, " FOR UPDATE")
+		t, group, visitID, rsvpID, err := passTariff(ctx, tx, b, " FOR UPDATE")
 		if err != nil {
 			return err
 		}
-		if !slices.ContainsFunc(t.Passes, func(p tariff.Pass) bool { return p.Name == b.Pass }) {
+		if !slices.ContainsFunc(t.Sells(group), func(p tariff.Pass) bool { return p.Name == b.Pass }) {
 			return ErrNoSuchPass
 		}
 		res, err := tx.ExecContext(ctx, `
@@ -83,14 +84,14 @@ func (o PassOffer) Has(name string) bool {
 // PassesFor is the pass offer of a ticket holder's night (RSVPID) or a
 // walk-in's stay (VisitID).
 func (s *Store) PassesFor(ctx context.Context, b PassPurchase) (PassOffer, error) {
-	t, visitID, rsvpID, err := passTariff(ctx, s.DB, b, "")
-	if err != nil && !errors.Is(err, ErrVisitClosed) {
-		return PassOffer{}, err
-	}
-	if t == nil {
+	t, group, visitID, rsvpID, err := passTariff(ctx, s.DB, b, "")
+	if errors.Is(err, ErrVisitClosed) {
 		return PassOffer{}, nil // a stay that is over buys nothing more
 	}
-	o := PassOffer{Passes: t.Passes, Currency: t.Currency}
+	if err != nil {
+		return PassOffer{}, err
+	}
+	o := PassOffer{Passes: t.Sells(group), Currency: t.Currency}
 	for _, g := range t.Groups {
 		o.Groups = append(o.Groups, g.Name)
 	}
@@ -100,45 +101,59 @@ func (s *Store) PassesFor(ctx context.Context, b PassPurchase) (PassOffer, error
 	return o, err
 }
 
-// passTariff is the tariff a purchase is checked against, and where it is
-// kept: a ticket holder's RSVP, or a walk-in's visit.
-func passTariff(ctx context.Context, tx sqlx.QueryerContext, b PassPurchase, lock string) (*tariff.Tariff, int64, int64, error) {
+// passTariff is the tariff a purchase is checked against, the group the
+// guest is priced for, and where the purchase is kept: a ticket holder's
+// RSVP, or a walk-in's visit. With lock, the stay it changes is locked, so
+// a check-out prices the pass or refuses it, never misses it: the open
+// visit for a ticket holder inside (a check-out locks it too), else the RSVP.
+func passTariff(ctx context.Context, q sqlx.QueryerContext, b PassPurchase, lock string) (t *tariff.Tariff, group string, visitID, rsvpID int64, err error) {
+	var v Visit
 	if b.VisitID != 0 {
-		v, err := visitWhere(ctx, tx, `v.id = $1`+lock, b.VisitID)
-		if err != nil {
-			return nil, 0, 0, err
+		if v, err = visitWhere(ctx, q, `v.id = $1`+lock, b.VisitID); err != nil {
+			return nil, "", 0, 0, err
 		}
 		if v.CheckedOutAt != nil {
-			return nil, 0, 0, ErrVisitClosed
+			return nil, "", 0, 0, ErrVisitClosed
 		}
-		t, err := tariffOfVisit(ctx, tx, v)
 		if v.RSVPID != nil {
-			return t, 0, *v.RSVPID, err
+			rsvpID = *v.RSVPID
+		} else {
+			visitID = v.ID
 		}
-		return t, v.ID, 0, err
+	} else {
+		var eventID int64
+		err = sqlx.GetContext(ctx, q, &eventID, `SELECT event_id FROM rsvps WHERE id = $1`+lock, b.RSVPID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, "", 0, 0, ErrNotThisNight
+		}
+		if err != nil {
+			return nil, "", 0, 0, err
+		}
+		rsvpID = b.RSVPID
+		// The night's latest stay fixed its price and group (an open one,
+		// locked); before the first, the night's price prices it.
+		v, err = visitWhere(ctx, q, `v.rsvp_id = $1 ORDER BY v.checked_out_at IS NULL DESC, v.id DESC LIMIT 1`+lock, b.RSVPID)
+		if errors.Is(err, ErrNotFound) {
+			p, err := eventPrice(ctx, q, eventID)
+			return p.Tariff, "", 0, rsvpID, err
+		}
+		if err != nil {
+			return nil, "", 0, 0, err
+		}
 	}
-	var eventID int64
-	err := sqlx.GetContext(ctx, tx, &eventID, `SELECT event_id FROM rsvps WHERE id = $1`+lock, b.RSVPID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, 0, 0, ErrNotThisNight
+	if t, err = tariffOfVisit(ctx, q, v); err != nil {
+		return nil, "", 0, 0, err
 	}
-	if err != nil {
-		return nil, 0, 0, err
+	if v.PriceGroup != nil && t.HasGroup(*v.PriceGroup) {
+		group = *v.PriceGroup
 	}
-	if v, err := visitWhere(ctx, tx, `v.rsvp_id = $1 ORDER BY v.id LIMIT 1`, b.RSVPID); err == nil {
-		t, err := tariffOfVisit(ctx, tx, v) // the night's first stay fixed its price
-		return t, 0, b.RSVPID, err
-	} else if !errors.Is(err, ErrNotFound) {
-		return nil, 0, 0, err
-	}
-	p, err := eventPrice(ctx, tx, eventID)
-	return p.Tariff, 0, b.RSVPID, err
+	return t, group, visitID, rsvpID, nil
 }
 
-// SetVisitGroup prices a stay for a group (student, member, ...; "" for
-// none) from now on: staff choose it at the door or on the visit page,
-// with a reason, audited. The stay must be open and its tariff must price
-// the group.
+// SetVisitGroup prices an open stay for a group (student, member, ...;
+// "" for none): staff choose it from the door or on the visit page, with a
+// reason, audited. The tariff must price the group, and sell the passes
+// already bought for the night to guests of that group.
 func (s *Store) SetVisitGroup(ctx context.Context, visitID int64, group, reason string, actorID int64) error {
 	now := s.Now()
 	if reason == "" {
@@ -156,14 +171,23 @@ func (s *Store) SetVisitGroup(ctx context.Context, visitID int64, group, reason 
 		if err != nil {
 			return err
 		}
-		if group != "" && !slices.ContainsFunc(t.Groups, func(g tariff.Group) bool { return g.Name == group }) {
+		if group != "" && !t.HasGroup(group) {
 			return ErrNoSuchGroup
 		}
-		// A guest back the same night is priced as one bill: their stays of
-		// the night share the group.
-		if _, err := tx.ExecContext(ctx, `
-			UPDATE visits SET price_group = NULLIF($2, '')
-			WHERE id = $1 OR (rsvp_id IS NOT NULL AND rsvp_id = $3)`, v.ID, group, v.RSVPID); err != nil {
+		var bought []string
+		if err := tx.SelectContext(ctx, &bought, `SELECT pass FROM pass_purchases WHERE visit_id = $1 OR rsvp_id = $2`, v.ID, v.RSVPID); err != nil {
+			return err
+		}
+		for _, name := range bought {
+			if !slices.ContainsFunc(t.Sells(group), func(p tariff.Pass) bool { return p.Name == name }) {
+				return ErrGroupPass
+			}
+		}
+		// The open stay only: a closed one keeps the bill it was given. The
+		// night is one bill, so the group prices all of tonight's time when
+		// this stay closes (less what the earlier stays were billed), and a
+		// stay after it keeps the group.
+		if _, err := tx.ExecContext(ctx, `UPDATE visits SET price_group = NULLIF($2, '') WHERE id = $1`, v.ID, group); err != nil {
 			return err
 		}
 		was := ""

@@ -30,19 +30,25 @@ type Pricing struct {
 	Purchases []tariff.Purchase
 }
 
-// BillAt is the stay's bill if it ends at out: what it adds to the night's
-// bill, explained line by line (the night's lines).
+// BillAt is the stay's bill if it ends at out: the night's bill, all its
+// visits priced together and explained line by line, less what the night's
+// earlier stays were billed (kept with the stay when it began). So what a
+// guest is billed over a night always adds up to the night's bill; when
+// the night comes to less than was billed already (a pass bought later
+// covers the earlier time too), the stay owes nothing and the difference is
+// its Credit.
 func (p Pricing) BillAt(v Visit, out time.Time) (Bill, error) {
 	out = out.Truncate(time.Microsecond)
 	ivs := append(append(make([]tariff.Interval, 0, len(p.Earlier)+1), p.Earlier...), tariff.Interval{In: v.CheckedInAt, Out: out})
-	added, err := p.Tariff.PriceAdded(tariff.Stay{Intervals: ivs, Location: p.Location, Group: p.Group, Purchases: p.Purchases})
+	night, err := p.Tariff.Price(tariff.Stay{Intervals: ivs, Location: p.Location, Group: p.Group, Purchases: p.Purchases})
 	if err != nil {
 		return Bill{}, fmt.Errorf("pricing visit %d: %w", v.ID, err)
 	}
-	b := Bill{Minutes: added.Minutes, Amount: added.Amount, Duration: max(out.Sub(v.CheckedInAt.Truncate(time.Microsecond)), 0),
-		Night: added.Night.Total, Credit: added.Credit, Explained: &added.Night}
-	b.Applied = appliedOf(added.Night)
-	return b, nil
+	return Bill{
+		Minutes: max(night.Minutes-v.EarlierMinutes, 0), Amount: max(night.Total-v.EarlierAmount, 0),
+		Duration: max(out.Sub(v.CheckedInAt.Truncate(time.Microsecond)), 0),
+		Night:    night.Total, Credit: max(v.EarlierAmount-night.Total, 0), Explained: &night, Applied: appliedOf(night),
+	}, nil
 }
 
 // Quote is the live quote of an open stay at now: what it costs so far, the
@@ -133,15 +139,26 @@ func pricesOf(ctx context.Context, q sqlx.QueryerContext, vs []Visit) ([]Pricing
 		if err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal(r.Bought, &p.Purchases); err != nil {
-			return nil, err
-		}
 		if err := json.Unmarshal(r.Earlier, &p.Earlier); err != nil {
 			return nil, err
 		}
-		// A guest's usual group prices them only where the tariff has it.
-		if g := v.PriceGroup; g != nil && slices.ContainsFunc(p.Tariff.Groups, func(tg tariff.Group) bool { return tg.Name == *g }) {
+		// A guest's usual group prices them only where the tariff has it,
+		// and a pass bought counts where the tariff that prices the stay
+		// sells it (a pass bought for a night whose price has no such pass,
+		// or for a group with a tariff of its own, is left out, never an
+		// error that would stop the stay being priced).
+		if g := v.PriceGroup; g != nil && p.Tariff.HasGroup(*g) {
 			p.Group = *g
+		}
+		var bought []tariff.Purchase
+		if err := json.Unmarshal(r.Bought, &bought); err != nil {
+			return nil, err
+		}
+		sells := p.Tariff.Sells(p.Group)
+		for _, b := range bought {
+			if slices.ContainsFunc(sells, func(ps tariff.Pass) bool { return ps.Name == b.Pass }) {
+				p.Purchases = append(p.Purchases, b)
+			}
 		}
 	}
 	return ps, nil

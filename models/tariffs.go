@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -191,6 +190,9 @@ func sameTariff(stored, body []byte, version int) bool {
 func (s *Store) SetStandardTariff(ctx context.Context, name string, actorID int64) error {
 	now := s.Now()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockVenue(ctx, tx); err != nil { // against a retirement at once
+			return err
+		}
 		if name != "" {
 			var retired bool
 			err := tx.GetContext(ctx, &retired, `SELECT retired FROM tariffs WHERE name = $1 ORDER BY version DESC LIMIT 1`, name)
@@ -220,6 +222,9 @@ var ErrTariffRetired = newError(KindConflict, "the tariff is retired")
 func (s *Store) RetireTariff(ctx context.Context, name string, on bool, actorID int64) error {
 	now := s.Now()
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockVenue(ctx, tx); err != nil { // against a change of standard at once
+			return err
+		}
 		var standard bool
 		if err := tx.GetContext(ctx, &standard, `SELECT COALESCE(tariff_name = $1, false) FROM venues ORDER BY id LIMIT 1`, name); err != nil {
 			return err
@@ -285,8 +290,8 @@ func (s *Store) ImportTariffs(ctx context.Context, data []byte, actorID int64) (
 }
 
 // QuoteStay prices a stay that has not happened, from arrive to leave, by
-// the named tariff (the night's own price or the standard one when name is
-// ""), for a group: what the counter answers "what would two hours cost?"
+// the named tariff (the standard one when name is "", or the venue's simple
+// price when no tariff is standard), for a group: what the counter answers "what would two hours cost?"
 // and the tariff editor's calculator shows. It is the same engine and
 // explanation as a real check-out.
 func (s *Store) QuoteStay(ctx context.Context, name, group string, arrive, leave time.Time) (tariff.Bill, error) {
@@ -329,8 +334,9 @@ func (s *Store) QuoteStay(ctx context.Context, name, group string, arrive, leave
 // ErrNoSuchGroup refuses a group the tariff does not price.
 var ErrNoSuchGroup = newError(KindInvalid, "the tariff has no such group")
 
-// PriceGroups lists the groups the venue's tariffs price (students,
-// members...), each once, in the order the tariffs name them.
+// PriceGroups lists the groups the standard tariff prices (students,
+// members...): the groups a guest's usual group can be, since that tariff
+// prices new stays. None when no tariff is standard.
 func (s *Store) PriceGroups(ctx context.Context) ([]string, error) {
 	ts, err := s.Tariffs(ctx, false)
 	if err != nil {
@@ -338,11 +344,18 @@ func (s *Store) PriceGroups(ctx context.Context) ([]string, error) {
 	}
 	var groups []string
 	for _, t := range ts {
-		for _, g := range t.Tariff.Groups {
-			if !slices.Contains(groups, g.Name) {
+		if t.Standard {
+			for _, g := range t.Tariff.Groups {
 				groups = append(groups, g.Name)
 			}
 		}
 	}
 	return groups, nil
+}
+
+// lockVenue takes the venue's row lock, so that changes to which tariff is
+// standard and which are offered take turns.
+func lockVenue(ctx context.Context, tx *sqlx.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT id FROM venues ORDER BY id LIMIT 1 FOR UPDATE`)
+	return err
 }

@@ -277,3 +277,117 @@ func TestQuoteStay(t *testing.T) {
 		t.Fatalf("a tariff that does not exist: %v", err)
 	}
 }
+
+// A pass bought on a ticket before the night, which the tariff the guest is
+// admitted under no longer sells, is left out of the bill: the stay is
+// still priced, on the live page and at check-out.
+func TestAPassTheStaysTariffDoesNotSellIsLeftOut(t *testing.T) {
+	ctx := context.Background()
+	v1 := eveningRate(8)
+	v1.Passes = []tariff.Pass{{Name: "Evening pass", Kind: tariff.NightPack, Price: 100, Covers: tariff.Cover{Minutes: 240}}}
+	p := newPriced(t, v1)
+	u, _ := p.s.CreateUser(ctx, models.NewUser{Email: "sam@example.com", Name: "Sam", Password: "password123"})
+	r, err := p.s.At(p.day(12, 0)).Reserve(ctx, p.event, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.s.At(p.day(12, 5)).BuyPass(ctx, models.PassPurchase{RSVPID: r.ID, Pass: "Evening pass", ActorID: u.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.s.At(p.day(13, 0)).SaveTariff(ctx, eveningRate(8), p.actor.ID); err != nil { // no more passes
+		t.Fatal(err)
+	}
+	resp, err := p.s.At(p.day(17, 40)).Scan(ctx, models.ScanRequest{EventID: p.event, TicketID: r.TicketID, Direction: models.ScanIn, Key: "sam-in-1"})
+	if err != nil || resp.Result != models.ResultAdmitted {
+		t.Fatalf("admit: %+v %v", resp, err)
+	}
+	if inside, err := p.s.At(p.day(18, 0)).InsideNow(ctx); err != nil || len(inside) != 1 || inside[0].Bill.Amount != 120 {
+		t.Fatalf("live page: %+v %v", inside, err)
+	}
+	if b := p.checkOut(t, resp.Visit.ID, p.day(18, 25)); b.Amount != 320 {
+		t.Fatalf("by the meter, the pass left out: %+v", b)
+	}
+}
+
+// Over a night of two stays, what the stays are billed adds up to the
+// night's bill, a group chosen in the second stay included: the second
+// owes the night less what the first was billed.
+func TestANightsStaysAddUpWhenTheGroupChanges(t *testing.T) {
+	ctx := context.Background()
+	tt := tariff.Tariff{Name: "Standard", Steps: []tariff.Step{{Rate: pence(6)}}, Groups: []tariff.Group{{Name: "Students", PercentOffBP: 2000}}}
+	p := newPriced(t, tt)
+	u, _ := p.s.CreateUser(ctx, models.NewUser{Email: "sam@example.com", Name: "Sam", Password: "password123"})
+	r, err := p.s.At(p.day(12, 0)).Reserve(ctx, p.event, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan := func(dir string, at time.Time, key string) models.ScanResponse {
+		t.Helper()
+		resp, err := p.s.At(at).Scan(ctx, models.ScanRequest{EventID: p.event, TicketID: r.TicketID, Direction: dir, Key: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	scan(models.ScanIn, p.day(17, 0), "sam-in-1")
+	if out := scan(models.ScanOut, p.day(17, 30), "sam-out-1"); out.Visit.Amount != 180 {
+		t.Fatalf("first stay: %+v", out.Visit)
+	}
+	in := scan(models.ScanIn, p.day(17, 40), "sam-in-2")
+	if err := p.s.At(p.day(17, 45)).SetVisitGroup(ctx, in.Visit.ID, "Students", "card shown", p.actor.ID); err != nil {
+		t.Fatal(err)
+	}
+	b := p.checkOut(t, in.Visit.ID, p.day(17, 50))
+	// The night: 40 min × 6p = 240p, 20% off = 192p; the first stay was billed 180p.
+	if b.Night != 192 || b.Amount != 12 || b.Credit != 0 {
+		t.Fatalf("second stay: %+v", b)
+	}
+	var billed int64
+	p.s.DB.Get(&billed, `SELECT sum(amount) FROM visits WHERE rsvp_id = $1`, r.ID)
+	if billed != b.Night {
+		t.Fatalf("the stays were billed %d, the night is %d", billed, b.Night)
+	}
+	var group *string
+	p.s.DB.Get(&group, `SELECT price_group FROM visits WHERE rsvp_id = $1 ORDER BY id LIMIT 1`, r.ID)
+	if group != nil {
+		t.Fatalf("the closed first stay was changed: group %q", *group)
+	}
+}
+
+// A venue's currency stays while a tariff stated in it is offered.
+func TestCurrencyStaysWhileATariffIsStatedInIt(t *testing.T) {
+	ctx := context.Background()
+	p := newPriced(t, eveningRate(8))
+	v, err := p.s.Venue(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Currency = "JPY"
+	var inUse *models.CurrencyInUseError
+	if err := p.s.UpdateVenue(ctx, v, p.actor.ID); !errors.As(err, &inUse) || inUse.Tariffs != 1 {
+		t.Fatalf("a currency change under a GBP tariff: %v", err)
+	}
+	if err := p.s.SetStandardTariff(ctx, "", p.actor.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.s.RetireTariff(ctx, "Standard", true, p.actor.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.s.UpdateVenue(ctx, v, p.actor.ID); err != nil {
+		t.Fatalf("with the tariff retired: %v", err)
+	}
+}
+
+// Names longer than the database keeps are refused by field, not by a 500.
+func TestTariffNamesAreBounded(t *testing.T) {
+	ctx := context.Background()
+	p := newPriced(t, eveningRate(8))
+	long := eveningRate(8)
+	long.Name = strings.Repeat("é", 61)
+	long.Passes = []tariff.Pass{{Name: strings.Repeat("p", 61), Kind: tariff.DayPass, Price: 100, Covers: tariff.Cover{BusinessDay: true}}}
+	long.Groups = []tariff.Group{{Name: strings.Repeat("g", 41), PercentOffBP: 100}}
+	var te *models.TariffError
+	if _, err := p.s.SaveTariff(ctx, long, p.actor.ID); !errors.As(err, &te) || len(te.Problems.ByField()) != 3 {
+		t.Fatalf("long names: %v", err)
+	}
+}

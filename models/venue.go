@@ -141,10 +141,11 @@ type CurrencyInUseError struct {
 	Inside   int      // stays still open, billed in it when they close
 	Nights   int      // nights to come with their own prices
 	Titles   []string // the first few of those nights, soonest first
+	Tariffs  int      // tariffs offered, stated in it
 }
 
 func (e *CurrencyInUseError) Error() string {
-	return fmt.Sprintf("currency %s in use: %d unpaid, %d inside, %d priced nights to come", e.Currency, e.Unpaid, e.Inside, e.Nights)
+	return fmt.Sprintf("currency %s in use: %d unpaid, %d inside, %d priced nights to come, %d tariffs", e.Currency, e.Unpaid, e.Inside, e.Nights, e.Tariffs)
 }
 
 // currencyInUse says what still holds the venue to its currency, as of now,
@@ -171,7 +172,13 @@ func currencyInUse(ctx context.Context, tx *sqlx.Tx, venueID int64, currency str
 		e.Nights = n.All
 		e.Titles = append(e.Titles, n.Title)
 	}
-	if e.Unpaid+e.Inside+e.Nights == 0 {
+	// A tariff's prices are in the currency it was saved in; one still
+	// offered would price stays in the new currency with the old figures.
+	if err := tx.GetContext(ctx, &e.Tariffs, `SELECT count(DISTINCT name) FROM tariffs t
+		WHERE t.venue_id = $1 AND NOT t.retired AND t.body->>'currency' = $2`, venueID, currency); err != nil {
+		return err
+	}
+	if e.Unpaid+e.Inside+e.Nights+e.Tariffs == 0 {
 		return nil
 	}
 	return e

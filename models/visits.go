@@ -74,7 +74,8 @@ func visitWhere(ctx context.Context, q sqlx.QueryerContext, where string, args .
 
 // newVisit is a stay beginning: a ticket holder's (RSVPID) or a walk-in's
 // (WalkInName). It is priced by the night's tariff, or, when it resumes the
-// night's earlier stays (Earlier), at the price of its first stay.
+// night's earlier stays (Earlier), at the price and for the group of the
+// latest of them (all of a night's stays share the first's price).
 type newVisit struct {
 	EventID                 int64
 	RSVPID                  int64 // 0 for a walk-in
@@ -209,6 +210,11 @@ func closeVisit(ctx context.Context, tx *sqlx.Tx, v Visit, at time.Time, by int6
 	}
 	v.CheckedOutAt, v.EndedHow, v.NeedsReview = &at, &how, review
 	v.BilledMinutes, v.Amount, v.BillBody = &b.Minutes, &b.Amount, body
+	if b.Credit > 0 { // the night came to less than its earlier stays were billed: staff settle it
+		if err := audit(ctx, tx, at, by, "visit.credit", fmt.Sprintf("visit:%d", v.ID), map[string]int64{"credit": b.Credit, "night": b.Night}); err != nil {
+			return v, b, err
+		}
+	}
 	return v, b, nil
 }
 
@@ -287,5 +293,6 @@ func storedBill(v Visit) Bill {
 		return b
 	}
 	b.Explained, b.Applied, b.Night = &e, appliedOf(e), e.Total
+	b.Credit = max(v.EarlierAmount-e.Total, 0)
 	return b
 }

@@ -11,7 +11,10 @@ const (
 	MaxMultiplier = 100_000       // ×10, in basis points
 	MaxMinutes    = 7 * 24 * 60   // any stated length: a step's start, a block, a pass, grace
 	MaxEntries    = 64            // steps, windows, passes or groups in one tariff
-	BasisPoints   = 10_000        // 100 % (or ×1) in basis points
+	MaxNameLength = 60            // a tariff's or a pass's name, in characters
+	// MaxGroupNameLength bounds a group's name, in characters.
+	MaxGroupNameLength = 40
+	BasisPoints        = 10_000 // 100 % (or ×1) in basis points
 )
 
 // Tariff is a venue's named, versioned price list in integer minor units of
@@ -198,4 +201,20 @@ func (t *Tariff) pass(name string) (int, bool) {
 		}
 	}
 	return -1, false
+}
+
+// HasGroup reports whether the tariff prices the named group.
+func (t *Tariff) HasGroup(name string) bool {
+	_, ok := t.group(name)
+	return ok
+}
+
+// Sells is the passes a guest of the named group can have: the group's own
+// tariff's when it has one, else the tariff's ("" or an unknown group: the
+// tariff's).
+func (t *Tariff) Sells(group string) []Pass {
+	if g, ok := t.group(group); ok && g.Tariff != nil {
+		return g.Tariff.Passes
+	}
+	return t.Passes
 }

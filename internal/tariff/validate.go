@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bojanz/currency"
 )
@@ -98,8 +99,8 @@ func (t *Tariff) validate(v validator, withGroups bool) {
 	switch name := strings.TrimSpace(t.Name); {
 	case name == "":
 		v.add("name", "is required")
-	case len(name) > 100:
-		v.add("name", "is longer than 100 characters")
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		v.add("name", "is longer than %d characters", MaxNameLength)
 	}
 	if t.Version < 0 {
 		v.add("version", "must not be negative")
@@ -133,7 +134,7 @@ func (t *Tariff) validate(v validator, withGroups bool) {
 	seen := map[string]bool{}
 	for i, g := range t.Groups {
 		f := fmt.Sprintf("groups[%d]", i)
-		v.name(f, g.Name, "group", seen)
+		v.name(f, g.Name, "group", MaxGroupNameLength, seen)
 		switch {
 		case !withGroups:
 			v.add(f, "a group's own tariff cannot have groups")
@@ -254,7 +255,7 @@ func (t *Tariff) validatePasses(v validator) {
 	seen := map[string]bool{}
 	for i, ps := range t.Passes {
 		f := fmt.Sprintf("passes[%d]", i)
-		v.name(f, ps.Name, "pass", seen)
+		v.name(f, ps.Name, "pass", MaxNameLength, seen)
 		switch ps.Kind {
 		case DayPass, HalfDayPass, HoursPack, NightPack:
 		default:
@@ -323,10 +324,12 @@ func overlap(a, b TimeRange) (time.Weekday, bool) {
 
 // name checks the name of a list's entry f (a group, a pass): given, and
 // not the name of an earlier one.
-func (v validator) name(f, name, what string, seen map[string]bool) {
+func (v validator) name(f, name, what string, most int, seen map[string]bool) {
 	switch {
 	case strings.TrimSpace(name) == "":
 		v.add(f+".name", "is required")
+	case utf8.RuneCountInString(name) > most:
+		v.add(f+".name", "is longer than %d characters", most)
 	case seen[name]:
 		v.add(f+".name", "%q is already a %s", name, what)
 	}
