@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ type tariffEditor struct {
 	New      bool
 	Name     string // the tariff edited; "" for a new one
 	Version  int    // its newest version
+	Base     int    // the version the editor was opened on (0: a new tariff), sent back with a save
 	Standard bool
 	Action   string
 	Currency string
@@ -59,6 +61,10 @@ func (a *App) editorFor(c echo.Context) (tariffEditor, *tariff.Tariff, error) {
 		return ed, nil, err
 	}
 	ed.Name, ed.Version, ed.Standard, ed.Action = tv.Name, tv.Version, tv.Standard, tariffPath(tv.Name)+"/edit"
+	ed.Base = tv.Version
+	if b, err := strconv.Atoi(c.FormValue("base_version")); err == nil && b >= 0 && b <= tv.Version {
+		ed.Base = b // a save: the version the page was opened on
+	}
 	return ed, tv.Tariff, nil
 }
 
@@ -146,9 +152,12 @@ func (a *App) saveAsTyped(c echo.Context, ed tariffEditor, t tariff.Tariff, prob
 	if !probs.ok() {
 		return refused(probs)
 	}
-	saved, err := a.store.SaveTariff(ctx, t, currentUser(c).ID)
+	saved, err := a.store.SaveTariffOver(ctx, t, ed.Base, currentUser(c).ID)
 	var te *models.TariffError
 	switch {
+	case errors.Is(err, models.ErrTariffChanged):
+		probs.add("form", "Someone else saved "+t.Name+" while you were editing it, so this was not saved: open it again from the list of tariffs to see their changes, then make yours.")
+		return refused(probs)
 	case errors.As(err, &te):
 		probs.engine(te.Problems)
 		return refused(probs)

@@ -272,3 +272,24 @@ func TestTariffEditAsJSON(t *testing.T) {
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantBody(t, res, "Its own tariff, steps[0].per_minute: must not be negative.")
 }
+
+// Two admins edit one tariff at once: the second save, made over the
+// version both opened, is refused rather than dropping the first's changes.
+func TestTariffEditorRefusesASaveOverAnother(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	admin, _ := ta.signedIn(t, "admin@example.com", models.RoleAdmin)
+	other, _ := ta.signedIn(t, "other@example.com", models.RoleAdmin)
+	admin.followFlash(admin.post("/admin/tariffs/new", typedTariff("Evening rate")))
+	edit := "/admin/tariffs/Evening%20rate/edit"
+	wantBody(t, other.get(edit), `name="base_version" value="1"`)
+	if flash := admin.followFlash(admin.post(edit, with(typedTariff("ignored"), "windows[0].steps[0].price", "0.10", "base_version", "1"))); !strings.Contains(flash, "version 2") {
+		t.Fatalf("the first save: %q", flash)
+	}
+	res := other.post(edit, with(typedTariff("ignored"), "windows[0].steps[0].price", "0.12", "base_version", "1"))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantBody(t, res, "Someone else saved Evening rate while you were editing it", `name="base_version" value="1"`)
+	if tv, _ := ta.store.TariffByName(t.Context(), "Evening rate"); tv.Version != 2 || tv.Tariff.Windows[0].Steps[0].PerMinute != 10 {
+		t.Fatalf("the first save was lost: version %d, %+v", tv.Version, tv.Tariff.Windows)
+	}
+}

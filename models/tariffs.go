@@ -99,11 +99,23 @@ func (s *Store) TariffByName(ctx context.Context, name string) (TariffVersion, e
 // refuses is a *TariffError; one that says nothing new is not written, and
 // its newest version is returned.
 func (s *Store) SaveTariff(ctx context.Context, t tariff.Tariff, actorID int64) (TariffVersion, error) {
+	return s.SaveTariffOver(ctx, t, -1, actorID)
+}
+
+// ErrTariffChanged refuses a save made over a version that is no longer
+// the newest (or a new tariff whose name was taken meanwhile): someone else
+// saved it first, and their changes would be lost.
+var ErrTariffChanged = newError(KindConflict, "the tariff was saved by someone else meanwhile")
+
+// SaveTariffOver is SaveTariff for an editor that loaded version base of
+// the tariff (0: a new tariff; -1: whatever is newest): it refuses with
+// ErrTariffChanged when another save came in between.
+func (s *Store) SaveTariffOver(ctx context.Context, t tariff.Tariff, base int, actorID int64) (TariffVersion, error) {
 	now := s.Now()
 	var saved TariffVersion
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		saved, _, err = saveTariff(ctx, tx, t, actorID, now)
+		saved, _, err = saveTariff(ctx, tx, t, base, actorID, now)
 		return err
 	})
 	return saved, err
@@ -111,7 +123,7 @@ func (s *Store) SaveTariff(ctx context.Context, t tariff.Tariff, actorID int64) 
 
 // saveTariff is SaveTariff in the caller's transaction; changed is false
 // when the newest version already says the same.
-func saveTariff(ctx context.Context, tx *sqlx.Tx, t tariff.Tariff, actorID int64, now time.Time) (saved TariffVersion, changed bool, err error) {
+func saveTariff(ctx context.Context, tx *sqlx.Tx, t tariff.Tariff, base int, actorID int64, now time.Time) (saved TariffVersion, changed bool, err error) {
 	var venue struct {
 		ID       int64  `db:"id"`
 		Currency string `db:"currency"`
@@ -141,6 +153,9 @@ func saveTariff(ctx context.Context, tx *sqlx.Tx, t tariff.Tariff, actorID int64
 	err = tx.GetContext(ctx, &last, `SELECT version, body FROM tariffs WHERE venue_id = $1 AND name = $2 ORDER BY version DESC LIMIT 1`, venue.ID, t.Name)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return saved, false, err
+	}
+	if base >= 0 && last.Version != base {
+		return saved, false, ErrTariffChanged
 	}
 	t.Version = last.Version + 1
 	body, err := json.Marshal(t)
@@ -270,7 +285,7 @@ func (s *Store) ImportTariffs(ctx context.Context, data []byte, actorID int64) (
 	changed := 0
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		for _, t := range list {
-			_, ch, err := saveTariff(ctx, tx, t, actorID, now)
+			_, ch, err := saveTariff(ctx, tx, t, -1, actorID, now)
 			var te *TariffError
 			if errors.As(err, &te) {
 				for i := range te.Problems {
