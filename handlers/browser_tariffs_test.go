@@ -136,3 +136,30 @@ func TestBrowserTariffEditorKeepsWhatItShows(t *testing.T) {
 		t.Fatalf("saving the example file's tariff as shown: %q", got)
 	}
 }
+
+// Making a tariff standard reprices every guest admitted from then on, so
+// the page asks first: answered no, nothing changes; yes, it is standard.
+func TestBrowserMakingATariffStandardAsksFirst(t *testing.T) {
+	ta := newTestApp(t, nil)
+	ta.venue(t)
+	admin := ta.user(t, "admin@example.com", models.RoleAdmin)
+	if _, err := ta.store.SaveTariff(t.Context(), models.DemoTariff(), admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.New(t)
+	signIn(t, ctx, ta.srv.URL, "admin@example.com", "/admin/tariffs", ".tariff-list")
+	button := chromedp.CSS(`form[action$="/standard"] button`)
+	evalJS[bool](t, ctx, `window.asked = ''; window.confirm = (q) => { window.asked = q; return false; }; true`)
+	browsertest.Do(t, ctx, chromedp.Click(button))
+	if q := evalJS[string](t, ctx, `window.asked`); !strings.Contains(q, "Price every guest admitted from now on by Standard?") {
+		t.Fatalf("asked %q", q)
+	}
+	if tv, _ := ta.store.TariffByName(t.Context(), "Standard"); tv.Standard {
+		t.Fatal("answered no, yet the tariff became standard")
+	}
+	evalJS[bool](t, ctx, `window.confirm = () => true; true`)
+	browsertest.Do(t, ctx, chromedp.Click(button), chromedp.WaitVisible(chromedp.CSS(`mark.now`)))
+	if tv, _ := ta.store.TariffByName(t.Context(), "Standard"); !tv.Standard {
+		t.Fatal("answered yes, yet the tariff is not standard")
+	}
+}
