@@ -127,13 +127,14 @@ type stays struct {
 }
 
 // earlierStays sums the closed stays of an RSVP (one night's); the caller
-// holds the RSVP's lock, so none is open.
+// holds the RSVP's lock, so none is open. What the time bank covered counts
+// as billed, so a later stay never charges those minutes again.
 func earlierStays(ctx context.Context, tx *sqlx.Tx, rsvpID int64) (stays, error) {
 	var st stays
 	err := tx.GetContext(ctx, &st, `
 		SELECT count(*) AS stays,
 		       COALESCE(sum((extract(epoch FROM v.checked_out_at - v.checked_in_at) * 1000000)::bigint), 0) AS us,
-		       COALESCE(sum(v.billed_minutes), 0) AS minutes, COALESCE(sum(v.amount), 0) AS amount,
+		       COALESCE(sum(v.billed_minutes), 0) AS minutes, COALESCE(sum(v.amount + v.banked_amount), 0) AS amount,
 		       COALESCE(max(v.checked_out_at), 'epoch') AS last_out,
 		       COALESCE(sum(v.amount) FILTER (WHERE `+owedWhere+`), 0) AS owed
 		FROM visits v WHERE v.rsvp_id = $1 AND v.checked_out_at IS NOT NULL`, rsvpID)

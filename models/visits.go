@@ -182,8 +182,9 @@ func deref[T any](p *T) T {
 
 var errAlreadyClosed = errors.New("the visit was already closed")
 
-// closeVisit ends an open visit at `at` and stores its bill. The caller holds
-// the visit's row lock (or the event's).
+// closeVisit ends an open visit at `at` and stores its bill, less what the
+// guest's time bank covers (drawn here, in the same transaction). The
+// caller holds the visit's row lock (or the event's).
 func closeVisit(ctx context.Context, tx *sqlx.Tx, v Visit, at time.Time, by int64, how, device string, review bool) (Visit, Bill, error) {
 	at = at.Truncate(time.Microsecond) // what PostgreSQL keeps, so the stored times give the same bill
 	p, err := priceOf(ctx, tx, v)
@@ -194,14 +195,18 @@ func closeVisit(ctx context.Context, tx *sqlx.Tx, v Visit, at time.Time, by int6
 	if err != nil {
 		return v, b, err
 	}
+	b, bankedMinutes, bankedAmount, err := drawForStay(ctx, tx, v, p, b, at)
+	if err != nil {
+		return v, b, err
+	}
 	body, err := json.Marshal(b.Explained)
 	if err != nil {
 		return v, b, err
 	}
 	res, err := tx.ExecContext(ctx, `
 		UPDATE visits SET checked_out_at = $2, checked_out_by = NULLIF($3, 0), ended_how = $4, checked_out_device = $5,
-		       needs_review = $6, billed_minutes = $7, amount = $8, bill = $9
-		WHERE id = $1 AND checked_out_at IS NULL`, v.ID, at, by, how, device, review, b.Minutes, b.Amount, string(body))
+		       needs_review = $6, billed_minutes = $7, amount = $8, bill = $9, banked_minutes = $10, banked_amount = $11
+		WHERE id = $1 AND checked_out_at IS NULL`, v.ID, at, by, how, device, review, b.Minutes, b.Amount, string(body), bankedMinutes, bankedAmount)
 	if err != nil {
 		return v, b, err
 	}
