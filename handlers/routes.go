@@ -140,6 +140,9 @@ func (a *App) routes() *echo.Echo {
 	staff.GET("/reports/community.csv", a.staffCommunityCSV)
 	staff.GET("/quote", a.staffQuote) // JSON
 
+	// A member's own wallet: any signed-in user, never another's.
+	s.GET("/api/v1/me/wallet", a.myWallet, a.requireRole(models.RoleAttendee))
+
 	// The door's JSON API: the same session, CSRF token in X-CSRF-Token.
 	api := s.Group("/api/v1", a.requireRole(models.RoleHost))
 	api.POST("/events/:id/scan", a.scan)
