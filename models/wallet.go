@@ -136,10 +136,11 @@ func (s *Store) AdjustTime(ctx context.Context, userID int64, minutes int, expir
 }
 
 // lockWallet takes the member's row lock, which every change to their
-// wallet holds, so concurrent draws see each other's.
+// wallet holds, so concurrent draws see each other's. NO KEY UPDATE: the
+// member's RSVPs, whose foreign keys share the row, still go through.
 func lockWallet(ctx context.Context, tx *sqlx.Tx, userID int64) error {
 	var id int64
-	err := tx.GetContext(ctx, &id, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, userID)
+	err := tx.GetContext(ctx, &id, `SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE`, userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
@@ -221,12 +222,20 @@ func drawForStay(ctx context.Context, tx *sqlx.Tx, v Visit, p Pricing, b Bill, a
 		return b, 0, 0, nil
 	}
 	var userID int64
-	if err := tx.GetContext(ctx, &userID, `
-		SELECT u.id FROM rsvps r JOIN users u ON u.id = r.user_id WHERE r.id = $1 FOR UPDATE OF u`, *v.RSVPID); err != nil {
+	if err := tx.GetContext(ctx, &userID, `SELECT user_id FROM rsvps WHERE id = $1`, *v.RSVPID); err != nil {
 		return b, 0, 0, err
 	}
+	// Most guests keep no time: one look, no lock. A guest with time left
+	// is locked (NO KEY UPDATE: their RSVPs' foreign keys still pass), so
+	// their stays closing at once take turns at the bank, and read again.
 	credits, err := timeLeft(ctx, tx, userID, at)
-	if err != nil {
+	if err != nil || sumLeft(credits) == 0 {
+		return b, 0, 0, err
+	}
+	if err := lockWallet(ctx, tx, userID); err != nil {
+		return b, 0, 0, err
+	}
+	if credits, err = timeLeft(ctx, tx, userID, at); err != nil {
 		return b, 0, 0, err
 	}
 	covered := min(sumLeft(credits), b.Minutes)
