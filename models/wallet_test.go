@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clockroom/clockroom/internal/tariff"
 	"github.com/clockroom/clockroom/models"
 )
 
@@ -222,5 +223,41 @@ func TestTimeBankConcurrentDraws(t *testing.T) {
 		AND c.minutes + (SELECT COALESCE(sum(d.minutes), 0) FROM wallet_entries d WHERE d.draws_from = c.id) < 0`)
 	if drawn != 600 || charged != 30*30*4 || covered != 20 || overdrawn != 0 {
 		t.Fatalf("drawn %d (want 600), charged %d (want 3600), covered %d (want 20), overdrawn %d", drawn, charged, covered, overdrawn)
+	}
+}
+
+// A member back the same night: the bank's minutes of the first stay are
+// counted as billed, so the second stay is charged only its own minutes
+// beyond what is left in the bank.
+func TestTimeBankAcrossAResumedNight(t *testing.T) {
+	ctx := context.Background()
+	p := newPriced(t, tariff.Tariff{Name: "Standard", Steps: []tariff.Step{{Rate: pence(4)}}})
+	u, _ := p.s.CreateUser(ctx, models.NewUser{Email: "regular@example.com", Name: "Regular", Password: "password123"})
+	if err := p.s.At(p.day(9, 0)).AdjustTime(ctx, u.ID, 60, nil, "welcome card", p.actor.ID); err != nil {
+		t.Fatal(err)
+	}
+	r, err := p.s.At(p.day(12, 0)).Reserve(ctx, p.event, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan := func(dir string, at time.Time, key string) models.ScanResponse {
+		t.Helper()
+		resp, err := p.s.At(at).Scan(ctx, models.ScanRequest{EventID: p.event, TicketID: r.TicketID, Direction: dir, Key: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	scan(models.ScanIn, p.day(17, 0), "regular-in-1")
+	if out := scan(models.ScanOut, p.day(17, 40), "regular-out-1"); out.Visit.Amount != 0 {
+		t.Fatalf("first stay, 40 min from the bank: %+v", out.Visit)
+	}
+	scan(models.ScanIn, p.day(17, 50), "regular-in-2")
+	// 40 min more: 20 from what is left in the bank, 20 × 4p charged.
+	if out := scan(models.ScanOut, p.day(18, 30), "regular-out-2"); out.Visit.Amount != 80 {
+		t.Fatalf("second stay: %+v", out.Visit)
+	}
+	if w, _ := p.s.At(p.day(19, 0)).Wallet(ctx, u.ID); w.Minutes != 0 {
+		t.Fatalf("bank after the night: %d min", w.Minutes)
 	}
 }
