@@ -77,6 +77,18 @@ func (p priced) checkOut(t *testing.T, visit int64, at time.Time) models.Bill {
 	return b
 }
 
+// scanner is the door scanning ticket r of the night, at a given time.
+func (p priced) scanner(t *testing.T, r models.RSVP) func(dir string, at time.Time, key string) models.ScanResponse {
+	return func(dir string, at time.Time, key string) models.ScanResponse {
+		t.Helper()
+		resp, err := p.s.At(at).Scan(context.Background(), models.ScanRequest{EventID: p.event, TicketID: r.TicketID, Direction: dir, Key: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+}
+
 func pence(n int64) tariff.Rate { return tariff.Rate{PerMinute: n} }
 
 // eveningRate is acceptance case 1's tariff: 6p a minute until 18:00, 8p after.
@@ -321,14 +333,7 @@ func TestANightsStaysAddUpWhenTheGroupChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scan := func(dir string, at time.Time, key string) models.ScanResponse {
-		t.Helper()
-		resp, err := p.s.At(at).Scan(ctx, models.ScanRequest{EventID: p.event, TicketID: r.TicketID, Direction: dir, Key: key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp
-	}
+	scan := p.scanner(t, r)
 	scan(models.ScanIn, p.day(17, 0), "sam-in-1")
 	if out := scan(models.ScanOut, p.day(17, 30), "sam-out-1"); out.Visit.Amount != 180 {
 		t.Fatalf("first stay: %+v", out.Visit)

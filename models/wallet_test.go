@@ -240,14 +240,7 @@ func TestTimeBankAcrossAResumedNight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scan := func(dir string, at time.Time, key string) models.ScanResponse {
-		t.Helper()
-		resp, err := p.s.At(at).Scan(ctx, models.ScanRequest{EventID: p.event, TicketID: r.TicketID, Direction: dir, Key: key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp
-	}
+	scan := p.scanner(t, r)
 	scan(models.ScanIn, p.day(17, 0), "regular-in-1")
 	if out := scan(models.ScanOut, p.day(17, 40), "regular-out-1"); out.Visit.Amount != 0 {
 		t.Fatalf("first stay, 40 min from the bank: %+v", out.Visit)
