@@ -221,21 +221,25 @@ func drawForStay(ctx context.Context, tx *sqlx.Tx, v Visit, p Pricing, b Bill, a
 	if v.RSVPID == nil || b.Minutes == 0 || b.Amount == 0 {
 		return b, 0, 0, nil
 	}
-	var userID int64
-	if err := tx.GetContext(ctx, &userID, `SELECT user_id FROM rsvps WHERE id = $1`, *v.RSVPID); err != nil {
+	// Most guests never kept time: one indexed look, no lock, on the door's
+	// exit. A guest who did is locked (NO KEY UPDATE: their RSVPs' foreign
+	// keys still pass), so their stays closing at once take turns at the
+	// bank, and what is left is read under the lock.
+	var holder struct {
+		UserID int64 `db:"user_id"`
+		Kept   bool  `db:"kept"`
+	}
+	if err := tx.GetContext(ctx, &holder, `
+		SELECT r.user_id, EXISTS (SELECT 1 FROM wallet_entries e WHERE e.user_id = r.user_id) AS kept
+		FROM rsvps r WHERE r.id = $1`, *v.RSVPID); err != nil || !holder.Kept {
 		return b, 0, 0, err
 	}
-	// Most guests keep no time: one look, no lock. A guest with time left
-	// is locked (NO KEY UPDATE: their RSVPs' foreign keys still pass), so
-	// their stays closing at once take turns at the bank, and read again.
-	credits, err := timeLeft(ctx, tx, userID, at)
-	if err != nil || sumLeft(credits) == 0 {
-		return b, 0, 0, err
-	}
+	userID := holder.UserID
 	if err := lockWallet(ctx, tx, userID); err != nil {
 		return b, 0, 0, err
 	}
-	if credits, err = timeLeft(ctx, tx, userID, at); err != nil {
+	credits, err := timeLeft(ctx, tx, userID, at)
+	if err != nil {
 		return b, 0, 0, err
 	}
 	covered := min(sumLeft(credits), b.Minutes)
